@@ -1,0 +1,196 @@
+"""Core types that flow from loaders to analyzers to fixes and reporters.
+
+Offsets are character offsets. A `PromptDocument` holds the prompt text exactly as the model sees it
+(``text``) and, where possible, a map from each text line to where it starts in the file, so a finding
+or an edit on the prompt can be placed in the file (YAML block scalars, front matter, JSON strings).
+"""
+
+from __future__ import annotations
+
+import bisect
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class Severity(enum.IntEnum):
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @classmethod
+    def parse(cls, value: str) -> Severity:
+        try:
+            return cls[value.strip().upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {value!r} (info, warning, error)") from None
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+class Applicability(enum.Enum):
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+
+class SegmentKind(str, enum.Enum):
+    HEADING = "heading"
+    PROSE = "prose"
+    LIST_ITEM = "list_item"
+    EXAMPLE = "example"
+    OUTPUT_SPEC = "output_spec"
+    CODE = "code"
+    PLACEHOLDER = "placeholder"
+    FRONT_MATTER = "front_matter"
+    ROLE_MARKER = "role_marker"
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+
+    def __post_init__(self) -> None:
+        if self.start > self.end:
+            raise ValueError(f"span start {self.start} after end {self.end}")
+
+    def overlaps(self, other: Span) -> bool:
+        return self.start < other.end and other.start < self.end
+
+    def contains(self, other: Span) -> bool:
+        return self.start <= other.start and other.end <= self.end
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of a prompt that knows what it is. Spans are offsets into `PromptDocument.text`."""
+
+    kind: SegmentKind
+    span: Span
+    text: str
+    # For examples: the input and output parts; for output specs: the section it belongs to.
+    parts: dict[str, Span] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    """A template variable or block (``{{ name }}``, ``{name}``, ``{{$name}}``, ``{% if %}``)."""
+
+    name: str
+    span: Span
+    syntax: str  # jinja, jinja-block, format, mustache, sk
+    raw: str
+
+
+@dataclass
+class PromptDocument:
+    """One prompt. A file may hold several (a YAML config with three templates)."""
+
+    path: Path
+    source: str  # the whole file
+    text: str  # the prompt as the model sees it (before variables are filled in)
+    format: str  # text, markdown, jinja, prompty, chatml, json-messages, yaml, skprompt
+    name: str = ""  # where in the file: "agent.templates.system_template", "messages[0]"...
+    # source offset of the start of each line of `text`; None: the text cannot be mapped back
+    # (an escaped JSON string): findings point at `fallback_offset` and carry no fix.
+    line_origins: list[int] | None = None
+    fallback_offset: int = 0
+    segments: list[Segment] = field(default_factory=list)
+    placeholders: list[Placeholder] = field(default_factory=list)
+    # spans of `text` that reach the model only through a role marker or not at all
+    role_spans: list[Span] = field(default_factory=list)
+    variables_defined: set[str] | None = None  # names a prompty/YAML file provides, if known
+    _line_starts: list[int] = field(default_factory=list, repr=False)
+    _source_line_starts: list[int] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        self._line_starts = _line_starts(self.text)
+        self._source_line_starts = _line_starts(self.source)
+
+    @property
+    def mappable(self) -> bool:
+        return self.line_origins is not None
+
+    def to_source(self, offset: int) -> int | None:
+        """Source offset of a text offset, or None when the text does not map to the file."""
+        if self.line_origins is None:
+            return None
+        line = bisect.bisect_right(self._line_starts, offset) - 1
+        return self.line_origins[line] + (offset - self._line_starts[line])
+
+    def source_span(self, span: Span) -> Span | None:
+        start, end = self.to_source(span.start), self.to_source(span.end)
+        if start is None or end is None:
+            return None
+        return Span(start, end)
+
+    def line_col(self, source_offset: int) -> tuple[int, int]:
+        """1-based line and column of a source offset."""
+        line = bisect.bisect_right(self._source_line_starts, source_offset) - 1
+        return line + 1, source_offset - self._source_line_starts[line] + 1
+
+    def segments_of(self, *kinds: SegmentKind) -> list[Segment]:
+        return [s for s in self.segments if s.kind in kinds]
+
+    def in_code(self, span: Span) -> bool:
+        return any(s.span.overlaps(span) for s in self.segments if s.kind == SegmentKind.CODE)
+
+    def in_example(self, span: Span) -> bool:
+        return any(s.span.contains(span) for s in self.segments if s.kind == SegmentKind.EXAMPLE)
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    pos = text.find("\n")
+    while pos != -1:
+        starts.append(pos + 1)
+        pos = text.find("\n", pos + 1)
+    return starts
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace `span` of the source file with `replacement`."""
+
+    span: Span
+    replacement: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    edits: tuple[Edit, ...]
+    applicability: Applicability
+    title: str
+
+
+@dataclass
+class Location:
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+@dataclass
+class Finding:
+    code: str
+    name: str
+    severity: Severity
+    path: Path
+    location: Location
+    message: str
+    tokens_saved: int = 0
+    fix: Fix | None = None
+    # the offending text, used for baseline fingerprints (not the line number)
+    snippet: str = ""
+    document: str = ""  # PromptDocument.name
+    related: list[Location] = field(default_factory=list)  # other places (the first duplicate...)
+
+    @property
+    def sort_key(self) -> tuple:
+        return (str(self.path), self.location.line, self.location.column, self.code)
+
+
+class LoadError(Exception):
+    """A file promptopt cannot read as a prompt; the message names the reason."""

@@ -1,0 +1,103 @@
+"""Exact token counts, offline.
+
+tiktoken downloads its BPE files on first use; litellm's wheel ships them, named the way tiktoken's
+cache expects. We point ``TIKTOKEN_CACHE_DIR`` at that folder, found without importing litellm
+(an import costs seconds). Models with no public tiktoken encoding get a stand-in, marked estimate.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+O200K_PREFIXES = ("gpt-4o", "gpt-4.1", "gpt-4.5", "gpt-5", "o1", "o3", "o4", "chatgpt-4o", "gpt-oss")
+CL100K_PREFIXES = ("gpt-4", "gpt-3.5", "gpt-35", "text-embedding-3", "text-embedding-ada-002")
+
+
+@dataclass(frozen=True)
+class EncodingChoice:
+    model: str
+    encoding: str
+    estimate: bool  # True when the model's own tokenizer is not public (Claude, Llama, Gemini...)
+
+    @property
+    def label(self) -> str:
+        return f"{self.encoding} (estimate for {self.model})" if self.estimate else self.encoding
+
+
+def choose_encoding(model: str) -> EncodingChoice:
+    """The tiktoken encoding for a model name, with or without a provider prefix."""
+    bare = model.split("/")[-1].lower()
+    if bare.startswith(O200K_PREFIXES):
+        return EncodingChoice(model, "o200k_base", False)
+    if bare.startswith(CL100K_PREFIXES):
+        return EncodingChoice(model, "cl100k_base", False)
+    if bare.startswith(("text-davinci", "code-davinci")):
+        return EncodingChoice(model, "p50k_base", False)
+    # Claude, Llama, Gemini, Mistral...: their tokenizers are not tiktoken's. o200k_base is the
+    # closest modern BPE; the count is an estimate and says so.
+    return EncodingChoice(model, "o200k_base", True)
+
+
+def bundled_bpe_dir() -> Path | None:
+    """litellm's folder of tiktoken BPE files, located without importing litellm."""
+    spec = importlib.util.find_spec("litellm")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    folder = Path(list(spec.submodule_search_locations)[0]) / "litellm_core_utils" / "tokenizers"
+    return folder if folder.is_dir() else None
+
+
+class TokenizerUnavailable(RuntimeError):
+    pass
+
+
+@functools.lru_cache(maxsize=4)
+def get_encoding(name: str):
+    """Load a tiktoken encoding from the bundled BPE files; never from the network."""
+    if "TIKTOKEN_CACHE_DIR" not in os.environ and "DATA_GYM_CACHE_DIR" not in os.environ:
+        folder = bundled_bpe_dir()
+        if folder is None:
+            raise TokenizerUnavailable(
+                "tiktoken's BPE files were not found: install litellm (it ships them) "
+                "or set TIKTOKEN_CACHE_DIR to a folder that holds them"
+            )
+        os.environ["TIKTOKEN_CACHE_DIR"] = str(folder)
+    import tiktoken
+
+    try:
+        return tiktoken.get_encoding(name)
+    except Exception as exc:  # tiktoken raises requests/OSError when it would download
+        raise TokenizerUnavailable(f"cannot load tiktoken encoding {name} offline: {exc}") from exc
+
+
+class TokenCounter:
+    """Counts tokens for one model; caches counts of repeated strings (bullets, sentences)."""
+
+    def __init__(self, model: str):
+        self.choice = choose_encoding(model)
+        self._encoding = None
+        self._cache: dict[str, int] = {}
+
+    @property
+    def encoding(self):
+        if self._encoding is None:
+            self._encoding = get_encoding(self.choice.encoding)
+        return self._encoding
+
+    def count(self, text: str) -> int:
+        if not text:
+            return 0
+        if len(text) < 512:
+            cached = self._cache.get(text)
+            if cached is None:
+                cached = self._cache[text] = len(self.encoding.encode_ordinary(text))
+            return cached
+        return len(self.encoding.encode_ordinary(text))
+
+    def saved(self, before: str, after: str) -> int:
+        """Tokens removed by rewriting `before` into `after` (never negative)."""
+        return max(0, self.count(before) - self.count(after))
