@@ -1,0 +1,116 @@
+"""What every reporter shares: its options and the figures the summary is made of."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from ..core import Applicability, Finding, Severity
+from ..results import AuditResult, FileResult
+
+
+class RuleInfo(Protocol):
+    """What a reporter needs to know about a rule (the registry's rule objects fit)."""
+
+    code: str
+    name: str
+    severity: Severity | str
+    summary: str
+    docs: str
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    color: bool = False
+    show_fixes: bool = False
+    model: str = ""  # empty: the model of the result's encoding
+    tool_version: str = ""
+    # code -> rule metadata (SARIF rules); a callable so reporters do not import the registry
+    rule_docs: Callable[[str], RuleInfo | None] | None = None
+    # dollars per input token for the model; None (or 0) means unknown, never free
+    price_per_token: float | None = None
+    # paths are shown relative to this folder when they are inside it; None: the working directory
+    root: Path | None = None
+
+    def model_name(self, result: AuditResult) -> str:
+        return self.model or result.encoding.model
+
+    def known_price(self) -> float | None:
+        return self.price_per_token if self.price_per_token else None
+
+
+def display_path(path: Path, root: Path | None) -> str:
+    """A path as users typed it: relative to `root` when inside it, with forward slashes."""
+    path = Path(path)
+    if path.is_absolute():
+        base = Path(os.path.abspath(root if root is not None else os.getcwd()))
+        try:
+            path = path.relative_to(base)
+        except ValueError:
+            pass
+    return path.as_posix()
+
+
+def ordered_findings(file: FileResult) -> list[Finding]:
+    return sorted(file.findings, key=lambda f: (f.location.line, f.location.column, f.code))
+
+
+def is_safe_fix(finding: Finding) -> bool:
+    return finding.fix is not None and finding.fix.applicability == Applicability.SAFE
+
+
+def is_unsafe_fix(finding: Finding) -> bool:
+    return finding.fix is not None and finding.fix.applicability == Applicability.UNSAFE
+
+
+@dataclass(frozen=True)
+class RuleTally:
+    code: str
+    name: str
+    count: int
+    tokens_saved: int
+
+
+def tally_by_rule(findings: Iterable[Finding]) -> list[RuleTally]:
+    """Findings per rule, the rules that save most first."""
+    counts: dict[str, list] = {}
+    for finding in findings:
+        entry = counts.setdefault(finding.code, [finding.name, 0, 0])
+        entry[1] += 1
+        entry[2] += finding.tokens_saved
+    tallies = [RuleTally(code, name, n, saved) for code, (name, n, saved) in counts.items()]
+    return sorted(tallies, key=lambda t: (-t.tokens_saved, -t.count, t.code))
+
+
+def count_by_severity(findings: Iterable[Finding]) -> dict[str, int]:
+    counts = {str(level): 0 for level in sorted(Severity, reverse=True)}
+    for finding in findings:
+        counts[str(finding.severity)] += 1
+    return counts
+
+
+def dollars_per_1k_requests(tokens: int, price_per_token: float | None) -> float | None:
+    if not price_per_token:
+        return None
+    return tokens * price_per_token * 1000
+
+
+def format_dollars(amount: float | None) -> str:
+    """Money for people: 'unknown' when the price is unknown, never $0 for a missing price."""
+    if amount is None:
+        return "unknown"
+    if amount >= 1 or amount <= 0:
+        return f"${amount:,.2f}"
+    # three significant digits for cents and below, never scientific notation
+    decimals = max(2, 2 - math.floor(math.log10(amount)))
+    text = f"{amount:.{decimals}f}".rstrip("0")
+    whole, _, cents = text.partition(".")
+    return f"${whole}.{cents.ljust(2, '0')}"
+
+
+def plural(count: int, word: str, plural_word: str | None = None) -> str:
+    return f"{count:,} {word if count == 1 else (plural_word or word + 's')}"

@@ -1,0 +1,107 @@
+"""Machine-readable report; the shape is documented in docs/json-format.md (bump VERSION on change)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..core import Finding, Fix, Location
+from ..results import AuditResult, FileResult
+from .base import (
+    ReportOptions,
+    count_by_severity,
+    display_path,
+    dollars_per_1k_requests,
+    is_safe_fix,
+    is_unsafe_fix,
+    ordered_findings,
+    tally_by_rule,
+)
+
+VERSION = 1
+
+
+def render(result: AuditResult, options: ReportOptions) -> str:
+    return json.dumps(report_dict(result, options), indent=2, ensure_ascii=False) + "\n"
+
+
+def report_dict(result: AuditResult, options: ReportOptions) -> dict[str, Any]:
+    return {
+        "version": VERSION,
+        "promptopt_version": options.tool_version or None,
+        "model": options.model_name(result),
+        "encoding": result.encoding.encoding,
+        "estimate": result.encoding.estimate,
+        "files": [_file(file, options) for file in result.files],
+        "summary": _summary(result, options),
+    }
+
+
+def _file(file: FileResult, options: ReportOptions) -> dict[str, Any]:
+    return {
+        "path": display_path(file.path, options.root),
+        "tokens": file.tokens,
+        "tokens_saved": file.tokens_saved,
+        "error": file.error,
+        "findings": [_finding(f) for f in ordered_findings(file)],
+    }
+
+
+def _location(loc: Location) -> dict[str, int]:
+    return {"line": loc.line, "column": loc.column, "end_line": loc.end_line, "end_column": loc.end_column}
+
+
+def _finding(finding: Finding) -> dict[str, Any]:
+    # Finding.snippet is left out on purpose: it may hold the very secret a message masks.
+    return {
+        "code": finding.code,
+        "name": finding.name,
+        "severity": str(finding.severity),
+        **_location(finding.location),
+        "message": finding.message,
+        "tokens_saved": finding.tokens_saved,
+        "fix": _fix(finding.fix),
+        "related": [_location(r) for r in finding.related],
+        "document": finding.document or None,
+    }
+
+
+def _fix(fix: Fix | None) -> dict[str, Any] | None:
+    if fix is None:
+        return None
+    return {
+        "applicability": fix.applicability.value,
+        "title": fix.title,
+        "edits": [
+            {"start": e.span.start, "end": e.span.end, "replacement": e.replacement} for e in fix.edits
+        ],
+    }
+
+
+def _money(amount: float | None) -> float | None:
+    return None if amount is None else round(amount, 6)
+
+
+def _summary(result: AuditResult, options: ReportOptions) -> dict[str, Any]:
+    findings = result.findings
+    price = options.known_price()
+    return {
+        "files": len(result.files),
+        "files_with_errors": len(result.errors),
+        "tokens": result.tokens,
+        "tokens_saved": result.tokens_saved,
+        "findings": len(findings),
+        "by_severity": count_by_severity(findings),
+        "by_rule": [
+            {"code": t.code, "name": t.name, "count": t.count, "tokens_saved": t.tokens_saved}
+            for t in tally_by_rule(findings)
+        ],
+        "fixable": {
+            "safe": sum(1 for f in findings if is_safe_fix(f)),
+            "unsafe": sum(1 for f in findings if is_unsafe_fix(f)),
+        },
+        "price_per_token": price,
+        "dollars_per_1k_requests": _money(dollars_per_1k_requests(result.tokens, price)),
+        "dollars_saved_per_1k_requests": _money(dollars_per_1k_requests(result.tokens_saved, price)),
+        "exit_code": result.exit_code,
+    }
