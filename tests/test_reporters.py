@@ -235,7 +235,7 @@ def test_text_has_no_ansi_without_color_and_ignores_environment(result, monkeypa
 def test_dollars_are_unknown_without_a_price_never_zero(result: AuditResult) -> None:
     for price in (None, 0.0):
         text = render("text", result, _options(price_per_token=price))
-        assert "unknown per 1k requests" in text
+        assert f"Input cost per 1k requests: unknown (no price for {MODEL})" in text
         assert "$0" not in text
         summary = json.loads(render("json", result, _options(price_per_token=price)))["summary"]
         assert summary["dollars_saved_per_1k_requests"] is None
@@ -401,3 +401,35 @@ def test_concise_is_one_line_per_finding(result: AuditResult) -> None:
     assert lines[-2:] == ["Found 5 findings.", "[*] 2 fixable with `promptopt audit --fix`."]
     empty = AuditResult([FileResult(Path("a.md"), [], 3, [])], encoding=result.encoding)
     assert render("concise", empty, _options()) == "All checks passed!\n"
+
+
+def test_model_without_public_tokenizer_is_marked_estimate(result: AuditResult) -> None:
+    claude = AuditResult(result.files, encoding=choose_encoding("claude-3-5-sonnet-20241022"))
+    options = _options(model="claude-3-5-sonnet-20241022", price_per_token=None)
+    text = render("text", claude, options)
+    assert "Tokens per request: 92 (estimate: o200k_base stands in for claude-3-5-sonnet-20241022)" in text
+    assert json.loads(render("json", claude, options))["estimate"] is True
+
+
+def test_real_audit_renders_in_every_format(tmp_path: Path, counter: TokenCounter) -> None:
+    """The real pipeline (loaders, registry, engine) into every reporter, unreadable file included."""
+    from promptopt.config import Config
+    from promptopt.engine import audit_paths
+    from promptopt.registry import get_rule
+
+    (tmp_path / "support.md").write_text(PROMPT, encoding="utf-8")
+    (tmp_path / "binary.txt").write_bytes(b"\xff\xfe\x00\x01 not text")
+    audit = audit_paths([tmp_path], Config(model=MODEL))
+    options = _options(rule_docs=get_rule, root=tmp_path)
+    outputs = {fmt: render(fmt, audit, options) for fmt in REPORTERS}
+
+    report = json.loads(outputs["json"])
+    by_path = {f["path"]: f for f in report["files"]}
+    assert by_path["support.md"]["tokens"] == counter.count(PROMPT)
+    assert by_path["binary.txt"]["error"]
+    assert report["summary"]["findings"] == len(audit.findings)
+    assert "binary.txt" in outputs["text"] and "support.md" in outputs["text"]
+    for output in outputs.values():
+        assert FAKE_KEY not in output
+    validator = _sarif_validator()
+    assert not list(validator.iter_errors(json.loads(outputs["sarif"])))

@@ -101,16 +101,16 @@ def _print_summary(console, result: AuditResult, options: ReportOptions) -> None
         files_line += f", {len(result.errors):,} could not be read"
     console.print(files_line)
 
-    encoding = result.encoding
+    encoding, model = result.encoding, options.model_name(result)
     counted = (
-        f"{encoding.encoding}, estimate for {encoding.model}" if encoding.estimate else encoding.encoding
+        f"estimate: {encoding.encoding} stands in for {model}" if encoding.estimate else encoding.encoding
     )
-    console.print(
-        f"  Tokens per request: {result.tokens:,} ({counted}), "
-        f"{format_dollars(dollars_per_1k_requests(result.tokens, price))} per 1k requests "
-        f"for {options.model_name(result)}",
-        soft_wrap=True,
-    )
+    console.print(f"  Tokens per request: {result.tokens:,} ({counted})", soft_wrap=True)
+    if price is None:
+        console.print(f"  Input cost per 1k requests: unknown (no price for {model})", soft_wrap=True)
+    else:
+        cost = format_dollars(dollars_per_1k_requests(result.tokens, price))
+        console.print(f"  Input cost per 1k requests: {cost} ({model})", soft_wrap=True)
     if not findings:
         console.print(Text("  No findings.", style="green"))
         return
@@ -122,7 +122,9 @@ def _print_summary(console, result: AuditResult, options: ReportOptions) -> None
         Text.assemble(
             "  Fixes would save: ",
             (f"{plural(result.tokens_saved, 'token')} per request{share}", "bold green"),
-            f", {format_dollars(dollars_per_1k_requests(result.tokens_saved, price))} per 1k requests",
+            f", {format_dollars(dollars_per_1k_requests(result.tokens_saved, price))} per 1k requests"
+            if price is not None
+            else "",
         ),
         soft_wrap=True,
     )
