@@ -69,8 +69,9 @@ class Segment:
     kind: SegmentKind
     span: Span
     text: str
-    # For examples: the input and output parts; for output specs: the section it belongs to.
+    # For examples: the input and output parts.
     parts: dict[str, Span] = field(default_factory=dict)
+    section: str = ""  # the heading this segment stands under ("" before the first heading)
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,8 @@ class PromptDocument:
     # (an escaped JSON string): findings point at `fallback_offset` and carry no fix.
     line_origins: list[int] | None = None
     fallback_offset: int = 0
+    # for unmappable text: (text offset, source offset) of each piece's start, to place findings
+    anchors: list[tuple[int, int]] = field(default_factory=list)
     segments: list[Segment] = field(default_factory=list)
     placeholders: list[Placeholder] = field(default_factory=list)
     # spans of `text` that reach the model only through a role marker or not at all
@@ -118,6 +121,17 @@ class PromptDocument:
             return None
         line = bisect.bisect_right(self._line_starts, offset) - 1
         return self.line_origins[line] + (offset - self._line_starts[line])
+
+    def locate(self, offset: int) -> int:
+        """Best source offset for reporting a text offset (exact where the text maps)."""
+        exact = self.to_source(offset)
+        if exact is not None:
+            return exact
+        best = self.fallback_offset
+        for text_offset, source_offset in self.anchors:
+            if text_offset <= offset:
+                best = source_offset
+        return best
 
     def source_span(self, span: Span) -> Span | None:
         start, end = self.to_source(span.start), self.to_source(span.end)

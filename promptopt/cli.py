@@ -1,0 +1,237 @@
+"""The command line. It only wires commands to the stages; nothing downstream imports it.
+
+Exit codes, as in ruff: 0 nothing at the failing level, 1 findings (or changes with --diff),
+2 promptopt could not do its job (bad config, unreadable file, bad input).
+"""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .config import ConfigError, load_config
+from .core import Severity
+
+FORMATS = ["text", "concise", "json", "github", "sarif"]
+
+
+def fail(message: str) -> None:
+    """One clear line on stderr, exit 2."""
+    click.echo(f"promptopt: error: {message}", err=True)
+    sys.exit(2)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="promptopt")
+def main() -> None:
+    """Find and remove token waste in LLM prompts, prove quality held, see the saving in dollars.
+
+    \b
+    promptopt audit prompts/            lint prompt files: findings, tokens, tokens saved
+    promptopt audit prompts/ --fix      apply safe fixes (and --unsafe-fixes)
+    promptopt compress prompts/ --diff  rewrite prompts (rules or LLMLingua), guard-checked
+    promptopt cost prompts/             projected $ per request and per month
+    promptopt diff --base main          cost and findings, base vs head (PR comment)
+    promptopt eval suite.yaml           did quality hold? original vs rewritten prompt
+    promptopt rules [CODE]              list rules, or show one rule's docs
+    """
+
+
+def _config(paths: tuple[Path, ...], config_file: Path | None, **overrides):
+    start = paths[0] if paths else Path.cwd()
+    try:
+        return load_config(start, overrides, config_file)
+    except ConfigError as exc:
+        fail(str(exc))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="Report format.")
+@click.option("--model", help="Model whose tokenizer (and price) applies; overrides the config.")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Use this config file instead of the closest one.")
+@click.option("--select", help="Comma-separated rule codes or prefixes to run (overrides config).")
+@click.option("--ignore", help="Comma-separated rule codes or prefixes to skip (overrides config).")
+@click.option("--fix", is_flag=True, help="Apply safe fixes, then report what is left.")
+@click.option("--unsafe-fixes", is_flag=True, help="Apply unsafe fixes too (with --fix or --diff).")
+@click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
+@click.option("--fail-on", type=click.Choice(["info", "warning", "error"]),
+              help="Lowest severity that fails the run (default: info, any finding).")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--baseline", type=click.Path(path_type=Path), help="Report only findings not in this baseline.")
+@click.option("--write-baseline", type=click.Path(path_type=Path), help="Record today's findings as the baseline.")
+@click.option("--no-color", is_flag=True, help="Plain text output.")
+@click.option("-o", "--output-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report to this file instead of stdout.")
+def audit(paths, fmt, model, config_file, select, ignore, fix, unsafe_fixes, show_diff, fail_on, exit_zero,
+          baseline, write_baseline, no_color, output_file):
+    """Lint prompt files for token waste; exit 1 when something at the failing level is found."""
+    from .engine import audit_paths
+
+    paths = paths or (Path("."),)
+    config = _config(paths, config_file, model=model, **{"fail-on": fail_on})
+    if select:
+        config.select = [c.strip().upper() for c in select.split(",") if c.strip()]
+    if ignore:
+        config.ignore = [c.strip().upper() for c in ignore.split(",") if c.strip()]
+    try:
+        if fix or show_diff:
+            changed = _apply_fixes(paths, config, unsafe_fixes, show_diff)
+            if show_diff:
+                sys.exit(1 if changed else 0)
+        result = audit_paths(list(paths), config)
+    except Exception as exc:  # a bug or an environment problem: still one line, still exit 2
+        from .tokens import TokenizerUnavailable
+
+        if isinstance(exc, (TokenizerUnavailable, ValueError, OSError)):
+            fail(str(exc))
+        raise
+    _apply_baseline(result, config, baseline, write_baseline)
+    for bad in result.errors:
+        click.echo(f"promptopt: error: {bad.path}: {bad.error}", err=True)
+    _emit(result, fmt, config.model, no_color, output_file)
+    code = result.exit_code
+    sys.exit(0 if exit_zero and code == 1 else code)
+
+
+def _apply_baseline(result, config, baseline: Path | None, write_baseline: Path | None) -> None:
+    if not (baseline or write_baseline or config.baseline):
+        return
+    try:
+        from .baseline import filter_new, write
+    except ImportError:
+        fail("baselines are not available in this build")
+    if write_baseline:
+        count = write(write_baseline, result.findings)
+        click.echo(f"promptopt: wrote {count} findings to {write_baseline}", err=True)
+        for file in result.files:
+            file.findings = []
+        return
+    path = baseline or config.baseline
+    try:
+        filter_new(path, result)
+    except (OSError, ValueError) as exc:
+        fail(f"baseline {path}: {exc}")
+
+
+def _emit(result, fmt: str, model: str, no_color: bool, output_file: Path | None) -> None:
+    from .reporters import ReportOptions, render
+
+    color = fmt == "text" and not no_color and output_file is None and sys.stdout.isatty()
+    options = ReportOptions(color=color, show_fixes=True, model=model, tool_version=__version__,
+                            rule_docs=_rule_info, price_per_token=_input_price(model))
+    text = render(fmt, result, options)
+    if output_file:
+        output_file.write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=not text.endswith("\n"))
+
+
+def _rule_info(code: str):
+    from .registry import get_rule
+
+    return get_rule(code)
+
+
+def _input_price(model: str) -> float | None:
+    try:
+        from .cost.prices import input_price
+    except ImportError:
+        return None
+    try:
+        return input_price(model)
+    except Exception:
+        return None
+
+
+def _apply_fixes(paths, config, unsafe: bool, show_diff: bool) -> bool:
+    """Fix every file to a fixed point; write atomically, or print the diff. True if anything changed."""
+    from .atomic import write_atomic
+    from .engine import Auditor, discover
+    from .fixes import FixLoopError, fix_to_fixed_point
+    from .loaders import read_text
+
+    try:
+        from .guard import check_rewrite as accept
+    except ImportError:
+        accept = None
+    auditor = Auditor(config)
+    changed = False
+    fixed = 0
+    for entry in discover(paths, config):
+        if isinstance(entry, tuple):
+            continue  # reported by the audit that follows
+        try:
+            source = read_text(entry, config.max_file_size)
+        except Exception:
+            continue
+        try:
+            outcome = fix_to_fixed_point(entry, source, lambda p, t: auditor.audit_source(p, t).findings,
+                                         unsafe=unsafe, accept=accept)
+        except FixLoopError as exc:
+            fail(str(exc))
+        for finding, reason in outcome.rejected:
+            click.echo(f"{entry}:{finding.location.line}: {finding.code} fix rejected by the guard: {reason}",
+                       err=True)
+        if outcome.text == source:
+            continue
+        changed = True
+        fixed += len(outcome.applied)
+        if show_diff:
+            diff = difflib.unified_diff(source.splitlines(keepends=True), outcome.text.splitlines(keepends=True),
+                                        fromfile=str(entry), tofile=str(entry))
+            click.echo("".join(diff), nl=False)
+        else:
+            write_atomic(entry, outcome.text)
+    if not show_diff and fixed:
+        click.echo(f"promptopt: fixed {fixed} finding(s)", err=True)
+    return changed
+
+
+@main.command()
+@click.argument("code", required=False)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def rules(code, fmt):
+    """List the rules, or print one rule's docs (by code or name)."""
+    import json
+
+    from .registry import all_rules, get_rule
+
+    if code:
+        rule = get_rule(code)
+        if rule is None:
+            fail(f"no rule {code!r}; `promptopt rules` lists them")
+        if fmt == "json":
+            click.echo(json.dumps(_rule_json(rule), indent=2))
+            return
+        fixable = f" ({rule.fixable} fix)" if rule.fixable else ""
+        click.echo(f"{rule.code} {rule.name} [{rule.severity}]{fixable}\n")
+        click.echo(rule.docs)
+        if rule.options:
+            click.echo("\nOptions (config: [tool.promptopt.rules." + rule.code + "]):")
+            for key, value in rule.options.items():
+                click.echo(f"    {key} = {value!r}")
+        click.echo(f"\nDefined in {rule.source}; test cases in tests/rules/{rule.code}.yaml")
+        return
+    listing = list(all_rules().values())
+    if fmt == "json":
+        click.echo(json.dumps([_rule_json(r) for r in listing], indent=2))
+        return
+    for rule in listing:
+        fix = {"safe": "*", "unsafe": "~", "": " "}.get(rule.fixable, "*")
+        click.echo(f"{rule.code} {fix} {rule.name:<34} {str(rule.severity):<8} {rule.summary}")
+    click.echo("\n* safe fix (--fix)   ~ unsafe fix (--unsafe-fixes)")
+
+
+def _rule_json(rule) -> dict:
+    return {"code": rule.code, "name": rule.name, "severity": str(rule.severity), "summary": rule.summary,
+            "docs": rule.docs, "options": rule.options, "fixable": rule.fixable or None, "source": rule.source}
+
+
+__all__ = ["main", "fail", "Severity"]

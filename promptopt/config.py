@@ -1,0 +1,165 @@
+"""Configuration: `promptopt.toml`, or `[tool.promptopt]` in `pyproject.toml`; the closest file wins.
+
+Keys (kebab-case, as in ruff):
+  model              the model whose tokenizer and price apply (default gpt-4o)
+  select, ignore     rule codes or prefixes ("PO1", "PO101", "ALL")
+  per-file-ignores   {glob: [codes]}
+  exclude            globs of paths not to audit
+  token-budget       tokens a prompt may have (PO501)
+  fail-on            lowest severity that fails the run: info (default), warning, error
+  max-file-size      bytes; larger files are an error (default 10 MB)
+  rules              options per rule: [tool.promptopt.rules.PO205] max-examples = 8
+  usage, pricing     monthly volume and price overrides (see docs/cost.md)
+  baseline           a baseline file of accepted findings (see README)
+An unknown key or rule option is an error: exit 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .core import Severity
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+DEFAULT_MODEL = "gpt-4o"
+KNOWN_KEYS = {
+    "model", "select", "ignore", "extend-select", "per-file-ignores", "exclude", "extend-exclude",
+    "token-budget", "fail-on", "max-file-size", "rules", "usage", "pricing", "baseline",
+}
+DEFAULT_EXCLUDE = [".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", "build", "dist"]
+
+
+class ConfigError(Exception):
+    pass
+
+
+@dataclass
+class Config:
+    model: str = DEFAULT_MODEL
+    select: list[str] = field(default_factory=lambda: ["ALL"])
+    ignore: list[str] = field(default_factory=list)
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    exclude: list[str] = field(default_factory=list)
+    token_budget: int | None = None
+    fail_on: Severity = Severity.INFO
+    max_file_size: int = 10 * 1024 * 1024
+    rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    baseline: Path | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None  # the file it came from
+    root: Path = field(default_factory=Path.cwd)  # paths in the config are relative to this
+
+    def is_selected(self, code: str, path: Path | None = None) -> bool:
+        def matches(prefixes: list[str]) -> bool:
+            return any(p == "ALL" or code.startswith(p) for p in prefixes)
+
+        if not matches(self.select) or matches(self.ignore):
+            return False
+        if path is not None and self.per_file_ignores:
+            rel = _relative(path, self.root)
+            for pattern, codes in self.per_file_ignores.items():
+                if _glob_match(rel, pattern) and matches(codes):
+                    return False
+        return True
+
+    def is_excluded(self, path: Path) -> bool:
+        rel = _relative(path, self.root)
+        parts = set(Path(rel).parts)
+        if any(part in parts for part in DEFAULT_EXCLUDE):
+            return True
+        return any(_glob_match(rel, pattern) for pattern in self.exclude)
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _glob_match(rel: str, pattern: str) -> bool:
+    from fnmatch import fnmatch
+
+    pattern = pattern.rstrip("/")
+    return fnmatch(rel, pattern) or fnmatch(rel, pattern + "/*") or fnmatch(Path(rel).name, pattern)
+
+
+def find_config_file(start: Path) -> tuple[Path, dict] | None:
+    folder = start.resolve()
+    if folder.is_file():
+        folder = folder.parent
+    for candidate in (folder, *folder.parents):
+        own = candidate / "promptopt.toml"
+        if own.is_file():
+            return own, _read_toml(own)
+        project = candidate / "pyproject.toml"
+        if project.is_file():
+            table = _read_toml(project).get("tool", {}).get("promptopt")
+            if table is not None:
+                return project, table
+    return None
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+
+
+def load_config(start: Path | None = None, overrides: dict[str, Any] | None = None,
+                config_file: Path | None = None) -> Config:
+    if config_file is not None:
+        data = _read_toml(config_file)
+        if config_file.name == "pyproject.toml":
+            data = data.get("tool", {}).get("promptopt", {})
+        found: tuple[Path, dict] | None = (config_file, data)
+    else:
+        found = find_config_file(start or Path.cwd())
+    table = dict(found[1]) if found else {}
+    table.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    config = from_table(table, found[0] if found else None)
+    return config
+
+
+def from_table(table: dict[str, Any], path: Path | None = None) -> Config:
+    where = str(path) if path else "configuration"
+    unknown = sorted(set(table) - KNOWN_KEYS)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(KNOWN_KEYS))})")
+    config = Config(raw=table, path=path, root=path.parent if path else Path.cwd())
+    try:
+        config.model = str(table.get("model", DEFAULT_MODEL))
+        config.select = _codes(table.get("select", ["ALL"])) + _codes(table.get("extend-select", []))
+        config.ignore = _codes(table.get("ignore", []))
+        config.per_file_ignores = {str(k): _codes(v) for k, v in table.get("per-file-ignores", {}).items()}
+        config.exclude = [str(p) for p in table.get("exclude", [])] + [str(p) for p in table.get("extend-exclude", [])]
+        budget = table.get("token-budget")
+        config.token_budget = int(budget) if budget is not None else None
+        config.fail_on = Severity.parse(str(table.get("fail-on", "info")))
+        config.max_file_size = int(table.get("max-file-size", config.max_file_size))
+        options = table.get("rules", {})
+        if not isinstance(options, dict):
+            raise ValueError("'rules' must be a table of rule codes")
+        config.rule_options = {str(code): dict(opts) for code, opts in options.items()}
+        if table.get("baseline"):
+            config.baseline = config.root / str(table["baseline"])
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    return config
+
+
+def _codes(value: Any) -> list[str]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        raise ValueError(f"expected a list of rule codes, got {value!r}")
+    return [str(v).strip().upper() for v in value]

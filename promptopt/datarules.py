@@ -1,0 +1,176 @@
+"""Rules as data (`rules/*.yaml`), in the manner of Vale: each file `extends` a check type.
+
+Check types
+  existence     flag each match of `tokens` (regexes); `action: remove` deletes it
+  substitution  flag each key of `swap` and offer its value as the replacement
+  occurrence    flag when `tokens` match more than `max` times in a prompt
+Keys: code, name, extends, level (info|warning|error), message (``%s`` is the match), summary,
+description, example-bad, example-good, ignorecase (default true), scope (instructions | all),
+action (remove | replace | none), applicability (safe | unsafe), max (occurrence).
+Scope `instructions` skips code blocks, few-shot examples, placeholders and role markers.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .core import Applicability, Edit, PromptDocument, SegmentKind, Severity, Span
+from .registry import Rule
+
+CHECK_TYPES = ("existence", "substitution", "occurrence")
+RULE_KEYS = {
+    "code", "name", "extends", "level", "message", "summary", "description", "example-bad", "example-good",
+    "ignorecase", "scope", "action", "applicability", "max", "tokens", "swap",
+}
+_PROTECTED = (SegmentKind.CODE, SegmentKind.EXAMPLE, SegmentKind.PLACEHOLDER, SegmentKind.ROLE_MARKER,
+              SegmentKind.FRONT_MATTER)
+
+
+class RuleFileError(Exception):
+    pass
+
+
+def load_rule_files(folder: Path) -> list[Rule]:
+    return [load_rule_file(p) for p in sorted(folder.glob("*.yaml"))]
+
+
+def load_rule_file(path: Path) -> Rule:
+    try:
+        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise RuleFileError(f"{path}: {exc}") from None
+    unknown = set(spec) - RULE_KEYS
+    if unknown:
+        raise RuleFileError(f"{path}: unknown key(s) {sorted(unknown)}")
+    if spec.get("extends") not in CHECK_TYPES:
+        raise RuleFileError(f"{path}: 'extends' must be one of {CHECK_TYPES}")
+    check = _make_check(spec)
+    action = spec.get("action", "none")
+    fixable = "" if action == "none" else spec.get("applicability", "safe")
+    return Rule(
+        code=spec["code"],
+        name=spec["name"],
+        severity=Severity.parse(spec.get("level", "warning")),
+        summary=spec["summary"],
+        docs=_docs(spec),
+        check=check,
+        options={},
+        source=f"rules/{path.name}",
+        fixable=fixable,
+    )
+
+
+def _docs(spec: dict[str, Any]) -> str:
+    parts = [spec["summary"], "", spec.get("description", "").strip()]
+    if spec.get("example-bad"):
+        parts += ["", "Bad:", "", "    " + spec["example-bad"].strip().replace("\n", "\n    ")]
+    if spec.get("example-good"):
+        parts += ["", "Good:", "", "    " + spec["example-good"].strip().replace("\n", "\n    ")]
+    return "\n".join(parts).strip()
+
+
+def _pattern(alternatives: list[str], ignorecase: bool, trailing_comma: bool = False) -> re.Pattern:
+    body = "|".join(f"(?:{a})" for a in sorted(alternatives, key=len, reverse=True))
+    tail = r",?" if trailing_comma else ""
+    return re.compile(rf"(?<![\w-])(?:{body})(?![\w-]){tail}", re.I if ignorecase else 0)
+
+
+def protected_spans(doc: PromptDocument) -> list[Span]:
+    return [s.span for s in doc.segments if s.kind in _PROTECTED]
+
+
+def _in_scope(span: Span, protected: list[Span], scope: str) -> bool:
+    return scope == "all" or not any(p.overlaps(span) for p in protected)
+
+
+def _make_check(spec: dict[str, Any]):
+    kind = spec["extends"]
+    ignorecase = spec.get("ignorecase", True)
+    scope = spec.get("scope", "instructions")
+    message = spec["message"]
+    applicability = Applicability(spec.get("applicability", "safe"))
+    action = spec.get("action", "none")
+
+    if kind == "substitution":
+        swap: dict[str, str] = spec["swap"]
+        lookup = {k.lower(): v for k, v in swap.items()}
+        pattern = _pattern(list(swap), ignorecase)
+
+        def check(doc: PromptDocument, ctx):
+            protected = protected_spans(doc)
+            for m in pattern.finditer(doc.text):
+                span = Span(m.start(), m.end())
+                if not _in_scope(span, protected, scope):
+                    continue
+                replacement = _match_case(m.group(0), _lookup(lookup, m.group(0)))
+                edits = [Edit(span, replacement)] if action == "replace" else None
+                yield ctx.report(doc, span, message.replace("%s", m.group(0), 1).replace("%s", replacement),
+                                 edits=edits, applicability=applicability,
+                                 fix_title=f"Replace '{m.group(0)}' with '{replacement}'",
+                                 tokens_saved=None if edits else ctx.counter.saved(m.group(0), replacement))
+
+        return check
+
+    pattern = _pattern(spec["tokens"], ignorecase, trailing_comma=action == "remove")
+
+    if kind == "existence":
+        def check(doc: PromptDocument, ctx):
+            protected = protected_spans(doc)
+            for m in pattern.finditer(doc.text):
+                span = Span(m.start(), m.end())
+                if not _in_scope(span, protected, scope):
+                    continue
+                edits = _removal(doc.text, span) if action == "remove" else None
+                yield ctx.report(doc, span, message.replace("%s", m.group(0).rstrip(",")), edits=edits,
+                                 applicability=applicability, fix_title=f"Remove '{m.group(0).rstrip(',')}'",
+                                 tokens_saved=None if edits else 0)
+
+        return check
+
+    limit = int(spec.get("max", 1))
+
+    def check(doc: PromptDocument, ctx):  # occurrence
+        protected = protected_spans(doc)
+        matches = [m for m in pattern.finditer(doc.text) if _in_scope(Span(m.start(), m.end()), protected, scope)]
+        if len(matches) > limit:
+            first, extra = matches[0], matches[limit:]
+            span = Span(extra[0].start(), extra[0].end())
+            cost = sum(ctx.counter.count(m.group(0)) for m in extra)
+            yield ctx.report(doc, span, message.replace("%s", f"{len(matches)}"), tokens_saved=cost,
+                             related=[Span(first.start(), first.end())])
+
+    return check
+
+
+def _lookup(table: dict[str, str], key: str) -> str:
+    lowered = re.sub(r"\s+", " ", key.lower())
+    if lowered in table:
+        return table[lowered]
+    for pattern, value in table.items():  # keys may be regexes
+        if re.fullmatch(pattern, lowered):
+            return value
+    return key
+
+
+def _match_case(original: str, replacement: str) -> str:
+    if replacement and original[:1].isupper():
+        return replacement[:1].upper() + replacement[1:]
+    return replacement
+
+
+def _removal(text: str, span: Span) -> list[Edit]:
+    """Delete a match and the space after it; keep the sentence's capital letter."""
+    end = span.end
+    while end < len(text) and text[end] in " \t":
+        end += 1
+    before = text[: span.start].rstrip(" \t")
+    sentence_start = not before or before[-1] in ".!?:\n-*" or re.search(r"(^|\n)\s*(\d+[.)]|[-*+])$", before)
+    if sentence_start and end < len(text) and text[end].islower() and text[span.start].isupper():
+        return [Edit(Span(span.start, end + 1), text[end].upper())]
+    if not sentence_start and span.start > 0 and text[span.start - 1] == " " and end == span.end:
+        return [Edit(Span(span.start - 1, span.end), "")]  # the match ends the sentence: drop the space before
+    return [Edit(Span(span.start, end), "")]

@@ -1,0 +1,137 @@
+"""Run the rules: paths -> files -> documents -> findings, in input order.
+
+Nothing here imports the CLI, litellm, spaCy or torch: this is the path the pre-commit hook takes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from .config import Config
+from .context import Context
+from .core import Finding, LoadError, PromptDocument
+from .loaders import PROMPT_SUFFIXES, load_source, read_text
+from .registry import Rule, all_rules
+from .results import AuditResult, FileResult
+from .tokens import TokenCounter
+
+# `{# promptopt: ignore PO101 PO205 #}` (Jinja) or `# promptopt: ignore PO101` (YAML): comments that
+# never reach the model. It covers its own line and the next; `ignore-file` covers the whole file.
+_SUPPRESS = re.compile(r"(?:\{#-?|#)\s*promptopt:\s*(ignore|ignore-file)\b([ \w,]*?)\s*(?:-?#\})?\s*$", re.M)
+
+
+def discover(paths: Iterable[Path], config: Config) -> list[Path | tuple[Path, str]]:
+    """Prompt files under the paths, sorted per argument; a broken entry comes back as (path, reason)."""
+    found: list[Path | tuple[Path, str]] = []
+    for root in paths:
+        if root.is_symlink() and not root.exists():
+            found.append((root, _broken_link_reason(root)))
+        elif root.is_dir():
+            for folder, dirs, files in os.walk(root):
+                dirs[:] = sorted(d for d in dirs if not config.is_excluded(Path(folder) / d))
+                for name in sorted(files):
+                    path = Path(folder) / name
+                    if path.suffix.lower() not in PROMPT_SUFFIXES or config.is_excluded(path):
+                        continue
+                    if path.is_symlink() and not path.exists():
+                        found.append((path, _broken_link_reason(path)))
+                    else:
+                        found.append(path)
+        elif root.exists() or root.is_symlink():
+            found.append(root)  # named explicitly: audited whatever its suffix
+        else:
+            found.append((root, "no such file or directory"))
+    return found
+
+
+def _broken_link_reason(path: Path) -> str:
+    try:
+        path.resolve(strict=True)
+    except RuntimeError:
+        return "symbolic link loop"
+    except OSError as exc:
+        return "symbolic link loop" if "loop" in str(exc).lower() else "broken symbolic link"
+    return "broken symbolic link"
+
+
+class Auditor:
+    """Holds what a run shares across files: config, the token counter, the selected rules."""
+
+    def __init__(self, config: Config, rules: dict[str, Rule] | None = None):
+        self.config = config
+        self.counter = TokenCounter(config.model)
+        self.rules = [r for r in (rules or all_rules()).values() if config.is_selected(r.code)]
+        self.options = {r.code: r.resolve_options(self._configured(r)) for r in self.rules}
+
+    def _configured(self, rule: Rule) -> dict | None:
+        opts = self.config.rule_options
+        return opts.get(rule.code) or opts.get(rule.name)
+
+    def audit_file(self, path: Path) -> FileResult:
+        try:
+            source = read_text(path, self.config.max_file_size)
+        except LoadError as exc:
+            return FileResult(path, error=str(exc))
+        return self.audit_source(path, source)
+
+    def audit_source(self, path: Path, source: str) -> FileResult:
+        try:
+            documents = load_source(path, source)
+        except LoadError as exc:
+            return FileResult(path, error=str(exc))
+        result = FileResult(path, documents=documents)
+        for doc in documents:
+            tokens = self.counter.count(doc.text)
+            result.tokens += tokens
+            result.findings.extend(self.check(doc, tokens))
+        result.findings = _suppress(source, result.findings)
+        result.findings.sort(key=lambda f: f.sort_key)
+        return result
+
+    def check(self, doc: PromptDocument, tokens: int) -> list[Finding]:
+        findings: list[Finding] = []
+        for rule in self.rules:
+            if not self.config.is_selected(rule.code, doc.path):
+                continue
+            ctx = Context(self.counter, self.config, self.options[rule.code], rule, tokens)
+            findings.extend(rule.check(doc, ctx))
+        return findings
+
+
+def _suppress(source: str, findings: list[Finding]) -> list[Finding]:
+    if "promptopt:" not in source:
+        return findings
+    by_line: dict[int, set[str]] = {}
+    whole_file: set[str] = set()
+    for m in _SUPPRESS.finditer(source):
+        codes = set(re.findall(r"[A-Z]+\d+", m.group(2).upper())) or {"ALL"}
+        if m.group(1) == "ignore-file":
+            whole_file |= codes
+        else:
+            line = source.count("\n", 0, m.start()) + 1
+            by_line.setdefault(line, set()).update(codes)
+            by_line.setdefault(line + 1, set()).update(codes)
+
+    def suppressed(f: Finding) -> bool:
+        codes = whole_file | by_line.get(f.location.line, set())
+        return "ALL" in codes or f.code in codes
+
+    return [f for f in findings if not suppressed(f)]
+
+
+def audit_paths(paths: list[Path], config: Config) -> AuditResult:
+    auditor = Auditor(config)
+    files: list[FileResult] = []
+    for entry in discover(paths, config):
+        if isinstance(entry, tuple):
+            files.append(FileResult(entry[0], error=entry[1]))
+        else:
+            files.append(auditor.audit_file(entry))
+    return AuditResult(files, auditor.counter.choice, config.fail_on)
+
+
+def audit_source(path: Path, text: str, config: Config) -> FileResult:
+    return Auditor(config).audit_source(path, text)

@@ -1,0 +1,88 @@
+"""Apply fixes: non-overlapping edits, re-check, repeat until nothing changes (a fixed point).
+
+As in ruff: safe fixes with `--fix`, unsafe ones too with `--unsafe-fixes`. Edits are applied from the
+end of the file backwards so offsets stay valid; an edit that overlaps one already taken waits for
+the next round, when the file has been re-checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .core import Applicability, Finding, Fix
+
+MAX_ROUNDS = 10
+
+
+class FixLoopError(RuntimeError):
+    """The fixes did not settle within MAX_ROUNDS: a rule and its fix disagree."""
+
+
+@dataclass
+class FixOutcome:
+    text: str
+    applied: list[Finding] = field(default_factory=list)
+    rejected: list[tuple[Finding, str]] = field(default_factory=list)  # (finding, guard's reason)
+    rounds: int = 0
+
+
+Accept = Callable[[str, str], str | None]  # (before, after) -> reason to reject, or None
+
+
+def usable(fix: Fix | None, unsafe: bool) -> bool:
+    return fix is not None and (unsafe or fix.applicability == Applicability.SAFE)
+
+
+def apply_once(source: str, findings: list[Finding], unsafe: bool = False,
+               accept: Accept | None = None) -> tuple[str, list[Finding], list[tuple[Finding, str]]]:
+    """One round: every usable fix whose edits do not overlap an earlier one's."""
+    taken: list[tuple[int, int]] = []
+    chosen: list[Finding] = []
+    rejected: list[tuple[Finding, str]] = []
+    for finding in sorted(findings, key=lambda f: f.sort_key):
+        if not usable(finding.fix, unsafe):
+            continue
+        spans = [(e.span.start, e.span.end) for e in finding.fix.edits]
+        if any(s < te and ts < e or (s == e == ts) for s, e in spans for ts, te in taken):
+            continue
+        if accept is not None:
+            reason = accept(source, _apply_edits(source, [finding]))
+            if reason:
+                rejected.append((finding, reason))
+                continue
+        taken.extend(spans)
+        chosen.append(finding)
+    return _apply_edits(source, chosen), chosen, rejected
+
+
+def _apply_edits(source: str, findings: list[Finding]) -> str:
+    edits = sorted((e for f in findings for e in f.fix.edits), key=lambda e: e.span.start, reverse=True)
+    text = source
+    for edit in edits:
+        text = text[: edit.span.start] + edit.replacement + text[edit.span.end :]
+    return text
+
+
+def apply_fixes(source: str, findings: list[Finding], unsafe: bool = False) -> str:
+    """The text with one round of fixes applied (callers that can re-check use `fix_to_fixed_point`)."""
+    return apply_once(source, findings, unsafe)[0]
+
+
+def fix_to_fixed_point(path: Path, source: str, check: Callable[[Path, str], list[Finding]],
+                       unsafe: bool = False, accept: Accept | None = None) -> FixOutcome:
+    outcome = FixOutcome(source)
+    seen_rejections: set[tuple[str, str]] = set()
+    for round_no in range(1, MAX_ROUNDS + 1):
+        findings = [f for f in check(path, outcome.text) if (f.code, f.snippet) not in seen_rejections]
+        new_text, applied, rejected = apply_once(outcome.text, findings, unsafe, accept)
+        for finding, reason in rejected:
+            seen_rejections.add((finding.code, finding.snippet))
+            outcome.rejected.append((finding, reason))
+        if new_text == outcome.text and not rejected:
+            outcome.rounds = round_no - 1
+            return outcome
+        outcome.text = new_text
+        outcome.applied.extend(applied)
+    raise FixLoopError(f"{path}: fixes did not settle after {MAX_ROUNDS} rounds")

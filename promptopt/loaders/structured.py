@@ -1,0 +1,33 @@
+"""Which string values of a YAML or JSON file are prompts.
+
+A string value is taken as a prompt when
+- it stands under a `prompts` key (promptfoo: a string, or a mapping's `raw`/`content`), or
+- its key names a prompt: the key contains prompt, template, instruction, system, message, content,
+  persona or preamble, and the value has at least three words, or
+- it spans several lines and is at least 200 characters long (agent configs' templates).
+Keys, ids, file paths, model names and short labels are not prompts.
+"""
+
+from __future__ import annotations
+
+import re
+
+PROMPT_KEY = re.compile(r"prompt|template|instruction|system|message|content|persona|preamble", re.I)
+
+
+def is_prompt_value(key_path: list[str], value: str) -> bool:
+    if value.startswith("file://"):
+        return False
+    key = key_path[-1] if key_path else ""
+    if "prompts" in key_path and len(value.split()) >= 1:
+        return True
+    if PROMPT_KEY.search(key) and len(value.split()) >= 3:
+        return True
+    return "\n" in value.strip() and len(value) >= 200
+
+
+def dotted(key_path: list[str]) -> str:
+    out = ""
+    for part in key_path:
+        out += f"[{part}]" if part.isdigit() else (f".{part}" if out else part)
+    return out

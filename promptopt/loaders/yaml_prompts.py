@@ -1,0 +1,90 @@
+"""YAML files that hold prompts (promptfoo `prompts`, agent configs, openai/evals, lm-eval).
+
+Each prompt value becomes a document. A value maps back to the file, so that fixes can be
+applied in place, when its text stands there line for line: literal block scalars (`|`, indentation
+removed) and plain or quoted single-line scalars without escapes. Folded and multi-line flow scalars
+are reported without fixes rather than re-serialised.
+Comments (`# promptopt: ignore PO101`) never reach the model and carry suppressions.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from ..core import LoadError, PromptDocument
+from .build import finish
+from .prompty import _yaml_reason
+from .structured import dotted, is_prompt_value
+
+try:  # the C loader is several times faster where libyaml is present
+    _Loader = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover
+    _Loader = yaml.SafeLoader
+
+
+def load(path: Path, source: str, fmt: str) -> list[PromptDocument]:
+    try:
+        roots = list(yaml.compose_all(source, Loader=_Loader))
+    except yaml.YAMLError as exc:
+        raise LoadError(f"invalid YAML: {_yaml_reason(exc)}") from None
+    docs: list[PromptDocument] = []
+    for root in roots:
+        if root is not None:
+            _walk(root, [], path, source, fmt, docs)
+    return docs
+
+
+def _walk(node, key_path: list[str], path: Path, source: str, fmt: str, out: list[PromptDocument]) -> None:
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            _walk(value, key_path + [str(key.value)], path, source, fmt, out)
+    elif isinstance(node, yaml.SequenceNode):
+        for idx, item in enumerate(node.value):
+            _walk(item, key_path + [str(idx)], path, source, fmt, out)
+    elif isinstance(node, yaml.ScalarNode) and node.tag.endswith(":str"):
+        value = node.value
+        if not is_prompt_value(key_path, value):
+            return
+        doc = PromptDocument(path, source, value, fmt, name=dotted(key_path),
+                             line_origins=_origins(node, source), fallback_offset=node.start_mark.index)
+        out.append(finish(doc))
+
+
+def _origins(node: yaml.ScalarNode, source: str) -> list[int] | None:
+    value, start = node.value, node.start_mark.index
+    if node.style == "|":
+        return _literal_origins(value, source, start)
+    if "\n" in value:
+        return None
+    if node.style is None and source.startswith(value, start):
+        return [start]
+    if node.style in ("'", '"') and source.startswith(value, start + 1):
+        return [start + 1]
+    return None
+
+
+def _literal_origins(value: str, source: str, start: int) -> list[int] | None:
+    """Each line of a literal block scalar starts after the block's indentation."""
+    header_end = source.find("\n", start)
+    if header_end == -1:
+        return None
+    pos = header_end + 1
+    lines = value.split("\n")
+    indent = None
+    origins = []
+    for line in lines:
+        line_end = source.find("\n", pos)
+        line_end = len(source) if line_end == -1 else line_end
+        raw = source[pos:line_end]
+        if line:
+            if indent is None:
+                indent = len(raw) - len(raw.lstrip(" "))
+            if raw[indent:] != line:
+                return None
+            origins.append(pos + indent)
+        else:
+            origins.append(pos + min(len(raw), indent or 0))
+        pos = line_end + 1
+    return origins if len(origins) == len(lines) else None

@@ -1,0 +1,92 @@
+"""The rule registry: Python analyzers (one module per rule in `promptopt/analyzers/`, docs in the
+module docstring, as in yamllint) and data rules (`rules/*.yaml`, check types as in Vale)."""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .core import PromptDocument, Severity
+
+Check = Callable[[PromptDocument, "Any"], Iterable["Any"]]
+
+
+@dataclass
+class Rule:
+    code: str
+    name: str
+    severity: Severity
+    summary: str  # one line: what it flags
+    docs: str  # what it flags, why it costs, a bad and a good example
+    check: Check
+    options: dict[str, Any] = field(default_factory=dict)  # defaults; config may override
+    source: str = ""  # where the rule lives, for `promptopt rules CODE`
+    fixable: str = ""  # "", "safe", "unsafe", or "safe/unsafe"
+
+    def resolve_options(self, configured: dict[str, Any] | None) -> dict[str, Any]:
+        options = dict(self.options)
+        for key, value in (configured or {}).items():
+            if key not in options:
+                known = ", ".join(sorted(options)) or "none"
+                raise ValueError(f"rule {self.code} has no option {key!r} (options: {known})")
+            options[key] = value
+        return options
+
+
+def builtin_rules_dir() -> Path:
+    """`rules/` in a checkout; `promptopt/_builtin_rules` in an installed wheel."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "_builtin_rules"
+    return packaged if packaged.is_dir() else here.parent / "rules"
+
+
+@functools.lru_cache(maxsize=1)
+def all_rules() -> dict[str, Rule]:
+    from . import analyzers
+    from .datarules import load_rule_files
+
+    rules: dict[str, Rule] = {}
+    for info in pkgutil.iter_modules(analyzers.__path__):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{analyzers.__name__}.{info.name}")
+        rule = rule_from_module(module)
+        _add(rules, rule)
+    for rule in load_rule_files(builtin_rules_dir()):
+        _add(rules, rule)
+    return dict(sorted(rules.items()))
+
+
+def _add(rules: dict[str, Rule], rule: Rule) -> None:
+    if rule.code in rules:
+        raise RuntimeError(f"rule code {rule.code} defined twice: {rules[rule.code].source} and {rule.source}")
+    rules[rule.code] = rule
+
+
+def rule_from_module(module) -> Rule:
+    doc = (module.__doc__ or "").strip()
+    summary = doc.splitlines()[0] if doc else ""
+    return Rule(
+        code=module.CODE,
+        name=module.NAME,
+        severity=module.SEVERITY,
+        summary=summary,
+        docs=doc,
+        check=module.check,
+        options=dict(getattr(module, "OPTIONS", {})),
+        source=f"promptopt/analyzers/{module.__name__.rsplit('.', 1)[-1]}.py",
+        fixable=getattr(module, "FIXABLE", ""),
+    )
+
+
+def get_rule(code: str) -> Rule | None:
+    code = code.upper()
+    rules = all_rules()
+    if code in rules:
+        return rules[code]
+    return next((r for r in rules.values() if r.name == code.lower()), None)

@@ -1,0 +1,266 @@
+"""Split a prompt's text into segments: headings, prose, list items, code, examples, output specs.
+
+Line based and dependency free: it runs on every file of every audit, so it stays fast. Prompts are
+Markdown-ish; sentence splitters alone do badly on headings, bullets and code, so blocks come first
+and sentences are split only inside prose and list items (`sentences`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .core import PromptDocument, Segment, SegmentKind, Span
+from .placeholders import find_placeholders
+
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(\S.*?)\s*#*\s*$")
+_CAPS_HEADING = re.compile(r"^([A-Z][A-Z0-9 /&()'-]{2,60}):?\s*$")
+_BOLD_HEADING = re.compile(r"^\*\*([^*]{2,60})\*\*:?\s*$")
+_LIST_ITEM = re.compile(r"^(\s*)([-*+•]|\d{1,3}[.)])\s+\S")
+_RECORD_KEY = re.compile(r"^([A-Z][A-Za-z0-9 _-]{0,24}|[A-Z]):(\s|$)")
+_EXAMPLE_HEADING = re.compile(r"^(?:#+\s*|\*\*)?examples?\s*(\d+|[A-Z])?\s*[:.)]?(\*\*)?\s*$", re.I)
+_OUTPUT_HEADING = re.compile(r"\b(output|format|response|respond|return|answer format|json|schema)\b", re.I)
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
+_ROLE_LINE = re.compile(r"^(system|user|assistant|human|ai|developer)\s*:\s*$", re.I)
+
+
+@dataclass
+class _Line:
+    start: int
+    end: int  # without the newline
+    text: str
+
+
+def _lines(text: str) -> list[_Line]:
+    out, pos = [], 0
+    for raw in text.split("\n"):
+        out.append(_Line(pos, pos + len(raw), raw))
+        pos += len(raw) + 1
+    return out
+
+
+def heading_title(line: str) -> str | None:
+    stripped = line.strip()
+    m = _MD_HEADING.match(stripped)
+    if m:
+        return m.group(2)
+    m = _BOLD_HEADING.match(stripped)
+    if m:
+        return m.group(1)
+    m = _CAPS_HEADING.match(stripped)
+    if m and len(m.group(1).split()) <= 6 and any(c.isalpha() for c in m.group(1)):
+        return m.group(1)
+    return None
+
+
+def segment(doc: PromptDocument, role_markers: bool = False) -> list[Segment]:
+    """Segments of `doc.text` in order; examples and output specs overlap the blocks they hold."""
+    text = doc.text
+    lines = _lines(text)
+    segments: list[Segment] = []
+    section = ""
+    i = 0
+    in_front = False
+    while i < len(lines):
+        line = lines[i]
+        stripped = line.text.strip()
+        if not stripped:
+            i += 1
+            continue
+        if _FENCE.match(line.text):
+            fence = _FENCE.match(line.text).group(1)
+            j = i + 1
+            while j < len(lines) and not lines[j].text.strip().startswith(fence):
+                j += 1
+            end = lines[min(j, len(lines) - 1)].end
+            segments.append(Segment(SegmentKind.CODE, Span(line.start, end), text[line.start : end], section=section))
+            i = j + 1
+            continue
+        if role_markers and _ROLE_LINE.match(stripped):
+            segments.append(Segment(SegmentKind.ROLE_MARKER, Span(line.start, line.end), line.text, section=section))
+            i += 1
+            continue
+        title = heading_title(line.text)
+        if title is not None and not in_front:
+            section = title
+            segments.append(Segment(SegmentKind.HEADING, Span(line.start, line.end), line.text, section=section))
+            i += 1
+            continue
+        list_match = _LIST_ITEM.match(line.text)
+        if list_match:
+            indent = len(list_match.group(1))
+            j = i + 1
+            # continuation lines: indented deeper than the marker, not a new item or heading
+            while j < len(lines) and lines[j].text.strip() and not _LIST_ITEM.match(lines[j].text):
+                if len(lines[j].text) - len(lines[j].text.lstrip()) <= indent:
+                    break
+                j += 1
+            end = lines[j - 1].end
+            segments.append(Segment(SegmentKind.LIST_ITEM, Span(line.start, end), text[line.start : end], section=section))
+            i = j
+            continue
+        j = i + 1
+        while j < len(lines):
+            nxt = lines[j].text
+            if (
+                not nxt.strip()
+                or _FENCE.match(nxt)
+                or _LIST_ITEM.match(nxt)
+                or heading_title(nxt) is not None
+                or (role_markers and _ROLE_LINE.match(nxt.strip()))
+            ):
+                break
+            j += 1
+        end = lines[j - 1].end
+        segments.append(Segment(SegmentKind.PROSE, Span(line.start, end), text[line.start : end], section=section))
+        i = j
+    segments.extend(_output_specs(text, segments))
+    segments.extend(find_examples(text, lines))
+    for p in doc.placeholders:
+        segments.append(Segment(SegmentKind.PLACEHOLDER, p.span, p.raw))
+    segments.sort(key=lambda s: (s.span.start, -s.span.end))
+    return segments
+
+
+def _output_specs(text: str, blocks: list[Segment]) -> list[Segment]:
+    """Sections whose heading speaks of the output: from the heading to the next heading."""
+    specs = []
+    headings = [s for s in blocks if s.kind == SegmentKind.HEADING]
+    for idx, head in enumerate(headings):
+        if not _OUTPUT_HEADING.search(head.section) or _EXAMPLE_HEADING.match(head.text.strip()):
+            continue
+        end = headings[idx + 1].span.start if idx + 1 < len(headings) else len(text)
+        body = text[head.span.start : end].rstrip()
+        if body.count("\n") >= 1:
+            specs.append(
+                Segment(SegmentKind.OUTPUT_SPEC, Span(head.span.start, head.span.start + len(body)), body,
+                        section=head.section)
+            )
+    return specs
+
+
+def find_examples(text: str, lines: list[_Line] | None = None) -> list[Segment]:
+    """Few-shot examples written as repeated records (`Input:`/`Output:`, `Q:`/`A:`, `# x` + answer)."""
+    lines = lines if lines is not None else _lines(text)
+    examples = _keyed_records(text, lines)
+    if not examples:
+        examples = _comment_records(text, lines)
+    return examples
+
+
+def _keyed_records(text: str, lines: list[_Line]) -> list[Segment]:
+    keys: dict[str, list[int]] = {}
+    for idx, line in enumerate(lines):
+        m = _RECORD_KEY.match(line.text.strip())
+        if m and line.text[:1] != " ":
+            keys.setdefault(m.group(1), []).append(idx)
+    if not keys:
+        return []
+    # The record starts at the key that recurs at least twice and comes first most often.
+    candidates = [(k, v) for k, v in keys.items() if len(v) >= 2]
+    best: list[Segment] = []
+    for key, starts in candidates:
+        records = []
+        for n, start in enumerate(starts):
+            stop = starts[n + 1] if n + 1 < len(starts) else _record_end(lines, start)
+            # stop the last record at a heading or at a blank line followed by non-record text
+            stop = min(stop, _record_end(lines, start, hard_stop=stop))
+            body_lines = lines[start:stop]
+            while body_lines and not body_lines[-1].text.strip():
+                body_lines = body_lines[:-1]
+            if len(body_lines) < 1:
+                continue
+            first = body_lines[0]
+            # other keys inside the record split input from output
+            inner_keys = [
+                ln for ln in body_lines[1:] if _RECORD_KEY.match(ln.text.strip()) and ln.text[:1] != " "
+            ]
+            if inner_keys:
+                out_line = inner_keys[-1]
+                input_span = Span(first.start, out_line.start - 1 if out_line.start > first.start else first.end)
+                out_key = _RECORD_KEY.match(out_line.text.strip())
+                output_span = Span(out_line.start + out_key.end(1) + 1, body_lines[-1].end)
+            elif len(body_lines) >= 2:
+                input_span = Span(first.start, first.end)
+                output_span = Span(body_lines[1].start, body_lines[-1].end)
+            else:
+                continue
+            span = Span(first.start, body_lines[-1].end)
+            records.append(
+                Segment(SegmentKind.EXAMPLE, span, text[span.start : span.end],
+                        parts={"input": input_span, "output": output_span}, section=key)
+            )
+        shapes = {tuple(sorted(_keys_in(r.text))) for r in records}
+        if len(records) >= 2 and len(shapes) <= max(1, len(records) // 3) and len(records) > len(best):
+            best = records
+    # a record whose output is empty or a placeholder is the query, not an example
+    return [r for r in best if _is_answered(text, r)]
+
+
+def _keys_in(record: str) -> set[str]:
+    return {m.group(1) for ln in record.split("\n") if (m := _RECORD_KEY.match(ln.strip()))}
+
+
+def _is_answered(text: str, example: Segment) -> bool:
+    out = text[example.parts["output"].start : example.parts["output"].end].strip()
+    return bool(out) and not find_placeholders(out) and "{{" not in out
+
+
+def _record_end(lines: list[_Line], start: int, hard_stop: int | None = None) -> int:
+    stop = hard_stop if hard_stop is not None else len(lines)
+    for j in range(start + 1, stop):
+        if heading_title(lines[j].text) is not None and not _RECORD_KEY.match(lines[j].text.strip()):
+            return j
+        if _FENCE.match(lines[j].text):
+            return j
+    return stop
+
+
+def _comment_records(text: str, lines: list[_Line]) -> list[Segment]:
+    """semantic-kernel style: `# description` then the answer line, repeated."""
+    records = []
+    idx = 0
+    while idx < len(lines) - 1:
+        cur, nxt = lines[idx], lines[idx + 1]
+        if cur.text.startswith("#") and nxt.text.strip() and not nxt.text.startswith("#"):
+            span = Span(cur.start, nxt.end)
+            records.append(
+                Segment(SegmentKind.EXAMPLE, span, text[span.start : span.end],
+                        parts={"input": Span(cur.start, cur.end), "output": Span(nxt.start, nxt.end)})
+            )
+            idx += 2
+            continue
+        idx += 1
+    answered = [r for r in records if _is_answered(text, r)]
+    return answered if len(answered) >= 5 else []
+
+
+def sentences(doc: PromptDocument) -> list[tuple[Span, Segment]]:
+    """Sentences of prose and list items outside code and examples, with the segment holding each."""
+    out = []
+    examples = doc.segments_of(SegmentKind.EXAMPLE)
+    for seg in doc.segments_of(SegmentKind.PROSE, SegmentKind.LIST_ITEM):
+        if any(e.span.overlaps(seg.span) for e in examples):
+            continue
+        body = seg.text
+        offset = seg.span.start
+        if seg.kind == SegmentKind.LIST_ITEM:
+            marker = _LIST_ITEM.match(body)
+            if marker:
+                skip = marker.end() - 1
+                body, offset = body[skip:], offset + skip
+        pos = 0
+        for m in _SENTENCE_END.finditer(body):
+            out.append((_trim(doc.text, offset + pos, offset + m.start()), seg))
+            pos = m.end()
+        out.append((_trim(doc.text, offset + pos, offset + len(body)), seg))
+    return [(span, seg) for span, seg in out if span.end > span.start]
+
+
+def _trim(text: str, start: int, end: int) -> Span:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return Span(start, end)
