@@ -56,14 +56,19 @@ def _print_file(console, file: FileResult, options: ReportOptions) -> None:
         f"  {plural(file.tokens, 'token')} per request",
         (f", fixes would save {file.tokens_saved:,}" if file.findings else ", no findings", "green"),
     )
-    console.print(header, soft_wrap=True)
+    lines = [header]
     for finding in ordered_findings(file):
-        console.print(_finding_line(path, finding), soft_wrap=True)
+        lines.append(_finding_line(path, finding))
         if options.show_fixes and finding.fix is not None:
             applicability = finding.fix.applicability.value
-            console.print(f"    = fix ({applicability}): {finding.fix.title}", style="green", soft_wrap=True)
-        console.print(Text(f"    = docs: promptopt rules {finding.code}", style="dim"), soft_wrap=True)
-    console.print()
+            lines.append(Text(f"    = fix ({applicability}): {finding.fix.title}", style="green"))
+        lines.append(Text(f"    = docs: promptopt rules {finding.code}", style="dim"))
+    # rich costs ~100 us a line: print a file's lines at once, and skip rendering without colour
+    if options.color:
+        console.print(Text("\n").join(lines), soft_wrap=True)
+        console.print()
+    else:
+        console.file.write("".join(line.plain + "\n" for line in lines) + "\n")
 
 
 def _finding_line(path: str, finding: Finding):
