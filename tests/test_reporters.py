@@ -391,6 +391,13 @@ def test_absolute_paths_are_shown_relative_to_the_root(result: AuditResult, tmp_
     options = _options(root=tmp_path)
     assert render("concise", audit, options).startswith("prompts/a.md:1:1: PO101 dup (-2 tokens)\n")
     assert json.loads(render("json", audit, options))["files"][0]["path"] == "prompts/a.md"
+    sarif = json.loads(render("sarif", audit, options))
+    assert sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"] == {
+        "uri": "prompts/a.md"
+    }
+    outside = json.loads(render("sarif", audit, _options(root=tmp_path / "elsewhere")))
+    uri = outside["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == absolute.as_uri()
 
 
 def test_concise_is_one_line_per_finding(result: AuditResult) -> None:

@@ -7,6 +7,7 @@ ends are exclusive (the column after the last character), as SARIF defines them.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -74,8 +75,10 @@ def _rule(code: str, example: Finding, options: ReportOptions) -> dict[str, Any]
 
 
 def _artifact(finding_path, options: ReportOptions) -> dict[str, str]:
-    # relative URIs resolve against the checkout in GitHub code scanning
-    return {"uri": quote(display_path(finding_path, options.root))}
+    # relative URIs resolve against the checkout in GitHub code scanning; a file outside the
+    # root keeps an absolute file: URI
+    shown = display_path(finding_path, options.root)
+    return {"uri": Path(shown).as_uri() if Path(shown).is_absolute() else quote(shown)}
 
 
 def _region(loc: Location) -> dict[str, int]:
