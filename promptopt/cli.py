@@ -233,5 +233,11 @@ def _rule_json(rule) -> dict:
     return {"code": rule.code, "name": rule.name, "severity": str(rule.severity), "summary": rule.summary,
             "docs": rule.docs, "options": rule.options, "fixable": rule.fixable or None, "source": rule.source}
 
+# cost and diff live in promptopt/cost/cli.py (its imports are light; the work is imported lazily)
+from .cost.cli import cost_command, diff_command  # noqa: E402
+
+main.add_command(cost_command, "cost")
+main.add_command(diff_command, "diff")
+
 
 __all__ = ["main", "fail", "Severity"]

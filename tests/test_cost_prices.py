@@ -82,16 +82,16 @@ def test_reading_prices_does_not_import_litellm():
 def test_usage_table_resolves_first_matching_glob_over_defaults():
     usage = parse_usage(
         {
-            "requests_per_day": 100,
-            "output_tokens": 50,
+            "requests-per-day": 100,
+            "output-tokens": 50,
             "prompts": [
                 {
                     "glob": "support/**/*.md",
-                    "requests_per_month": 9000,
+                    "requests-per-month": 9000,
                     "model": "gpt-4o-mini",
                     "caching": True,
                 },
-                {"glob": "*.md", "requests_per_day": 1},
+                {"glob": "*.md", "requests-per-day": 1},
             ],
         }
     )
@@ -112,10 +112,10 @@ def test_usage_table_resolves_first_matching_glob_over_defaults():
     "table",
     [
         {"requests_per_dya": 3},
-        {"requests_per_day": 3, "requests_per_month": 90},
-        {"requests_per_day": -1},
-        {"requests_per_day": True},
-        {"prompts": [{"requests_per_day": 1}]},
+        {"requests-per-day": 3, "requests-per-month": 90},
+        {"requests-per-day": -1},
+        {"requests-per-day": True},
+        {"prompts": [{"requests-per-day": 1}]},
         {"prompts": [{"glob": "*.md", "colour": "red"}]},
         {"caching": "yes"},
     ],
@@ -127,14 +127,14 @@ def test_malformed_usage_is_an_error(table):
 
 def test_pricing_table_validation(tmp_path):
     with pytest.raises(UsageConfigError):
-        parse_pricing({"models": {"m": {"input_per_million": 0}}})
+        parse_pricing({"models": {"m": {"input-per-million": 0}}})
     with pytest.raises(UsageConfigError):
-        parse_pricing({"models": {"m": {"output_per_million": 3}}})
+        parse_pricing({"models": {"m": {"output-per-million": 3}}})
     with pytest.raises(UsageConfigError):
         parse_pricing({"file": "missing.json"}, tmp_path)
     (tmp_path / "p.json").write_text("{}")
     parsed = parse_pricing(
-        {"file": "p.json", "models": {"m": {"input_per_million": 3, "cache_min_tokens": 2048}}}, tmp_path
+        {"file": "p.json", "models": {"m": {"input-per-million": 3, "cache-min-tokens": 2048}}}, tmp_path
     )
     assert parsed.file == tmp_path / "p.json"
     assert parsed.models["m"].cache_min_tokens == 2048

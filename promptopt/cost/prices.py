@@ -181,3 +181,12 @@ def _litellm_version() -> str:
         return version("litellm")
     except PackageNotFoundError:
         return "?"
+
+
+def input_price(model: str) -> float | None:
+    """Dollars per input token for a model from the bundled map; None when unknown."""
+    try:
+        price = load_price_table().lookup(model)
+    except PricingError:
+        return None
+    return price.input_per_token if price else None

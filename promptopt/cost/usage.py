@@ -2,23 +2,23 @@
 
 ```toml
 [tool.promptopt.usage]            # defaults for every prompt (all optional)
-requests_per_day = 1000
-output_tokens = 300
+requests-per-day = 1000
+output-tokens = 300
 caching = false
 
 [[tool.promptopt.usage.prompts]]  # per glob; the first entry that matches a file wins
 glob = "prompts/support/**/*.md"
-requests_per_month = 600000
-output_tokens = 250
+requests-per-month = 600000
+output-tokens = 250
 model = "gpt-4o-mini"
 caching = true
 
 [tool.promptopt.pricing]
 file = "prices/model_prices.json"  # a newer price map in litellm's format (optional)
 [tool.promptopt.pricing.models."ft:gpt-4o-mini:acme"]
-input_per_million = 0.30
-output_per_million = 1.20
-cached_input_per_million = 0.15
+input-per-million = 0.30
+output-per-million = 1.20
+cached-input-per-million = 0.15
 ```
 Globs are matched against the path relative to the config file's folder: ``*`` stays within a folder,
 ``**/`` spans folders, and a glob without ``/`` matches the file name anywhere.
@@ -36,15 +36,15 @@ from .prices import PriceOverride
 
 DAYS_PER_MONTH = 30
 
-_VOLUME_KEYS = {"requests_per_day", "requests_per_month", "output_tokens", "caching", "model"}
+_VOLUME_KEYS = {"requests-per-day", "requests-per-month", "output-tokens", "caching", "model"}
 _ENTRY_KEYS = _VOLUME_KEYS | {"glob"}
 _PRICING_KEYS = {"file", "models"}
 _OVERRIDE_KEYS = {
-    "input_per_million",
-    "output_per_million",
-    "cached_input_per_million",
+    "input-per-million",
+    "output-per-million",
+    "cached-input-per-million",
     "provider",
-    "cache_min_tokens",
+    "cache-min-tokens",
 }
 
 
@@ -135,16 +135,16 @@ def _check_keys(table: dict, allowed: set[str], where: str) -> None:
 
 
 def _parse_volume(table: dict, where: str) -> Volume:
-    if "requests_per_day" in table and "requests_per_month" in table:
-        raise UsageConfigError(f"{where}: give requests_per_day or requests_per_month, not both")
+    if "requests-per-day" in table and "requests-per-month" in table:
+        raise UsageConfigError(f"{where}: give requests-per-day or requests-per-month, not both")
     monthly = None
-    if "requests_per_day" in table:
-        monthly = _number(table["requests_per_day"], f"{where}.requests_per_day") * DAYS_PER_MONTH
-    elif "requests_per_month" in table:
-        monthly = _number(table["requests_per_month"], f"{where}.requests_per_month")
+    if "requests-per-day" in table:
+        monthly = _number(table["requests-per-day"], f"{where}.requests-per-day") * DAYS_PER_MONTH
+    elif "requests-per-month" in table:
+        monthly = _number(table["requests-per-month"], f"{where}.requests-per-month")
     output = None
-    if "output_tokens" in table:
-        output = int(_number(table["output_tokens"], f"{where}.output_tokens", integer=True))
+    if "output-tokens" in table:
+        output = int(_number(table["output-tokens"], f"{where}.output-tokens", integer=True))
     caching = table.get("caching")
     if caching is not None and not isinstance(caching, bool):
         raise UsageConfigError(f"{where}.caching must be true or false, got {caching!r}")
@@ -203,20 +203,20 @@ def parse_pricing(table: object, root: Path | None = None) -> PricingConfig:
         if not isinstance(prices, dict):
             raise UsageConfigError(f"{where} must be a table")
         _check_keys(prices, _OVERRIDE_KEYS, where)
-        if "input_per_million" not in prices:
-            raise UsageConfigError(f"{where}.input_per_million is required")
-        input_price = _number(prices["input_per_million"], f"{where}.input_per_million")
+        if "input-per-million" not in prices:
+            raise UsageConfigError(f"{where}.input-per-million is required")
+        input_price = _number(prices["input-per-million"], f"{where}.input-per-million")
         if input_price == 0:
-            raise UsageConfigError(f"{where}.input_per_million is 0: a price of 0 is read as unknown")
+            raise UsageConfigError(f"{where}.input-per-million is 0: a price of 0 is read as unknown")
 
         def optional(key: str, where: str = where, prices: dict = prices) -> float | None:
             return _number(prices[key], f"{where}.{key}") if key in prices else None
 
-        cache_min = optional("cache_min_tokens")
+        cache_min = optional("cache-min-tokens")
         models[name] = PriceOverride(
             input_per_million=input_price,
-            output_per_million=optional("output_per_million"),
-            cached_input_per_million=optional("cached_input_per_million"),
+            output_per_million=optional("output-per-million"),
+            cached_input_per_million=optional("cached-input-per-million"),
             provider=str(prices.get("provider", "")),
             cache_min_tokens=int(cache_min) if cache_min is not None else None,
         )

@@ -1,0 +1,183 @@
+"""`promptopt cost` and `promptopt diff`, registered on the main group by promptopt/cli.py."""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+FORMATS = ["text", "json", "markdown"]
+
+
+def _fail(message: str) -> None:
+    click.echo(f"promptopt: error: {message}", err=True)
+    sys.exit(2)
+
+
+def _emit(text: str, output_file: Path | None) -> None:
+    if output_file:
+        output_file.write_text(text, encoding="utf-8")
+    elif text:
+        click.echo(text, nl=not text.endswith("\n"))
+
+
+def _settings(start: Path, config_file: Path | None, model: str | None, volume=None):
+    from ..config import ConfigError, load_config
+    from .estimate import cost_settings
+    from .prices import PricingError
+    from .usage import UsageConfigError
+
+    try:
+        config = load_config(start, {"model": model}, config_file)
+        return cost_settings(config, volume)
+    except (ConfigError, UsageConfigError, PricingError) as exc:
+        _fail(str(exc))
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A change in dollars per month (`50`, `$50`) or in percent (`10%`)."""
+
+    amount: float
+    percent: bool
+
+    @classmethod
+    def parse(cls, text: str) -> Threshold:
+        match = re.fullmatch(r"\s*\$?\s*(\d+(?:\.\d+)?)\s*(%?)\s*", text)
+        if not match:
+            raise click.BadParameter(f"{text!r}: give dollars per month (50) or a percentage (10%)")
+        return cls(float(match.group(1)), bool(match.group(2)))
+
+    def measure(self, report) -> float | None:
+        """The report's change in this threshold's unit; percent of tokens when no $ figure is known."""
+        if self.percent:
+            return report.monthly_percent if report.priced else report.token_percent
+        return report.monthly_delta if report.priced else None
+
+
+class ThresholdType(click.ParamType):
+    name = "AMOUNT|PERCENT"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, Threshold):
+            return value
+        try:
+            return Threshold.parse(value)
+        except click.BadParameter as exc:
+            self.fail(str(exc), param, ctx)
+
+
+_format = click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+_model = click.option(
+    "--model", help="Model for prompts the usage config gives no model (overrides the config)."
+)
+_config = click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Use this config file instead of the closest one.",
+)
+_output = click.option("-o", "--output-file", type=click.Path(dir_okay=False, path_type=Path))
+
+
+@click.command("cost")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@_format
+@_model
+@_config
+@click.option(
+    "--requests-per-day", type=float, help="Volume for prompts the usage config says nothing about."
+)
+@click.option("--requests-per-month", type=float, help="Same, per month.")
+@click.option(
+    "--output-tokens", type=int, help="Expected output tokens per request (default from config, else 0)."
+)
+@_output
+def cost_command(
+    paths, fmt, model, config_file, requests_per_day, requests_per_month, output_tokens, output_file
+):
+    """Projected $ per request and per month for each prompt, and the saving if the safe fixes were applied.
+
+    Volumes, models and prompt caching come from [tool.promptopt.usage] (docs/cost.md). A prompt whose
+    model has no known price is reported as unknown, never as $0. Exit 2 when a file or the config is bad.
+    """
+    from .render import cost_json, cost_markdown, cost_text
+    from .usage import DAYS_PER_MONTH, Volume
+
+    if requests_per_day is not None and requests_per_month is not None:
+        _fail("give --requests-per-day or --requests-per-month, not both")
+    monthly = requests_per_month if requests_per_day is None else requests_per_day * DAYS_PER_MONTH
+    volume = Volume(monthly, output_tokens) if monthly is not None or output_tokens is not None else None
+    paths = list(paths) or [Path(".")]
+    settings = _settings(paths[0], config_file, model, volume)
+    from ..tokens import TokenizerUnavailable
+    from .estimate import estimate_paths
+
+    try:
+        report = estimate_paths(paths, settings)
+    except TokenizerUnavailable as exc:
+        _fail(str(exc))
+    for bad in report.errors:
+        click.echo(f"promptopt: error: {bad.path}: {bad.error}", err=True)
+    render = {"text": cost_text, "json": cost_json, "markdown": cost_markdown}[fmt]
+    _emit(render(report), output_file)
+    sys.exit(2 if report.errors else 0)
+
+
+@click.command("diff")
+@click.option("--base", required=True, help="The git ref to compare against (a branch, tag or commit).")
+@click.option("--head", help="The git ref with the changes (default: the working tree).")
+@_format
+@_model
+@_config
+@click.option(
+    "--fail-on-increase",
+    type=ThresholdType(),
+    help="Exit 1 when the monthly cost rises by more than this: dollars (50) or a percentage (10%).",
+)
+@click.option(
+    "--min-change",
+    type=ThresholdType(),
+    help="Print nothing and exit 0 when the monthly change is smaller than this ($ or %).",
+)
+@_output
+def diff_command(base, head, fmt, model, config_file, fail_on_increase, min_change, output_file):
+    """Tokens, monthly cost and findings of every prompt changed between --base and --head.
+
+    `--format markdown` renders a pull-request comment whose first line is a hidden marker, so a CI job
+    can find and update the same comment on every push (see docs/ci.md).
+    """
+    from ..gitdiff import GitError
+    from ..tokens import TokenizerUnavailable
+    from .diff import diff_refs
+    from .render import diff_json, diff_markdown, diff_text
+
+    settings = _settings(Path.cwd(), config_file, model)
+    try:
+        report = diff_refs(base, head, settings)
+    except (GitError, TokenizerUnavailable) as exc:
+        _fail(str(exc))
+    for change in report.errors:
+        click.echo(f"promptopt: error: {change.path}: {change.error}", err=True)
+    if min_change is not None and not report.errors:
+        size = min_change.measure(report)
+        if size is None or abs(size) < min_change.amount:
+            sys.exit(0)
+    render = {"text": diff_text, "json": diff_json, "markdown": diff_markdown}[fmt]
+    _emit(render(report), output_file)
+    if report.errors:
+        sys.exit(2)
+    if fail_on_increase is not None:
+        rise = fail_on_increase.measure(report)
+        if rise is not None and rise > fail_on_increase.amount:
+            unit = "%" if fail_on_increase.percent else " $/month"
+            click.echo(
+                f"promptopt: monthly cost rose by {rise:,.2f}{unit}, more than the allowed "
+                f"{fail_on_increase.amount:g}{unit}",
+                err=True,
+            )
+            sys.exit(1)
+    sys.exit(0)

@@ -1,0 +1,328 @@
+"""Text, JSON and Markdown for `promptopt cost` and `promptopt diff` (the pull-request comment)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+from .diff import DiffReport, PromptChange
+from .projection import CostReport, PromptCost
+
+MARKER = "<!-- promptopt-diff -->"
+UNKNOWN = "unknown"
+NONE = "–"
+
+
+def money(value: float | None, signed: bool = False) -> str:
+    """$1,240 above $100, $12.34 above $0.10, and three significant digits below that."""
+    if value is None:
+        return NONE
+    sign = ("+" if value > 0 else "-" if value < 0 else "") if signed else ("-" if value < 0 else "")
+    amount = abs(value)
+    if amount == 0:
+        text = "0"
+    elif amount >= 100:
+        text = f"{amount:,.0f}"
+    elif amount >= 1:
+        text = f"{amount:,.2f}"
+    elif amount >= 0.1:
+        text = f"{amount:.2f}"
+    else:  # per-request figures: three significant digits, no trailing zeros
+        decimals = min(10, -math.floor(math.log10(amount)) + 2)
+        text = f"{amount:.{decimals}f}".rstrip("0")
+    return f"{sign}${text}"
+
+
+def count(value: float | None, signed: bool = False) -> str:
+    if value is None:
+        return NONE
+    text = f"{value:+,.0f}" if signed else f"{value:,.0f}"
+    return text
+
+
+def percent(value: float | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:+.0f}%" if abs(value) >= 1 or value == 0 else f"{value:+.1f}%"
+
+
+# ---------------------------------------------------------------- cost
+
+
+def _cost_fields(p: PromptCost) -> dict:
+    return {
+        "path": p.path,
+        "model": p.model,
+        "encoding": p.encoding,
+        "price_entry": p.price_key or None,
+        "tokens_per_request": p.tokens,
+        "cached_tokens_per_request": p.cached_tokens,
+        "output_tokens_per_request": p.output_tokens,
+        "cost_per_request": p.cost_per_request,
+        "requests_per_month": p.requests_per_month,
+        "monthly_cost": p.monthly_cost,
+        "findings": p.findings,
+        "tokens_saved_by_safe_fixes": p.tokens_saved,
+        "saving_per_request": p.saving_per_request,
+        "monthly_saving": p.monthly_saving,
+        "unknown": p.unknown or None,
+        "error": p.error,
+    }
+
+
+def cost_json(report: CostReport) -> str:
+    data = {
+        "prompts": [_cost_fields(p) for p in report.prompts],
+        "totals": {
+            "tokens_per_request": report.tokens,
+            "tokens_saved_by_safe_fixes": report.tokens_saved,
+            "monthly_cost": report.monthly_cost,
+            "monthly_saving": report.monthly_saving,
+            "prompts_without_monthly_cost": [p.path for p in report.unpriced],
+        },
+        "price_source": report.price_source,
+    }
+    return json.dumps(data, indent=2) + "\n"
+
+
+def _cost_rows(report: CostReport) -> list[list[str]]:
+    rows = []
+    for p in report.prompts:
+        if p.error:
+            rows.append([p.path, p.model, "error", "", "", "", p.error])
+            continue
+        saving = f"{count(p.tokens_saved)} tok"
+        if p.monthly_saving:
+            saving += f" ({money(p.monthly_saving)}/mo)"
+        rows.append(
+            [
+                p.path,
+                p.model,
+                count(p.tokens),
+                money(p.cost_per_request) if p.cost_per_request is not None else UNKNOWN,
+                count(p.requests_per_month),
+                money(p.monthly_cost),
+                saving,
+            ]
+        )
+    return rows
+
+
+_COST_HEAD = ["prompt", "model", "tokens/req", "$/req", "req/month", "$/month", "safe-fix saving"]
+
+
+def _notes(report: CostReport) -> list[str]:
+    notes = [f"{p.path}: {p.unknown}" for p in report.prompts if p.unknown and not p.error]
+    no_volume = [
+        p.path for p in report.prompts if not p.error and not p.unknown and p.requests_per_month is None
+    ]
+    if no_volume:
+        notes.append(
+            f"no volume configured for {len(no_volume)} prompt(s): set requests-per-day in "
+            "[tool.promptopt.usage] (see docs/cost.md)"
+        )
+    notes.append(f"prices: {report.price_source}")
+    return notes
+
+
+def cost_text(report: CostReport) -> str:
+    rows = [_COST_HEAD, *_cost_rows(report)]
+    total = [
+        "total",
+        "",
+        count(report.tokens),
+        "",
+        "",
+        money(report.monthly_cost),
+        f"{count(report.tokens_saved)} tok"
+        + (f" ({money(report.monthly_saving)}/mo)" if report.monthly_saving else ""),
+    ]
+    rows.append(total)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(_COST_HEAD))]
+    right = {2, 3, 4, 5}
+    lines = []
+    for index, row in enumerate(rows):
+        cells = [
+            c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        lines.append("  ".join(cells).rstrip())
+        if index == 0 or index == len(rows) - 2:
+            lines.append("  ".join("-" * w for w in widths))
+    lines.extend(f"note: {n}" for n in _notes(report))
+    return "\n".join(lines) + "\n"
+
+
+def cost_markdown(report: CostReport) -> str:
+    lines = [
+        "| Prompt | Model | Tokens/request | $/request | Requests/month | $/month | Safe-fix saving |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for row in _cost_rows(report):
+        row[0] = f"`{row[0]}`"
+        lines.append("| " + " | ".join(row) + " |")
+    lines.append(
+        f"| **Total** | | **{count(report.tokens)}** | | | **{money(report.monthly_cost)}** | "
+        f"**{count(report.tokens_saved)} tok** |"
+    )
+    lines.append("")
+    lines.extend(f"- {n}" for n in _notes(report))
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------- diff
+
+
+def headline(report: DiffReport) -> str:
+    if report.priced and (report.monthly_before or report.monthly_after):
+        delta = report.monthly_delta
+        if round(delta, 2) == 0:
+            return "Projected monthly cost unchanged"
+        direction = "up" if delta > 0 else "down"
+        pct = f" ({percent(report.monthly_percent)})" if report.monthly_percent is not None else ""
+        return f"Projected monthly cost {direction} {money(abs(delta))}{pct}"
+    delta_tokens = report.tokens_after - report.tokens_before
+    if delta_tokens == 0:
+        return "Prompt tokens per request unchanged"
+    direction = "up" if delta_tokens > 0 else "down"
+    pct = f" ({percent(report.token_percent)})" if report.token_percent is not None else ""
+    return f"Prompt tokens per request {direction} {abs(delta_tokens):,}{pct}"
+
+
+def _arrow(before: str, after: str, change: PromptChange) -> str:
+    if change.status == "added":
+        return after
+    if change.status == "removed":
+        return f"~~{before}~~"
+    return f"{before} → {after}"
+
+
+def _finding_line(kind: str, f) -> str:
+    snippet = " ".join(f.snippet.split())
+    if len(snippet) > 80:
+        snippet = snippet[:77] + "..."
+    quoted = f': "{snippet}"' if snippet else ""
+    return f"- {kind} `{f.code}` {f.name} (line {f.location.line}){quoted}"
+
+
+def diff_markdown(report: DiffReport) -> str:
+    if not report.changes:
+        return ""
+    lines = [MARKER, f"### promptopt: {headline(report)}", ""]
+    summary = (
+        f"{len(report.changes)} prompt file(s) changed: "
+        f"**{report.tokens_before:,} → {report.tokens_after:,}** prompt tokens per request"
+    )
+    if report.priced:
+        summary += f", **{money(report.monthly_before)} → {money(report.monthly_after)}** per month"
+    lines += [summary + f" (`{report.base}` → `{report.head}`).", ""]
+    lines += [
+        "| Prompt | Model | Tokens/request | Monthly cost | Change |",
+        "| --- | --- | ---: | ---: | ---: |",
+    ]
+    for c in report.changes:
+        name = f"`{c.path}`" + (f" ({c.status})" if c.status != "changed" else "")
+        if c.error:
+            lines.append(f"| {name} | {c.model} | error | | {c.error} |")
+            continue
+        tokens = _arrow(count(c.tokens_before), count(c.tokens_after), c)
+        monthly = _arrow(money(c.monthly_before), money(c.monthly_after), c)
+        if c.monthly_delta is not None and c.monthly_before:
+            change = (
+                f"{money(c.monthly_delta, signed=True)} ({percent(100 * c.monthly_delta / c.monthly_before)})"
+            )
+        elif c.monthly_delta is not None:
+            change = money(c.monthly_delta, signed=True)
+        else:
+            change = f"{count(c.token_delta, signed=True)} tokens"
+        lines.append(f"| {name} | {c.model} | {tokens} | {monthly} | {change} |")
+    lines += [
+        "",
+        "<details>",
+        f"<summary>Details: {report.fixed} finding(s) fixed, {report.introduced} introduced</summary>",
+        "",
+    ]
+    for c in report.changes:
+        lines.append(f"#### `{c.path}`")
+        side = c.after or c.before
+        if side and not side.error:
+            per_request = _arrow(
+                money(c.before.cost_per_request) if c.before else "",
+                money(c.after.cost_per_request) if c.after else "",
+                c,
+            )
+            lines.append(
+                f"- {count(c.tokens_before)} → {count(c.tokens_after)} tokens per request "
+                f"({count(c.token_delta, signed=True)}); {per_request} per request"
+                + (
+                    f" at {count(side.requests_per_month)} requests per month"
+                    if side.requests_per_month
+                    else ""
+                )
+            )
+            if side.unknown:
+                lines.append(f"- monthly cost unknown: {side.unknown}")
+            elif side.requests_per_month is None:
+                lines.append("- monthly cost unknown: no volume configured in `[tool.promptopt.usage]`")
+        lines += [_finding_line("fixed", f) for f in c.fixed]
+        lines += [_finding_line("introduced", f) for f in c.introduced]
+        lines.append("")
+    lines += [f"Prices: {report.price_source}. Volumes: `[tool.promptopt.usage]`.", "", "</details>", ""]
+    return "\n".join(lines)
+
+
+def diff_text(report: DiffReport) -> str:
+    if not report.changes:
+        return f"No prompt file changed between {report.base} and {report.head}.\n"
+    lines = [headline(report)]
+    for c in report.changes:
+        if c.error:
+            lines.append(f"  {c.path} ({c.status}): error: {c.error}")
+            continue
+        money_part = ""
+        if c.monthly_delta is not None:
+            money_part = f", {money(c.monthly_before)} -> {money(c.monthly_after)}/month"
+        lines.append(
+            f"  {c.path} ({c.status}): {c.tokens_before:,} -> {c.tokens_after:,} tokens/request{money_part}, "
+            f"{len(c.fixed)} finding(s) fixed, {len(c.introduced)} introduced"
+        )
+        for f in c.introduced:
+            lines.append(f"    introduced {f.code} line {f.location.line}: {f.message}")
+    return "\n".join(lines) + "\n"
+
+
+def diff_json(report: DiffReport) -> str:
+    def finding(f) -> dict:
+        return {
+            "code": f.code,
+            "name": f.name,
+            "line": f.location.line,
+            "message": f.message,
+            "snippet": f.snippet,
+        }
+
+    data = {
+        "base": report.base,
+        "head": report.head,
+        "headline": headline(report) if report.changes else "",
+        "tokens_before": report.tokens_before,
+        "tokens_after": report.tokens_after,
+        "monthly_before": report.monthly_before,
+        "monthly_after": report.monthly_after,
+        "monthly_delta": report.monthly_delta,
+        "monthly_percent": report.monthly_percent,
+        "changes": [
+            {
+                "path": c.path,
+                "old_path": c.old_path,
+                "status": c.status,
+                "before": _cost_fields(c.before) if c.before else None,
+                "after": _cost_fields(c.after) if c.after else None,
+                "monthly_delta": c.monthly_delta,
+                "introduced": [finding(f) for f in c.introduced],
+                "fixed": [finding(f) for f in c.fixed],
+            }
+            for c in report.changes
+        ],
+        "price_source": report.price_source,
+    }
+    return json.dumps(data, indent=2) + "\n"
