@@ -27,9 +27,9 @@ def money(value: float | None, signed: bool = False) -> str:
         text = f"{amount:,.2f}"
     elif amount >= 0.1:
         text = f"{amount:.2f}"
-    else:  # per-request figures: three significant digits, no trailing zeros
+    else:  # per-request figures: three significant digits
         decimals = min(10, -math.floor(math.log10(amount)) + 2)
-        text = f"{amount:.{decimals}f}".rstrip("0")
+        text = f"{amount:.{decimals}f}"
     return f"{sign}${text}"
 
 
