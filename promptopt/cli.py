@@ -69,8 +69,10 @@ def _config(paths: tuple[Path, ...], config_file: Path | None, **overrides):
 @click.option("--no-color", is_flag=True, help="Plain text output.")
 @click.option("-o", "--output-file", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report to this file instead of stdout.")
+@click.option("--max-growth", metavar="TOKENS|PERCENT",
+              help="Exit 1 when a prompt grew by more than this since git's HEAD (200, or 10%).")
 def audit(paths, fmt, model, config_file, select, ignore, fix, unsafe_fixes, show_diff, fail_on, exit_zero,
-          baseline, write_baseline, no_color, output_file):
+          baseline, write_baseline, no_color, output_file, max_growth):
     """Lint prompt files for token waste; exit 1 when something at the failing level is found."""
     from .engine import audit_paths
 
@@ -97,6 +99,10 @@ def audit(paths, fmt, model, config_file, select, ignore, fix, unsafe_fixes, sho
         click.echo(f"promptopt: error: {bad.path}: {bad.error}", err=True)
     _emit(result, fmt, config.model, no_color, output_file)
     code = result.exit_code
+    if max_growth:
+        from .cost.growth import check_growth
+
+        code = max(code, check_growth(result, config, max_growth))
     sys.exit(0 if exit_zero and code == 1 else code)
 
 
