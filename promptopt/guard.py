@@ -1,0 +1,230 @@
+"""The fidelity guard: every rewrite (a rule's fix, a whitespace clean-up, LLMLingua's output) is
+checked here before it is accepted.
+
+What must survive a rewrite
+- template placeholders and Jinja blocks: the same multiset (a variable used twice stays twice);
+- fenced code blocks and embedded JSON examples: byte for byte, the same multiset;
+- every number, negation, modal, URL, declared label and capitalised name: still present.
+
+Words are compared as sets, not counts: deleting a duplicate sentence legitimately lowers how often
+"never" occurs, but the prompt must not lose the word altogether. Placeholders and code are compared
+as multisets because removing one changes what the template renders.
+
+`check_rewrite` is the hook `fixes.fix_to_fixed_point` calls for every fix, so it is fast: one regex
+pass per feature, and the features of a text are cached (the same "before" is checked against many
+candidate fixes in a round).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+PLACEHOLDER = re.compile(
+    r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}"  # Jinja, Mustache, Handlebars, semantic-kernel {{$x}}
+    r"|\$\{[^{}\n]*\}"  # ${x}
+    r"|(?<![{\w])\{[A-Za-z_][\w.]*(?:![rsa])?(?::[^{}\n]*)?\}(?!\})",  # str.format / LangChain {x}
+    re.S,
+)
+FENCED_CODE = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]*\1[ \t]*$|\Z)", re.M | re.S)
+URL = re.compile(r"\b(?:https?|ftp)://[^\s<>()\"'`]+[^\s<>()\"'`.,;:!?]")
+NUMBER = re.compile(r"\d+(?:[.,:/]\d+)*")
+NUMBER_WORDS = frozenset(
+    """zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen
+    seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand
+    million billion once twice half""".split()
+)
+NEGATIONS = frozenset(
+    """not no never none nor neither nothing nobody nowhere without cannot don't doesn't didn't isn't aren't
+    wasn't weren't can't couldn't won't wouldn't shouldn't mustn't haven't hasn't hadn't""".split()
+)
+MODALS = frozenset({"must", "always", "only", "never", "should", "shall", "required"})
+WORD = re.compile(r"[^\W\d_](?:[\w'’-]*\w)?")
+JSON_START = re.compile(r"[\[{](?=\s*[\"\[{\-\d\]}]|\s*(?:true|false|null)\b)")
+# before a word, these mean it starts a sentence, a line, a bullet or a heading (not a name)
+_SENTENCE_LEAD = re.compile(r"(?:^|[.!?:;]|\n)[\s\"'(\[*_#>|+-]*(?:\d{1,3}[.)])?[\s\"'(\[*_]*$")
+
+
+@dataclass(frozen=True)
+class Features:
+    placeholders: Counter
+    code_blocks: Counter
+    json_examples: Counter
+    whole_json: bool
+    numbers: frozenset[str]
+    negations: frozenset[str]
+    modals: frozenset[str]
+    urls: frozenset[str]
+    names: frozenset[str]
+    lowered_words: frozenset[str]
+
+
+@dataclass
+class GuardVerdict:
+    """All the reasons a rewrite was rejected (empty: accepted)."""
+
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> bool:
+        return not self.reasons
+
+    def to_json(self) -> dict:
+        return {"accepted": self.accepted, "reasons": list(self.reasons)}
+
+
+def check_rewrite(before: str, after: str, *, labels: Iterable[str] = ()) -> str | None:
+    """None when `after` keeps everything that matters in `before`; else the first reason why not."""
+    if before == after:
+        return None
+    return next(_problems(before, after, tuple(labels)), None)
+
+
+def verify(before: str, after: str, *, labels: Iterable[str] = ()) -> GuardVerdict:
+    """Every reason (for reports); `check_rewrite` stops at the first."""
+    if before == after:
+        return GuardVerdict()
+    return GuardVerdict(list(_problems(before, after, tuple(labels))))
+
+
+def reason_kind(reason: str) -> str:
+    """The category of a reason ("lost number '14'" -> "lost number"), for counting rejections."""
+    return re.split(r" ['{`\"(]| \d", reason, maxsplit=1)[0]
+
+
+def _problems(before: str, after: str, labels: tuple[str, ...]) -> Iterator[str]:
+    old, new = features(before), features(after)
+    yield from _multiset_changes("placeholder", old.placeholders, new.placeholders)
+    yield from _multiset_changes("code block", old.code_blocks, new.code_blocks)
+    if old.whole_json and not new.whole_json:
+        yield "no longer valid JSON"
+    yield from _multiset_changes("JSON example", old.json_examples, new.json_examples)
+    for kind, lost in (
+        ("number", old.numbers - new.numbers),
+        ("negation", old.negations - new.negations),
+        ("modal", old.modals - new.modals),
+        ("URL", old.urls - new.urls),
+    ):
+        for item in sorted(lost):
+            yield f"lost {kind} '{item}'"
+    for label in labels:
+        needle = label.strip().lower()
+        if needle and _has_label(before.lower(), old, needle) and not _has_label(after.lower(), new, needle):
+            yield f"lost label '{label.strip()}'"
+    for name in sorted(old.names - new.names):
+        # a name that now starts a sentence is still there, in another position
+        if name.lower() not in new.lowered_words:
+            yield f"lost name '{name}'"
+
+
+def _has_label(lowered_text: str, feats: Features, label: str) -> bool:
+    if " " not in label and WORD.fullmatch(label):
+        return label in feats.lowered_words
+    return re.search(rf"(?<!\w){re.escape(label)}(?!\w)", lowered_text) is not None
+
+
+def _multiset_changes(kind: str, old: Counter, new: Counter) -> Iterator[str]:
+    if old == new:
+        return
+    for item in sorted(set(old) | set(new), key=lambda s: (old[s] == new[s], s)):
+        if old[item] != new[item]:
+            shown = _short(item)
+            if not new[item]:
+                yield f"{kind} {shown} removed"
+            elif not old[item]:
+                yield f"{kind} {shown} added"
+            else:
+                yield f"{kind} {shown} changed (count {old[item]} -> {new[item]})"
+
+
+def _short(item: str) -> str:
+    flat = " ".join(item.split())
+    return flat if len(flat) <= 40 else f"'{flat[:37]}...'"
+
+
+@functools.lru_cache(maxsize=64)
+def features(text: str) -> Features:
+    code_spans = [(m.start(), m.end()) for m in FENCED_CODE.finditer(text)]
+    whole_json = _is_whole_json(text)
+    json_examples = Counter() if whole_json else Counter(text[s:e] for s, e in json_spans(text, code_spans))
+    placeholders = Counter(m.group(0) for m in PLACEHOLDER.finditer(text))
+    numbers: set[str] = set(NUMBER.findall(text))
+    negations: set[str] = set()
+    modals: set[str] = set()
+    names: set[str] = set()
+    lowered: set[str] = set()
+    for m in WORD.finditer(text):
+        word = m.group(0)
+        low = word.lower().replace("’", "'")
+        lowered.add(low)
+        if low in NEGATIONS:
+            negations.add(low)
+        if low in MODALS:
+            modals.add(low)
+        if low in NUMBER_WORDS:
+            numbers.add(low)
+        if _is_name(text, m.start(), word):
+            names.add(word)
+    return Features(
+        placeholders=placeholders,
+        code_blocks=Counter(text[s:e] for s, e in code_spans),
+        json_examples=json_examples,
+        whole_json=whole_json,
+        numbers=frozenset(numbers),
+        negations=frozenset(negations),
+        modals=frozenset(modals),
+        urls=frozenset(URL.findall(text)),
+        names=frozenset(names),
+        lowered_words=frozenset(lowered),
+    )
+
+
+def _is_name(text: str, start: int, word: str) -> bool:
+    """A capitalised word that does not merely start a sentence, line, bullet or heading."""
+    if not word[0].isupper() or word == "I":
+        return False
+    if any(c.isupper() for c in word[1:]):
+        return True  # OpenAI, JSON, iPhone-like: capitals inside the word are never sentence case
+    return _SENTENCE_LEAD.search(text, max(0, start - 12), start) is None
+
+
+def _is_whole_json(text: str) -> bool:
+    stripped = text.strip()
+    if not stripped or stripped[0] not in "[{":
+        return False
+    try:
+        json.loads(stripped)
+    except ValueError:
+        return False
+    return True
+
+
+def json_spans(text: str, skip: list[tuple[int, int]] = ()) -> list[tuple[int, int]]:
+    """Spans outside `skip` that parse as a JSON object or array with at least one separator."""
+    decoder = json.JSONDecoder()
+    spans: list[tuple[int, int]] = []
+    position = 0
+    while (match := JSON_START.search(text, position)) is not None:
+        start = match.start()
+        inside = next((e for s, e in skip if s <= start < e), None)
+        if inside is not None:
+            position = inside
+            continue
+        try:
+            _, end = decoder.raw_decode(text, start)
+        except ValueError:
+            position = start + 1
+            continue
+        if any(sep in text[start:end] for sep in ":,\n"):
+            spans.append((start, end))
+            position = end
+        else:
+            position = start + 1
+    return spans
+
+
+__all__ = ["GuardVerdict", "check_rewrite", "verify", "features", "reason_kind"]
