@@ -88,7 +88,8 @@ class Context:
             span = doc.source_span(edit.span)
             if span is None or ("\n" in edit.replacement and not identity):
                 return None
-            if not identity and _dedent(doc.source[span.start : span.end]) != _dedent(doc.text[edit.span.start : edit.span.end]):
+            moved = doc.source[span.start : span.end]
+            if not identity and _dedent(moved) != _dedent(doc.text[edit.span.start : edit.span.end]):
                 return None  # the edit would cut across a block scalar's indentation
             placed.append(Edit(span, edit.replacement))
         return Fix(tuple(placed), applicability, title)

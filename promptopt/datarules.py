@@ -7,7 +7,8 @@ Check types
 Keys: code, name, extends, level (info|warning|error), message (``%s`` is the match), summary,
 description, example-bad, example-good, ignorecase (default true), scope (instructions | all),
 action (remove | replace | none), applicability (safe | unsafe), max (occurrence).
-Scope `instructions` skips code blocks, few-shot examples, placeholders and role markers.
+Scope `instructions` skips code blocks, few-shot examples, placeholders and role markers;
+`sentences` skips headings too; `all` checks everything.
 """
 
 from __future__ import annotations
@@ -87,6 +88,13 @@ def _in_scope(span: Span, protected: list[Span], scope: str) -> bool:
     return scope == "all" or not any(p.overlaps(span) for p in protected)
 
 
+def _protected_for(doc: PromptDocument, scope: str) -> list[Span]:
+    spans = protected_spans(doc)
+    if scope == "sentences":  # headings are labels, not sentences
+        spans += [s.span for s in doc.segments if s.kind == SegmentKind.HEADING]
+    return spans
+
+
 def _make_check(spec: dict[str, Any]):
     kind = spec["extends"]
     ignorecase = spec.get("ignorecase", True)
@@ -101,7 +109,7 @@ def _make_check(spec: dict[str, Any]):
         pattern = _pattern(list(swap), ignorecase)
 
         def check(doc: PromptDocument, ctx):
-            protected = protected_spans(doc)
+            protected = _protected_for(doc, scope)
             for m in pattern.finditer(doc.text):
                 span = Span(m.start(), m.end())
                 if not _in_scope(span, protected, scope):
@@ -119,7 +127,7 @@ def _make_check(spec: dict[str, Any]):
 
     if kind == "existence":
         def check(doc: PromptDocument, ctx):
-            protected = protected_spans(doc)
+            protected = _protected_for(doc, scope)
             for m in pattern.finditer(doc.text):
                 span = Span(m.start(), m.end())
                 if not _in_scope(span, protected, scope):
@@ -134,7 +142,7 @@ def _make_check(spec: dict[str, Any]):
     limit = int(spec.get("max", 1))
 
     def check(doc: PromptDocument, ctx):  # occurrence
-        protected = protected_spans(doc)
+        protected = _protected_for(doc, scope)
         matches = [m for m in pattern.finditer(doc.text) if _in_scope(Span(m.start(), m.end()), protected, scope)]
         if len(matches) > limit:
             first, extra = matches[0], matches[limit:]

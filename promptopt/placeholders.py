@@ -15,7 +15,9 @@ from .core import Placeholder, Span
 _JINJA_EXPR = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}", re.S)
 _JINJA_BLOCK = re.compile(r"\{%-?\s*(.*?)\s*-?%\}", re.S)
 _JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.S)
-_FORMAT_FIELD = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)(?:\.[A-Za-z_]\w*|\[[^\]]*\])*(?:![rsa])?(?::[^{}]*)?\}(?!\})")
+_FORMAT_FIELD = re.compile(
+    r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)(?:\.[A-Za-z_]\w*|\[[^\]]*\])*(?:![rsa])?(?::[^{}\s]*)?\}(?!\})"
+)
 _IDENT = re.compile(r"[A-Za-z_][\w.]*")
 
 # Jinja keywords and filters that are not variables a caller provides.

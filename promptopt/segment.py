@@ -22,6 +22,9 @@ _RECORD_KEY = re.compile(r"^([A-Z][A-Za-z0-9 _-]{0,24}|[A-Z]):(\s|$)")
 _EXAMPLE_HEADING = re.compile(r"^(?:#+\s*|\*\*)?examples?\s*(\d+|[A-Z])?\s*[:.)]?(\*\*)?\s*$", re.I)
 _OUTPUT_HEADING = re.compile(r"\b(output|format|response|respond|return|answer format|json|schema)\b", re.I)
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
+# record keys that start a few-shot example on their own (other keys need a consistent key pair)
+EXAMPLE_KEYS = {"q", "question", "input", "example", "text", "message", "user", "human", "sentence", "review",
+                "query", "problem", "request", "utterance", "document", "passage", "context", "customer"}
 _ROLE_LINE = re.compile(r"^(system|user|assistant|human|ai|developer)\s*:\s*$", re.I)
 
 
@@ -97,7 +100,8 @@ def segment(doc: PromptDocument, role_markers: bool = False) -> list[Segment]:
                     break
                 j += 1
             end = lines[j - 1].end
-            segments.append(Segment(SegmentKind.LIST_ITEM, Span(line.start, end), text[line.start : end], section=section))
+            item = Segment(SegmentKind.LIST_ITEM, Span(line.start, end), text[line.start : end], section=section)
+            segments.append(item)
             i = j
             continue
         j = i + 1
@@ -116,7 +120,8 @@ def segment(doc: PromptDocument, role_markers: bool = False) -> list[Segment]:
         segments.append(Segment(SegmentKind.PROSE, Span(line.start, end), text[line.start : end], section=section))
         i = j
     segments.extend(_output_specs(text, segments))
-    segments.extend(find_examples(text, lines))
+    code = [s.span for s in segments if s.kind == SegmentKind.CODE]
+    segments.extend(e for e in find_examples(text, lines) if not any(c.overlaps(e.span) for c in code))
     for p in doc.placeholders:
         segments.append(Segment(SegmentKind.PLACEHOLDER, p.span, p.raw))
     segments.sort(key=lambda s: (s.span.start, -s.span.end))
@@ -146,7 +151,42 @@ def find_examples(text: str, lines: list[_Line] | None = None) -> list[Segment]:
     examples = _keyed_records(text, lines)
     if not examples:
         examples = _comment_records(text, lines)
+    if not examples:
+        examples = _separated_records(text, lines)
     return examples
+
+
+_SEPARATOR = re.compile(r"^\s*(-{3,}|={3,}|\*{3,}|#{3,})\s*$")
+
+
+def _separated_records(text: str, lines: list[_Line]) -> list[Segment]:
+    """Blocks between `---` lines that repeat one shape: all but the last (the query) are examples."""
+    chunks: list[list[_Line]] = [[]]
+    for line in lines:
+        if _SEPARATOR.match(line.text):
+            chunks.append([])
+        elif line.text.strip():
+            chunks[-1].append(line)
+    chunks = [c for c in chunks if c]
+    if len(chunks) < 3:
+        return []
+    query = chunks[-1]
+    # the first chunk holds the instructions too: its example is its tail, sized like the others
+    first = chunks[0][-len(query):] if len(chunks[0]) > len(query) else chunks[0]
+    candidates = [first] + chunks[1:-1]
+    sizes = [len(c) for c in candidates + [query]]
+    if max(sizes) > 2 * min(sizes) or min(sizes) < 2:
+        return []
+    shared = set.intersection(*({ln.text.strip() for ln in c} for c in candidates + [query]))
+    if not shared:
+        return []  # examples of one template share at least one line (a rule, a label line)
+    records = []
+    for chunk in candidates:
+        span = Span(chunk[0].start, chunk[-1].end)
+        records.append(Segment(SegmentKind.EXAMPLE, span, text[span.start : span.end],
+                               parts={"input": Span(chunk[0].start, chunk[-2].end),
+                                      "output": Span(chunk[-1].start, chunk[-1].end)}, section="---"))
+    return records
 
 
 def _keyed_records(text: str, lines: list[_Line]) -> list[Segment]:
@@ -192,7 +232,8 @@ def _keyed_records(text: str, lines: list[_Line]) -> list[Segment]:
                         parts={"input": input_span, "output": output_span}, section=key)
             )
         shapes = {tuple(sorted(_keys_in(r.text))) for r in records}
-        if len(records) >= 2 and len(shapes) <= max(1, len(records) // 3) and len(records) > len(best):
+        consistent = len(shapes) == 1 and len(next(iter(shapes))) >= 2
+        if len(records) >= 2 and (consistent or key.lower() in EXAMPLE_KEYS) and len(records) > len(best):
             best = records
     # a record whose output is empty or a placeholder is the query, not an example
     return [r for r in best if _is_answered(text, r)]
@@ -218,12 +259,16 @@ def _record_end(lines: list[_Line], start: int, hard_stop: int | None = None) ->
 
 
 def _comment_records(text: str, lines: list[_Line]) -> list[Segment]:
-    """semantic-kernel style: `# description` then the answer line, repeated."""
+    """semantic-kernel style: `# description` then the answer line, repeated back to back."""
     records = []
     idx = 0
     while idx < len(lines) - 1:
         cur, nxt = lines[idx], lines[idx + 1]
-        if cur.text.startswith("#") and nxt.text.strip() and not nxt.text.startswith("#"):
+        contiguous = not records or records[-1].span.end + 1 == cur.start
+        if not contiguous and len(records) < 5:
+            records = []
+        if (cur.text.startswith("# ") and nxt.text.strip() and not nxt.text.startswith("#")
+                and (not records or contiguous)):
             span = Span(cur.start, nxt.end)
             records.append(
                 Segment(SegmentKind.EXAMPLE, span, text[span.start : span.end],

@@ -18,7 +18,8 @@ def identity_origins(text: str, base: int = 0) -> list[int]:
 
 
 def finish(doc: PromptDocument, role_markers: bool = False, extra: list[Segment] | None = None) -> PromptDocument:
-    doc.placeholders = find_placeholders(doc.text)
+    # `{name}` (str.format) only where a file is not a Jinja-family template
+    doc.placeholders = find_placeholders(doc.text, allow_format=doc.format not in ("jinja", "prompty"))
     doc.segments = segment(doc, role_markers=role_markers)
     if extra:
         if any(s.kind == SegmentKind.EXAMPLE for s in extra):  # turns beat text patterns

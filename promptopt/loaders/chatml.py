@@ -25,7 +25,7 @@ def load(path: Path, source: str, fmt: str) -> list[PromptDocument]:
 def turn_examples(text: str, turns: list[tuple[str, Span]]) -> list[Segment]:
     """(user, assistant) pairs that precede the final user turn."""
     examples = []
-    for (role_a, span_a), (role_b, span_b) in zip(turns, turns[1:]):
+    for (role_a, span_a), (role_b, span_b) in zip(turns, turns[1:], strict=False):
         if role_a in ("user", "human") and role_b == "assistant" and text[span_b.start : span_b.end].strip():
             span = Span(span_a.start, span_b.end)
             examples.append(

@@ -1,0 +1,93 @@
+"""Helpers the Python rules share: normalising sentences, content words, lookup lemmas, deletions."""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import importlib.util
+import json
+import re
+from pathlib import Path
+
+from ..core import Edit, PromptDocument, Segment, SegmentKind, Span
+
+WORD = re.compile(r"[A-Za-z][A-Za-z'-]*|\d+(?:[.,]\d+)*")
+STOPWORDS = frozenset(
+    """a an the and or but if then of to in on at by for with from as is are was were be been being it its this
+    that these those you your yours we our i me my he she they them their his her not no do does did so such than
+    too very can will just should would could may might must shall into onto over under about above below up down
+    out off again further once here there when where why how all any both each few more most other some own same
+    only also what which who whom whose while during before after between through because until against""".split()
+)
+NEGATIONS = frozenset({"not", "no", "never", "don't", "dont", "doesn't", "do not", "without", "none", "nor",
+                       "cannot", "can't", "won't", "shouldn't", "mustn't", "isn't", "aren't", "avoid"})
+
+
+def normalize(text: str) -> str:
+    """Case, spacing, list markers and trailing punctuation do not make a sentence different."""
+    text = re.sub(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+", "", text)
+    text = re.sub(r"[*_`]+", "", text)
+    text = re.sub(r"\s+", " ", text).strip().lower()
+    return text.rstrip(" .!;:")
+
+
+def words(text: str) -> list[str]:
+    return [w.lower() for w in WORD.findall(text)]
+
+
+@functools.lru_cache(maxsize=1)
+def _lemma_table() -> dict[str, str]:
+    """English lookup lemmas from spacy-lookups-data, read directly: no spaCy import, no pipeline."""
+    spec = importlib.util.find_spec("spacy_lookups_data")
+    if spec is None or not spec.submodule_search_locations:
+        return {}
+    path = Path(list(spec.submodule_search_locations)[0]) / "data" / "en_lemma_lookup.json.gz"
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            return json.load(fh)
+    except OSError:
+        return {}
+
+
+def lemma(word: str) -> str:
+    return _lemma_table().get(word, word)
+
+
+def content_lemmas(text: str) -> frozenset[str]:
+    return frozenset(lemma(w) for w in words(text) if w not in STOPWORDS and len(w) > 1)
+
+
+def negated(text: str) -> bool:
+    lowered = f" {text.lower()} "
+    return any(f" {n} " in lowered for n in NEGATIONS) or "n't " in lowered
+
+
+def whole_unit(doc: PromptDocument, span: Span, holder: Segment) -> bool:
+    """Is the sentence the whole bullet or paragraph (not one sentence of several)?"""
+    body = doc.text[holder.span.start : holder.span.end]
+    return normalize(body) == normalize(doc.text[span.start : span.end])
+
+
+def delete_unit(doc: PromptDocument, span: Span, holder: Segment) -> list[Edit]:
+    """Edits that remove a sentence; when it is the whole bullet or paragraph, remove its line(s)."""
+    text = doc.text
+    body = text[holder.span.start : holder.span.end]
+    if holder.kind == SegmentKind.LIST_ITEM:
+        body = re.sub(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+", "", body)
+    if normalize(body) == normalize(text[span.start : span.end]):
+        start = text.rfind("\n", 0, holder.span.start) + 1
+        end = holder.span.end
+        if end < len(text) and text[end] == "\n":
+            end += 1
+            # a blank line between blocks goes with the block, so no double blank line is left
+            if end < len(text) and text[end] == "\n" and (start == 0 or text[start - 2 : start] == "\n\n"):
+                end += 1
+        return [Edit(Span(start, end), "")]
+    end = span.end
+    while end < len(text) and text[end] in " \t":
+        end += 1
+    return [Edit(Span(span.start, end), "")]
+
+
+def outside_examples_and_code(doc: PromptDocument, span: Span) -> bool:
+    return not doc.in_example(span) and not doc.in_code(span)

@@ -1,0 +1,86 @@
+"""What the few-shot rules share: example parts, declared label sets, declared output formats."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from ..core import PromptDocument, Segment, SegmentKind, Span
+
+_LABEL_LINE = re.compile(
+    r"(?P<lead>(?:\b(?:types?|categor(?:y|ies)|labels?|class(?:es)?|intents?|options|choices|sentiments?)\b[^:\n]{0,30}"
+    r"|\bone of(?: the following)?(?: \w+)?|\beither))\s*:?\s*(?P<items>[^\n]+)", re.I)
+_LIST_INTRO = re.compile(r"\b(?:categories|labels|classes|intents|options|choices|types)\b[^\n]{0,40}:\s*$", re.I)
+_BULLET = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+(.+?)\s*$")
+_JSON_SPEC = re.compile(
+    r"\b(?:respond|reply|output|return|answer|format(?:ted)?|provide)\b[^.\n]{0,50}\bJSON\b|\bJSON (?:object|format)\b",
+    re.I)
+_ONE_WORD = re.compile(r"\b(?:one|a single|single) word\b", re.I)
+
+
+def examples(doc: PromptDocument) -> list[Segment]:
+    return doc.segments_of(SegmentKind.EXAMPLE)
+
+
+def part(doc: PromptDocument, example: Segment, name: str) -> str:
+    span = example.parts.get(name, example.span)
+    return doc.text[span.start : span.end].strip()
+
+
+def instruction_text(doc: PromptDocument) -> str:
+    """The prompt with examples blanked out (same length, so offsets stay valid)."""
+    chars = list(doc.text)
+    for ex in examples(doc):
+        for i in range(ex.span.start, ex.span.end):
+            if chars[i] != "\n":
+                chars[i] = " "
+    return "".join(chars)
+
+
+def _clean_label(item: str) -> str:
+    return item.strip().strip("\"'`*.").strip().lower()
+
+
+def declared_labels(doc: PromptDocument) -> tuple[list[str], Span] | None:
+    """A label set the instructions declare: `Types: a, b` / `one of: a, b or c` / an intro + bullets."""
+    text = instruction_text(doc)
+    for m in _LABEL_LINE.finditer(text):
+        items = re.split(r",|\bor\b|/|\|", m.group("items"))
+        labels = [_clean_label(i) for i in items if _clean_label(i)]
+        if 2 <= len(labels) <= 200 and all(len(lbl.split()) <= 3 for lbl in labels):
+            return labels, Span(m.start("items"), m.end("items"))
+    lines = text.split("\n")
+    pos = 0
+    for idx, line in enumerate(lines):
+        if _LIST_INTRO.search(line):
+            labels, end = [], pos + len(line)
+            for nxt in lines[idx + 1 :]:
+                bullet = _BULLET.match(nxt)
+                if not bullet:
+                    if nxt.strip():
+                        break
+                    end += len(nxt) + 1
+                    continue
+                labels.append(_clean_label(bullet.group(1)))
+                end += len(nxt) + 1
+            if len(labels) >= 2 and all(len(lbl.split()) <= 3 for lbl in labels):
+                return labels, Span(pos, end)
+        pos += len(line) + 1
+    return None
+
+
+def wants_json(doc: PromptDocument) -> re.Match | None:
+    return _JSON_SPEC.search(instruction_text(doc))
+
+
+def wants_one_word(doc: PromptDocument) -> re.Match | None:
+    return _ONE_WORD.search(instruction_text(doc))
+
+
+def parses_as_json(text: str) -> bool:
+    body = re.sub(r"^```\w*\n|\n?```$", "", text.strip())
+    try:
+        json.loads(body)
+    except ValueError:
+        return False
+    return True

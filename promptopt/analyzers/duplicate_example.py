@@ -1,0 +1,65 @@
+"""Few-shot examples that repeat one another.
+
+Examples with the same input (case and spacing aside), or whose content words overlap almost
+entirely (Jaccard at least `threshold` after lemmatising), teach the model nothing the first one
+did not. The fix (unsafe: examples shape behaviour) deletes the later ones.
+
+Bad:
+
+    # an intelligent bot that helps with productivity.
+    P.A.L. = Personal Assistant Light.
+    # an intelligent bot that helps with productivity.
+    C.O.R.E. = Central Optimization Routines and Efficiency.
+
+Good: keep one example per distinct input.
+"""
+
+from __future__ import annotations
+
+from ..core import Applicability, Edit, Severity, Span
+from ._common import content_lemmas, normalize
+from ._examples import examples, part
+
+CODE = "PO204"
+NAME = "duplicate-example"
+SEVERITY = Severity.WARNING
+FIXABLE = "unsafe"
+OPTIONS = {"threshold": 0.9}
+
+
+def check(doc, ctx):
+    exs = examples(doc)
+    groups: list[list] = []
+    for ex in exs:
+        key = normalize(part(doc, ex, "input"))
+        lemmas = content_lemmas(doc.text[ex.span.start : ex.span.end])
+        for group in groups:
+            head_key, head_lemmas = group[0][1], group[0][2]
+            union = head_lemmas | lemmas
+            if key == head_key or (union and len(head_lemmas & lemmas) / len(union) >= float(ctx.options["threshold"])):
+                group.append((ex, key, lemmas))
+                break
+        else:
+            groups.append([(ex, key, lemmas)])
+    for group in groups:
+        if len(group) < 2:
+            continue
+        first = group[0][0]
+        later = [g[0] for g in group[1:]]
+        edits = [_delete_example(doc, ex) for ex in later]
+        line, _ = doc.line_col(doc.locate(first.span.start))
+        yield ctx.report(doc, later[0].span,
+                         f"{len(later)} example(s) repeat the example at line {line}: keep one",
+                         edits=edits, applicability=Applicability.UNSAFE, fix_title="Remove repeated examples",
+                         related=[ex.span for ex in later[1:]])
+
+
+def _delete_example(doc, ex) -> Edit:
+    text = doc.text
+    start = text.rfind("\n", 0, ex.span.start) + 1
+    end = ex.span.end
+    while end < len(text) and text[end] == "\n":
+        end += 1
+        if end - ex.span.end >= 2:
+            break
+    return Edit(Span(start, end), "")

@@ -1,0 +1,43 @@
+"""A few-shot example whose answer breaks the output format the instructions declare.
+
+If the prompt asks for JSON, an example answering in prose teaches prose; if it asks for one word,
+an example answering with a sentence teaches sentences. Models copy examples more than they obey
+instructions, so a stale example costs tokens and quality.
+
+Bad:
+
+    Respond in JSON with the keys "name" and "age".
+    Input: Ann is 31.
+    Output: Her name is Ann and she is 31.
+
+Good:
+
+    Respond in JSON with the keys "name" and "age".
+    Input: Ann is 31.
+    Output: {"name": "Ann", "age": 31}
+"""
+
+from __future__ import annotations
+
+from ..core import Severity
+from ._examples import examples, parses_as_json, part, wants_json, wants_one_word
+
+CODE = "PO203"
+NAME = "example-breaks-format"
+SEVERITY = Severity.WARNING
+
+
+def check(doc, ctx):
+    exs = examples(doc)
+    if not exs:
+        return
+    json_spec = wants_json(doc)
+    one_word = wants_one_word(doc)
+    for ex in exs:
+        output = part(doc, ex, "output")
+        if json_spec and output and not parses_as_json(output):
+            yield ctx.report(doc, ex.parts["output"], "the instructions ask for JSON but this example answers "
+                             "with something that is not valid JSON", tokens_saved=0)
+        elif one_word and len(output.strip(" .\"'").split()) > 1:
+            yield ctx.report(doc, ex.parts["output"], "the instructions ask for one word but this example answers "
+                             f"with {len(output.split())} words", tokens_saved=0)

@@ -1,0 +1,42 @@
+"""A few-shot example answers with a label the instructions do not declare.
+
+When the label set changes ("positive, negative, neutral" becomes "positive, negative") the old
+examples stay behind and teach the model a label it must no longer use. Only examples whose
+output is a short label (up to three words) are checked, case-insensitively.
+
+Bad:
+
+    Sentiment: positive, negative
+    Text: It was fine.
+    Sentiment: neutral
+
+Good:
+
+    Sentiment: positive, negative, neutral
+    Text: It was fine.
+    Sentiment: neutral
+"""
+
+from __future__ import annotations
+
+from ..core import Severity
+from ._examples import declared_labels, examples, part
+
+CODE = "PO201"
+NAME = "example-label-outside-set"
+SEVERITY = Severity.WARNING
+
+
+def check(doc, ctx):
+    declared = declared_labels(doc)
+    if not declared:
+        return
+    labels, where = declared
+    for ex in examples(doc):
+        output = part(doc, ex, "output").strip().strip("\"'`.").lower()
+        if not output or len(output.split()) > 3 or output in labels:
+            continue
+        span = ex.parts["output"]
+        yield ctx.report(doc, span, f"example answers '{output}', which is not a declared label "
+                         f"({', '.join(labels[:8])}{'...' if len(labels) > 8 else ''})",
+                         tokens_saved=0, related=[where])

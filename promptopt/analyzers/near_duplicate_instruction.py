@@ -1,0 +1,61 @@
+"""Two instructions that say the same thing in other words.
+
+After lemmatising ("Write" / "writes" / "writing"), the two sentences share almost all their
+content words (Jaccard similarity at least `threshold`). One of them can go. The fix (unsafe:
+review it) deletes the later one. Sentences whose negations differ ("use X" vs "never use X")
+are contradictions, not duplicates, and are left to the contradiction rules.
+
+Lemmas come from spaCy's English lookup table (spacy-lookups-data), read without loading spaCy.
+
+Bad:
+
+    Always respond using valid JSON.
+    ...
+    Your responses must always be valid JSON.
+
+Good:
+
+    Always respond using valid JSON.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..core import Applicability, Severity
+from ..segment import sentences
+from ._common import content_lemmas, delete_unit, negated, normalize, whole_unit
+
+CODE = "PO102"
+NAME = "near-duplicate-instruction"
+SEVERITY = Severity.INFO
+FIXABLE = "unsafe"
+OPTIONS = {"threshold": 0.85, "min-content-words": 4}
+
+
+def check(doc, ctx):
+    threshold = float(ctx.options["threshold"])
+    min_words = int(ctx.options["min-content-words"])
+    units = []
+    for span, holder in sentences(doc):
+        text = doc.text[span.start : span.end]
+        lemmas = content_lemmas(text)
+        if len(lemmas) >= min_words and whole_unit(doc, span, holder):
+            units.append((span, holder, text, lemmas))
+    reported = set()
+    for i, (span_a, _, text_a, lem_a) in enumerate(units):
+        for span_b, holder_b, text_b, lem_b in units[i + 1 :]:
+            if span_b.start in reported or normalize(text_a) == normalize(text_b):
+                continue  # exact duplicates are PO101's
+            jaccard = len(lem_a & lem_b) / len(lem_a | lem_b)
+            if jaccard < threshold or negated(text_a) != negated(text_b) or _numbers(text_a) != _numbers(text_b):
+                continue
+            reported.add(span_b.start)
+            line, _ = doc.line_col(doc.locate(span_a.start))
+            yield ctx.report(doc, span_b, f"says what line {line} says ({jaccard:.0%} of content words shared)",
+                             edits=delete_unit(doc, span_b, holder_b), applicability=Applicability.UNSAFE,
+                             fix_title="Remove the near-duplicate", related=[span_a])
+
+
+def _numbers(text: str) -> list[str]:
+    return re.findall(r"\d+(?:[.,]\d+)*", text)

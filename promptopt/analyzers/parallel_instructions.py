@@ -1,0 +1,67 @@
+"""The same instruction repeated once per item, differing in a single word.
+
+"Write the IDEAS bullets as exactly 16 words." then the same sentence for RECOMMENDATIONS, HABITS,
+FACTS and INSIGHTS: five sentences where one would do. The fix (unsafe: review it) merges them
+into one sentence that lists the items, at the place of the first.
+
+Only runs of at least `min-repeats` sentences of at least five words that differ in exactly one
+word position count; few-shot examples and code are never compared.
+
+Bad:
+
+    - Write the IDEAS bullets as exactly 16 words.
+    - Write the FACTS bullets as exactly 16 words.
+    - Write the HABITS bullets as exactly 16 words.
+
+Good:
+
+    - Write the IDEAS, FACTS and HABITS bullets as exactly 16 words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from ..core import Applicability, Edit, Severity, Span
+from ..segment import sentences
+from ._common import delete_unit
+
+CODE = "PO103"
+NAME = "parallel-instructions"
+SEVERITY = Severity.WARNING
+FIXABLE = "unsafe"
+OPTIONS = {"min-repeats": 3}
+_TOKEN = re.compile(r"\S+")
+
+
+def check(doc, ctx):
+    groups: dict[tuple, list] = defaultdict(list)
+    for span, holder in sentences(doc):
+        tokens = [(m.group(0), m.start() + span.start, m.end() + span.start)
+                  for m in _TOKEN.finditer(doc.text[span.start : span.end])]
+        if len(tokens) < 5:
+            continue
+        for slot in range(len(tokens)):
+            key = tuple(t[0].lower() if i != slot else "\0" for i, t in enumerate(tokens))
+            groups[key].append((span, holder, tokens, slot))
+    used: set[int] = set()
+    for _key, members in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+        members = [m for m in members if m[0].start not in used]
+        variants = {m[2][m[3]][0] for m in members}
+        if len(members) < int(ctx.options["min-repeats"]) or len(variants) < len(members):
+            continue
+        used.update(m[0].start for m in members)
+        first_span, _, tokens, slot = members[0]
+        items = [m[2][m[3]][0] for m in members]
+        listed = ", ".join(items[:-1]) + " and " + items[-1]
+        word_start, word_end = tokens[slot][1], tokens[slot][2]
+        edits = [Edit(Span(word_start, word_end), listed)]
+        for span, holder, _, _ in members[1:]:
+            edits.extend(delete_unit(doc, span, holder))
+        yield ctx.report(
+            doc, first_span,
+            f"{len(members)} instructions differ only in one word ({', '.join(items)}): merge them into one",
+            edits=edits, applicability=Applicability.UNSAFE, fix_title="Merge into one instruction",
+            related=[m[0] for m in members[1:]],
+        )
