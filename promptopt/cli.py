@@ -247,3 +247,8 @@ main.add_command(diff_command, "diff")
 
 
 __all__ = ["main", "fail", "Severity"]
+
+# compress lives in promptopt/compressors/cli.py (light imports; the work is imported when it runs)
+from .compressors.cli import compress_command  # noqa: E402
+
+main.add_command(compress_command, "compress")

@@ -1,0 +1,355 @@
+"""`promptopt compress`: rewrite prompts with the rules or LLMLingua, every rewrite guard-checked.
+
+Registered on the main group by promptopt/cli.py. Imports stay light here: the engine, the rules
+and (for `--method llmlingua`) torch are imported when the command runs.
+
+Exit codes: 0 done, 1 with --diff when a file would change, 2 promptopt could not do its job.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+LINGUA_CODE = "LLMLINGUA"  # rejections of a model rewrite are reported under this code
+_BLOCK_BREAK = re.compile(r"\n[ \t]*\n")
+
+
+def _fail(message: str) -> None:
+    click.echo(f"promptopt: error: {message}", err=True)
+    sys.exit(2)
+
+
+@dataclass
+class Target:
+    path: Path
+    output: Path | None  # where -o sends it
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--method", type=click.Choice(["rules", "llmlingua"]), default="rules", show_default=True,
+              help="Deterministic rule fixes, or LLMLingua on the prose (needs promptopt[lingua]).")
+@click.option("--rate", type=float, help="llmlingua: fraction of prose tokens to keep (default 0.5).")
+@click.option("--target-tokens", type=int, help="llmlingua: token budget per prompt instead of a rate.")
+@click.option("--lingua-model", help="llmlingua: Hugging Face model name or local folder (default SmolLM2-135M).")
+@click.option("--unsafe", is_flag=True, help="rules: apply unsafe fixes too (prune examples, merge near-duplicates).")
+@click.option("--write", is_flag=True, help="Rewrite the files in place (atomically).")
+@click.option("-o", "--output", "output", type=click.Path(path_type=Path),
+              help="Write the result here instead (a file for one input, else a folder).")
+@click.option("--diff", "show_diff", is_flag=True, help="Print a unified diff; exit 1 when a file would change.")
+@click.option("--side-by-side", is_flag=True, help="Show changes side by side instead of as a unified diff.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--model", help="Model whose tokenizer counts tokens; overrides the config.")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Use this config file instead of the closest one.")
+@click.option("--no-color", is_flag=True, help="Plain text output.")
+def compress_command(paths, method, rate, target_tokens, lingua_model, unsafe, write, output, show_diff,
+                     side_by_side, fmt, model, config_file, no_color):
+    """Rewrite prompts to use fewer tokens without changing what they say.
+
+    Every rewrite is checked by the fidelity guard (placeholders, code, JSON, numbers, negations,
+    modals, URLs, labels, names); a rejected one is reported with its reason and the text stays.
+    Without --write, -o or --diff nothing is written: the changes are shown.
+    """
+    from ..config import ConfigError, load_config
+
+    if sum(bool(x) for x in (write, output, show_diff)) > 1:
+        _fail("choose one of --write, -o/--output and --diff")
+    if method == "rules" and (rate is not None or target_tokens is not None or lingua_model):
+        _fail("--rate, --target-tokens and --lingua-model apply to --method llmlingua")
+    if rate is not None and target_tokens is not None:
+        _fail("give --rate or --target-tokens, not both")
+    if rate is not None and not 0 < rate <= 1:
+        _fail(f"--rate must be in (0, 1], got {rate}")
+    if target_tokens is not None and target_tokens < 1:
+        _fail("--target-tokens must be at least 1")
+    paths = paths or (Path("."),)
+    try:
+        config = load_config(paths[0], {"model": model}, config_file)
+    except ConfigError as exc:
+        _fail(str(exc))
+    targets, errors = _targets(paths, config, output)
+    color = fmt == "text" and not no_color and sys.stdout.isatty()
+    results = []
+    for target in targets:
+        try:
+            result = _compress_one(target.path, config, method, unsafe, rate, target_tokens, lingua_model)
+        except Exception as exc:  # one line, no traceback: a bad file, a missing model, a loop
+            errors.append(f"{target.path}: {_one_line(exc)}")
+            continue
+        results.append(result)
+        if result.changed and (write or output):
+            _write(target.output or target.path, result.text, errors)
+    for error in errors:
+        click.echo(f"promptopt: error: {error}", err=True)
+    if fmt == "json":
+        click.echo(json.dumps(_json_report(results, method, unsafe), indent=2))
+    else:
+        _text_report(results, show_diff, side_by_side, color, wrote=bool(write or output))
+    if errors:
+        sys.exit(2)
+    sys.exit(1 if show_diff and any(r.changed for r in results) else 0)
+
+
+def _one_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def _targets(paths, config, output: Path | None) -> tuple[list[Target], list[str]]:
+    from ..engine import discover
+
+    targets: list[Target] = []
+    errors: list[str] = []
+    for root in paths:
+        for entry in discover([root], config):
+            if isinstance(entry, tuple):
+                errors.append(f"{entry[0]}: {entry[1]}")
+                continue
+            targets.append(Target(entry, None))
+            if output is not None:
+                base = root if root.is_dir() else root.parent
+                targets[-1].output = output / entry.relative_to(base)
+    if output is not None and len(targets) == 1 and not output.is_dir() and not paths[0].is_dir():
+        targets[0].output = output  # one file in, one file out
+    return targets, errors
+
+
+def _write(path: Path, text: str, errors: list[str]) -> None:
+    from ..atomic import write_atomic
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, text)
+    except OSError as exc:
+        errors.append(f"{path}: cannot write: {exc.strerror or exc}")
+
+
+def _compress_one(path: Path, config, method: str, unsafe: bool, rate, target_tokens, lingua_model):
+    from ..loaders import read_text
+    from .rules import compress_rules
+
+    source = read_text(path, config.max_file_size)
+    auditor = _auditor(config)
+    if method == "rules":
+        return compress_rules(path, source, config, unsafe, auditor=auditor)
+    return compress_with_lingua(path, source, auditor, config, rate=rate, target_tokens=target_tokens,
+                                model=lingua_model)
+
+
+_AUDITORS: dict[int, object] = {}
+
+
+def _auditor(config):
+    from ..engine import Auditor
+
+    if id(config) not in _AUDITORS:
+        _AUDITORS[id(config)] = Auditor(config)
+    return _AUDITORS[id(config)]
+
+
+def compress_with_lingua(path: Path, source: str, auditor, config, *, rate=None, target_tokens=None,
+                         model=None, progress=None):
+    """LLMLingua on each prompt of the file whose text sits in the file as is, one block (paragraph)
+    at a time, so a block the guard rejects keeps its original text and the others are still used."""
+    from ..core import LoadError
+    from ..engine import Auditor
+    from ..loaders import load_source
+    from .rules import CompressResult, Rejection, count_tokens, declared_labels_of
+
+    auditor = auditor or Auditor(config)
+    try:
+        documents = load_source(path, source)
+    except LoadError as exc:
+        raise ValueError(str(exc)) from None
+    labels = declared_labels_of(path, source)
+    result = CompressResult(path, source, source, count_tokens(auditor, path, source), 0)
+    replacements: list[tuple[int, int, str]] = []
+    for doc in documents:
+        start = _verbatim_start(doc)
+        if start is None:
+            result.rejected.append(Rejection(LINGUA_CODE, 1, doc.name,
+                                             "prompt text is escaped in the file: not rewritten"))
+            continue
+        new_text = _lingua_document(doc, start, labels, result, rate, target_tokens, model, progress)
+        if new_text != doc.text:
+            replacements.append((start, start + len(doc.text), new_text))
+    text = source
+    for start, end, new in sorted(replacements, reverse=True):
+        text = text[:start] + new + text[end:]
+    result.text = text
+    result.tokens_after = count_tokens(auditor, path, text)
+    return result
+
+
+def _verbatim_start(doc) -> int | None:
+    """Where the prompt's text starts in the file, when it is there character for character."""
+    if not doc.line_origins:
+        return None
+    start = doc.line_origins[0]
+    return start if doc.source[start : start + len(doc.text)] == doc.text else None
+
+
+def _lingua_document(doc, file_start, labels, result, rate, target_tokens, model, progress) -> str:
+    from ..compressors.llmlingua import COUNT_ENCODING, choose_prose_rate, compress_with_llmlingua
+    from ..compressors.protect import protected_spans, split_pieces
+    from ..guard import check_rewrite
+    from ..tokens import get_encoding
+    from .rules import Rejection
+
+    text = doc.text
+    if target_tokens is not None:  # one prose rate for the whole prompt, then block by block
+        encoding = get_encoding(COUNT_ENCODING)
+        pieces = split_pieces(text, protected_spans(text, keep_critical=True))
+        prose = sum(len(encoding.encode_ordinary(p.text(text))) for p in pieces if not p.protected)
+        rate = choose_prose_rate(None, target_tokens, len(encoding.encode_ordinary(text)), prose)
+    blocks = _blocks(text)
+    out: list[str] = []
+    cursor = 0
+    report = progress or _progress_printer()
+    for number, (start, end) in enumerate(blocks, start=1):
+        out.append(text[cursor:start])
+        block = text[start:end]
+        report(f"{doc.path}: block {number}/{len(blocks)}")
+        compressed = compress_with_llmlingua(block, rate=rate if rate is not None else 0.5, model=model,
+                                             progress=report).compressed
+        reason = check_rewrite(block, compressed, labels=labels)
+        if reason is None:
+            out.append(compressed)
+        else:
+            line = doc.line_col(file_start + start)[0]
+            result.rejected.append(Rejection(LINGUA_CODE, line, block[:60], reason))
+            out.append(block)
+        cursor = end
+    out.append(text[cursor:])
+    return "".join(out)
+
+
+def _blocks(text: str) -> list[tuple[int, int]]:
+    """Paragraph spans (between blank lines), skipping whitespace-only ones."""
+    spans, cursor = [], 0
+    for m in _BLOCK_BREAK.finditer(text):
+        spans.append((cursor, m.start()))
+        cursor = m.end()
+    spans.append((cursor, len(text)))
+    return [(s, e) for s, e in spans if text[s:e].strip()]
+
+
+def _progress_printer():
+    """A one-line status on a terminal; silent otherwise (logs stay clean)."""
+    if not sys.stderr.isatty():
+        return lambda _message: None
+
+    def show(message: str) -> None:
+        click.echo(f"\r\033[K{message[:120]}", err=True, nl=False)
+
+    return show
+
+
+def _json_report(results, method: str, unsafe: bool) -> dict:
+    files = []
+    for r in results:
+        files.append({
+            "path": str(r.path),
+            "tokens_before": r.tokens_before,
+            "tokens_after": r.tokens_after,
+            "saved_percent": round(100 * r.saved_fraction, 1),
+            "changed": r.changed,
+            "applied": [{"code": c.code, "line": c.line, "title": c.title} for c in r.applied],
+            "rejected": [x.to_json() for x in r.rejected],
+        })
+    before = sum(r.tokens_before for r in results)
+    after = sum(r.tokens_after for r in results)
+    return {"method": method, "unsafe": unsafe, "files": files,
+            "totals": {"files": len(results), "changed": sum(r.changed for r in results),
+                       "tokens_before": before, "tokens_after": after,
+                       "saved_percent": round(100 * (before - after) / before, 1) if before else 0.0}}
+
+
+def _text_report(results, show_diff: bool, side_by_side: bool, color: bool, wrote: bool) -> None:
+    console = None
+    if color:
+        from rich.console import Console
+
+        console = Console(highlight=False)
+    summary_to_stderr = show_diff and not side_by_side
+    for r in results:
+        if r.changed and (not wrote or side_by_side):
+            if side_by_side:
+                _side_by_side(r, console)
+            else:
+                _unified(r, console)
+        lines = [_summary_line(r, wrote)]
+        lines += [f"  line {x.line}: {x.code} rejected by the guard: {x.reason}" for x in r.rejected]
+        for line in lines:
+            if summary_to_stderr:
+                click.echo(line, err=True)
+            elif console is not None:
+                console.print(line, style="bold" if line is lines[0] else "yellow", markup=False)
+            else:
+                click.echo(line)
+    before = sum(r.tokens_before for r in results)
+    after = sum(r.tokens_after for r in results)
+    if len(results) > 1:
+        saved = f"{100 * (before - after) / before:.1f}%" if before else "0.0%"
+        click.echo(f"total: {before:,} -> {after:,} tokens ({saved} saved) in {len(results)} files, "
+                   f"{sum(r.changed for r in results)} changed", err=summary_to_stderr)
+
+
+def _summary_line(r, wrote: bool) -> str:
+    verb = "rewritten" if wrote and r.changed else ("would change" if r.changed else "unchanged")
+    return (f"{r.path}: {r.tokens_before:,} -> {r.tokens_after:,} tokens ({100 * r.saved_fraction:.1f}% saved), "
+            f"{len(r.applied)} rewrite(s), {len(r.rejected)} rejected, {verb}")
+
+
+def _unified(r, console) -> None:
+    diff = "".join(difflib.unified_diff(r.original.splitlines(keepends=True), r.text.splitlines(keepends=True),
+                                        fromfile=str(r.path), tofile=str(r.path)))
+    if not diff.endswith("\n"):
+        diff += "\n"
+    if console is None:
+        click.echo(diff, nl=False)
+        return
+    from rich.syntax import Syntax
+
+    console.print(Syntax(diff, "diff", theme="ansi_dark", background_color="default", word_wrap=True))
+
+
+def _side_by_side(r, console) -> None:
+    """Changed lines only, old on the left and new on the right, with their line numbers."""
+    old, new = r.original.splitlines(), r.text.splitlines()
+    rows: list[tuple[str, str, str, str]] = []
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        for k in range(max(i2 - i1, j2 - j1)):
+            left = (str(i1 + k + 1), old[i1 + k]) if i1 + k < i2 else ("", "")
+            right = (str(j1 + k + 1), new[j1 + k]) if j1 + k < j2 else ("", "")
+            rows.append((*left, *right))
+    if console is not None:
+        from rich.table import Table
+
+        table = Table(title=str(r.path), show_lines=False, expand=True)
+        table.add_column("#", justify="right", style="dim")
+        table.add_column("before", style="red", overflow="fold", ratio=1)
+        table.add_column("#", justify="right", style="dim")
+        table.add_column("after", style="green", overflow="fold", ratio=1)
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+        return
+    width = 60
+    click.echo(f"=== {r.path}")
+    for ln, left, rn, right in rows:
+        click.echo(f"{ln:>5} {left[:width]:<{width}} | {rn:>5} {right[:width]}")
+
+
+__all__ = ["compress_command", "compress_with_lingua"]
