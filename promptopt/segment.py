@@ -8,6 +8,7 @@ and sentences are split only inside prose and list items (`sentences`).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from .core import PromptDocument, Segment, SegmentKind, Span
@@ -21,7 +22,8 @@ _LIST_ITEM = re.compile(r"^(\s*)([-*+•]|\d{1,3}[.)])\s+\S")
 _RECORD_KEY = re.compile(r"^([A-Z][A-Za-z0-9 _-]{0,24}|[A-Z]):(\s|$)")
 _EXAMPLE_HEADING = re.compile(r"^(?:#+\s*|\*\*)?examples?\s*(\d+|[A-Z])?\s*[:.)]?(\*\*)?\s*$", re.I)
 _OUTPUT_HEADING = re.compile(r"\b(output|format|response|respond|return|answer format|json|schema)\b", re.I)
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
+# a sentence ends at . ! ? before a capital, or before a line break whatever follows (`{% if %}`...)
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*(?:[ \t]*\n\s*|\s+(?=[\"'(\[]?[A-Z0-9]))")
 # record keys that start a few-shot example on their own (other keys need a consistent key pair)
 EXAMPLE_KEYS = {"q", "question", "input", "example", "text", "message", "user", "human", "sentence", "review",
                 "query", "problem", "request", "utterance", "document", "passage", "context", "customer"}
@@ -231,12 +233,26 @@ def _keyed_records(text: str, lines: list[_Line]) -> list[Segment]:
                 Segment(SegmentKind.EXAMPLE, span, text[span.start : span.end],
                         parts={"input": input_span, "output": output_span}, section=key)
             )
-        shapes = {tuple(sorted(_keys_in(r.text))) for r in records}
-        consistent = len(shapes) == 1 and len(next(iter(shapes))) >= 2
+        shapes = Counter(tuple(sorted(_keys_in(r.text))) for r in records)
+        shape, count = shapes.most_common(1)[0] if shapes else ((), 0)
+        consistent = len(shape) >= 2 and count >= 0.75 * len(records)
+        if consistent:  # an odd record ran into the text after it: cut it at its first blank line
+            records = [r if tuple(sorted(_keys_in(r.text))) == shape else _cut_at_blank(text, r) for r in records]
         if len(records) >= 2 and (consistent or key.lower() in EXAMPLE_KEYS) and len(records) > len(best):
             best = records
     # a record whose output is empty or a placeholder is the query, not an example
     return [r for r in best if _is_answered(text, r)]
+
+
+def _cut_at_blank(text: str, record: Segment) -> Segment:
+    cut = record.text.find("\n\n")
+    if cut == -1:
+        return record
+    end = record.span.start + cut
+    output = record.parts["output"]
+    parts = {"input": record.parts["input"], "output": Span(min(output.start, end), end)}
+    return Segment(SegmentKind.EXAMPLE, Span(record.span.start, end), text[record.span.start : end], parts=parts,
+                   section=record.section)
 
 
 def _keys_in(record: str) -> set[str]:
