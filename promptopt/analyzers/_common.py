@@ -63,9 +63,19 @@ def negated(text: str) -> bool:
 
 
 def whole_unit(doc: PromptDocument, span: Span, holder: Segment) -> bool:
-    """Is the sentence the whole bullet or paragraph (not one sentence of several)?"""
+    """Is the sentence the whole bullet or paragraph, or a prose line of its own (one instruction per
+    line, as many prompts are written), rather than one sentence of several?"""
     body = doc.text[holder.span.start : holder.span.end]
-    return normalize(body) == normalize(doc.text[span.start : span.end])
+    if normalize(body) == normalize(doc.text[span.start : span.end]):
+        return True
+    return holder.kind == SegmentKind.PROSE and _own_line(doc.text, span)
+
+
+def _own_line(text: str, span: Span) -> bool:
+    line_start = text.rfind("\n", 0, span.start) + 1
+    line_end = text.find("\n", span.end)
+    line_end = len(text) if line_end == -1 else line_end
+    return not text[line_start : span.start].strip() and not text[span.end : line_end].strip()
 
 
 def delete_unit(doc: PromptDocument, span: Span, holder: Segment) -> list[Edit]:
@@ -74,14 +84,24 @@ def delete_unit(doc: PromptDocument, span: Span, holder: Segment) -> list[Edit]:
     body = text[holder.span.start : holder.span.end]
     if holder.kind == SegmentKind.LIST_ITEM:
         body = re.sub(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+", "", body)
-    if normalize(body) == normalize(text[span.start : span.end]):
-        start = text.rfind("\n", 0, holder.span.start) + 1
-        end = holder.span.end
+    whole = normalize(body) == normalize(text[span.start : span.end])
+    if whole or (holder.kind == SegmentKind.PROSE and _own_line(text, span)):
+        unit = holder.span if whole else span
+        start = text.rfind("\n", 0, unit.start) + 1
+        end = unit.end
         if end < len(text) and text[end] == "\n":
             end += 1
             # a blank line between blocks goes with the block, so no double blank line is left
             if end < len(text) and text[end] == "\n" and (start == 0 or text[start - 2 : start] == "\n\n"):
                 end += 1
+        if end >= len(text):
+            # the last unit: the line breaks before it go too, so the text ends as it did
+            # (one newline, or none in a YAML `|-` scalar), not with blank or indented lines
+            keep_final_newline = text.endswith("\n")
+            while start > 0 and text[start - 1] == "\n":
+                start -= 1
+            if keep_final_newline and start > 0:
+                start += 1
         return [Edit(Span(start, end), "")]
     end = span.end
     while end < len(text) and text[end] in " \t":
