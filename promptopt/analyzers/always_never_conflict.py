@@ -1,0 +1,67 @@
+"""An instruction that says "always X" in one place and "never X" (or "do not X") in another.
+
+The model cannot follow both; it follows whichever it weighs more on that request, so behaviour
+flips between runs. The two clauses are compared on their content words (lemmas), so "Always cite
+your sources" and "Never cite sources" conflict, while "Always cite sources" and "Never invent
+sources" do not. Few-shot examples, code and `{% if %}` branches are skipped. The finding points
+at both places.
+
+Bad:
+
+    - Always include a summary table at the end.
+    - ...
+    - Never include a summary table.
+
+Good:
+
+    - Always include a summary table at the end.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..core import Severity, Span
+from ._common import content_lemmas
+from ._contradiction import in_jinja_branch, instruction_sentences, line_of
+
+CODE = "PO604"
+NAME = "always-never-conflict"
+SEVERITY = Severity.WARNING
+FIXABLE = ""
+OPTIONS: dict = {}
+
+_CLAUSE = re.compile(
+    r"\b(?P<polarity>always|never|do\s+not|don't|must\s+not|mustn't|should\s+not|shouldn't)\s+"
+    r"(?P<body>[^.;:!?\n]{3,80})",
+    re.I,
+)
+_BODY_END = re.compile(r"\b(?:unless|except|but|when|if|because|so\s+that|without|instead)\b", re.I)
+_WEAK = {"use", "make", "be", "do", "have", "get", "go", "say"}
+
+
+def _same(a: frozenset, b: frozenset) -> bool:
+    """Equal content words, or one clause with 3+ words that the other extends by a single word."""
+    small, large = sorted((a, b), key=len)
+    return a == b or (len(small) >= 3 and small < large and len(large) - len(small) == 1)
+
+
+def check(doc, ctx):
+    seen: list[tuple[bool, frozenset, Span, str]] = []
+    for span, text, _section in instruction_sentences(doc):
+        if in_jinja_branch(doc, span):
+            continue
+        for m in _CLAUSE.finditer(text):
+            positive = m.group("polarity").lower() == "always"
+            body = _BODY_END.split(m.group("body"), 1)[0]
+            key = content_lemmas(body)
+            if len(key) < 2 or key <= _WEAK:
+                continue
+            here = Span(span.start + m.start(), span.start + m.start() + len(m.group(0)) - len(m.group("body"))
+                        + len(body.rstrip()))
+            clash = next((s for pos, k, s, _ in seen if pos != positive and _same(k, key)), None)
+            if clash is not None:
+                yield ctx.report(doc, here, f"'{doc.text[here.start:here.end]}' contradicts "
+                                 f"'{doc.text[clash.start:clash.end]}' at line {line_of(doc, clash)}: keep one",
+                                 tokens_saved=0, related=[clash])
+            seen.append((positive, key, here, body))

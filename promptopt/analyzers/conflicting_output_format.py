@@ -1,0 +1,73 @@
+"""The output format declared twice, differently: "Respond in JSON" here, "format your answer in Markdown" there.
+
+A model told two formats follows one of them, and the code that parses the reply breaks on the other.
+Declarations are sentences such as "respond/answer/output/return ... in/as JSON", "Output format:
+YAML", "only output Markdown". Negated sentences ("do not use Markdown") and JSON inside a Markdown
+code block (one format wrapped in another) are not declarations of a second format. Few-shot
+examples and code blocks are data and are skipped. The finding points at both places.
+
+Bad:
+
+    Return the result as JSON with the keys "title" and "tags".
+    ...
+    Format your answer in Markdown with a heading per section.
+
+Good:
+
+    Return the result as JSON with the keys "title" and "tags".
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..core import Severity
+from ._common import negated
+from ._contradiction import in_jinja_branch, instruction_sentences, line_of
+
+CODE = "PO602"
+NAME = "conflicting-output-format"
+SEVERITY = Severity.WARNING
+FIXABLE = ""
+OPTIONS: dict = {}
+
+_FORMAT = r"(JSON|JSONL|Markdown|YAML|XML|CSV|HTML|plain[\s-]+text)"
+_DECLARATION = re.compile(
+    r"\b(?:respond|reply|answer|output|return|format|formatted|write|written|provide|give|produce|generate|"
+    r"present|print|emit)\w*\b(?:\s+[\w'\"-]+){0,5}?\s+(?:in|as|using)\s+(?:a\s+|an\s+|valid\s+|the\s+|strict\s+|"
+    r"raw\s+|only\s+|pure\s+|well-formed\s+|proper\s+|following\s+)*" + _FORMAT + r"\b(?!\s+(?:code|block|fence|"
+    r"snippet|file|tag|table|element|key|field|value|string|schema)s?)"
+    r"|\b(?:output|response|answer|reply|return)\s+(?:format|type)\s*(?:is|must\s+be|should\s+be|:)\s*(?:a\s+|valid\s+)?"
+    + _FORMAT + r"\b"
+    r"|\b(?:only\s+(?:output|return|respond\s+with)|(?:output|return|respond\s+with)\s+only)\s+(?:valid\s+|raw\s+)?"
+    + _FORMAT + r"\b(?!\s+(?:code|block|fence|snippet|table)s?)",
+    re.I,
+)
+_WRAPPED = re.compile(r"code\s*block|fence|```|wrapped|inside|within|enclosed", re.I)
+
+
+def _kind(name: str) -> str:
+    name = re.sub(r"[\s-]+", " ", name.lower())
+    return "json" if name == "jsonl" else name
+
+
+def check(doc, ctx):
+    declared: list[tuple[str, object]] = []
+    for span, text, _section in instruction_sentences(doc):
+        if negated(text) or in_jinja_branch(doc, span):
+            continue
+        kinds = {}
+        for m in _DECLARATION.finditer(text):
+            name = next(g for g in m.groups() if g)
+            kinds.setdefault(_kind(name), m)
+        if len(kinds) != 1 or (_WRAPPED.search(text) and "json" in kinds):
+            continue  # "JSON in a Markdown code block": one format wrapped in another
+        kind, m = next(iter(kinds.items()))
+        here = type(span)(span.start + m.start(), span.start + m.end())
+        clash = next(((k, s) for k, s in declared if k != kind), None)
+        if clash is not None:
+            yield ctx.report(doc, here, f"output format {kind.upper() if kind != 'markdown' else 'Markdown'} "
+                             f"contradicts {clash[0].upper() if clash[0] != 'markdown' else 'Markdown'} declared at "
+                             f"line {line_of(doc, clash[1])}: keep one", tokens_saved=0, related=[clash[1]])
+        if all(k != kind for k, _ in declared):
+            declared.append((kind, here))

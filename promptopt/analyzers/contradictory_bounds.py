@@ -1,0 +1,137 @@
+"""The same quantity given bounds that cannot both hold: "20 to 50 ideas" and later "exactly 10 ideas".
+
+Prompts grow by patching; a limit is changed in one place and left in another. The model then picks
+one at random, or splits the difference, and every request pays for both sentences. Bounds are read
+from "exactly N", "at least N", "at most N", "no more than N", "up to N", "N to M", "N-M",
+"between N and M", "N or more", "under N" followed by the thing counted (ideas, bullets, words...).
+Two bounds conflict when no number satisfies both. Length units (words, sentences, characters,
+lines, paragraphs) are compared only within one section, and a per-item limit ("each bullet at most
+15 words") is never compared with a limit on the whole. Few-shot examples and code are data and are
+skipped. The finding points at both places.
+
+Bad:
+
+    Extract 20 to 50 ideas from the text.
+    ...
+    Output exactly 10 ideas.
+
+Good:
+
+    Extract 20 to 50 ideas from the text.
+    ...
+    Output every idea you extracted.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from ..core import Severity, Span
+from ._common import lemma
+from ._contradiction import in_jinja_branch, instruction_sentences, line_of
+
+CODE = "PO601"
+NAME = "contradictory-bounds"
+SEVERITY = Severity.WARNING
+FIXABLE = ""
+OPTIONS: dict = {}
+
+_NUMBER_WORDS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split())}
+_NUMBER_WORDS.update({"thirty": 30, "forty": 40, "fifty": 50, "hundred": 100})
+_NUM = r"(\d{1,6}|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")"
+_BOUNDS = re.compile(
+    r"\b(?:(?P<between>between)\s+" + _NUM + r"\s+and\s+" + _NUM
+    + r"|(?P<exact>exactly)\s+" + _NUM
+    + r"|(?P<low>at\s+least|no\s+fewer\s+than|no\s+less\s+than|a\s+minimum\s+of|minimum\s+of|min\.?)\s+" + _NUM
+    + r"|(?P<high>at\s+most|no\s+more\s+than|not\s+more\s+than|up\s+to|a\s+maximum\s+of|maximum\s+of|max\.?|"
+    r"fewer\s+than|less\s+than|under)\s+" + _NUM
+    + r"|" + _NUM + r"\s*(?:to|-|–)\s*" + _NUM
+    + r"|" + _NUM + r"\s+or\s+(?P<orwhat>more|fewer|less)"
+    + r")(?:\s*-\s*|\s+)(?P<tail>(?:[A-Za-z][\w-]*\s+){0,2}[A-Za-z][\w-]*)",
+    re.I,
+)
+_UNITS = {"word", "sentence", "character", "char", "line", "paragraph", "token", "letter", "syllable", "page"}
+_NOT_NOUNS = {"is", "was", "this", "has", "does", "its", "as", "us", "less", "unless", "plus", "always", "times",
+              "minutes", "seconds", "hours", "days", "years", "percent", "ms", "yes", "thus"}
+_PER_ITEM = re.compile(r"\b(?:each|every|per|individual|apiece)\b", re.I)
+
+
+@dataclass
+class Bound:
+    noun: str
+    low: float
+    high: float
+    span: Span
+    section: str
+    per_item: bool
+
+
+def _value(token: str) -> int:
+    return int(token) if token.isdigit() else _NUMBER_WORDS[token.lower()]
+
+
+def _noun(tail: str) -> str:
+    for word in tail.lower().split():
+        base = lemma(word)
+        if base in _UNITS or (word.endswith("s") and len(word) > 3 and word not in _NOT_NOUNS):
+            return lemma(word) if lemma(word) != word else word.rstrip("s")
+    return ""
+
+
+def _bounds(doc) -> list[Bound]:
+    found = []
+    for span, text, section in instruction_sentences(doc):
+        if in_jinja_branch(doc, span):
+            continue
+        for m in _BOUNDS.finditer(text):
+            nums = [_value(g) for g in m.groups()[:] if g and (g.isdigit() or g.lower() in _NUMBER_WORDS)]
+            if not nums:
+                continue
+            if m.group("between") or (len(nums) == 2 and not m.group("orwhat")):
+                low, high = min(nums), max(nums)
+            elif m.group("exact"):
+                low = high = nums[0]
+            elif m.group("low") or m.group("orwhat") == "more":
+                low, high = nums[0], math.inf
+            else:
+                strict = re.match(r"(?:fewer|less)\s+than|under", (m.group("high") or ""), re.I)
+                low, high = 0, nums[0] - (1 if strict else 0)
+            noun = _noun(m.group("tail"))
+            if not noun:
+                continue
+            start = span.start + m.start()
+            found.append(Bound(noun, low, high, Span(start, span.start + m.end()), section,
+                               bool(_PER_ITEM.search(text))))
+    return found
+
+
+def _describe(bound: Bound) -> str:
+    if bound.low == bound.high:
+        return f"exactly {bound.low:g}"
+    if bound.high == math.inf:
+        return f"at least {bound.low:g}"
+    if bound.low == 0:
+        return f"at most {bound.high:g}"
+    return f"{bound.low:g} to {bound.high:g}"
+
+
+def check(doc, ctx):
+    seen: list[Bound] = []
+    for bound in _bounds(doc):
+        for earlier in seen:
+            if earlier.noun != bound.noun or earlier.per_item != bound.per_item:
+                continue
+            if bound.noun in _UNITS and earlier.section != bound.section:
+                continue
+            if earlier.high < bound.low or bound.high < earlier.low:
+                yield ctx.report(
+                    doc, bound.span,
+                    f"{_describe(bound)} {bound.noun}s contradicts {_describe(earlier)} {earlier.noun}s at line "
+                    f"{line_of(doc, earlier.span)}: keep one",
+                    tokens_saved=0, related=[earlier.span])
+                break
+        seen.append(bound)

@@ -1,0 +1,66 @@
+"""Two different personas: "You are a travel agent." and further down "You are a senior lawyer."
+
+A prompt assembled from pieces often keeps the role line of each piece. The model gets two
+identities and mixes their voice, scope and refusals; every request pays for both. Flagged: two
+sentences that open with "You are a/an/the ..." or "Act as a/an ..." in different paragraphs, naming
+different roles, when the second does not say "also". The same role said twice is a duplicate, not
+a conflict (see PO101). Few-shot examples and code are skipped. The finding points at both places.
+
+Bad:
+
+    You are a friendly travel agent who plans trips.
+    ...
+    You are a senior tax lawyer.
+
+Good:
+
+    You are a friendly travel agent who plans trips.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..core import Severity
+from ._contradiction import in_jinja_branch, instruction_sentences, line_of
+
+CODE = "PO603"
+NAME = "persona-redeclared"
+SEVERITY = Severity.WARNING
+FIXABLE = ""
+OPTIONS: dict = {}
+
+_PERSONA = re.compile(
+    r"^(?:\W*)(?:you\s+are|you're|act\s+as|i\s+want\s+you\s+to\s+act\s+as|pretend\s+to\s+be)\s+"
+    r"(?!also\b|now\b)(?:a|an|the|my|our)\s+(?P<role>[^.,;:!?\n()]{3,80}?)"
+    r"(?=\s+(?:who|that|which|with|in|at|for|from|of|and|to|specialized|specializing|tasked|responsible)\b|[.,;:!?(\n]|$)",
+    re.I,
+)
+_GENERIC_HEADS = {"assistant", "ai", "model", "expert", "helper", "bot", "chatbot", "agent", "system", "llm"}
+
+
+def _head(role: str) -> str:
+    words = re.findall(r"[a-z][a-z-]*", role.lower())
+    return words[-1] if words else ""
+
+
+def check(doc, ctx):
+    first = None  # (role, head, span, paragraph start)
+    for span, text, _section in instruction_sentences(doc):
+        m = _PERSONA.match(text)
+        if not m or in_jinja_branch(doc, span):
+            continue
+        role = m.group("role").strip()
+        head = _head(role)
+        paragraph = doc.text.rfind("\n\n", 0, span.start)
+        here = type(span)(span.start, span.start + m.end("role"))
+        if first is None:
+            first = (role, head, here, paragraph)
+            continue
+        same_paragraph = paragraph == first[3]
+        if same_paragraph or head == first[1] or (head in _GENERIC_HEADS and first[1] in _GENERIC_HEADS):
+            continue
+        if role.lower() in first[0].lower() or first[0].lower() in role.lower():
+            continue
+        yield ctx.report(doc, here, f"persona '{role}' contradicts '{first[0]}' declared at line "
+                         f"{line_of(doc, first[2])}: keep one role", tokens_saved=0, related=[first[2]])

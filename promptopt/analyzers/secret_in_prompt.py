@@ -1,0 +1,126 @@
+"""A secret in a prompt file: an API key, a token, a private key or a password in a connection string.
+
+A prompt file is committed, shared, pasted into tickets and sent to a provider on every request: a
+key in it leaks to everyone who can read any of those. Keys of OpenAI (`sk-`, `sk-proj-`), Anthropic
+(`sk-ant-`), AWS (`AKIA...`), Google (`AIza...`), GitHub (`ghp_`, `github_pat_`), Slack (`xox?-`),
+Stripe (`sk_live_`), Hugging Face (`hf_`), PEM private key blocks and `scheme://user:password@host`
+are found. The message shows the secret masked (its prefix and last 4 characters), never in full:
+no output format prints it. Obvious placeholders (`sk-xxxx...`, `sk-your-key-here`, `${PASSWORD}`,
+`{{password}}`) are not flagged. Remove the secret, load it from the environment, and rotate it.
+
+Bad:
+
+    Use the key sk-ant-api03-Qm9uZ2xl...Xy3Q to call the billing tool.
+
+Good:
+
+    Call the billing tool; the application adds its key (ANTHROPIC_API_KEY) to the request.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..core import Finding, Location, Severity, Span
+
+CODE = "PO801"
+NAME = "secret-in-prompt"
+SEVERITY = Severity.ERROR
+FIXABLE = ""
+OPTIONS: dict = {}
+
+# (provider, pattern, length of the prefix shown when masking); the first matching pattern wins.
+_KEYS: list[tuple[str, re.Pattern, int]] = [
+    ("Anthropic API key", re.compile(r"sk-ant-[a-z]{3,6}\d{0,2}-[A-Za-z0-9_-]{32,}"), 7),
+    ("OpenAI API key", re.compile(r"sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{32,}"), 8),
+    ("OpenAI API key", re.compile(r"sk-[A-Za-z0-9]{32,}"), 3),
+    ("AWS access key id", re.compile(r"(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}"), 4),
+    ("Google API key", re.compile(r"AIza[0-9A-Za-z_-]{35}"), 4),
+    ("GitHub token", re.compile(r"gh[pousr]_[A-Za-z0-9]{36,}"), 4),
+    ("GitHub token", re.compile(r"github_pat_[A-Za-z0-9_]{40,}"), 11),
+    ("Slack token", re.compile(r"xox[bpasr]-[A-Za-z0-9-]{20,}"), 5),
+    ("Stripe secret key", re.compile(r"(?:sk|rk)_live_[A-Za-z0-9]{20,}"), 8),
+    ("Hugging Face token", re.compile(r"hf_[A-Za-z0-9]{34,}"), 3),
+]
+_AWS_SECRET = re.compile(r"aws_secret_access_key\s*[=:]\s*[\"']?([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])", re.I)
+_PEM = re.compile(
+    r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY(?: BLOCK)?-----(?:.*?-----END (?:[A-Z]+ )*PRIVATE KEY(?: BLOCK)?-----)?", re.S
+)
+_CONNECTION = re.compile(r"\b([a-z][a-z0-9+.-]{1,20})://([^\s:/@'\"<>]+):([^\s@/'\"<>]+)@[\w.-]+")
+_PLACEHOLDER_PASSWORD = re.compile(
+    r"^(?:\$\{?\w+\}?|\{\{?.*\}?\}|<[^>]*>|\[[^\]]*\]|%\(?\w+\)?s?|\*+|x+|\.{3}|password|passwd|pass|pwd|secret|"
+    r"changeme|your[-_]?password|mypassword|example)$",
+    re.I,
+)
+_BOUNDARY = re.compile(r"[A-Za-z0-9_-]")
+
+
+def mask(secret: str, prefix_len: int) -> str:
+    """`sk-ant-…Xy3Q`: the kind of key is visible, the key is not."""
+    prefix = secret[:prefix_len]
+    return f"{prefix}…{secret[-4:]}" if len(secret) > prefix_len + 8 else f"{prefix}…"
+
+
+def looks_fake(body: str) -> bool:
+    """Documentation placeholders: `sk-xxxxxxxx...`, `sk-your-api-key-here`, `AKIAEXAMPLE...`."""
+    lowered = body.lower()
+    if any(word in lowered for word in ("xxxx", "your", "example", "placeholder", "dummy", "redacted", "0000000")):
+        return True
+    return len(set(body)) < 8
+
+
+def find_secrets(text: str) -> list[tuple[Span, str]]:
+    """(span, message) of each secret in `text`, the message carrying only the masked secret."""
+    found: list[tuple[Span, str]] = []
+    taken: list[Span] = []
+
+    def add(span: Span, message: str) -> None:
+        if not any(t.overlaps(span) for t in taken):
+            taken.append(span)
+            found.append((span, message))
+
+    for m in _PEM.finditer(text):
+        add(Span(m.start(), m.end()), "private key (PEM block) in a prompt file: remove it and rotate the key")
+    for provider, pattern, shown in _KEYS:
+        for m in pattern.finditer(text):
+            if m.start() > 0 and _BOUNDARY.match(text[m.start() - 1]):
+                continue
+            if m.end() < len(text) and _BOUNDARY.match(text[m.end()]):
+                continue
+            secret = m.group(0)
+            if looks_fake(secret[shown:]):
+                continue
+            add(Span(m.start(), m.end()),
+                f"{provider} {mask(secret, shown)} in a prompt file: remove it, load it from the environment, "
+                "and rotate it")
+    for m in _AWS_SECRET.finditer(text):
+        if not looks_fake(m.group(1)):
+            add(Span(m.start(1), m.end(1)),
+                f"AWS secret access key {mask(m.group(1), 0)} in a prompt file: remove it and rotate it")
+    for m in _CONNECTION.finditer(text):
+        scheme, user, password = m.groups()
+        if _PLACEHOLDER_PASSWORD.match(password) or "{" in password or "$" in password:
+            continue
+        add(Span(m.start(3), m.end(3)),
+            f"password in a connection string {scheme}://{user}:****@… in a prompt file: remove it and rotate it")
+    found.sort(key=lambda item: item[0].start)
+    return found
+
+
+def check(doc, ctx):
+    # Secrets are flagged everywhere, code blocks and examples included: a real key is a leak wherever it is.
+    for span, message in find_secrets(doc.text):
+        yield ctx.report(doc, span, message, tokens_saved=0)
+    # A prompty file's front matter (model configuration) is not prompt text, but it is in the file.
+    if doc.format == "prompty" and doc.line_origins and doc.line_origins[0] > 0:
+        for span, message in find_secrets(doc.source[: doc.line_origins[0]]):
+            yield source_finding(doc, ctx, span, message)
+
+
+def source_finding(doc, ctx, span: Span, message: str) -> Finding:
+    """A finding on file text outside the prompt (offsets into `doc.source`)."""
+    line, col = doc.line_col(span.start)
+    end_line, end_col = doc.line_col(span.end)
+    rule = ctx.rule
+    return Finding(rule.code, rule.name, rule.severity, doc.path, Location(line, col, end_line, end_col), message,
+                   snippet=doc.source[span.start : span.end], document=doc.name)

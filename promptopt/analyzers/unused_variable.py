@@ -1,0 +1,56 @@
+"""A variable the file provides that no prompt in it uses: dead configuration, or a forgotten placeholder.
+
+A prompty input or a promptfoo `vars` entry that no template reads usually means the placeholder was
+renamed or deleted and the data never reaches the model. Checked where both sides are visible (a
+prompty file; a YAML config with `tests[*].vars`, `defaultTest.vars` or `input_variables` and its
+prompts). The finding points at the definition.
+
+Bad:
+
+    ---
+    inputs:
+      question: {type: string}
+      context: {type: string}
+    ---
+    user:
+    {{question}}
+
+Good:
+
+    ---
+    inputs:
+      question: {type: string}
+      context: {type: string}
+    ---
+    user:
+    Context: {{context}}
+    {{question}}
+"""
+
+from __future__ import annotations
+
+from ..core import Finding, Location, Severity
+from ._template_vars import defined_names, definition_offset, file_used_names, first_document_name
+
+CODE = "PO702"
+NAME = "unused-variable"
+SEVERITY = Severity.INFO
+FIXABLE = ""
+OPTIONS: dict = {}
+
+
+def check(doc, ctx):
+    defined = defined_names(doc)
+    if not defined:
+        return
+    if doc.format == "yaml" and doc.name != first_document_name(doc.path, doc.source):
+        return  # one report per file, not one per prompt in it
+    used = file_used_names(doc.path, doc.source)
+    for name in sorted(defined - used):
+        offset = definition_offset(doc.source, name)
+        line, col = doc.line_col(offset)
+        rule = ctx.rule
+        yield Finding(rule.code, rule.name, rule.severity, doc.path,
+                      Location(line, col, line, col + len(name)),
+                      f"variable '{name}' is provided but no prompt in this file uses it", snippet=name,
+                      document=doc.name)
