@@ -1,0 +1,107 @@
+"""`audit --fix` on the project's fixtures and the shared corpus: idempotent, guard-checked, and
+`--diff` exits 1 when there would be changes."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from promptopt.cli import main
+from promptopt.config import Config
+from promptopt.engine import Auditor, discover
+from promptopt.fixes import fix_to_fixed_point
+from promptopt.guard import check_rewrite
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures" / "prompts"
+CORPUS = ROOT.parent / "shared" / "corpus" / "prompts"
+
+
+def corpus_files() -> list[Path]:
+    if not CORPUS.is_dir():
+        pytest.skip(f"shared corpus not found at {CORPUS}")
+    return [p for p in discover([CORPUS], Config()) if isinstance(p, Path)]
+
+
+def protected(text: str) -> tuple[Counter, Counter, set]:
+    """Placeholders, fenced code blocks and numbers, extracted without the guard's code."""
+    placeholders = Counter(re.findall(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", text, re.S))
+    blocks, current, fence = Counter(), [], None
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if fence is None and stripped.startswith(("```", "~~~")):
+            fence, current = stripped[:3], [line]
+        elif fence is not None:
+            current.append(line)
+            if stripped.startswith(fence):
+                blocks["\n".join(current)] += 1
+                fence = None
+    return placeholders, blocks, set(re.findall(r"\d+", text))
+
+
+@pytest.fixture
+def fixture_copy(tmp_path) -> Path:
+    target = tmp_path / "prompts"
+    shutil.copytree(FIXTURES, target)
+    return target
+
+
+def test_fix_then_fix_again_changes_nothing(fixture_copy):
+    runner = CliRunner()
+    before = {p.name: p.read_text() for p in fixture_copy.iterdir()}
+    runner.invoke(main, ["audit", str(fixture_copy), "--fix", "--unsafe-fixes", "--exit-zero"])
+    after_first = {p.name: p.read_text() for p in fixture_copy.iterdir()}
+    assert after_first != before  # the fixtures are bloated on purpose
+    for name, text in after_first.items():
+        assert protected(text) == protected(before[name]), name
+    second = runner.invoke(main, ["audit", str(fixture_copy), "--diff", "--unsafe-fixes"])
+    assert second.exit_code == 0, second.output
+    assert {p.name: p.read_text() for p in fixture_copy.iterdir()} == after_first
+
+
+def test_diff_exits_1_and_writes_nothing(fixture_copy):
+    before = {p.name: p.read_text() for p in fixture_copy.iterdir()}
+    result = CliRunner().invoke(main, ["audit", str(fixture_copy / "support_bot.md"), "--diff"])
+    assert result.exit_code == 1
+    assert "--- " in result.output and "-Please read the customer's message carefully." in result.output
+    assert {p.name: p.read_text() for p in fixture_copy.iterdir()} == before
+
+
+def test_fixes_on_the_corpus_are_idempotent_and_keep_what_matters():
+    auditor = Auditor(Config())
+
+    def check(path, text):
+        return auditor.audit_source(path, text).findings
+
+    for path in corpus_files():
+        source = path.read_text(encoding="utf-8")
+        first = fix_to_fixed_point(path, source, check, unsafe=True, accept=check_rewrite)
+        again = fix_to_fixed_point(path, first.text, check, unsafe=True, accept=check_rewrite)
+        assert again.text == first.text, f"{path}: a second fix run changed the file"
+        assert protected(first.text) == protected(source), path
+        for _finding, reason in first.rejected:
+            assert reason  # a rejection always says why
+
+
+def test_the_guard_keeps_a_lossy_fix_out():
+    """A fix that would delete a number is refused with its reason; the rest of the round applies."""
+    from promptopt.core import Applicability, Edit, Finding, Fix, Location, Severity, Span
+
+    text = "Please answer within 3 days. Please be brief."
+
+    def check(path, current):
+        found = []
+        for m in re.finditer(r"Please answer within 3 days\. |Please ", current):
+            fix = Fix((Edit(Span(m.start(), m.end()), ""),), Applicability.SAFE, "remove")
+            found.append(Finding("T1", "test", Severity.INFO, path, Location(1, m.start() + 1, 1, m.end() + 1),
+                                 "x", fix=fix, snippet=m.group(0)))
+        return found
+
+    outcome = fix_to_fixed_point(Path("p.md"), text, check, accept=check_rewrite)
+    assert "3 days" in outcome.text
+    assert [reason for _f, reason in outcome.rejected][:1] == ["lost number '3'"]
