@@ -9,7 +9,7 @@ from ..core import PromptDocument, Segment, SegmentKind, Span
 
 _LABEL_LINE = re.compile(
     r"(?P<lead>(?:\b(?:types?|categor(?:y|ies)|labels?|class(?:es)?|intents?|options|choices|sentiments?)\b[^:\n]{0,30}"
-    r"|\bone of(?: the following)?(?: \w+)?|\beither))\s*:?\s*(?P<items>[^\n]+)", re.I)
+    r"|\bone of(?: the following)?(?: \w+)?|\beither))[ \t]*:?[ \t]*(?P<items>[^\n]+)", re.I)
 _LIST_INTRO = re.compile(r"\b(?:categories|labels|classes|intents|options|choices|types)\b[^\n]{0,40}:\s*$", re.I)
 _BULLET = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+(.+?)\s*$")
 _JSON_SPEC = re.compile(

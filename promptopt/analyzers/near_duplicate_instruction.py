@@ -9,13 +9,14 @@ Lemmas come from spaCy's English lookup table (spacy-lookups-data), read without
 
 Bad:
 
-    Always respond using valid JSON.
-    ...
-    Your responses must always be valid JSON.
+    Write each summary bullet in plain English.
+    List every decision with its owner.
+    Each summary bullet should be written in plain English.
 
 Good:
 
-    Always respond using valid JSON.
+    Write each summary bullet in plain English.
+    List every decision with its owner.
 """
 
 from __future__ import annotations
