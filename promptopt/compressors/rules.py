@@ -64,8 +64,12 @@ class CompressResult:
 
 def compress_rules(path: Path, text: str, config: Config, unsafe: bool = False, *,
                    auditor: Auditor | None = None) -> CompressResult:
-    """Rewrite `text` (the file at `path`) with every guard-approved fix and the whitespace step."""
+    """Rewrite `text` (the file at `path`) with every guard-approved fix and the whitespace step.
+
+    Raises `LoadError` when the file is not a prompt file promptopt can read (broken YAML...).
+    """
     auditor = auditor or Auditor(config)
+    load_source(path, text)  # a file that does not load is an error, not "nothing to do"
     labels = declared_labels_of(path, text)
     structured = format_of(path) in _STRUCTURED
 
