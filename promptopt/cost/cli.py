@@ -143,8 +143,10 @@ def cost_command(
     type=ThresholdType(),
     help="Print nothing and exit 0 when the monthly change is smaller than this ($ or %).",
 )
+@click.option("--baseline", type=click.Path(path_type=Path),
+              help="Findings in this baseline file are not reported as introduced (default: config `baseline`).")
 @_output
-def diff_command(base, head, fmt, model, config_file, fail_on_increase, min_change, output_file):
+def diff_command(base, head, fmt, model, config_file, fail_on_increase, min_change, output_file, baseline=None):
     """Tokens, monthly cost and findings of every prompt changed between --base and --head.
 
     `--format markdown` renders a pull-request comment whose first line is a hidden marker, so a CI job
@@ -162,6 +164,16 @@ def diff_command(base, head, fmt, model, config_file, fail_on_increase, min_chan
         _fail(str(exc))
     for change in report.errors:
         click.echo(f"promptopt: error: {change.path}: {change.error}", err=True)
+    baseline = baseline or settings.config.baseline
+    if baseline is not None:  # accepted findings are not "introduced" (promptopt/baseline.py)
+        from ..baseline import load, new_findings
+
+        try:
+            accepted = load(baseline)
+        except (OSError, ValueError) as exc:
+            _fail(f"baseline {baseline}: {exc}")
+        for change in report.changes:
+            change.introduced = new_findings(baseline, change.introduced, accepted)
     if min_change is not None and not report.errors:
         size = min_change.measure(report)
         if size is None or abs(size) < min_change.amount:
