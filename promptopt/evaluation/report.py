@@ -1,0 +1,254 @@
+"""Eval results as text, JSON or Markdown (a PR comment)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .compare import CaseScore, VariantScore
+from .session import REQUESTS_FOR_SAVING, DryRun, EvalResult
+
+FORMATS = ("text", "json", "markdown")
+MAX_CASE_LINES = 20
+
+
+def verdict_word(result: EvalResult) -> str:
+    if result.stats.partial:
+        return "ERROR"
+    if result.comparison is None:
+        return "FAIL" if result.failed_cases else "PASS"
+    return "REGRESSION" if result.comparison.regression else "PASS"
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{part}/{whole}"
+
+
+def _fmt_score(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def _dollars(value: float | None) -> str:
+    if value is None:
+        return "unknown price"
+    return f"${value:,.4f}" if abs(value) < 1 else f"${value:,.2f}"
+
+
+def _short(text: str | None, limit: int = 40) -> str:
+    if text is None:
+        return "(no answer)"
+    flat = " ".join(text.split())
+    return repr(flat if len(flat) <= limit else flat[: limit - 3] + "...")
+
+
+def _case_summary(case: CaseScore) -> str:
+    if not case.complete:
+        return "not run"
+    status = "pass" if case.passed else "fail"
+    if case.repeats > 1:
+        status += f" {case.pass_rate:.0%}"
+    return status
+
+
+def _stats_line(result: EvalResult) -> str:
+    s = result.stats
+    line = (
+        f"calls: {s.real_calls} to the model, {s.cache_hits} from cache, {s.retries} retries, "
+        f"{s.failed} failed · {s.seconds:.1f} s"
+    )
+    if s.not_run:
+        line += f" · {s.not_run} not run"
+    return line
+
+
+def _variant_line(v: VariantScore, cases: int) -> str:
+    return f"{v.name:<10} passed {_pct(v.passed, v.completed):>7}   mean score {_fmt_score(v.mean_score)}"
+
+
+def _stop_reason(result: EvalResult) -> str | None:
+    s = result.stats
+    if s.interrupted:
+        return "interrupted (Ctrl-C): results so far are shown"
+    if s.error:
+        return f"stopped: {s.error}; results so far are shown"
+    return None
+
+
+def render_text(result: EvalResult) -> str:
+    n = len(result.suite.cases)
+    lines = [
+        f"eval {result.suite.path}",
+        f"model: {result.model} ({result.model_reason}) · {n} cases x {result.repeat} repeat(s)",
+        _stats_line(result),
+    ]
+    if result.model.startswith("local/"):
+        lines.append("note: the local model is a smoke test of the pipeline, not a judge of prompt quality")
+    lines += [f"note: {note}" for note in result.notes]
+    lines.append("")
+    lines.append(_variant_line(result.original, n))
+    cmp = result.comparison
+    if cmp is not None and result.candidate is not None:
+        lines.append(_variant_line(result.candidate, n))
+        low, high = cmp.ci
+        lines.append(
+            f"difference: {cmp.difference:+.3f} ({cmp.confidence:.0%} CI {low:+.3f} .. {high:+.3f}, "
+            f"paired bootstrap, n={len(cmp.paired)}) · lost {cmp.lost}, gained {cmp.gained} · "
+            f"McNemar p={cmp.p_value:.4f}"
+        )
+    if result.tokens is not None:
+        t = result.tokens
+        lines.append(
+            f"tokens: {t.original} -> {t.candidate} (saved {t.saved}, {t.percent:.1f}%, {t.encoding}) · "
+            f"{_dollars(t.dollars_per_1k_requests)} saved per {REQUESTS_FOR_SAVING:,} requests"
+        )
+    verdict = verdict_word(result)
+    detail = f"max drop {cmp.max_drop:.2f}" if cmp is not None else f"{result.failed_cases} failing case(s)"
+    lines.append(f"verdict: {verdict} ({detail})")
+    stop = _stop_reason(result)
+    if stop:
+        lines.append(stop)
+    lines += _case_lines(result)
+    return "\n".join(lines) + "\n"
+
+
+def _case_lines(result: EvalResult) -> list[str]:
+    if result.comparison is not None:
+        changed = result.comparison.changed
+        title = f"changed cases ({len(changed)}):"
+        rows = [
+            f"  {d.case_id}: {_case_summary(d.original)} -> {_case_summary(d.candidate)}  "
+            f"{_short(d.original.outputs[0])} -> {_short(d.candidate.outputs[0])}"
+            for d in changed
+        ]
+    else:
+        failing = [c for c in result.original.cases.values() if c.complete and not c.passed]
+        title = f"failing cases ({len(failing)}):"
+        rows = [f"  {c.case_id}: {c.reason}" for c in failing]
+    if not rows:
+        return []
+    more = [f"  ... and {len(rows) - MAX_CASE_LINES} more"] if len(rows) > MAX_CASE_LINES else []
+    return ["", title, *rows[:MAX_CASE_LINES], *more]
+
+
+def _case_json(case: CaseScore) -> dict[str, Any]:
+    return {
+        "score": case.score,
+        "pass_rate": case.pass_rate,
+        "passed": case.passed,
+        "outputs": case.outputs,
+        "reason": case.reason,
+    }
+
+
+def render_json(result: EvalResult) -> str:
+    s = result.stats
+    data: dict[str, Any] = {
+        "suite": str(result.suite.path),
+        "model": result.model,
+        "model_reason": result.model_reason,
+        "repeat": result.repeat,
+        "verdict": verdict_word(result).lower(),
+        "exit_code": result.exit_code,
+        "stats": {
+            "real_calls": s.real_calls, "cache_hits": s.cache_hits, "retries": s.retries, "failed": s.failed,
+            "not_run": s.not_run, "seconds": round(s.seconds, 3), "interrupted": s.interrupted, "error": s.error,
+        },
+        "notes": result.notes,
+    }  # fmt: skip
+    variants = [result.original] + ([result.candidate] if result.candidate else [])
+    data["variants"] = {
+        v.name: {
+            "source": v.source,
+            "passed": v.passed,
+            "completed": v.completed,
+            "mean_score": v.mean_score,
+            "cases": {cid: _case_json(c) for cid, c in v.cases.items()},
+        }
+        for v in variants
+    }
+    if result.comparison is not None:
+        c = result.comparison
+        data["comparison"] = {
+            "difference": c.difference, "ci": list(c.ci), "confidence": c.confidence, "n": len(c.paired),
+            "lost": c.lost, "gained": c.gained, "mcnemar_p": c.p_value, "max_drop": c.max_drop,
+            "regression": c.regression,
+        }  # fmt: skip
+    if result.tokens is not None:
+        t = result.tokens
+        data["tokens"] = {
+            "original": t.original, "candidate": t.candidate, "saved": t.saved, "encoding": t.encoding,
+            "dollars_saved_per_1k_requests": t.dollars_per_1k_requests,
+        }  # fmt: skip
+    return json.dumps(data, indent=2) + "\n"
+
+
+def render_markdown(result: EvalResult) -> str:
+    verdict = verdict_word(result)
+    icon = {"PASS": "✅", "REGRESSION": "❌", "FAIL": "❌", "ERROR": "⚠️"}[verdict]
+    lines = [f"### {icon} promptopt eval: {verdict}", "", f"`{result.suite.path}` on `{result.model}`", ""]
+    lines += ["| | passed | mean score |", "|---|---:|---:|"]
+    for v in [result.original] + ([result.candidate] if result.candidate else []):
+        lines.append(f"| {v.name} | {_pct(v.passed, v.completed)} | {_fmt_score(v.mean_score)} |")
+    cmp = result.comparison
+    if cmp is not None:
+        low, high = cmp.ci
+        lines += [
+            "",
+            f"Difference **{cmp.difference:+.3f}** ({cmp.confidence:.0%} CI {low:+.3f} .. {high:+.3f}, "
+            f"n={len(cmp.paired)}); lost {cmp.lost}, gained {cmp.gained}; McNemar p={cmp.p_value:.4f}; "
+            f"max drop {cmp.max_drop:.2f}.",
+        ]
+    if result.tokens is not None:
+        t = result.tokens
+        lines.append(
+            f"Tokens {t.original} → {t.candidate} (**{t.saved} saved**, {t.percent:.1f}%): "
+            f"{_dollars(t.dollars_per_1k_requests)} per {REQUESTS_FOR_SAVING:,} requests."
+        )
+    stop = _stop_reason(result)
+    if stop:
+        lines += ["", f"**{stop}**"]
+    case_lines = _case_lines(result)
+    if case_lines:
+        lines += ["", "<details><summary>Cases</summary>", "", "```", *case_lines[1:], "```", "</details>"]
+    lines += ["", _stats_line(result)]
+    if result.model.startswith("local/"):
+        lines.append("The local model is a smoke test of the pipeline, not a judge of prompt quality.")
+    return "\n".join(lines) + "\n"
+
+
+def render(result: EvalResult, fmt: str) -> str:
+    return {"text": render_text, "json": render_json, "markdown": render_markdown}[fmt](result)
+
+
+def render_dry_run(dry: DryRun, fmt: str) -> str:
+    todo = dry.to_make
+    if fmt == "json":
+        return json.dumps(
+            {
+                "model": dry.model,
+                "calls": len(todo),
+                "cache_hits": len(dry.calls) - len(todo),
+                "prompt_tokens": dry.prompt_tokens,
+                "max_output_tokens": dry.max_output_tokens,
+                "max_dollars": dry.max_dollars,
+                "encoding": dry.encoding,
+                "planned": [
+                    {"variant": c.call.variant, "case": c.call.case_id, "repeat": c.call.repeat,
+                     "prompt_tokens": c.prompt_tokens, "cached": c.cached}
+                    for c in dry.calls
+                ],  # fmt: skip
+            },
+            indent=2,
+        ) + "\n"
+    lines = [f"dry run: model {dry.model} ({dry.model_reason}); nothing was sent"]
+    for c in todo[:MAX_CASE_LINES]:
+        where = f"{c.call.variant} / {c.call.case_id} #{c.call.repeat + 1}"
+        lines.append(f"  call {where}: {c.prompt_tokens} prompt tokens")
+    if len(todo) > MAX_CASE_LINES:
+        lines.append(f"  ... and {len(todo) - MAX_CASE_LINES} more calls")
+    lines.append(
+        f"{len(todo)} calls to make, {len(dry.calls) - len(todo)} answered from cache; "
+        f"{dry.prompt_tokens:,} prompt tokens ({dry.encoding}), at most {dry.max_output_tokens:,} output tokens"
+    )
+    lines.append(f"estimated cost: at most {_dollars(dry.max_dollars)}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,272 @@
+"""Runs a suite's calls through litellm: cache first, a bounded thread pool, retries with backoff.
+
+litellm is imported only here, inside functions (the import costs seconds). A provider that fails
+for good (bad key, retries used up) or a Ctrl-C stops the run; the answers received so far are kept
+and scored, and the run says it is partial.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+from .cache import ResponseCache, cache_key
+from .prompts import PromptTemplate
+from .suite import TestCase
+
+LOCAL_MODEL = "local/smollm2"
+# With no model named: the first provider whose key is set, else the in-process local model.
+DEFAULT_MODELS_BY_KEY = (("OPENAI_API_KEY", "gpt-4o-mini"), ("ANTHROPIC_API_KEY", "anthropic/claude-haiku-4-5"))
+
+
+class EvalRunError(RuntimeError):
+    """The run cannot start or cannot go on; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class PlannedCall:
+    variant: str
+    case_id: str
+    repeat: int
+    messages: list[dict[str, str]]
+    key: str
+
+
+@dataclass
+class CallOutcome:
+    output: str | None = None
+    error: str | None = None
+    cached: bool = False
+
+
+@dataclass
+class RunStats:
+    unique_calls: int = 0
+    cache_hits: int = 0
+    real_calls: int = 0  # calls that reached the model (retries not counted)
+    retries: int = 0
+    failed: int = 0
+    not_run: int = 0
+    seconds: float = 0.0
+    interrupted: bool = False
+    error: str | None = None  # why the run stopped early
+
+    @property
+    def partial(self) -> bool:
+        return self.interrupted or self.error is not None or self.not_run > 0
+
+
+@dataclass
+class RunResult:
+    outcomes: dict[str, CallOutcome] = field(default_factory=dict)  # by cache key
+    stats: RunStats = field(default_factory=RunStats)
+
+
+def resolve_model(named: str | None) -> tuple[str, str]:
+    """The model to use and why (for the report)."""
+    if named:
+        return named, "named"
+    for env, model in DEFAULT_MODELS_BY_KEY:
+        if os.environ.get(env):
+            return model, f"no model named; {env} is set"
+    return LOCAL_MODEL, "no model named and no provider key set: local smoke-test model"
+
+
+def _import_litellm():
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    import litellm
+
+    litellm.disable_hf_tokenizer_download = True
+    litellm.suppress_debug_info = True
+    return litellm
+
+
+def check_credentials(model: str) -> None:
+    """Fail before any call when the provider's key is missing."""
+    if model.startswith("local/"):
+        return
+    litellm = _import_litellm()
+    try:
+        found = litellm.validate_environment(model)
+    except Exception:  # unknown provider: let the call itself report it
+        return
+    missing = [k for k in found.get("missing_keys", []) if k.endswith(("_KEY", "_TOKEN"))]
+    if missing:
+        raise EvalRunError(f"missing API key for {model}: set {' or '.join(missing)}")
+
+
+def describe_error(exc: BaseException) -> tuple[str, bool]:
+    """A one-line message and whether retrying may help."""
+    name = type(exc).__name__
+    text = " ".join(str(exc).split()) or name
+    text = text.replace("litellm.", "")
+    if len(text) > 200:
+        text = text[:197] + "..."
+    transient = {"RateLimitError", "Timeout", "APIConnectionError", "ServiceUnavailableError",
+                 "InternalServerError", "BadGatewayError", "APITimeoutError"}  # fmt: skip
+    fatal_words = ("api_key", "Missing credentials", "Incorrect API key", "invalid x-api-key")
+    if name in {"AuthenticationError", "PermissionDeniedError"} or any(w in text for w in fatal_words):
+        return f"authentication failed: {text}", False
+    if name == "RateLimitError":
+        return f"rate limited: {text}", True
+    if name in {"Timeout", "APITimeoutError"}:
+        return f"timed out: {text}", True
+    return text, name in transient
+
+
+class Runner:
+    def __init__(
+        self,
+        model: str,
+        *,
+        max_tokens: int = 256,
+        stop: list[str] | None = None,
+        concurrency: int = 4,
+        timeout: float = 60.0,
+        max_retries: int = 3,
+        backoff_seconds: float = 1.0,
+        cache: ResponseCache | None = None,
+        extra_params: dict[str, Any] | None = None,
+        completion: Callable[..., Any] | None = None,
+        show_progress: bool = False,
+    ):
+        self.model = model
+        self.max_tokens = max_tokens
+        self.stop = list(stop or [])
+        self.concurrency = max(1, concurrency)
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.backoff_seconds = backoff_seconds
+        self.cache = cache or ResponseCache()
+        self.extra_params = extra_params or {}  # e.g. litellm's mock_response, in tests
+        self._completion = completion
+        self.show_progress = show_progress
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+
+    def params(self, repeat: int) -> dict[str, Any]:
+        params: dict[str, Any] = {"temperature": 0, "max_tokens": self.max_tokens, **self.extra_params}
+        if self.stop:
+            params["stop"] = self.stop
+        if repeat:  # repeats must reach the model: at temperature 0 a provider may still vary
+            params["repeat"] = repeat
+        return params
+
+    def plan(self, variants: dict[str, PromptTemplate], cases: list[TestCase], repeat: int) -> list[PlannedCall]:
+        calls = []
+        for variant, template in variants.items():
+            for case in cases:
+                messages = template.render(case.vars)
+                for index in range(repeat):
+                    key = cache_key(self.model, messages, self.params(index))
+                    calls.append(PlannedCall(variant, case.id, index, messages, key))
+        return calls
+
+    def cached(self, calls: list[PlannedCall]) -> set[str]:
+        return {c.key for c in calls if self.cache.get(c.key) is not None}
+
+    def run(self, calls: list[PlannedCall]) -> RunResult:
+        result = RunResult()
+        stats = result.stats
+        unique: dict[str, PlannedCall] = {}
+        for call in calls:
+            unique.setdefault(call.key, call)
+        stats.unique_calls = len(unique)
+        started = time.perf_counter()
+        todo = []
+        for key, call in unique.items():
+            entry = self.cache.get(key)
+            if entry is not None:
+                result.outcomes[key] = CallOutcome(output=entry["output"], cached=True)
+                stats.cache_hits += 1
+            else:
+                todo.append(call)
+        if todo:
+            completion = self._completion or self._litellm_completion()
+            self._run_calls(todo, completion, result)
+        stats.not_run = sum(1 for k in unique if k not in result.outcomes)
+        stats.seconds = time.perf_counter() - started
+        return result
+
+    def _litellm_completion(self) -> Callable[..., Any]:
+        litellm = _import_litellm()
+        if self.model.startswith("local/"):
+            from .local_provider import register_local_provider
+
+            register_local_provider(litellm)
+        return litellm.completion
+
+    def _run_calls(self, todo: list[PlannedCall], completion: Callable[..., Any], result: RunResult) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        progress = Progress(
+            TextColumn("eval {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=Console(stderr=True), transient=True, disable=not self.show_progress,
+        )  # fmt: skip
+        executor = ThreadPoolExecutor(max_workers=self.concurrency)
+        pending: set[Future] = set()
+        try:
+            with progress:
+                task = progress.add_task(self.model, total=len(todo))
+                pending = {executor.submit(self._one_call, call, completion, result) for call in todo}
+                while pending:
+                    done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                    progress.advance(task, len(done))
+                    if self._stop.is_set():
+                        break
+        except KeyboardInterrupt:
+            self._stop.set()
+            result.stats.interrupted = True
+        finally:
+            for future in pending:
+                future.cancel()
+            # Calls already in flight finish in the background; their answers still reach the cache.
+            executor.shutdown(wait=False, cancel_futures=True)
+
+    def _one_call(self, call: PlannedCall, completion: Callable[..., Any], result: RunResult) -> None:
+        stats = result.stats
+        for attempt in range(self.max_retries + 1):
+            if self._stop.is_set():
+                return
+            try:
+                with self._lock:
+                    stats.real_calls += 1 if attempt == 0 else 0
+                    stats.retries += 1 if attempt else 0
+                response = completion(
+                    model=self.model,
+                    messages=call.messages,
+                    temperature=0,
+                    max_tokens=self.max_tokens,
+                    **({"stop": self.stop} if self.stop else {}),
+                    timeout=self.timeout,
+                    num_retries=0,  # retries are ours, with backoff we control
+                    **self.extra_params,
+                )
+                output = response.choices[0].message.content or ""
+            except Exception as exc:  # litellm maps every provider's errors to its own classes
+                message, transient = describe_error(exc)
+                if transient and attempt < self.max_retries:
+                    delay = self.backoff_seconds * (2**attempt) * (1 + random.random() * 0.25)
+                    if self._stop.wait(delay):
+                        return
+                    continue
+                if transient:
+                    message = f"{message} (gave up after {attempt + 1} attempts)"
+                with self._lock:
+                    stats.failed += 1
+                    if stats.error is None:
+                        stats.error = f"{self.model}: {message}"
+                    result.outcomes[call.key] = CallOutcome(error=message)
+                self._stop.set()  # a provider that fails for good fails the rest too: stop spending
+                return
+            self.cache.put(call.key, {"model": self.model, "output": output})
+            with self._lock:
+                result.outcomes[call.key] = CallOutcome(output=output)
+            return

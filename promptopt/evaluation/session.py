@@ -1,0 +1,220 @@
+"""One eval: a suite, the original prompt and an optional candidate, run, scored and compared."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .compare import Comparison, VariantScore, compare, score_variant
+from .pricing import Price, price_for
+from .prompts import PromptFileError, PromptTemplate, load_prompt
+from .runner import PlannedCall, Runner, RunStats
+from .suite import Suite, SuiteError
+
+ORIGINAL, CANDIDATE = "original", "candidate"
+COMPRESS_METHODS = ("rules", "llmlingua")
+REQUESTS_FOR_SAVING = 1000  # the saving is shown per this many requests
+
+
+class CandidateError(RuntimeError):
+    """A candidate that cannot be built (missing file, compressor unavailable)."""
+
+
+@dataclass
+class TokenSaving:
+    original: int
+    candidate: int
+    price: Price | None
+    encoding: str
+
+    @property
+    def saved(self) -> int:
+        return self.original - self.candidate
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.saved / self.original if self.original else 0.0
+
+    @property
+    def dollars_per_1k_requests(self) -> float | None:
+        return None if self.price is None else self.saved * self.price.input_per_token * REQUESTS_FOR_SAVING
+
+
+@dataclass
+class EvalResult:
+    suite: Suite
+    model: str
+    model_reason: str
+    repeat: int
+    stats: RunStats
+    original: VariantScore
+    candidate: VariantScore | None = None
+    comparison: Comparison | None = None
+    tokens: TokenSaving | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def failed_cases(self) -> int:
+        return self.original.completed - self.original.passed
+
+    @property
+    def exit_code(self) -> int:
+        """0 no regression, 1 regression (or, with no candidate, a failing case), 2 error or partial."""
+        if self.stats.partial:
+            return 2
+        if self.comparison is not None:
+            return 1 if self.comparison.regression else 0
+        return 1 if self.failed_cases else 0
+
+
+def candidate_from_file(path: Path, like: PromptTemplate, system: str | None = None) -> PromptTemplate:
+    try:
+        return load_prompt(path, system)
+    except PromptFileError as exc:
+        raise CandidateError(f"candidate {path}: {exc}") from None
+
+
+def candidate_from_compressor(original: PromptTemplate, method: str, rate: float) -> PromptTemplate:
+    """Compress each message's text in memory with one of the project's compressors."""
+    compress = _compressor(method, rate)
+    contents = []
+    for message in original.messages:
+        try:
+            result = compress(message.content)
+        except Exception as exc:  # a compressor failing is this run's error, said in one line
+            raise CandidateError(f"--compress {method} failed: {type(exc).__name__}: {exc}") from None
+        contents.append(_text_of(result))
+    return original.with_contents(contents, f"{original.source} compressed ({method})")
+
+
+def _compressor(method: str, rate: float):
+    if method == "llmlingua":
+        try:
+            from promptopt.compressors.llmlingua import compress_with_llmlingua
+        except ImportError as exc:
+            raise CandidateError(
+                f"--compress llmlingua is unavailable ({exc}); install it with: "
+                "pip install torch==2.13.0 && pip install 'promptopt[lingua]'"
+            ) from None
+        return lambda text: compress_with_llmlingua(text, rate=rate)
+    if method == "rules":
+        try:
+            from promptopt.compressors import rules as rules_module
+        except ImportError as exc:
+            raise CandidateError(f"--compress rules is unavailable in this version ({exc})") from None
+        for name in ("compress_with_rules", "compress_text", "compress"):
+            if callable(getattr(rules_module, name, None)):
+                return getattr(rules_module, name)
+        raise CandidateError("--compress rules: promptopt.compressors.rules has no compress function")
+    raise CandidateError(f"unknown compression method {method!r} (use {' or '.join(COMPRESS_METHODS)})")
+
+
+def _text_of(result: object) -> str:
+    """Compressors may return the text or a result object that carries it."""
+    if isinstance(result, str):
+        return result
+    for attr in ("text", "compressed_text", "compressed", "compressed_prompt"):
+        value = getattr(result, attr, None)
+        if isinstance(value, str):
+            return value
+    if isinstance(result, dict) and isinstance(result.get("compressed_prompt"), str):
+        return result["compressed_prompt"]
+    raise CandidateError(f"the compressor returned {type(result).__name__}, not text")
+
+
+def token_saving(model: str, original: PromptTemplate, candidate: PromptTemplate) -> TokenSaving:
+    from promptopt.tokens import TokenCounter
+
+    counter = TokenCounter(model)
+    return TokenSaving(
+        counter.count(original.text), counter.count(candidate.text), price_for(model), counter.choice.label
+    )
+
+
+def variants_of(suite: Suite, candidate: PromptTemplate | None) -> dict[str, PromptTemplate]:
+    variants = {ORIGINAL: suite.prompt}
+    if candidate is not None:
+        variants[CANDIDATE] = candidate
+    return variants
+
+
+def run_eval(
+    suite: Suite,
+    runner: Runner,
+    candidate: PromptTemplate | None,
+    repeat: int,
+    max_drop: float = 0.0,
+    confidence: float = 0.95,
+    model_reason: str = "named",
+) -> EvalResult:
+    if repeat < 1:
+        raise SuiteError("--repeat must be at least 1")
+    variants = variants_of(suite, candidate)
+    calls = runner.plan(variants, suite.cases, repeat)
+    run = runner.run(calls)
+    original = score_variant(ORIGINAL, suite.prompt.source, calls, run.outcomes, suite.cases)
+    result = EvalResult(suite, runner.model, model_reason, repeat, run.stats, original, notes=list(suite.notes))
+    if candidate is not None:
+        result.candidate = score_variant(CANDIDATE, candidate.source, calls, run.outcomes, suite.cases)
+        result.comparison = compare(original, result.candidate, max_drop, confidence)
+        result.tokens = token_saving(runner.model, suite.prompt, candidate)
+    return result
+
+
+@dataclass
+class DryRunCall:
+    call: PlannedCall
+    prompt_tokens: int
+    cached: bool
+
+
+@dataclass
+class DryRun:
+    model: str
+    model_reason: str
+    calls: list[DryRunCall]
+    max_tokens: int
+    price: Price | None
+    encoding: str
+
+    @property
+    def to_make(self) -> list[DryRunCall]:
+        return [c for c in self.calls if not c.cached]
+
+    @property
+    def prompt_tokens(self) -> int:
+        return sum(c.prompt_tokens for c in self.to_make)
+
+    @property
+    def max_output_tokens(self) -> int:
+        return self.max_tokens * len(self.to_make)
+
+    @property
+    def max_dollars(self) -> float | None:
+        if self.price is None:
+            return None
+        output_price = self.price.output_per_token or 0.0
+        return self.prompt_tokens * self.price.input_per_token + self.max_output_tokens * output_price
+
+
+MESSAGE_OVERHEAD_TOKENS = 4  # role and separators per chat message, as OpenAI's chat format counts them
+
+
+def dry_run(suite: Suite, runner: Runner, candidate: PromptTemplate | None, repeat: int, model_reason: str) -> DryRun:
+    from promptopt.tokens import TokenCounter
+
+    counter = TokenCounter(runner.model)
+    calls = runner.plan(variants_of(suite, candidate), suite.cases, repeat)
+    unique: dict[str, PlannedCall] = {}
+    for call in calls:
+        unique.setdefault(call.key, call)
+    cached = runner.cached(list(unique.values()))
+    planned = [
+        DryRunCall(
+            call,
+            sum(counter.count(m["content"]) + MESSAGE_OVERHEAD_TOKENS for m in call.messages),
+            call.key in cached,
+        )
+        for call in unique.values()
+    ]
+    return DryRun(runner.model, model_reason, planned, runner.max_tokens, price_for(runner.model), counter.choice.label)
