@@ -125,6 +125,9 @@ def test_pr_comment_shows_the_decrease_with_independent_figures(repo, monkeypatc
     assert f"${before:,.0f} → ${after:,.0f}" in row
     assert "triage.md" not in comment and "notes.py" not in comment  # unchanged prompt, not a prompt
     assert "<details>" in comment and "</details>" in comment
+    # the removed line was a duplicate instruction: the comment says a finding was fixed
+    assert "1 finding(s) fixed, 0 introduced" in comment
+    assert "Always answer in the customer's language." in comment
     # the price map's litellm version changes with upgrades; the figures above are checked already
     comment = re.sub(r"litellm \d[\w.]*", "litellm <version>", comment)
     if os.environ.get("UPDATE_GOLDEN") == "1":
