@@ -177,8 +177,28 @@ def _removal(text: str, span: Span) -> list[Edit]:
         end += 1
     before = text[: span.start].rstrip(" \t")
     sentence_start = not before or before[-1] in ".!?:\n-*" or re.search(r"(^|\n)\s*(\d+[.)]|[-*+])$", before)
+    if sentence_start and end < len(text) and text[end] in ".!?":
+        return [_sentence_removal(text, span.start, end + 1)]  # the filler is the whole sentence
     if sentence_start and end < len(text) and text[end].islower() and text[span.start].isupper():
         return [Edit(Span(span.start, end + 1), text[end].upper())]
     if not sentence_start and span.start > 0 and text[span.start - 1] == " " and end == span.end:
-        return [Edit(Span(span.start - 1, span.end), "")]  # the match ends the sentence: drop the space before
+        # the match ends the sentence: drop the space before, and a comma that set it off ("..., please.")
+        start = span.start - 1
+        if start > 0 and text[start - 1] == "," and (end == len(text) or not text[end].isalnum()):
+            start -= 1
+        return [Edit(Span(start, span.end), "")]
     return [Edit(Span(span.start, end), "")]
+
+
+def _sentence_removal(text: str, start: int, stop: int) -> Edit:
+    """Delete a whole sentence; its line too when nothing else is on it."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", stop)
+    line_end = len(text) if line_end == -1 else line_end
+    if not text[line_start:start].strip() and not text[stop:line_end].strip():
+        return Edit(Span(line_start, min(line_end + 1, len(text))), "")
+    if start > 0 and text[start - 1] == " ":
+        return Edit(Span(start - 1, stop), "")
+    while stop < len(text) and text[stop] in " \t":
+        stop += 1
+    return Edit(Span(start, stop), "")

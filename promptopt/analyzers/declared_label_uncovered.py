@@ -8,8 +8,12 @@ least `min-examples` examples all answer with declared labels and the set has at
 Bad:
 
     Answer with one of: question, statement, command
-    Message: Did Nina sleep well?  Type: question
-    Message: Nina slept well.      Type: statement
+    Message: Did Nina sleep well?
+    Type: question
+    Message: Nina slept well.
+    Type: statement
+    Message: Is it late?
+    Type: question
 
 Good: add an example for "command", or drop "command" from the set if it is gone.
 """

@@ -6,10 +6,10 @@ did not. The fix (unsafe: examples shape behaviour) deletes the later ones.
 
 Bad:
 
-    # an intelligent bot that helps with productivity.
-    P.A.L. = Personal Assistant Light.
-    # an intelligent bot that helps with productivity.
-    C.O.R.E. = Central Optimization Routines and Efficiency.
+    Input: an intelligent bot that helps with productivity.
+    Output: P.A.L. = Personal Assistant Light.
+    Input: an intelligent bot that helps with productivity.
+    Output: C.O.R.E. = Central Optimization Routines and Efficiency.
 
 Good: keep one example per distinct input.
 """

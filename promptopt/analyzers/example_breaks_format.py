@@ -9,12 +9,16 @@ Bad:
     Respond in JSON with the keys "name" and "age".
     Input: Ann is 31.
     Output: Her name is Ann and she is 31.
+    Input: Bob is 45.
+    Output: {"name": "Bob", "age": 45}
 
 Good:
 
     Respond in JSON with the keys "name" and "age".
     Input: Ann is 31.
     Output: {"name": "Ann", "age": 31}
+    Input: Bob is 45.
+    Output: {"name": "Bob", "age": 45}
 """
 
 from __future__ import annotations

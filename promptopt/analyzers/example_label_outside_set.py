@@ -6,15 +6,19 @@ output is a short label (up to three words) are checked, case-insensitively.
 
 Bad:
 
-    Sentiment: positive, negative
+    Label the sentiment as one of: positive, negative
     Text: It was fine.
     Sentiment: neutral
+    Text: Loved it.
+    Sentiment: positive
 
 Good:
 
-    Sentiment: positive, negative, neutral
+    Label the sentiment as one of: positive, negative, neutral
     Text: It was fine.
     Sentiment: neutral
+    Text: Loved it.
+    Sentiment: positive
 """
 
 from __future__ import annotations

@@ -8,11 +8,15 @@ Bad:
 
     Input: {{old_field}} wants a refund
     Output: refund
+    Input: Where is my parcel?
+    Output: other
 
 Good:
 
     Input: Ann wants a refund
     Output: refund
+    Input: Where is my parcel?
+    Output: other
 """
 
 from __future__ import annotations

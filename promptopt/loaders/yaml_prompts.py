@@ -58,7 +58,7 @@ def _origins(node: yaml.ScalarNode, source: str) -> list[int] | None:
         return _literal_origins(value, source, start)
     if "\n" in value:
         return None
-    if node.style is None and source.startswith(value, start):
+    if not node.style and source.startswith(value, start):  # plain: None (PyYAML) or "" (libyaml)
         return [start]
     if node.style in ("'", '"') and source.startswith(value, start + 1):
         return [start + 1]
