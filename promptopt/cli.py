@@ -252,3 +252,8 @@ __all__ = ["main", "fail", "Severity"]
 from .compressors.cli import compress_command  # noqa: E402
 
 main.add_command(compress_command, "compress")
+
+# eval lives in promptopt/evaluation/cli.py (litellm and the local model are imported only when it runs)
+from .evaluation.cli import eval_command  # noqa: E402
+
+main.add_command(eval_command, "eval")

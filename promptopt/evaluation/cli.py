@@ -80,7 +80,7 @@ def eval_command(
         if candidate is not None:
             variant = candidate_from_file(candidate, suite.prompt, system_text)
         elif method is not None:
-            variant = candidate_from_compressor(suite.prompt, method, rate)
+            variant = candidate_from_compressor(suite.prompt, method, rate, suite.prompt_path)
         chosen, reason = resolve_model(model or suite.model)
         runner = Runner(
             chosen,

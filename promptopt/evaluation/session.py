@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .compare import Comparison, VariantScore, compare, score_variant
 from .pricing import Price, price_for
-from .prompts import PromptFileError, PromptTemplate, load_prompt
+from .prompts import PromptFileError, PromptTemplate, load_prompt, parse_prompt_text
 from .runner import PlannedCall, Runner, RunStats
 from .suite import Suite, SuiteError
 
@@ -74,39 +74,59 @@ def candidate_from_file(path: Path, like: PromptTemplate, system: str | None = N
         raise CandidateError(f"candidate {path}: {exc}") from None
 
 
-def candidate_from_compressor(original: PromptTemplate, method: str, rate: float) -> PromptTemplate:
-    """Compress each message's text in memory with one of the project's compressors."""
-    compress = _compressor(method, rate)
+def candidate_from_compressor(
+    original: PromptTemplate, method: str, rate: float, prompt_path: Path | None = None
+) -> PromptTemplate:
+    """Compress the prompt in memory with one of the project's compressors.
+
+    rules: the prompt file's own text goes through the rule compressor (it knows the file's format),
+    then is read back into messages. llmlingua: each message's text is compressed on its own, so
+    role markers never reach the compressor.
+    """
+    if method == "rules":
+        return _rules_candidate(original, prompt_path)
+    if method != "llmlingua":
+        raise CandidateError(f"unknown compression method {method!r} (use {' or '.join(COMPRESS_METHODS)})")
+    try:
+        from promptopt.compressors.llmlingua import compress_with_llmlingua
+    except ImportError as exc:
+        raise CandidateError(
+            f"--compress llmlingua is unavailable ({exc}); install it with: "
+            "pip install torch==2.13.0 && pip install 'promptopt[lingua]'"
+        ) from None
     contents = []
     for message in original.messages:
         try:
-            result = compress(message.content)
+            result = compress_with_llmlingua(message.content, rate=rate)
         except Exception as exc:  # a compressor failing is this run's error, said in one line
-            raise CandidateError(f"--compress {method} failed: {type(exc).__name__}: {exc}") from None
+            raise CandidateError(f"--compress llmlingua failed: {type(exc).__name__}: {exc}") from None
         contents.append(_text_of(result))
-    return original.with_contents(contents, f"{original.source} compressed ({method})")
+    return original.with_contents(contents, f"{original.source} compressed (llmlingua, rate {rate})")
 
 
-def _compressor(method: str, rate: float):
-    if method == "llmlingua":
-        try:
-            from promptopt.compressors.llmlingua import compress_with_llmlingua
-        except ImportError as exc:
-            raise CandidateError(
-                f"--compress llmlingua is unavailable ({exc}); install it with: "
-                "pip install torch==2.13.0 && pip install 'promptopt[lingua]'"
-            ) from None
-        return lambda text: compress_with_llmlingua(text, rate=rate)
-    if method == "rules":
-        try:
-            from promptopt.compressors import rules as rules_module
-        except ImportError as exc:
-            raise CandidateError(f"--compress rules is unavailable in this version ({exc})") from None
-        for name in ("compress_with_rules", "compress_text", "compress"):
-            if callable(getattr(rules_module, name, None)):
-                return getattr(rules_module, name)
-        raise CandidateError("--compress rules: promptopt.compressors.rules has no compress function")
-    raise CandidateError(f"unknown compression method {method!r} (use {' or '.join(COMPRESS_METHODS)})")
+def _rules_candidate(original: PromptTemplate, prompt_path: Path | None) -> PromptTemplate:
+    if prompt_path is None:
+        raise CandidateError("--compress rules needs the prompt file")
+    try:
+        from promptopt.compressors.rules import compress_rules
+        from promptopt.config import load_config
+    except ImportError as exc:
+        raise CandidateError(f"--compress rules is unavailable in this version ({exc})") from None
+    text = prompt_path.read_text(encoding="utf-8")
+    try:
+        result = compress_rules(prompt_path, text, load_config(prompt_path.parent))
+    except Exception as exc:
+        raise CandidateError(f"--compress rules failed: {type(exc).__name__}: {exc}") from None
+    source = f"{original.source} compressed (rules)"
+    try:
+        rewritten = parse_prompt_text(result.text, prompt_path.suffix, source)
+    except PromptFileError as exc:
+        raise CandidateError(f"--compress rules produced an unreadable prompt: {exc}") from None
+    from_file = parse_prompt_text(text, prompt_path.suffix)
+    if len(rewritten.messages) != len(from_file.messages):
+        raise CandidateError("--compress rules changed the prompt's messages; refusing to compare")
+    added_system = original.messages[: len(original.messages) - len(from_file.messages)]  # from --system
+    return PromptTemplate((*added_system, *rewritten.messages), source)
 
 
 def _text_of(result: object) -> str:
