@@ -44,6 +44,7 @@ NEGATIONS = frozenset(
 )
 MODALS = frozenset({"must", "always", "only", "never", "should", "shall", "required"})
 WORD = re.compile(r"[^\W\d_](?:[\w'’-]*\w)?")
+CAPITALISED = re.compile(r"(?<![\w'’-])[A-ZÀ-ÖØ-ÞĀ-Ž](?:[\w'’-]*\w)?")
 JSON_START = re.compile(r"[\[{](?=\s*[\"\[{\-\d\]}]|\s*(?:true|false|null)\b)")
 # before a word, these mean it starts a sentence, a line, a bullet or a heading (not a name)
 _SENTENCE_LEAD = re.compile(r"(?:^|[.!?:;]|\n)[\s\"'(\[*_#>|+-]*(?:\d{1,3}[.)])?[\s\"'(\[*_]*$")
@@ -152,34 +153,20 @@ def features(text: str) -> Features:
     whole_json = _is_whole_json(text)
     json_examples = Counter() if whole_json else Counter(text[s:e] for s, e in json_spans(text, code_spans))
     placeholders = Counter(m.group(0) for m in PLACEHOLDER.finditer(text))
-    numbers: set[str] = set(NUMBER.findall(text))
-    negations: set[str] = set()
-    modals: set[str] = set()
-    names: set[str] = set()
-    lowered: set[str] = set()
-    for m in WORD.finditer(text):
-        word = m.group(0)
-        low = word.lower().replace("’", "'")
-        lowered.add(low)
-        if low in NEGATIONS:
-            negations.add(low)
-        if low in MODALS:
-            modals.add(low)
-        if low in NUMBER_WORDS:
-            numbers.add(low)
-        if _is_name(text, m.start(), word):
-            names.add(word)
+    lowered = frozenset(w.lower().replace("’", "'") for w in set(WORD.findall(text)))
+    numbers = set(NUMBER.findall(text)) | (lowered & NUMBER_WORDS)
+    names = {m.group(0) for m in CAPITALISED.finditer(text) if _is_name(text, m.start(), m.group(0))}
     return Features(
         placeholders=placeholders,
         code_blocks=Counter(text[s:e] for s, e in code_spans),
         json_examples=json_examples,
         whole_json=whole_json,
         numbers=frozenset(numbers),
-        negations=frozenset(negations),
-        modals=frozenset(modals),
+        negations=lowered & NEGATIONS,
+        modals=lowered & MODALS,
         urls=frozenset(URL.findall(text)),
         names=frozenset(names),
-        lowered_words=frozenset(lowered),
+        lowered_words=lowered,
     )
 
 
