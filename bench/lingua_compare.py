@@ -2,7 +2,8 @@
 
 Prints the one-off SmolLM2 conversion time (with --convert, into a temporary cache), the compressor
 load time, and per input: tokens before/after and tokens per second for our protected compression,
-the same for the whole text sent straight to LLMLingua, and how many numbers, negations,
+the same with only structure protected (keep_critical=False), the same for the whole text sent
+straight to LLMLingua, and how many numbers, negations,
 placeholders and fenced code blocks each output lost.
 
 Usage: python bench/lingua_compare.py [--rate 0.5] [--convert] [PATH ...]
@@ -84,6 +85,7 @@ def main() -> None:
             continue
         text = path.read_text()
         ours = llmlingua.compress_with_llmlingua(text, rate=args.rate)
+        structure = llmlingua.compress_with_llmlingua(text, rate=args.rate, keep_critical=False)
         started = time.perf_counter()
         raw = llmlingua.compress_whole(text, rate=args.rate)
         raw_seconds = time.perf_counter() - started
@@ -93,6 +95,7 @@ def main() -> None:
         print(f"{'':10} {'tokens':>12} {'saved':>6} {'seconds':>8} {'tok/s':>7}  lost")
         for label, tokens, seconds, output in (
             ("protected", ours.tokens_after, ours.seconds, ours.compressed),
+            ("structure", structure.tokens_after, structure.seconds, structure.compressed),
             ("raw", raw_tokens, raw_seconds, raw),
         ):
             saved = 1 - tokens / ours.tokens_before
