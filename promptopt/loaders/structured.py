@@ -19,8 +19,12 @@ def is_prompt_value(key_path: list[str], value: str) -> bool:
     if value.startswith("file://"):
         return False
     key = key_path[-1] if key_path else ""
-    if "prompts" in key_path and len(value.split()) >= 1:
-        return True
+    if "prompts" in key_path:
+        # a string item of the list, or an item's `raw`/`content`; not its `id` or `label`
+        below = key_path[len(key_path) - key_path[::-1].index("prompts") :]
+        if all(part.isdigit() for part in below) or (key in ("raw", "content") and
+                                                      all(part.isdigit() for part in below[:-1])):
+            return bool(value.strip())
     if PROMPT_KEY.search(key) and len(value.split()) >= 3:
         return True
     return "\n" in value.strip() and len(value) >= 200

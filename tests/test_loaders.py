@@ -1,0 +1,333 @@
+"""Loaders on the formats prompts live in: what becomes a prompt, its segments, its placeholders, and
+where a finding or a fix lands in the file (line, column, indentation kept)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from promptopt.config import Config
+from promptopt.core import PromptDocument, SegmentKind
+from promptopt.engine import Auditor
+from promptopt.fixes import fix_to_fixed_point
+from promptopt.loaders import load_file
+from promptopt.placeholders import find_placeholders
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _line_of(source: str, needle: str) -> tuple[int, int]:
+    """1-based line and column of the first occurrence of `needle` in `source`."""
+    offset = source.index(needle)
+    line = source.count("\n", 0, offset) + 1
+    return line, offset - (source.rfind("\n", 0, offset) + 1) + 1
+
+
+def _audit(path: Path, code: str):
+    return Auditor(Config(select=[code])).audit_file(path)
+
+
+def _fixed(path: Path, code: str) -> str:
+    auditor = Auditor(Config(select=[code]))
+    source = path.read_text(encoding="utf-8")
+    return fix_to_fixed_point(path, source, lambda p, t: auditor.audit_source(p, t).findings, unsafe=True).text
+
+
+def _kinds(doc: PromptDocument) -> list[str]:
+    return [s.kind.value for s in doc.segments]
+
+
+def _segment_line(doc: PromptDocument, kind: SegmentKind, index: int = 0) -> int:
+    seg = doc.segments_of(kind)[index]
+    return doc.line_col(doc.locate(seg.span.start))[0]
+
+
+# --- plain text, Markdown, Jinja ---------------------------------------------------------------------
+
+
+def test_markdown_segments_know_their_kind_and_line(tmp_path):
+    source = (
+        "# ROLE\n"
+        "You are a support agent for Lumen Bank.\n"
+        "\n"
+        "# RULES\n"
+        "- Never share account numbers.\n"
+        "- Answer in the customer's language.\n"
+        "\n"
+        "```json\n"
+        '{"reply": "..."}\n'
+        "```\n"
+        "\n"
+        "# OUTPUT FORMAT\n"
+        "Reply with one JSON object.\n"
+        "Put the answer in `reply`.\n"
+    )
+    (doc,) = load_file(_write(tmp_path, "bank.md", source))
+    assert doc.format == "markdown" and doc.text == source
+    assert [s.text for s in doc.segments_of(SegmentKind.HEADING)] == ["# ROLE", "# RULES", "# OUTPUT FORMAT"]
+    assert [s.text for s in doc.segments_of(SegmentKind.LIST_ITEM)] == [
+        "- Never share account numbers.", "- Answer in the customer's language."]
+    assert _segment_line(doc, SegmentKind.LIST_ITEM, 1) == 6
+    assert _segment_line(doc, SegmentKind.CODE) == 8
+    (spec,) = doc.segments_of(SegmentKind.OUTPUT_SPEC)
+    assert spec.section == "OUTPUT FORMAT" and "Put the answer" in spec.text
+    assert all(s.section == "RULES" for s in doc.segments_of(SegmentKind.LIST_ITEM))
+
+
+def test_few_shot_records_have_input_and_output(tmp_path):
+    source = (
+        "Classify the ticket.\n\n"
+        "Ticket: I was charged twice.\nCategory: billing\n\n"
+        "Ticket: The parcel is late.\nCategory: shipping\n\n"
+        "Ticket: {{ticket}}\nCategory:\n"
+    )
+    (doc,) = load_file(_write(tmp_path, "tickets.txt", source))
+    examples = doc.segments_of(SegmentKind.EXAMPLE)
+    assert len(examples) == 2, "the unanswered query is not an example"
+    outputs = [doc.text[e.parts["output"].start : e.parts["output"].end].strip() for e in examples]
+    inputs = [doc.text[e.parts["input"].start : e.parts["input"].end] for e in examples]
+    assert outputs == ["billing", "shipping"]
+    assert inputs == ["Ticket: I was charged twice.", "Ticket: The parcel is late."]
+    assert _segment_line(doc, SegmentKind.EXAMPLE, 1) == 6
+
+
+def test_jinja_placeholders_and_no_format_fields(tmp_path):
+    source = (
+        "{# owner: support #}\n"
+        "Hello {{ user.name | title }}.\n"
+        "{% for item in items %}- {{ item }}\n{% endfor %}\n"
+        'Return {"status": "ok"} or {status} as literal text.\n'
+    )
+    (doc,) = load_file(_write(tmp_path, "hello.j2", source))
+    assert doc.format == "jinja"
+    syntaxes = [(p.syntax, p.name) for p in doc.placeholders]
+    assert syntaxes == [("jinja-comment", ""), ("jinja", "user"), ("jinja-block", ""), ("jinja", "item"),
+                        ("jinja-block", "")]
+    assert all(doc.text[p.span.start : p.span.end] == p.raw for p in doc.placeholders)
+
+
+def test_jinja_placeholder_is_protected_and_kept_by_fixes(tmp_path):
+    path = _write(tmp_path, "greet.j2", "{% if kindly %}In order to help {{ name }}, ask one question.{% endif %}\n")
+    assert [f.code for f in _audit(path, "PO401").findings] == [], "a word inside {% %} is template code"
+    assert _fixed(path, "PO403") == "{% if kindly %}To help {{ name }}, ask one question.{% endif %}\n"
+
+
+# --- prompty and semantic-kernel ------------------------------------------------------------------------
+
+PROMPTY = """---
+name: support
+model:
+  api: chat
+inputs:
+  - name: firstName
+    kind: string
+  - name: question
+    kind: string
+sample:
+  context: Order 1182 shipped on Monday.
+---
+system:
+You are a support agent. Please answer {{firstName}} in two sentences.
+
+Context: {{context}}
+
+user:
+{{question}}
+"""
+
+
+def test_prompty_inputs_are_variables_and_body_lines_match_the_file(tmp_path):
+    path = _write(tmp_path, "support.prompty", PROMPTY)
+    (doc,) = load_file(path)
+    assert doc.format == "prompty"
+    assert doc.variables_defined == {"firstName", "question", "context"}
+    assert doc.text.startswith("system:\n"), "front matter is not part of the prompt"
+    assert [s.text for s in doc.segments_of(SegmentKind.ROLE_MARKER)] == ["system:", "user:"]
+    (finding,) = _audit(path, "PO401").findings
+    assert (finding.location.line, finding.location.column) == _line_of(PROMPTY, "Please")
+    fixed = _fixed(path, "PO401")
+    assert "You are a support agent. Answer {{firstName}} in two sentences." in fixed
+    assert fixed.startswith(PROMPTY[: PROMPTY.index("system:")]), "front matter untouched"
+
+
+def test_prompty_inputs_as_mapping(tmp_path):
+    source = "---\ninputs:\n  request:\n    type: string\n---\nuser:\n{{request}}\n"
+    (doc,) = load_file(_write(tmp_path, "m.prompty", source))
+    assert doc.variables_defined == {"request"}
+
+
+def test_skprompt_variables_and_function_calls(tmp_path):
+    folder = tmp_path / "Summarize"
+    folder.mkdir()
+    source = "{{ConversationSummaryPlugin.SummarizeConversation $history}}\nSummarize {{$input}} for {{$audience}}.\n"
+    (doc,) = load_file(_write(folder, "skprompt.txt", source))
+    assert doc.format == "skprompt"
+    assert [(p.syntax, p.name) for p in doc.placeholders] == [("sk", "history"), ("sk", "input"), ("sk", "audience")]
+
+
+# --- ChatML and JSON ----------------------------------------------------------------------------------------
+
+CHATML = """<|im_start|>system
+Label the message as spam or ham.<|im_end|>
+<|im_start|>user
+Win a free cruise now!<|im_end|>
+<|im_start|>assistant
+spam<|im_end|>
+<|im_start|>user
+Lunch at noon?<|im_end|>
+<|im_start|>assistant
+ham<|im_end|>
+<|im_start|>user
+{{message}}<|im_end|>
+"""
+
+
+def test_chatml_turn_pairs_are_examples(tmp_path):
+    (doc,) = load_file(_write(tmp_path, "spam.chatml", CHATML))
+    examples = doc.segments_of(SegmentKind.EXAMPLE)
+    pairs = [(doc.text[e.parts["input"].start : e.parts["input"].end].strip(),
+              doc.text[e.parts["output"].start : e.parts["output"].end].strip()) for e in examples]
+    assert pairs == [("Win a free cruise now!", "spam"), ("Lunch at noon?", "ham")]
+    assert len(doc.segments_of(SegmentKind.ROLE_MARKER)) == 12
+    assert _segment_line(doc, SegmentKind.EXAMPLE, 1) == 8
+
+
+def test_json_messages_array(tmp_path):
+    source = (
+        '{"model": "gpt-4o",\n'
+        ' "messages": [\n'
+        '  {"role": "system", "content": "Reply in French. Please keep it short."},\n'
+        '  {"role": "user", "content": "Hello"},\n'
+        '  {"role": "assistant", "content": "Bonjour"},\n'
+        '  {"role": "user", "content": [{"type": "text", "text": "{{question}}"}]}\n'
+        " ]}\n"
+    )
+    path = _write(tmp_path, "chat.json", source)
+    (doc,) = load_file(path)
+    assert doc.format == "json-messages" and doc.name == "messages"
+    assert "system:\nReply in French." in doc.text and "user:\n{{question}}" in doc.text
+    (example,) = doc.segments_of(SegmentKind.EXAMPLE)
+    assert doc.text[example.parts["output"].start : example.parts["output"].end] == "Bonjour"
+    (finding,) = _audit(path, "PO401").findings
+    assert finding.location.line == 3, "the finding points at the message that holds the text"
+    assert finding.fix is None, "JSON strings carry escapes: reported, not rewritten"
+
+
+def test_bare_messages_list(tmp_path):
+    source = '[{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}]'
+    (doc,) = load_file(_write(tmp_path, "bare.json", source))
+    assert doc.format == "json-messages" and doc.text == "system:\nBe brief.\n\nuser:\nHi"
+
+
+def test_json_prompt_strings(tmp_path):
+    source = (
+        "{\n"
+        '  "0": {"system_prompt": "In order to help, summarise the text in 3 lines.", "model": "gpt-4o"},\n'
+        '  "1": {"user_prompt": "Compress the text:\\n{text}\\nThe compressed text is:", "id": "c1"}\n'
+        "}\n"
+    )
+    path = _write(tmp_path, "instructions.json", source)
+    docs = load_file(path)
+    assert [d.text for d in docs] == ["In order to help, summarise the text in 3 lines.",
+                                      "Compress the text:\n{text}\nThe compressed text is:"], "ids and models are not"
+    assert [d.name.split(".")[-1] for d in docs] == ["system_prompt", "user_prompt"]
+    assert [p.name for p in docs[1].placeholders] == ["text"]
+    assert docs[0].mappable and not docs[1].mappable, "an escaped string cannot be edited in place"
+    (finding,) = _audit(path, "PO403").findings
+    assert (finding.location.line, finding.location.column) == _line_of(source, "In order to")
+    assert '"system_prompt": "To help, summarise the text in 3 lines."' in _fixed(path, "PO403")
+
+
+# --- YAML ---------------------------------------------------------------------------------------------------
+
+AGENT = """agent:
+  model: gpt-4o
+  templates:
+    system_template: |-
+      You are a careful software engineer.
+      In order to test, run pytest after every edit.
+
+      - Never delete files you did not create.
+    instance_template: >
+      Solve the issue. In order to check, run the tests.
+    next_step_template: "The command printed: {{observation}}"
+  id: swe-main
+"""
+
+
+def test_yaml_templates_found_by_key_and_mapped_back(tmp_path):
+    path = _write(tmp_path, "agent.yaml", AGENT)
+    docs = {d.name: d for d in load_file(path)}
+    assert set(docs) == {"agent.templates.system_template", "agent.templates.instance_template",
+                         "agent.templates.next_step_template"}
+    assert docs["agent.templates.system_template"].text.startswith("You are a careful software engineer.\n")
+    assert docs["agent.templates.system_template"].mappable
+    assert not docs["agent.templates.instance_template"].mappable, "folded scalars are not edited in place"
+    findings = _audit(path, "PO403").findings
+    literal = [f for f in findings if f.document == "agent.templates.system_template"]
+    folded = [f for f in findings if f.document == "agent.templates.instance_template"]
+    assert (literal[0].location.line, literal[0].location.column) == _line_of(AGENT, "In order to test")
+    assert literal[0].fix is not None and folded and folded[0].fix is None
+    assert folded[0].location.line in (_line_of(AGENT, "instance_template")[0], _line_of(AGENT, "Solve the issue")[0])
+
+
+def test_yaml_fix_in_a_block_scalar_keeps_indentation(tmp_path):
+    path = _write(tmp_path, "agent.yaml", AGENT)
+    fixed = _fixed(path, "PO403")
+    assert "      To test, run pytest after every edit.\n" in fixed
+    assert "In order to check" in fixed, "the folded scalar is reported, not rewritten"
+    assert fixed.replace("To test", "In order to test") == AGENT, "nothing else changed"
+
+
+def test_promptfoo_prompts_list(tmp_path):
+    source = (
+        "prompts:\n"
+        "  - 'Kindly answer: {{question}}'\n"
+        "  - id: verbose\n"
+        "    label: Verbose answer\n"
+        "    raw: |\n"
+        "      Please answer the question below.\n"
+        "      {{question}}\n"
+        "  - file://prompts/other.txt\n"
+        "providers: [openai:gpt-4o-mini]\n"
+    )
+    path = _write(tmp_path, "promptfooconfig.yaml", source)
+    docs = load_file(path)
+    assert [d.name for d in docs] == ["prompts[0]", "prompts[1].raw"], "ids and labels are not prompts"
+    findings = sorted(_audit(path, "PO401").findings, key=lambda f: f.location.line)
+    assert [(f.location.line, f.location.column) for f in findings] == [
+        _line_of(source, "Kindly"), _line_of(source, "Please")]
+    fixed = _fixed(path, "PO401")
+    assert "  - 'Answer: {{question}}'\n" in fixed and "      Answer the question below.\n" in fixed
+
+
+# --- placeholders of every syntax -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "allow_format", "expected"),
+    [
+        ("Hi {{ name }}!", False, [("jinja", "name")]),
+        ("{{- user.email | lower -}}", False, [("jinja", "user")]),
+        ("{% if vip %}VIP{% endif %}", False, [("jinja-block", ""), ("jinja-block", "")]),
+        ("{# note #}text", False, [("jinja-comment", "")]),
+        ("Dear {name}, your total is {total:.2f} ({items[0]}).", True,
+         [("format", "name"), ("format", "total"), ("format", "items")]),
+        ('Reply as {"answer": 1} with {{"{"}} kept.', True, [("jinja", "")]),
+        ('Reply as {"answer": 1}.', True, []),
+        ("{{#each items}}{{this}}{{/each}}", False, [("jinja", ""), ("jinja", "this"), ("jinja", "")]),
+        ("{{> header}}Hello {{user_name}}", False, [("jinja", ""), ("jinja", "user_name")]),
+        ("Summarize {{$input}} in {{$language}}.", False, [("sk", "input"), ("sk", "language")]),
+        ("{{time.Now}} {{Plugin.Fn $topic}}", False, [("jinja", "time"), ("sk", "topic")]),
+        ("{name} stays literal in a Jinja file", False, []),
+    ],
+)
+def test_placeholder_syntaxes(text, allow_format, expected):
+    found = find_placeholders(text, allow_format=allow_format)
+    assert [(p.syntax, p.name) for p in found] == expected
+    assert all(text[p.span.start : p.span.end] == p.raw for p in found)
