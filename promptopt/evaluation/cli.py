@@ -78,7 +78,7 @@ def eval_command(
         system_text = suite.prompt.messages[0].content if system_file else None  # the same system part
         variant = None
         if candidate is not None:
-            variant = candidate_from_file(candidate, suite.prompt, system_text)
+            variant = candidate_from_file(candidate, system_text)
         elif method is not None:
             variant = candidate_from_compressor(suite.prompt, method, rate, suite.prompt_path)
         chosen, reason = resolve_model(model or suite.model)

@@ -250,5 +250,6 @@ def render_dry_run(dry: DryRun, fmt: str) -> str:
         f"{len(todo)} calls to make, {len(dry.calls) - len(todo)} answered from cache; "
         f"{dry.prompt_tokens:,} prompt tokens ({dry.encoding}), at most {dry.max_output_tokens:,} output tokens"
     )
-    lines.append(f"estimated cost: at most {_dollars(dry.max_dollars)}")
+    cost = "free (in-process model)" if dry.model.startswith("local/") else f"at most {_dollars(dry.max_dollars)}"
+    lines.append(f"estimated cost: {cost}")
     return "\n".join(lines) + "\n"

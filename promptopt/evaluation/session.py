@@ -67,7 +67,7 @@ class EvalResult:
         return 1 if self.failed_cases else 0
 
 
-def candidate_from_file(path: Path, like: PromptTemplate, system: str | None = None) -> PromptTemplate:
+def candidate_from_file(path: Path, system: str | None = None) -> PromptTemplate:
     try:
         return load_prompt(path, system)
     except PromptFileError as exc:
