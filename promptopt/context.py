@@ -59,6 +59,7 @@ class Context:
         applicability: Applicability = Applicability.SAFE,
         fix_title: str = "",
         related: list[Span] | None = None,
+        fix_scope: str = "text",
     ) -> Finding:
         rule = self.rule
         if tokens_saved is None:
@@ -71,14 +72,15 @@ class Context:
             location=self.location(doc, span),
             message=message,
             tokens_saved=tokens_saved,
-            fix=self._fix(doc, edits, applicability, fix_title or message),
+            fix=self._fix(doc, edits, applicability, fix_title or message, fix_scope),
             snippet=doc.text[span.start : span.end],
             document=doc.name,
             related=[self.location(doc, s) for s in related or []],
         )
 
     @staticmethod
-    def _fix(doc: PromptDocument, edits: list[Edit] | None, applicability: Applicability, title: str) -> Fix | None:
+    def _fix(doc: PromptDocument, edits: list[Edit] | None, applicability: Applicability, title: str,
+             scope: str = "text") -> Fix | None:
         """Edits move from prompt-text offsets to file offsets; a fix that cannot be placed is dropped."""
         if not edits or not doc.mappable:
             return None
@@ -92,7 +94,7 @@ class Context:
             if not identity and _dedent(moved) != _dedent(doc.text[edit.span.start : edit.span.end]):
                 return None  # the edit would cut across a block scalar's indentation
             placed.append(Edit(span, edit.replacement))
-        return Fix(tuple(placed), applicability, title)
+        return Fix(tuple(placed), applicability, title, scope)
 
 
 def _dedent(text: str) -> str:

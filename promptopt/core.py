@@ -176,6 +176,9 @@ class Fix:
     edits: tuple[Edit, ...]
     applicability: Applicability
     title: str
+    # "examples": the edits only delete whole few-shot examples (data, not instructions), so the
+    # guard's word checks (numbers, names inside the removed examples) do not apply to them
+    scope: str = "text"
 
 
 @dataclass

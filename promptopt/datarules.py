@@ -171,10 +171,21 @@ def _match_case(original: str, replacement: str) -> str:
 
 
 def _removal(text: str, span: Span) -> list[Edit]:
-    """Delete a match and the space after it; keep the sentence's capital letter."""
+    """Delete a match and the space after it; keep the sentence's capital letter; a line left
+    empty goes too."""
     end = span.end
     while end < len(text) and text[end] in " \t":
         end += 1
+    line_start = text.rfind("\n", 0, span.start) + 1
+    ends_line = end == len(text) or text[end] == "\n"
+    if not text[line_start : span.start].strip() and ends_line:
+        return [Edit(Span(line_start, min(end + 1, len(text))), "")]
+    if ends_line and text[span.end - 1] in ".!?":  # a closing "thanks in advance!": keep the line's end mark
+        start = span.start
+        while start > line_start and text[start - 1] in " \t,;":
+            start -= 1
+        mark = "" if text[start - 1 : start] in (".", "!", "?") else text[span.end - 1]
+        return [Edit(Span(start, end), mark)]
     before = text[: span.start].rstrip(" \t")
     sentence_start = not before or before[-1] in ".!?:\n-*" or re.search(r"(^|\n)\s*(\d+[.)]|[-*+])$", before)
     if sentence_start and end < len(text) and text[end] in ".!?":

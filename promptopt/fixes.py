@@ -47,7 +47,7 @@ def apply_once(source: str, findings: list[Finding], unsafe: bool = False,
         spans = [(e.span.start, e.span.end) for e in finding.fix.edits]
         if any(s < te and ts < e or (s == e == ts) for s, e in spans for ts, te in taken):
             continue
-        if accept is not None:
+        if accept is not None and finding.fix.scope != "examples":
             reason = accept(source, _apply_edits(source, [finding]))
             if reason:
                 rejected.append((finding, reason))

@@ -59,22 +59,20 @@ def test_fixture_compresses_and_reports_tokens(tmp_path):
 
 
 def test_rejections_carry_the_guards_reason(tmp_path):
-    """An unsafe fix that would drop a repeated example holding its own number is refused, and
-    the report says why; the file keeps that text."""
+    """An unsafe fix that would drop a repeated format instruction holding its own number is
+    refused, and the report says why; the file keeps that text."""
     target = tmp_path / "faq.txt"
     target.write_text(
-        "Answer the customer's question in one sentence.\n\n"
-        "Question: Where is my parcel?\nAnswer: It left our warehouse and should arrive within 5 working days.\n\n"
-        "Question: Where is my parcel?\n"
-        "Answer: It left our warehouse 2 days ago and should arrive within 5 working days.\n\n"
-        "Question: Can I pay by invoice?\nAnswer: Yes, for orders above 200 euros.\n\n"
-        "Question: {{ question }}\nAnswer:\n"
+        "You answer questions about orders.\n\n"
+        "Respond in JSON.\n\n"
+        "Return the answer as JSON with at most 3 keys.\n\n"
+        "Question: {{ question }}\n"
     )
     original = target.read_text()
     result = run(str(target), "--unsafe", "--write", "--format", "json")
     assert result.exit_code == 0
     rejected = json.loads(result.output)["files"][0]["rejected"]
-    assert [(r["code"], r["reason"]) for r in rejected] == [("PO204", "lost number '2'")]
+    assert [(r["code"], r["reason"]) for r in rejected] == [("PO302", "lost number '3'")]
     assert target.read_text() == original
 
 

@@ -72,8 +72,11 @@ def test_diff_exits_1_and_writes_nothing(fixture_copy):
     assert {p.name: p.read_text() for p in fixture_copy.iterdir()} == before
 
 
+EXAMPLE_PRUNING = ["PO204", "PO205", "PO206"]  # remove whole few-shot examples: data, checked below
+
+
 def test_fixes_on_the_corpus_are_idempotent_and_keep_what_matters():
-    auditor = Auditor(Config())
+    auditor = Auditor(Config(ignore=EXAMPLE_PRUNING))
 
     def check(path, text):
         return auditor.audit_source(path, text).findings
@@ -86,6 +89,27 @@ def test_fixes_on_the_corpus_are_idempotent_and_keep_what_matters():
         assert protected(first.text) == protected(source), path
         for _finding, reason in first.rejected:
             assert reason  # a rejection always says why
+
+
+def test_example_pruning_only_deletes_whole_example_lines():
+    """Pruning few-shot examples may drop the numbers inside them, but nothing else: what is left is
+    the original's lines in order, with every placeholder and code block."""
+    auditor = Auditor(Config(select=EXAMPLE_PRUNING))
+
+    def check(path, text):
+        return auditor.audit_source(path, text).findings
+
+    pruned = 0
+    for path in corpus_files():
+        source = path.read_text(encoding="utf-8")
+        outcome = fix_to_fixed_point(path, source, check, unsafe=True, accept=check_rewrite)
+        if outcome.text == source:
+            continue
+        pruned += 1
+        remaining = iter(source.split("\n"))
+        assert all(line in remaining for line in outcome.text.split("\n")), f"{path}: a line was rewritten"
+        assert protected(outcome.text)[:2] == protected(source)[:2], path
+    assert pruned >= 2  # the corpus has prompts with dozens of examples
 
 
 def test_the_guard_keeps_a_lossy_fix_out():

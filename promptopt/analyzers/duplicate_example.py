@@ -50,16 +50,19 @@ def check(doc, ctx):
         line, _ = doc.line_col(doc.locate(first.span.start))
         yield ctx.report(doc, later[0].span,
                          f"{len(later)} example(s) repeat the example at line {line}: keep one",
-                         edits=edits, applicability=Applicability.UNSAFE, fix_title="Remove repeated examples",
+                         edits=edits, applicability=Applicability.UNSAFE, fix_scope="examples",
+                         fix_title="Remove repeated examples",
                          related=[ex.span for ex in later[1:]])
 
 
 def _delete_example(doc, ex) -> Edit:
+    """Delete an example's lines; with blank-line-separated examples, one separating blank line too."""
     text = doc.text
     start = text.rfind("\n", 0, ex.span.start) + 1
     end = ex.span.end
-    while end < len(text) and text[end] == "\n":
+    if end < len(text) and text[end] == "\n":
         end += 1
-        if end - ex.span.end >= 2:
-            break
+    blank_before = start == 0 or text[max(0, start - 2) : start] == "\n\n"
+    if blank_before and text[end : end + 1] == "\n":
+        end += 1
     return Edit(Span(start, end), "")

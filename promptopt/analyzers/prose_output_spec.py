@@ -5,7 +5,9 @@ section runs to more than `min-tokens` tokens, a compact statement of the same c
 schema, or a terse list of fields and limits; or structured output, which moves the format out of
 the prompt) usually costs a fraction. Tokens saved is the difference between the section and an
 estimate of its compact form: the same lines reduced to their content words (numbers, names,
-quoted and capitalised terms kept). The unsafe rewrite is `promptopt compress --unsafe`.
+negations and modals kept). The fix (unsafe: re-run your eval) is a milder, line-by-line telegraphic
+rewrite: it drops articles and empty intensifiers ("the", "a", "very", "just", "please") and leaves
+every other word, list marker and heading as it was; tokens saved is what that rewrite removes.
 
 Bad:
 
@@ -25,14 +27,19 @@ from __future__ import annotations
 
 import re
 
-from ..core import SegmentKind, Severity
+from ..core import Applicability, Edit, SegmentKind, Severity, Span
 from ._common import NEGATIONS, STOPWORDS
 
 CODE = "PO301"
 NAME = "prose-output-spec"
 SEVERITY = Severity.INFO
+FIXABLE = "unsafe"
 OPTIONS = {"min-tokens": 150}
-_KEEP = {"only", "must", "always", "never", "exactly", "json", "markdown", "one", "each", "every"} | set(NEGATIONS)
+_KEEP = {"only", "must", "always", "never", "exactly", "json", "markdown", "one", "each", "every",
+         "should", "shall", "at", "least", "most", "than", "do", "does"} | set(NEGATIONS)
+_DROP = re.compile(r"(?<![\w'-])(?:the|a|an|very|just|really|please|kindly|simply|basically|actually) (?=[\w\"'*`(])",
+                   re.I)
+_LINE_LEAD = re.compile(r"^\s*(?:#+\s+|[-*+•]\s+|\d{1,3}[.)]\s+)?")
 
 
 def compact_form(text: str) -> str:
@@ -45,12 +52,34 @@ def compact_form(text: str) -> str:
     return "\n".join(lines)
 
 
+def telegraphic_edits(doc, spec) -> list[Edit]:
+    """Per-line edits that drop articles and intensifiers, outside code, examples and placeholders."""
+    protected = [s.span for s in doc.segments
+                 if s.kind in (SegmentKind.CODE, SegmentKind.EXAMPLE, SegmentKind.PLACEHOLDER)]
+    edits, pos = [], spec.span.start
+    for line in spec.text.split("\n")[1:]:
+        pos = doc.text.find(line, pos) if line else pos
+        start = pos + _LINE_LEAD.match(line).end()
+        body = doc.text[start : pos + len(line)]
+        new = _DROP.sub("", body)
+        new = new[:1].upper() + new[1:] if body[:1].isupper() else new
+        span = Span(start, pos + len(line))
+        if new != body and not any(p.overlaps(span) for p in protected):
+            edits.append(Edit(span, new))
+        pos += len(line)
+    return edits
+
+
 def check(doc, ctx):
     for spec in doc.segments_of(SegmentKind.OUTPUT_SPEC):
         tokens = ctx.counter.count(spec.text)
         if tokens < int(ctx.options["min-tokens"]):
             continue
         compact = ctx.counter.count(compact_form(spec.text))
-        yield ctx.report(doc, spec.span.__class__(spec.span.start, spec.span.start + len(spec.text.split("\n")[0])),
+        edits = telegraphic_edits(doc, spec)
+        heading = Span(spec.span.start, spec.span.start + len(spec.text.split("\n")[0]))
+        yield ctx.report(doc, heading,
                          f"output spec '{spec.section}' is {tokens} tokens of prose; a compact schema or "
-                         f"list of constraints would be about {compact}", tokens_saved=max(0, tokens - compact))
+                         f"list of constraints would be about {compact}",
+                         edits=edits or None, tokens_saved=None if edits else 0,
+                         applicability=Applicability.UNSAFE, fix_title="Rewrite the output spec tersely")

@@ -35,7 +35,7 @@ def check(doc, ctx):
     edits = [_delete_example(doc, ex) for ex in drop]
     yield ctx.report(doc, exs[limit].span,
                      f"{len(exs)} few-shot examples (more than {limit}): prune to a diverse {limit}",
-                     edits=edits, applicability=Applicability.UNSAFE,
+                     edits=edits, applicability=Applicability.UNSAFE, fix_scope="examples",
                      fix_title=f"Keep {limit} diverse examples covering every label",
                      related=[exs[0].span])
 
