@@ -1,7 +1,8 @@
 """Rules as data (`rules/*.yaml`), in the manner of Vale: each file `extends` a check type.
 
 Check types
-  existence     flag each match of `tokens` (regexes); `action: remove` deletes it
+  existence     flag each match of `tokens` (regexes); `action: remove` deletes it,
+                `action: lowercase` rewrites it in sentence case (acronyms kept)
   substitution  flag each key of `swap` and offer its value as the replacement
   occurrence    flag when `tokens` match more than `max` times in a prompt
 Keys: code, name, extends, level (info|warning|error), message (``%s`` is the match), summary,
@@ -132,9 +133,13 @@ def _make_check(spec: dict[str, Any]):
                 span = Span(m.start(), m.end())
                 if not _in_scope(span, protected, scope):
                     continue
-                edits = _removal(doc.text, span) if action == "remove" else None
+                edits, title = None, ""
+                if action == "remove":
+                    edits, title = _removal(doc.text, span), f"Remove '{m.group(0).rstrip(',')}'"
+                elif action == "lowercase":
+                    edits, title = [Edit(span, _sentence_case(doc.text, span))], "Write it in sentence case"
                 yield ctx.report(doc, span, message.replace("%s", m.group(0).rstrip(",")), edits=edits,
-                                 applicability=applicability, fix_title=f"Remove '{m.group(0).rstrip(',')}'",
+                                 applicability=applicability, fix_title=title,
                                  tokens_saved=None if edits else 0)
 
         return check
@@ -162,6 +167,21 @@ def _lookup(table: dict[str, str], key: str) -> str:
         if re.fullmatch(pattern, lowered):
             return value
     return key
+
+
+ACRONYMS = frozenset("""API JSON URL URLS SQL HTML CSS XML YAML CSV PDF ID IDS AI LLM HTTP HTTPS UI UX CLI OS AWS GPT
+    USA UK EU FAQ PII SSN UTC ISO CEO CTO PR CI CD SDK JWT SSH DNS IP TCP UDP GDPR HIPAA""".split())
+
+
+def _sentence_case(text: str, span: Span) -> str:
+    """`THE EDIT COMMAND REQUIRES PROPER JSON` -> `the edit command requires proper JSON`; capital
+    first letter when the run starts a sentence."""
+    words = re.split(r"(\W+)", text[span.start : span.end])
+    out = "".join(w if w.strip("'") in ACRONYMS else w.lower() for w in words)
+    before = text[: span.start].rstrip(" \t\"'*_(")
+    if not before or before[-1] in ".!?:\n":
+        out = out[:1].upper() + out[1:]
+    return out
 
 
 def _match_case(original: str, replacement: str) -> str:
