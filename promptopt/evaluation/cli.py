@@ -101,6 +101,9 @@ def eval_command(
     except (SuiteError, PromptFileError, CandidateError, EvalRunError) as exc:
         _fail(str(exc))
         return
+    except KeyboardInterrupt:  # during loading, before any answer: nothing to report
+        _fail("interrupted before any answer arrived")
+        return
     except Exception as exc:  # the local model or a compressor failing to load: still one line
         _fail(f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}")
         return
