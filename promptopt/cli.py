@@ -50,7 +50,8 @@ def _config(paths: tuple[Path, ...], config_file: Path | None, **overrides):
 
 
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+# readable=False: an unreadable file is reported by the audit (one line, the others still audited)
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path, readable=False))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="Report format.")
 @click.option("--model", help="Model whose tokenizer (and price) applies; overrides the config.")

@@ -79,7 +79,11 @@ class Config:
 
 def _relative(path: Path, root: Path) -> str:
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
+        resolved = path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: judge the path by its own name
+        resolved = path.absolute()
+    try:
+        return resolved.relative_to(root.resolve()).as_posix()
     except ValueError:
         return path.as_posix()
 
@@ -92,8 +96,11 @@ def _glob_match(rel: str, pattern: str) -> bool:
 
 
 def find_config_file(start: Path) -> tuple[Path, dict] | None:
-    folder = start.resolve()
-    if folder.is_file():
+    try:
+        folder = start.resolve()
+    except (OSError, RuntimeError):  # a symlink loop named first: its folder still has a config
+        folder = start.absolute().parent
+    if folder.is_file() or not folder.is_dir():
         folder = folder.parent
     for candidate in (folder, *folder.parents):
         own = candidate / "promptopt.toml"
