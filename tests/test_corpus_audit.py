@@ -1,0 +1,141 @@
+"""`promptopt audit` over the shared corpus of real public prompts (../shared/corpus/prompts): every
+file is read, the known waste is found, and each file's token count is tiktoken's own."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+PROMPTS = CORPUS / "prompts"
+PROMPT_SUFFIXES = {".txt", ".md", ".j2", ".prompty", ".chatml", ".json", ".yaml", ".yml"}
+
+
+def _require_corpus() -> None:
+    if not PROMPTS.is_dir():
+        pytest.skip(f"shared corpus not found at {PROMPTS}")
+
+
+def _audit_json(*extra: str) -> tuple[int, dict]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, "-m", "promptopt", "audit", str(PROMPTS), "--format", "json", *extra],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.returncode in (0, 1), result.stderr
+    return result.returncode, json.loads(result.stdout)
+
+
+@pytest.fixture(scope="module")
+def report() -> dict:
+    _require_corpus()
+    return _audit_json()[1]
+
+
+def _file(report: dict, relative: str) -> dict:
+    matches = [f for f in report["files"] if Path(f["path"]).resolve() == (PROMPTS / relative).resolve()]
+    assert matches, f"{relative} was not audited"
+    return matches[0]
+
+
+def _codes(report: dict, relative: str) -> list[str]:
+    return [f["code"] for f in _file(report, relative)["findings"]]
+
+
+def test_every_prompt_file_is_read(report):
+    on_disk = sorted(p.resolve() for p in PROMPTS.rglob("*") if p.suffix in PROMPT_SUFFIXES and p.is_file())
+    audited = sorted(Path(f["path"]).resolve() for f in report["files"])
+    assert audited == on_disk
+    assert [f["path"] for f in report["files"] if f["error"]] == []
+    assert report["summary"]["files_with_errors"] == 0
+
+
+def test_repeated_16_word_bullets_in_extract_wisdom(report):
+    findings = [f for f in _file(report, "fabric/extract_wisdom.md")["findings"] if f["code"].startswith("PO1")]
+    parallel = [f for f in findings if f["code"] == "PO103"]
+    assert parallel, [f["code"] for f in findings]
+    message = parallel[0]["message"]
+    assert all(section in message for section in ("IDEAS", "INSIGHTS", "HABITS", "FACTS", "RECOMMENDATIONS"))
+    assert parallel[0]["tokens_saved"] > 0
+    lines = (PROMPTS / "fabric/extract_wisdom.md").read_text(encoding="utf-8").splitlines()
+    assert "16 words" in lines[parallel[0]["line"] - 1], "the finding points at the first of the bullets"
+
+
+def test_dozens_of_acronym_examples(report):
+    findings = _file(report, "sk/WriterPlugin_AcronymGenerator.txt")["findings"]
+    (too_many,) = [f for f in findings if f["code"] == "PO205"]
+    count = int(too_many["message"].split()[0])
+    assert count >= 20, too_many["message"]
+    assert too_many["tokens_saved"] > 0
+    assert "PO204" in [f["code"] for f in findings], "the file repeats descriptions across examples"
+
+
+def test_long_worked_examples_of_prompt_hardest(report):
+    (long_examples,) = [f for f in _file(report, "cot-hub/prompt_hardest.txt")["findings"] if f["code"] == "PO206"]
+    file_tokens = _file(report, "cot-hub/prompt_hardest.txt")["tokens"]
+    assert long_examples["tokens_saved"] > file_tokens / 3, "keeping the three shortest saves a large share"
+
+
+def test_long_markdown_output_instructions_of_fabric(report):
+    fabric = [f for f in report["files"] if "/fabric/" in f["path"]]
+    flagged = [Path(f["path"]).name for f in fabric if any(x["code"] == "PO301" for x in f["findings"])]
+    assert "extract_wisdom.md" in flagged
+    assert len(flagged) >= 3, flagged
+    for f in fabric:
+        for x in f["findings"]:
+            if x["code"] == "PO301":
+                line = Path(f["path"]).read_text(encoding="utf-8").splitlines()[x["line"] - 1]
+                assert "OUTPUT" in line.upper(), (f["path"], line)
+
+
+def _tiktoken_encoding(name: str):
+    """tiktoken loaded directly from litellm's bundled BPE files (no network), not through promptopt."""
+    if "TIKTOKEN_CACHE_DIR" not in os.environ:
+        spec = importlib.util.find_spec("litellm")
+        assert spec is not None and spec.submodule_search_locations, "litellm ships the BPE files"
+        folder = Path(list(spec.submodule_search_locations)[0]) / "litellm_core_utils" / "tokenizers"
+        os.environ["TIKTOKEN_CACHE_DIR"] = str(folder)
+    import tiktoken
+
+    return tiktoken.get_encoding(name)
+
+
+def test_tokens_equal_tiktoken_for_every_file(report):
+    from promptopt.loaders import load_file
+
+    assert report["encoding"] == "o200k_base" and report["estimate"] is False  # gpt-4o, the default model
+    encoding = _tiktoken_encoding("o200k_base")
+    checked = 0
+    for entry in report["files"]:
+        path = Path(entry["path"])
+        expected = sum(len(encoding.encode_ordinary(doc.text)) for doc in load_file(path))
+        assert entry["tokens"] == expected, path
+        checked += 1
+    assert checked == len(list(p for p in PROMPTS.rglob("*") if p.suffix in PROMPT_SUFFIXES))
+    # a plain-text prompt is the whole file: its count is the file's own
+    whole = PROMPTS / "fabric/extract_wisdom.md"
+    assert _file(report, "fabric/extract_wisdom.md")["tokens"] == len(
+        encoding.encode_ordinary(whole.read_text(encoding="utf-8")))
+
+
+def test_cl100k_model_counts_with_cl100k():
+    _require_corpus()
+    _, report = _audit_json("--model", "gpt-4-turbo")
+    assert report["encoding"] == "cl100k_base" and report["estimate"] is False
+    encoding = _tiktoken_encoding("cl100k_base")
+    text = (PROMPTS / "cot-hub/prompt_hardest.txt").read_text(encoding="utf-8")
+    assert _file(report, "cot-hub/prompt_hardest.txt")["tokens"] == len(encoding.encode_ordinary(text))
+
+
+def test_claude_count_is_marked_as_an_estimate():
+    _require_corpus()
+    _, report = _audit_json("--model", "claude-3-5-sonnet-20241022")
+    assert report["estimate"] is True
+    assert report["model"] == "claude-3-5-sonnet-20241022"
+    assert report["encoding"] == "o200k_base", "the stand-in encoding is named"
