@@ -50,8 +50,19 @@ class Target:
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Use this config file instead of the closest one.")
 @click.option("--no-color", is_flag=True, help="Plain text output.")
+@click.option("--verify", "verify_suite", type=click.Path(path_type=Path), metavar="SUITE",
+              help="Keep the strongest compression whose eval on SUITE shows no regression.")
+@click.option("--rates", help="--verify: LLMLingua rates to try on top of the rule result, e.g. 0.8,0.6,0.4.")
+@click.option("--max-drop", type=click.FloatRange(0, 1), default=0.0, show_default=True,
+              help="--verify: largest allowed drop of the mean score.")
+@click.option("--confidence", type=click.FloatRange(0.5, 0.999), default=0.95, show_default=True,
+              help="--verify: confidence of the regression test.")
+@click.option("--repeat", type=click.IntRange(min=1), help="--verify: calls per case (default: the suite's).")
+@click.option("--cache-dir", type=click.Path(path_type=Path), help="--verify: eval answer cache folder.")
+@click.option("--no-cache", is_flag=True, help="--verify: neither read nor write the eval answer cache.")
 def compress_command(paths, method, rate, target_tokens, lingua_model, unsafe, write, output, show_diff,
-                     side_by_side, fmt, model, config_file, no_color):
+                     side_by_side, fmt, model, config_file, no_color, verify_suite=None, rates=None,
+                     max_drop=0.0, confidence=0.95, repeat=None, cache_dir=None, no_cache=False):
     """Rewrite prompts to use fewer tokens without changing what they say.
 
     Every rewrite is checked by the fidelity guard (placeholders, code, JSON, numbers, negations,
@@ -70,6 +81,12 @@ def compress_command(paths, method, rate, target_tokens, lingua_model, unsafe, w
         _fail(f"--rate must be in (0, 1], got {rate}")
     if target_tokens is not None and target_tokens < 1:
         _fail("--target-tokens must be at least 1")
+    if verify_suite is not None:
+        _verify(verify_suite, paths, method, rate, rates, target_tokens, lingua_model, unsafe, write, output,
+                show_diff, fmt, model, config_file, max_drop, confidence, repeat, cache_dir, no_cache)
+        return
+    if rates or repeat or cache_dir or no_cache:
+        _fail("--rates, --repeat, --cache-dir and --no-cache apply to --verify")
     paths = paths or (Path("."),)
     try:
         config = load_config(paths[0], {"model": model}, config_file)
@@ -96,6 +113,40 @@ def compress_command(paths, method, rate, target_tokens, lingua_model, unsafe, w
     if errors:
         sys.exit(2)
     sys.exit(1 if show_diff and any(r.changed for r in results) else 0)
+
+
+def _verify(suite_path, paths, method, rate, rates, target_tokens, lingua_model, unsafe, write, output,
+            show_diff, fmt, model, config_file, max_drop, confidence, repeat, cache_dir, no_cache) -> None:
+    """`--verify SUITE`: every candidate is tried (safe, unsafe, per rule family, LLMLingua rates), so
+    --unsafe is implied; exit 0 whether a candidate was kept or the original stays, 2 on errors."""
+    from ..config import ConfigError, load_config
+    from ..evaluation.prompts import PromptFileError
+    from ..evaluation.runner import EvalRunError
+    from ..evaluation.suite import SuiteError
+    from .verify import DEFAULT_RATES, VerifyError, VerifyRequest, parse_rates, run_verify
+
+    if len(paths) > 1:
+        _fail("--verify takes one prompt file (the suite's prompt)")
+    if target_tokens is not None:
+        _fail("--verify tries LLMLingua rates (--rates), not --target-tokens")
+    try:
+        chosen_rates = parse_rates(rates)
+        if not chosen_rates and method == "llmlingua":
+            chosen_rates = (rate,) if rate is not None else DEFAULT_RATES
+        path = paths[0] if paths else None
+        config = load_config(path or suite_path.parent, {"model": model}, config_file)
+        request = VerifyRequest(suite_path, path, config, chosen_rates, lingua_model, max_drop, confidence,
+                                repeat, cache_dir, no_cache, write, output, show_diff, fmt)
+        run_verify(request, lambda text: click.echo(text, nl=False), _progress_printer())
+    except (VerifyError, SuiteError, PromptFileError, EvalRunError, ConfigError) as exc:
+        _fail(_one_line(exc))
+    except KeyboardInterrupt:
+        _fail("interrupted")
+    except Exception as exc:  # the local model or LLMLingua failing to load: still one line
+        _fail(f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}")
+    if sys.stderr.isatty():
+        click.echo("\r\033[K", err=True, nl=False)  # clear the progress line
+    sys.exit(0)
 
 
 def _one_line(exc: Exception) -> str:
