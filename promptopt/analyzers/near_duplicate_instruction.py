@@ -42,11 +42,11 @@ def check(doc, ctx):
         text = doc.text[span.start : span.end]
         lemmas = content_lemmas(text)
         if len(lemmas) >= min_words and whole_unit(doc, span, holder):
-            units.append((span, holder, text, lemmas))
+            units.append((span, holder, text, lemmas, normalize(text)))
     reported = set()
-    for i, (span_a, _, text_a, lem_a) in enumerate(units):
-        for span_b, holder_b, text_b, lem_b in units[i + 1 :]:
-            if span_b.start in reported or normalize(text_a) == normalize(text_b):
+    for i, (span_a, _, text_a, lem_a, norm_a) in enumerate(units):
+        for span_b, holder_b, text_b, lem_b, norm_b in units[i + 1 :]:
+            if span_b.start in reported or norm_a == norm_b:
                 continue  # exact duplicates are PO101's
             jaccard = len(lem_a & lem_b) / len(lem_a | lem_b)
             if jaccard < threshold or negated(text_a) != negated(text_b) or _numbers(text_a) != _numbers(text_b):

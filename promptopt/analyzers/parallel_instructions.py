@@ -42,8 +42,9 @@ def check(doc, ctx):
                   for m in _TOKEN.finditer(doc.text[span.start : span.end])]
         if len(tokens) < 5:
             continue
+        lowered = tuple(t[0].lower() for t in tokens)
         for slot in range(len(tokens)):
-            key = tuple(t[0].lower() if i != slot else "\0" for i, t in enumerate(tokens))
+            key = lowered[:slot] + ("\0",) + lowered[slot + 1 :]
             groups[key].append((span, holder, tokens, slot))
     used: set[int] = set()
     for _key, members in sorted(groups.items(), key=lambda kv: -len(kv[1])):

@@ -20,6 +20,7 @@ Good:
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import defaultdict
 
@@ -37,9 +38,17 @@ def check(doc, ctx):
     # few-shot examples repeat their own format by design; PO204 judges them
     code = [s.span for s in doc.segments
             if s.kind in (SegmentKind.CODE, SegmentKind.PLACEHOLDER, SegmentKind.EXAMPLE)]
-    tokens = [m for m in _WORD.finditer(doc.text) if not any(c.start <= m.start() < c.end for c in code)]
+    code.sort(key=lambda c: c.start)
+    code_starts = [c.start for c in code]
+
+    def in_code(pos: int) -> bool:
+        i = bisect.bisect_right(code_starts, pos)
+        return any(c.start <= pos < c.end for c in code[max(0, i - 8) : i])  # spans may nest
+
+    tokens = [m for m in _WORD.finditer(doc.text) if not (code and in_code(m.start()))]
     where: dict[tuple, list[int]] = defaultdict(list)
-    line_of = [doc.text.count("\n", 0, t.start()) for t in tokens] if tokens else []
+    newlines = [i for i, ch in enumerate(doc.text) if ch == "\n"]
+    line_of = [bisect.bisect_left(newlines, t.start()) for t in tokens]
     for i in range(len(tokens) - n + 1):
         if line_of[i] != line_of[i + n - 1] or any(t.group(0)[-1] in ".;:!?" for t in tokens[i : i + n - 1]):
             continue  # a phrase stays within one line and one sentence
