@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import marshal
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,9 +71,57 @@ def get_encoding(name: str):
     import tiktoken
 
     try:
-        return tiktoken.get_encoding(name)
+        return _load_with_rank_cache(name) or tiktoken.get_encoding(name)
     except Exception as exc:  # tiktoken raises requests/OSError when it would download
         raise TokenizerUnavailable(f"cannot load tiktoken encoding {name} offline: {exc}") from exc
+
+
+def rank_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "promptopt" / "tiktoken"
+
+
+def _load_with_rank_cache(name: str):
+    """Build the encoding from tiktoken's own definition, with its merge table read from a marshal
+    cache: parsing the 200k-line BPE file is the largest part of a cold run (the pre-commit hook's
+    floor). The cache is keyed by the BPE file's SHA-256, so it can never serve another table."""
+    import tiktoken
+    import tiktoken_ext.openai_public as public
+
+    constructor = getattr(public, name, None)
+    if constructor is None:
+        return None
+    original = public.load_tiktoken_bpe
+
+    def cached(blobpath: str, expected_hash: str | None = None):
+        path = rank_cache_dir() / f"{expected_hash}-py{sys.version_info[0]}{sys.version_info[1]}.marshal"
+        if expected_hash and path.is_file():
+            try:
+                return marshal.loads(path.read_bytes())
+            except (EOFError, ValueError, TypeError, OSError):
+                pass  # a damaged cache is rebuilt below
+        ranks = original(blobpath, expected_hash=expected_hash)
+        if expected_hash:
+            _write_quietly(path, marshal.dumps(ranks))
+        return ranks
+
+    public.load_tiktoken_bpe = cached
+    try:
+        params = constructor()
+    finally:
+        public.load_tiktoken_bpe = original
+    return tiktoken.Encoding(**params)
+
+
+def _write_quietly(path: Path, data: bytes) -> None:
+    """Atomic write; a read-only home just means no cache."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except OSError:
+        pass
 
 
 class TokenCounter:
