@@ -18,6 +18,7 @@ The original is run once; every candidate reuses its answers, and the runner's c
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -381,6 +382,10 @@ def text_report(report: VerifyReport) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)
+
+
 def json_report(report: VerifyReport, written: str | None = None) -> dict:
     original = report.original
 
@@ -392,7 +397,7 @@ def json_report(report: VerifyReport, written: str | None = None) -> dict:
                 "real_calls": c.real_calls, "cache_hits": c.cache_hits}
         if c.comparison is not None:
             comp = c.comparison
-            item |= {"score": comp.candidate.mean_score, "passed": comp.candidate.passed,
+            item |= {"score": _rounded(comp.candidate.mean_score), "passed": comp.candidate.passed,
                      "difference": comp.difference, "ci": list(comp.ci), "lost": comp.lost,
                      "gained": comp.gained, "mcnemar_p": comp.p_value,
                      "verdict": REGRESSION if comp.regression else PASS}
@@ -401,7 +406,7 @@ def json_report(report: VerifyReport, written: str | None = None) -> dict:
     return {
         "path": str(report.path), "suite": str(report.suite.path), "model": report.model,
         "cases": len(report.suite.cases), "tokens_before": report.tokens_before,
-        "original": None if original is None else {"score": original.mean_score, "passed": original.passed,
+        "original": None if original is None else {"score": _rounded(original.mean_score), "passed": original.passed,
                                                    "completed": original.completed},
         "candidates": [candidate_json(c) for c in report.candidates],
         "chosen": None if report.chosen is None else report.chosen.name,
@@ -412,8 +417,6 @@ def json_report(report: VerifyReport, written: str | None = None) -> dict:
     }
 
 
-__all__ = ["Candidate", "VerifyError", "VerifyOptions", "VerifyReport", "check_suite_prompt", "json_report",
-           "lingua_compressor", "text_report", "verify"]
 
 
 # -- the command (called by `promptopt compress --verify`) -------------------------------------------
@@ -469,7 +472,8 @@ def run_verify(request: VerifyRequest, echo: Callable[[str], None],
     model, _why = resolve_model(suite.model)
     check_credentials(model)
     runner = Runner(model, max_tokens=suite.max_tokens, stop=suite.stop,
-                    cache=ResponseCache(request.cache_dir, enabled=not request.no_cache))
+                    cache=ResponseCache(request.cache_dir, enabled=not request.no_cache),
+                    show_progress=request.fmt == "text" and sys.stderr.isatty())
     source = read_text(path, request.config.max_file_size)
     options = VerifyOptions(request.rates, request.max_drop, request.confidence, request.repeat or suite.repeat)
     lingua = lingua_compressor(path, request.config, request.lingua_model) if request.rates else None
@@ -497,3 +501,7 @@ def unified_diff(path: Path, before: str, after: str) -> str:
     diff = "".join(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
                                         fromfile=str(path), tofile=str(path)))
     return diff if diff.endswith("\n") or not diff else diff + "\n"
+
+
+__all__ = ["Candidate", "VerifyError", "VerifyOptions", "VerifyReport", "VerifyRequest", "check_suite_prompt",
+           "json_report", "lingua_compressor", "parse_rates", "run_verify", "text_report", "verify"]
