@@ -2,12 +2,12 @@
 
 The hook repository is a git snapshot of the working tree (pre-commit clones it at a pinned rev);
 PRE_COMMIT_HOME is a temporary folder, so the hook's environment is built once per test session
-(pip installs promptopt and its dependencies: tens of seconds).
+(pip installs promptopt and its dependencies: tens of seconds). The session fixtures `hook_repo`
+and `pre_commit_env` live in conftest.py, so every test file shares that one build.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -24,31 +24,6 @@ IDENTITY = ["-c", "user.email=test@example.com", "-c", "user.name=test", "-c", "
 
 def git(folder: Path, *args: str, check: bool = True, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(["git", *IDENTITY, *args], cwd=folder, capture_output=True, text=True, check=check, env=env)
-
-
-@pytest.fixture(scope="session")
-def hook_repo(tmp_path_factory) -> tuple[Path, str]:
-    """This project's files as they are on disk, committed into a fresh repository."""
-    snapshot = tmp_path_factory.mktemp("hook_repo")
-    listed = git(PROJECT, "ls-files", "-co", "--exclude-standard", "-z").stdout.split("\0")
-    for name in filter(None, listed):
-        source = PROJECT / name
-        if source.is_file() and not name.startswith(("tests/", "bench/")):
-            target = snapshot / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
-    git(snapshot, "init", "-q")
-    git(snapshot, "add", ".")
-    git(snapshot, "commit", "-q", "-m", "snapshot")
-    return snapshot, git(snapshot, "rev-parse", "HEAD").stdout.strip()
-
-
-@pytest.fixture(scope="session")
-def pre_commit_env(tmp_path_factory) -> dict:
-    env = dict(os.environ)
-    env["PRE_COMMIT_HOME"] = str(tmp_path_factory.mktemp("pre_commit_home"))
-    env.pop("PRE_COMMIT_COLOR", None)
-    return env
 
 
 def make_repo(folder: Path, hook_repo: tuple[Path, str], env: dict, hooks: str, pyproject: str = "") -> Path:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_precommit import PRE_COMMIT, commit, git, hook_repo, make_repo, pre_commit_env  # noqa: F401
+from test_precommit import PRE_COMMIT, commit, git, make_repo  # noqa: F401
 
 from promptopt.config import Config
 from promptopt.core import Severity

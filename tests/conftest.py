@@ -1,0 +1,36 @@
+"""Session fixtures shared by test files: the pre-commit hook repository and its environment,
+built once per test session (see test_precommit.py)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from test_precommit import PROJECT, git
+
+
+@pytest.fixture(scope="session")
+def hook_repo(tmp_path_factory) -> tuple[Path, str]:
+    """This project's files as they are on disk, committed into a fresh repository."""
+    snapshot = tmp_path_factory.mktemp("hook_repo")
+    listed = git(PROJECT, "ls-files", "-co", "--exclude-standard", "-z").stdout.split("\0")
+    for name in filter(None, listed):
+        source = PROJECT / name
+        if source.is_file() and not name.startswith(("tests/", "bench/")):
+            target = snapshot / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    git(snapshot, "init", "-q")
+    git(snapshot, "add", ".")
+    git(snapshot, "commit", "-q", "-m", "snapshot")
+    return snapshot, git(snapshot, "rev-parse", "HEAD").stdout.strip()
+
+
+@pytest.fixture(scope="session")
+def pre_commit_env(tmp_path_factory) -> dict:
+    env = dict(os.environ)
+    env["PRE_COMMIT_HOME"] = str(tmp_path_factory.mktemp("pre_commit_home"))
+    env.pop("PRE_COMMIT_COLOR", None)
+    return env
