@@ -305,6 +305,11 @@ class Verifier:
         if stronger:
             parts.append("rejected for regressing: " + "; ".join(
                 f"{c.name} ({c.tokens} tokens, {regression_summary(c.comparison)})" for c in stronger))
+        comparison = best.comparison
+        if comparison is not None and comparison.difference < 0:  # "not shown worse" is not "as good"
+            parts.append(f"note: it scored {comparison.difference:+.3f} ({comparison.lost} case(s) lost, "
+                         f"{comparison.gained} gained), a drop {len(comparison.paired)} cases cannot show to be "
+                         "real; a larger `limit`, --repeat or a stronger model makes the gate stricter")
         report.reason = "; ".join(parts)
 
 
