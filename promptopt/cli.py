@@ -93,15 +93,18 @@ def _config(paths: tuple[Path, ...], config_file: Path | None, **overrides):
 @click.option("--no-color", is_flag=True, help="Plain text output.")
 @click.option("-o", "--output-file", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report to this file instead of stdout.")
+@click.option("--force-exclude", is_flag=True,
+              help="Apply `exclude` to files named on the command line too (for pre-commit).")
 @click.option("--max-growth", metavar="TOKENS|PERCENT",
               help="Exit 1 when a prompt grew by more than this since git's HEAD (200, or 10%).")
 def audit(paths, fmt, model, config_file, select, ignore, fix, unsafe_fixes, show_diff, fail_on, exit_zero,
-          baseline, write_baseline, no_color, output_file, max_growth):
+          baseline, write_baseline, no_color, output_file, force_exclude, max_growth):
     """Lint prompt files for token waste; exit 1 when something at the failing level is found."""
     from .engine import audit_paths
 
     paths = paths or (Path("."),)
     config = _config(paths, config_file, model=model, **{"fail-on": fail_on})
+    config.force_exclude = config.force_exclude or force_exclude
     if select:
         config.select = [c.strip().upper() for c in select.split(",") if c.strip()]
     if ignore:

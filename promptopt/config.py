@@ -5,6 +5,8 @@ Keys (kebab-case, as in ruff):
   select, ignore     rule codes or prefixes ("PO1", "PO101", "ALL")
   per-file-ignores   {glob: [codes]}
   exclude            globs of paths not to audit
+  force-exclude      apply `exclude` to files named on the command line too (pre-commit passes
+                     file names; default false, as in ruff)
   token-budget       tokens a prompt may have (PO501)
   fail-on            lowest severity that fails the run: info (default), warning, error
   max-file-size      bytes; larger files are an error (default 10 MB)
@@ -31,7 +33,7 @@ else:  # pragma: no cover
 DEFAULT_MODEL = "gpt-4o"
 KNOWN_KEYS = {
     "model", "select", "ignore", "extend-select", "per-file-ignores", "exclude", "extend-exclude",
-    "token-budget", "fail-on", "max-file-size", "rules", "usage", "pricing", "baseline",
+    "token-budget", "fail-on", "max-file-size", "rules", "usage", "pricing", "baseline", "force-exclude",
 }
 DEFAULT_EXCLUDE = [".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", "build", "dist"]
 
@@ -47,6 +49,7 @@ class Config:
     ignore: list[str] = field(default_factory=list)
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
     exclude: list[str] = field(default_factory=list)
+    force_exclude: bool = False
     token_budget: int | None = None
     fail_on: Severity = Severity.INFO
     max_file_size: int = 10 * 1024 * 1024
@@ -149,6 +152,7 @@ def from_table(table: dict[str, Any], path: Path | None = None) -> Config:
         config.ignore = _codes(table.get("ignore", []))
         config.per_file_ignores = {str(k): _codes(v) for k, v in table.get("per-file-ignores", {}).items()}
         config.exclude = [str(p) for p in table.get("exclude", [])] + [str(p) for p in table.get("extend-exclude", [])]
+        config.force_exclude = bool(table.get("force-exclude", False))
         budget = table.get("token-budget")
         config.token_budget = int(budget) if budget is not None else None
         config.fail_on = Severity.parse(str(table.get("fail-on", "info")))

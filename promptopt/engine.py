@@ -41,6 +41,8 @@ def discover(paths: Iterable[Path], config: Config) -> list[Path | tuple[Path, s
                     else:
                         found.append(path)
         elif root.exists() or root.is_symlink():
+            if config.force_exclude and config.is_excluded(root):
+                continue
             found.append(root)  # named explicitly: audited whatever its suffix
         else:
             found.append((root, "no such file or directory"))
