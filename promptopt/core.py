@@ -104,6 +104,7 @@ class PromptDocument:
     # spans of `text` that reach the model only through a role marker or not at all
     role_spans: list[Span] = field(default_factory=list)
     variables_defined: set[str] | None = None  # names a prompty/YAML file provides, if known
+    _memo: dict = field(default_factory=dict, repr=False, compare=False)  # per-document results rules share
     _line_starts: list[int] = field(default_factory=list, repr=False)
     _source_line_starts: list[int] = field(default_factory=list, repr=False)
 
@@ -147,11 +148,26 @@ class PromptDocument:
     def segments_of(self, *kinds: SegmentKind) -> list[Segment]:
         return [s for s in self.segments if s.kind in kinds]
 
+    def memo(self, key: str, compute):
+        """A value several rules need (sentences, label sets), computed once per document.
+        Loaders finish a document before any rule runs, so it does not change under the memo."""
+        if key not in self._memo:
+            self._memo[key] = compute(self)
+        return self._memo[key]
+
+    def _kind_index(self, kind: SegmentKind) -> tuple[list[int], list[Span]]:
+        spans = sorted((s.span for s in self.segments if s.kind == kind), key=lambda sp: sp.start)
+        return [sp.start for sp in spans], spans
+
     def in_code(self, span: Span) -> bool:
-        return any(s.span.overlaps(span) for s in self.segments if s.kind == SegmentKind.CODE)
+        starts, spans = self.memo("code-index", lambda d: d._kind_index(SegmentKind.CODE))
+        i = bisect.bisect_left(starts, span.end)  # code blocks never overlap one another
+        return any(spans[j].overlaps(span) for j in range(max(0, i - 2), i))
 
     def in_example(self, span: Span) -> bool:
-        return any(s.span.contains(span) for s in self.segments if s.kind == SegmentKind.EXAMPLE)
+        starts, spans = self.memo("example-index", lambda d: d._kind_index(SegmentKind.EXAMPLE))
+        i = bisect.bisect_right(starts, span.start)
+        return any(spans[j].contains(span) for j in range(max(0, i - 2), i))
 
 
 def _line_starts(text: str) -> list[int]:

@@ -124,15 +124,69 @@ def _suppress(source: str, findings: list[Finding]) -> list[Finding]:
     return [f for f in findings if not suppressed(f)]
 
 
-def audit_paths(paths: list[Path], config: Config) -> AuditResult:
+# Below this much text, a second process costs more than it saves.
+PARALLEL_MIN_BYTES = 2_000_000
+
+
+def audit_paths(paths: list[Path], config: Config, jobs: int | None = None) -> AuditResult:
+    """Audit every prompt file under the paths; results come back in input order.
+
+    A large tree is split across processes (`jobs`, default: the CPU count, at most 4, once the files
+    add up to PARALLEL_MIN_BYTES; `PROMPTOPT_JOBS` overrides)."""
     auditor = Auditor(config)
-    files: list[FileResult] = []
-    for entry in discover(paths, config):
+    entries = discover(paths, config)
+    readable = [e for e in entries if not isinstance(e, tuple)]
+    jobs = jobs or _default_jobs(readable)
+    by_path: dict[Path, FileResult] = {}
+    if jobs > 1 and len(readable) > jobs:
+        auditor.counter.count("warm")  # load the tokenizer once here; forked workers inherit it
+        by_path = dict(zip(readable, _audit_in_processes(auditor, readable, jobs), strict=True))
+    files = []
+    for entry in entries:
         if isinstance(entry, tuple):
             files.append(FileResult(entry[0], error=entry[1]))
         else:
-            files.append(auditor.audit_file(entry))
+            files.append(by_path.get(entry) or auditor.audit_file(entry))
     return AuditResult(files, auditor.counter.choice, config.fail_on)
+
+
+def _default_jobs(files: list[Path]) -> int:
+    if "PROMPTOPT_JOBS" in os.environ:
+        return max(1, int(os.environ["PROMPTOPT_JOBS"]))
+    total = 0
+    for path in files:
+        try:
+            total += path.stat().st_size
+        except OSError:
+            pass
+        if total >= PARALLEL_MIN_BYTES:
+            return min(os.cpu_count() or 1, 4)
+    return 1
+
+
+_worker_auditor: Auditor | None = None
+
+
+def _audit_in_processes(auditor: Auditor, files: list[Path], jobs: int) -> list[FileResult]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _worker_auditor
+    _worker_auditor = auditor  # inherited by forked workers, tokenizer loaded
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    init = None if method == "fork" else _init_worker
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=init, initargs=(auditor.config,)) as pool:
+        return list(pool.map(_audit_one, files, chunksize=max(1, len(files) // (jobs * 8))))
+
+
+def _init_worker(config: Config) -> None:
+    global _worker_auditor
+    _worker_auditor = Auditor(config)
+
+
+def _audit_one(path: Path) -> FileResult:
+    return _worker_auditor.audit_file(path)
 
 
 def audit_source(path: Path, text: str, config: Config) -> FileResult:

@@ -65,10 +65,22 @@ def negated(text: str) -> bool:
 def whole_unit(doc: PromptDocument, span: Span, holder: Segment) -> bool:
     """Is the sentence the whole bullet or paragraph, or a prose line of its own (one instruction per
     line, as many prompts are written), rather than one sentence of several?"""
-    body = doc.text[holder.span.start : holder.span.end]
-    if normalize(body) == normalize(doc.text[span.start : span.end]):
+    if covers(doc.text, holder, span):
         return True
     return holder.kind == SegmentKind.PROSE and _own_line(doc.text, span)
+
+
+_MARKER = re.compile(r"\s*(?:[-*+•]|\d{1,3}[.)])\s+")
+
+
+def covers(text: str, holder: Segment, span: Span) -> bool:
+    """Is the sentence all of its bullet or paragraph, but for the list marker, emphasis and end marks?"""
+    start = holder.span.start
+    if holder.kind == SegmentKind.LIST_ITEM:
+        marker = _MARKER.match(text, start)
+        if marker:
+            start = marker.end()
+    return not (text[start : span.start] + text[span.end : holder.span.end]).strip(" \t\n*_`.!;:")
 
 
 def _own_line(text: str, span: Span) -> bool:
@@ -81,10 +93,7 @@ def _own_line(text: str, span: Span) -> bool:
 def delete_unit(doc: PromptDocument, span: Span, holder: Segment) -> list[Edit]:
     """Edits that remove a sentence; when it is the whole bullet or paragraph, remove its line(s)."""
     text = doc.text
-    body = text[holder.span.start : holder.span.end]
-    if holder.kind == SegmentKind.LIST_ITEM:
-        body = re.sub(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+", "", body)
-    whole = normalize(body) == normalize(text[span.start : span.end])
+    whole = covers(text, holder, span)
     if whole or (holder.kind == SegmentKind.PROSE and _own_line(text, span)):
         unit = holder.span if whole else span
         start = text.rfind("\n", 0, unit.start) + 1

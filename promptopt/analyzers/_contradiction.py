@@ -8,6 +8,10 @@ from ..segment import sentences
 
 def instruction_sentences(doc: PromptDocument) -> list[tuple[Span, str, str]]:
     """(span, text, section) of each sentence that is an instruction: few-shot examples and code are data."""
+    return doc.memo("instruction-sentences", _instruction_sentences)
+
+
+def _instruction_sentences(doc: PromptDocument) -> list[tuple[Span, str, str]]:
     out = []
     for span, holder in sentences(doc):
         if doc.in_code(span) or doc.in_example(span):

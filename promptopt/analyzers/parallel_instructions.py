@@ -4,7 +4,7 @@
 FACTS and INSIGHTS: five sentences where one would do. The fix (unsafe: review it) merges them
 into one sentence that lists the items, at the place of the first.
 
-Only runs of at least `min-repeats` sentences of at least five words that differ in exactly one
+Only runs of at least `min-repeats` sentences of five to forty words that differ in exactly one
 word position count; few-shot examples and code are never compared.
 
 Bad:
@@ -40,8 +40,8 @@ def check(doc, ctx):
     for span, holder in sentences(doc):
         tokens = [(m.group(0), m.start() + span.start, m.end() + span.start)
                   for m in _TOKEN.finditer(doc.text[span.start : span.end])]
-        if len(tokens) < 5:
-            continue
+        if not 5 <= len(tokens) <= 40:
+            continue  # parallel instructions are short; long sentences would only cost time
         lowered = tuple(t[0].lower() for t in tokens)
         for slot in range(len(tokens)):
             key = lowered[:slot] + ("\0",) + lowered[slot + 1 :]

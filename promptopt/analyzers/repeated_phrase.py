@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from ..core import SegmentKind, Severity, Span
 
@@ -36,24 +36,27 @@ _WORD = re.compile(r"\w[\w'/-]*[,.;:]?")
 def check(doc, ctx):
     n = int(ctx.options["min-words"])
     # few-shot examples repeat their own format by design; PO204 judges them
-    code = [s.span for s in doc.segments
-            if s.kind in (SegmentKind.CODE, SegmentKind.PLACEHOLDER, SegmentKind.EXAMPLE)]
-    code.sort(key=lambda c: c.start)
-    code_starts = [c.start for c in code]
-
-    def in_code(pos: int) -> bool:
-        i = bisect.bisect_right(code_starts, pos)
-        return any(c.start <= pos < c.end for c in code[max(0, i - 8) : i])  # spans may nest
-
-    tokens = [m for m in _WORD.finditer(doc.text) if not (code and in_code(m.start()))]
+    skipped = _merged(s.span for s in doc.segments
+                      if s.kind in (SegmentKind.CODE, SegmentKind.PLACEHOLDER, SegmentKind.EXAMPLE))
+    tokens, k = [], 0
+    for m in _WORD.finditer(doc.text):  # one pass: tokens and skipped spans are both in order
+        while k < len(skipped) and skipped[k][1] <= m.start():
+            k += 1
+        if k < len(skipped) and skipped[k][0] <= m.start():
+            continue
+        tokens.append(m)
     where: dict[tuple, list[int]] = defaultdict(list)
     newlines = [i for i, ch in enumerate(doc.text) if ch == "\n"]
     line_of = [bisect.bisect_left(newlines, t.start()) for t in tokens]
+    keys = [t.group(0).lower().rstrip(",.;:") for t in tokens]
+    stops = [0]  # prefix counts of sentence-ending tokens
+    for t in tokens:
+        stops.append(stops[-1] + (t.group(0)[-1] in ".;:!?"))
     for i in range(len(tokens) - n + 1):
-        if line_of[i] != line_of[i + n - 1] or any(t.group(0)[-1] in ".;:!?" for t in tokens[i : i + n - 1]):
+        if line_of[i] != line_of[i + n - 1] or stops[i + n - 1] - stops[i]:
             continue  # a phrase stays within one line and one sentence
-        key = tuple(t.group(0).lower().rstrip(",.;:") for t in tokens[i : i + n])
-        where[key].append(i)
+        where[tuple(keys[i : i + n])].append(i)
+    words_per_line = Counter(line_of)
     candidates = []
     for starts in where.values():
         starts = _non_overlapping(starts, n)
@@ -72,7 +75,7 @@ def check(doc, ctx):
         raw = doc.text[tokens[starts[0]].start() : tokens[starts[0] + length - 1].end()]
         if any(c in "<>{}[]=+|" for c in raw):
             continue  # markup and code, not prose
-        line_words = [sum(1 for j in range(len(tokens)) if line_of[j] == line_of[s]) for s in starts]
+        line_words = [words_per_line[line_of[s]] for s in starts]
         if min(length / w for w in line_words) >= 0.6:
             continue  # most of each line: a repeated sentence, which PO101/PO103 handle
         candidates.append((length * len(starts), starts, length))
@@ -89,6 +92,16 @@ def check(doc, ctx):
         shown = phrase if len(phrase) <= 60 else phrase[:57] + "..."
         yield ctx.report(doc, span, f"'{shown}' is repeated {len(starts)} times: say it once", tokens_saved=cost,
                          related=[Span(tokens[s].start(), tokens[s].start()) for s in starts[1:]])
+
+
+def _merged(spans) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for span in sorted(spans, key=lambda sp: sp.start):
+        if merged and span.start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], span.end))
+        else:
+            merged.append((span.start, span.end))
+    return merged
 
 
 def _non_overlapping(starts: list[int], n: int) -> list[int]:
