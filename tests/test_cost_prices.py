@@ -154,3 +154,17 @@ def test_pricing_table_validation(tmp_path):
 )
 def test_globs(pattern, path, expected):
     assert glob_matches(pattern, path) is expected
+
+
+def test_input_price_cache_never_changes_the_answer(tmp_path, monkeypatch):
+    from promptopt.cost.prices import input_price, load_price_table
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    expected = load_price_table().lookup("gpt-4o").input_per_token
+    assert input_price("gpt-4o") == expected  # cold: looked up and cached
+    cached = list((tmp_path / "promptopt" / "prices").glob("*.json"))
+    assert len(cached) == 1
+    assert input_price("gpt-4o") == expected  # warm: from the cache
+    cached[0].write_text("{broken")
+    assert input_price("gpt-4o") == expected  # damaged: looked up again
+    assert input_price("no-such-model-xyz") is None

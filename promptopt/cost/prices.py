@@ -9,8 +9,10 @@ A price that is missing or 0 means "unknown", never "free".
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib.util
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -184,9 +186,38 @@ def _litellm_version() -> str:
 
 
 def input_price(model: str) -> float | None:
-    """Dollars per input token for a model from the bundled map; None when unknown."""
+    """Dollars per input token for a model from the bundled map; None when unknown.
+
+    The audit report asks for this on every run (the pre-commit hook included), and parsing the
+    1.4 MB map is a tenth of a cold run: the answer is cached per map file (path, size, mtime)."""
+    bundled = bundled_price_file()
+    cache = _price_cache_file(bundled, model) if bundled else None
+    if cache is not None and cache.is_file():
+        try:
+            return json.loads(cache.read_text(encoding="utf-8"))["input_per_token"]
+        except (OSError, ValueError, KeyError):
+            pass  # damaged: look it up again
     try:
         price = load_price_table().lookup(model)
     except PricingError:
         return None
-    return price.input_per_token if price else None
+    value = price.input_per_token if price else None
+    if cache is not None:
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({"model": model, "input_per_token": value}), encoding="utf-8")
+            os.replace(tmp, cache)
+        except OSError:
+            pass  # a read-only home just means no cache
+    return value
+
+
+def _price_cache_file(price_file: Path, model: str) -> Path | None:
+    try:
+        stat = price_file.stat()
+    except OSError:
+        return None
+    key = hashlib.sha256(f"{price_file}:{stat.st_size}:{stat.st_mtime_ns}:{model}".encode()).hexdigest()[:32]
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "promptopt" / "prices" / f"{key}.json"
