@@ -23,6 +23,7 @@ import yaml
 from .core import Applicability, Edit, PromptDocument, SegmentKind, Severity, Span
 from .registry import Rule
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: rules load on every run
 CHECK_TYPES = ("existence", "substitution", "occurrence")
 RULE_KEYS = {
     "code", "name", "extends", "level", "message", "summary", "description", "example-bad", "example-good",
@@ -42,7 +43,7 @@ def load_rule_files(folder: Path) -> list[Rule]:
 
 def load_rule_file(path: Path) -> Rule:
     try:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+        spec = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
     except (OSError, yaml.YAMLError) as exc:
         raise RuleFileError(f"{path}: {exc}") from None
     unknown = set(spec) - RULE_KEYS
