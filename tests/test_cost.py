@@ -254,10 +254,15 @@ def test_fixture_prompts_cost_their_tiktoken_count(monkeypatch, o200k, price_map
     files = sorted(p for p in FIXTURES.rglob("*") if p.suffix in {".md", ".txt"}) if FIXTURES.is_dir() else []
     if not files:
         pytest.skip(f"no .md/.txt prompt fixtures in {FIXTURES}")
+    # copies, so that fixtures/promptopt.toml (the demo's volumes and output tokens) does not apply
+    copies = []
+    for file in files:
+        copies.append(tmp_path / file.name)
+        copies[-1].write_bytes(file.read_bytes())
     code, out = run(
-        FIXTURES.parent.parent,
+        tmp_path,
         "cost",
-        *[str(f) for f in files],
+        *[str(f) for f in copies],
         "--format",
         "json",
         "--requests-per-month",

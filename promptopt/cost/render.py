@@ -125,6 +125,13 @@ def _notes(report: CostReport) -> list[str]:
     return notes
 
 
+def _total_cost(report: CostReport) -> str:
+    """A total over prompts with no volume is unknown, not $0."""
+    if all(p.monthly_cost is None for p in report.prompts):
+        return NONE
+    return money(report.monthly_cost)
+
+
 def cost_text(report: CostReport) -> str:
     rows = [_COST_HEAD, *_cost_rows(report)]
     total = [
@@ -133,7 +140,7 @@ def cost_text(report: CostReport) -> str:
         count(report.tokens),
         "",
         "",
-        money(report.monthly_cost),
+        _total_cost(report),
         f"{count(report.tokens_saved)} tok"
         + (f" ({money(report.monthly_saving)}/mo)" if report.monthly_saving else ""),
     ]
@@ -161,7 +168,7 @@ def cost_markdown(report: CostReport) -> str:
         row[0] = f"`{row[0]}`"
         lines.append("| " + " | ".join(row) + " |")
     lines.append(
-        f"| **Total** | | **{count(report.tokens)}** | | | **{money(report.monthly_cost)}** | "
+        f"| **Total** | | **{count(report.tokens)}** | | | **{_total_cost(report)}** | "
         f"**{count(report.tokens_saved)} tok** |"
     )
     lines.append("")
