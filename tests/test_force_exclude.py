@@ -20,6 +20,7 @@ def test_excluded_file_named_explicitly_is_skipped_only_with_force_exclude(tmp_p
     named = runner.invoke(main, ["audit", "vendor/third_party.md", "--format", "concise"])
     assert named.exit_code == 1 and "third_party.md" in named.output
 
-    forced = runner.invoke(main, ["audit", "vendor/third_party.md", "ours.md", "--force-exclude", "--format", "concise"])
+    args = ["audit", "vendor/third_party.md", "ours.md", "--force-exclude", "--format", "concise"]
+    forced = runner.invoke(main, args)
     assert forced.exit_code == 1
     assert "third_party.md" not in forced.output and "ours.md" in forced.output
