@@ -97,6 +97,15 @@ def _protected_for(doc: PromptDocument, scope: str) -> list[Span]:
     return spans
 
 
+def _matches(doc: PromptDocument, pattern: re.Pattern, scope: str):
+    """(match, span) of each match of the rule's pattern inside its scope."""
+    protected = _protected_for(doc, scope)
+    for m in pattern.finditer(doc.text):
+        span = Span(m.start(), m.end())
+        if _in_scope(span, protected, scope):
+            yield m, span
+
+
 def _make_check(spec: dict[str, Any]):
     kind = spec["extends"]
     ignorecase = spec.get("ignorecase", True)
@@ -111,11 +120,7 @@ def _make_check(spec: dict[str, Any]):
         pattern = _pattern(list(swap), ignorecase)
 
         def check(doc: PromptDocument, ctx):
-            protected = _protected_for(doc, scope)
-            for m in pattern.finditer(doc.text):
-                span = Span(m.start(), m.end())
-                if not _in_scope(span, protected, scope):
-                    continue
+            for m, span in _matches(doc, pattern, scope):
                 replacement = _match_case(m.group(0), _lookup(lookup, m.group(0)))
                 edits = [Edit(span, replacement)] if action == "replace" else None
                 yield ctx.report(doc, span, message.replace("%s", m.group(0), 1).replace("%s", replacement),
@@ -129,11 +134,7 @@ def _make_check(spec: dict[str, Any]):
 
     if kind == "existence":
         def check(doc: PromptDocument, ctx):
-            protected = _protected_for(doc, scope)
-            for m in pattern.finditer(doc.text):
-                span = Span(m.start(), m.end())
-                if not _in_scope(span, protected, scope):
-                    continue
+            for m, span in _matches(doc, pattern, scope):
                 edits, title = None, ""
                 if action == "remove":
                     edits, title = _removal(doc.text, span), f"Remove '{m.group(0).rstrip(',')}'"
@@ -148,8 +149,7 @@ def _make_check(spec: dict[str, Any]):
     limit = int(spec.get("max", 1))
 
     def check(doc: PromptDocument, ctx):  # occurrence
-        protected = _protected_for(doc, scope)
-        matches = [m for m in pattern.finditer(doc.text) if _in_scope(Span(m.start(), m.end()), protected, scope)]
+        matches = [m for m, _ in _matches(doc, pattern, scope)]
         if len(matches) > limit:
             first, extra = matches[0], matches[limit:]
             span = Span(extra[0].start(), extra[0].end())
