@@ -7,6 +7,7 @@ Exit codes, as in ruff: 0 nothing at the failing level, 1 findings (or changes w
 from __future__ import annotations
 
 import difflib
+import os
 import sys
 from pathlib import Path
 
@@ -118,6 +119,9 @@ def audit(paths, fmt, model, config_file, select, ignore, fix, unsafe_fixes, sho
     except Exception as exc:  # a bug or an environment problem: still one line, still exit 2
         from .tokens import TokenizerUnavailable
 
+        if isinstance(exc, BrokenPipeError):  # `promptopt audit --diff | head`: the reader has gone
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
         if isinstance(exc, (TokenizerUnavailable, ValueError, OSError)):
             fail(str(exc))
         raise
