@@ -16,7 +16,9 @@ _JINJA_EXPR = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}", re.S)
 _JINJA_BLOCK = re.compile(r"\{%-?\s*(.*?)\s*-?%\}", re.S)
 _JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.S)
 _FORMAT_FIELD = re.compile(
-    r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)(?:\.[A-Za-z_]\w*|\[[^\]]*\])*(?:![rsa])?(?::[^{}\s]*)?\}(?!\})"
+    r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)(?:\.[A-Za-z_]\w*|\[[^\]]*\])*(?:![rsa])?"
+    # a format spec as Python writes one ({x:>10}, {x:.2f}); `{event:1453}` in prose is literal text
+    r"(?::(?:[^{}]?[<>=^])?[+\- ]?#?0?\d{0,2}[,_]?(?:\.\d+)?[bcdeEfFgGnosxX%]?)?\}(?!\})"
 )
 _IDENT = re.compile(r"[A-Za-z_][\w.]*")
 

@@ -331,3 +331,13 @@ def test_placeholder_syntaxes(text, allow_format, expected):
     found = find_placeholders(text, allow_format=allow_format)
     assert [(p.syntax, p.name) for p in found] == expected
     assert all(text[p.span.start : p.span.end] == p.raw for p in found)
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [("{price:.2f} and {width:>10}", ["price", "width"]), ("born in {event:1453}", []), ('{"a": 1}', [])],
+)
+def test_format_fields_need_a_format_spec_python_would_accept(text, names):
+    from promptopt.placeholders import find_placeholders
+
+    assert [p.name for p in find_placeholders(text)] == names
