@@ -9,10 +9,11 @@ or cut apart most often.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+from ..guard import json_spans  # one definition of "a JSON example" for the guard and the splitter
 
 FENCED_CODE = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]*\1[ \t]*$|\Z)", re.M | re.S)
 INLINE_CODE = re.compile(r"(`+)[^`\n].*?\1")
@@ -34,7 +35,6 @@ NEGATION = re.compile(
 # Section names and labels written in capitals ("MAIN POINTS:", "JSON", "POSITIVE"): a prompt's
 # output format often refers to them verbatim, and LLMLingua cuts them into sub-word scraps.
 ALL_CAPS = re.compile(r"\b[A-Z][A-Z0-9_]+(?:[ \t]+[A-Z][A-Z0-9_]+)*\b")
-JSON_START = re.compile(r"[\[{](?=\s*[\"\[{\d\-\]}]|\s*(?:true|false|null)\b)")
 
 
 @dataclass(frozen=True)
@@ -45,26 +45,6 @@ class Piece:
 
     def text(self, source: str) -> str:
         return source[self.start : self.end]
-
-
-def json_spans(text: str) -> list[tuple[int, int]]:
-    """Spans that parse as a JSON object or array (with at least one separator, so ``[1]`` is not JSON)."""
-    decoder = json.JSONDecoder()
-    spans: list[tuple[int, int]] = []
-    position = 0
-    while (match := JSON_START.search(text, position)) is not None:
-        start = match.start()
-        try:
-            _, end = decoder.raw_decode(text, start)
-        except ValueError:
-            position = start + 1
-            continue
-        if any(sep in text[start:end] for sep in ":,") or "\n" in text[start:end]:
-            spans.append((start, end))
-            position = end
-        else:
-            position = start + 1
-    return spans
 
 
 def protected_spans(
