@@ -29,12 +29,20 @@ def part(doc: PromptDocument, example: Segment, name: str) -> str:
 
 def instruction_text(doc: PromptDocument) -> str:
     """The prompt with examples blanked out (same length, so offsets stay valid)."""
-    chars = list(doc.text)
-    for ex in examples(doc):
-        for i in range(ex.span.start, ex.span.end):
-            if chars[i] != "\n":
-                chars[i] = " "
-    return "".join(chars)
+    return doc.memo("instruction-text", _instruction_text)
+
+
+def _instruction_text(doc: PromptDocument) -> str:
+    text, pieces, pos = doc.text, [], 0
+    for ex in sorted(examples(doc), key=lambda e: e.span.start):
+        start = max(pos, ex.span.start)
+        pieces += [text[pos:start], _NOT_NEWLINE.sub(" ", text[start : ex.span.end])]
+        pos = max(pos, ex.span.end)
+    pieces.append(text[pos:])
+    return "".join(pieces)
+
+
+_NOT_NEWLINE = re.compile(r"[^\n]")
 
 
 def _clean_label(item: str) -> str:
@@ -42,6 +50,11 @@ def _clean_label(item: str) -> str:
 
 
 def declared_labels(doc: PromptDocument) -> tuple[list[str], Span] | None:
+    """The label set the instructions declare, once per document (several rules ask)."""
+    return doc.memo("declared-labels", _declared_labels)
+
+
+def _declared_labels(doc: PromptDocument) -> tuple[list[str], Span] | None:
     """A label set the instructions declare: `Types: a, b` / `one of: a, b or c` / an intro + bullets."""
     text = instruction_text(doc)
     for m in _LABEL_LINE.finditer(text):

@@ -54,6 +54,8 @@ _BOUNDS = re.compile(
     + r")(?:\s*-\s*|\s+)(?P<tail>(?:[A-Za-z][\w-]*\s+){0,2}[A-Za-z][\w-]*)",
     re.I,
 )
+# cheap test first: most sentences hold no number, and _BOUNDS tries many branches at every word
+_HAS_NUMBER = re.compile(r"\d|\b(?:" + "|".join(_NUMBER_WORDS) + r")\b", re.I)
 _UNITS = {"word", "sentence", "character", "char", "line", "paragraph", "token", "letter", "syllable", "page"}
 _NOT_NOUNS = {"is", "was", "this", "has", "does", "its", "as", "us", "less", "unless", "plus", "always", "times",
               "minutes", "seconds", "hours", "days", "years", "percent", "ms", "yes", "thus"}
@@ -85,7 +87,7 @@ def _noun(tail: str) -> str:
 def _bounds(doc) -> list[Bound]:
     found = []
     for span, text, section in instruction_sentences(doc):
-        if in_jinja_branch(doc, span):
+        if not _HAS_NUMBER.search(text) or in_jinja_branch(doc, span):
             continue
         for m in _BOUNDS.finditer(text):
             nums = [_value(g) for g in m.groups()[:] if g and (g.isdigit() or g.lower() in _NUMBER_WORDS)]

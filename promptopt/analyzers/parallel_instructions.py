@@ -36,16 +36,18 @@ _TOKEN = re.compile(r"\S+")
 
 
 def check(doc, ctx):
-    groups: dict[tuple, list] = defaultdict(list)
+    # only sentences of the same length can differ in exactly one word: group by length first
+    by_length: dict[int, list] = defaultdict(list)
     for span, holder in sentences(doc):
-        tokens = [(m.group(0), m.start() + span.start, m.end() + span.start)
-                  for m in _TOKEN.finditer(doc.text[span.start : span.end])]
-        if not 5 <= len(tokens) <= 40:
-            continue  # parallel instructions are short; long sentences would only cost time
-        lowered = tuple(t[0].lower() for t in tokens)
-        for slot in range(len(tokens)):
-            key = lowered[:slot] + ("\0",) + lowered[slot + 1 :]
-            groups[key].append((span, holder, tokens, slot))
+        words = doc.text[span.start : span.end].split()
+        if 5 <= len(words) <= 40:  # parallel instructions are short; long sentences would only cost time
+            by_length[len(words)].append((span, holder))
+    groups: dict[tuple, list] = defaultdict(list)
+    for same_length in by_length.values():
+        if len(same_length) < int(ctx.options["min-repeats"]):
+            continue
+        for span, holder in same_length:
+            _add_slot_keys(doc, span, holder, groups)
     used: set[int] = set()
     for _key, members in sorted(groups.items(), key=lambda kv: -len(kv[1])):
         members = [m for m in members if m[0].start not in used]
@@ -66,3 +68,13 @@ def check(doc, ctx):
             edits=edits, applicability=Applicability.UNSAFE, fix_title="Merge into one instruction",
             related=[m[0] for m in members[1:]],
         )
+
+
+def _add_slot_keys(doc, span, holder, groups: dict[tuple, list]) -> None:
+    """Key the sentence once per word position, with that word blanked out."""
+    tokens = [(m.group(0), m.start() + span.start, m.end() + span.start)
+              for m in _TOKEN.finditer(doc.text[span.start : span.end])]
+    lowered = tuple(t[0].lower() for t in tokens)
+    for slot in range(len(tokens)):
+        key = lowered[:slot] + ("\0",) + lowered[slot + 1 :]
+        groups[key].append((span, holder, tokens, slot))
