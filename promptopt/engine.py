@@ -14,6 +14,7 @@ from .config import Config
 from .context import Context
 from .core import Finding, LoadError, PromptDocument
 from .loaders import PROMPT_SUFFIXES, load_source, read_text
+from .loaders.build import identity_origins
 from .registry import Rule, all_rules
 from .results import AuditResult, FileResult
 from .tokens import TokenCounter
@@ -67,6 +68,8 @@ class Auditor:
         self.counter = TokenCounter(config.model)
         self.rules = [r for r in (rules or all_rules()).values() if config.is_selected(r.code)]
         self.options = {r.code: r.resolve_options(self._configured(r)) for r in self.rules}
+        self.document_rules = [r for r in self.rules if r.scope == "document"]
+        self.file_rules = [r for r in self.rules if r.scope == "file"]
 
     def _configured(self, rule: Rule) -> dict | None:
         opts = self.config.rule_options
@@ -89,13 +92,16 @@ class Auditor:
             tokens = self.counter.count(doc.text)
             result.tokens += tokens
             result.findings.extend(self.check(doc, tokens))
+        if self.file_rules:
+            whole = PromptDocument(path, source, source, "file", line_origins=identity_origins(source))
+            result.findings.extend(self.check(whole, 0, self.file_rules))
         result.findings = _suppress(source, result.findings)
         result.findings.sort(key=lambda f: f.sort_key)
         return result
 
-    def check(self, doc: PromptDocument, tokens: int) -> list[Finding]:
+    def check(self, doc: PromptDocument, tokens: int, rules: list[Rule] | None = None) -> list[Finding]:
         findings: list[Finding] = []
-        for rule in self.rules:
+        for rule in self.document_rules if rules is None else rules:
             if not self.config.is_selected(rule.code, doc.path):
                 continue
             ctx = Context(self.counter, self.config, self.options[rule.code], rule, tokens)

@@ -27,6 +27,9 @@ class Rule:
     options: dict[str, Any] = field(default_factory=dict)  # defaults; config may override
     source: str = ""  # where the rule lives, for `promptopt rules CODE`
     fixable: str = ""  # "", "safe", "unsafe", or "safe/unsafe"
+    # "document": run on each prompt; "file": run once on the whole file's text (secrets live
+    # anywhere in a prompt file: front matter, config values, comments)
+    scope: str = "document"
 
     def resolve_options(self, configured: dict[str, Any] | None) -> dict[str, Any]:
         options = dict(self.options)
@@ -81,6 +84,7 @@ def rule_from_module(module) -> Rule:
         options=dict(getattr(module, "OPTIONS", {})),
         source=f"promptopt/analyzers/{module.__name__.rsplit('.', 1)[-1]}.py",
         fixable=getattr(module, "FIXABLE", ""),
+        scope=getattr(module, "SCOPE", "document"),
     )
 
 

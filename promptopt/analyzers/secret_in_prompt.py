@@ -1,7 +1,8 @@
 """A secret in a prompt file: an API key, a token, a private key or a password in a connection string.
 
-A prompt file is committed, shared, pasted into tickets and sent to a provider on every request: a
-key in it leaks to everyone who can read any of those. Keys of OpenAI (`sk-`, `sk-proj-`), Anthropic
+The whole file is scanned, not only its prompts. A prompt file is committed, shared, pasted into
+tickets and sent to a provider on every request: a key in it leaks to everyone who can read any of
+those. Keys of OpenAI (`sk-`, `sk-proj-`), Anthropic
 (`sk-ant-`), AWS (`AKIA...`), Google (`AIza...`), GitHub (`ghp_`, `github_pat_`), Slack (`xox?-`),
 Stripe (`sk_live_`), Hugging Face (`hf_`), PEM private key blocks and `scheme://user:password@host`
 are found. The message shows the secret masked (its prefix and last 4 characters), never in full:
@@ -21,13 +22,14 @@ from __future__ import annotations
 
 import re
 
-from ..core import Finding, Location, Severity, Span
+from ..core import Severity, Span
 
 CODE = "PO801"
 NAME = "secret-in-prompt"
 SEVERITY = Severity.ERROR
 FIXABLE = ""
 OPTIONS: dict = {}
+SCOPE = "file"  # the whole file: front matter, config values and comments hold secrets too
 
 # (provider, pattern, length of the prefix shown when masking); the first matching pattern wins.
 _KEYS: list[tuple[str, re.Pattern, int]] = [
@@ -108,19 +110,7 @@ def find_secrets(text: str) -> list[tuple[Span, str]]:
 
 
 def check(doc, ctx):
-    # Secrets are flagged everywhere, code blocks and examples included: a real key is a leak wherever it is.
+    # Run once per file on its whole text (SCOPE): prompts, code blocks, examples, front matter and
+    # config values alike. A real key is a leak wherever it is.
     for span, message in find_secrets(doc.text):
         yield ctx.report(doc, span, message, tokens_saved=0)
-    # A prompty file's front matter (model configuration) is not prompt text, but it is in the file.
-    if doc.format == "prompty" and doc.line_origins and doc.line_origins[0] > 0:
-        for span, message in find_secrets(doc.source[: doc.line_origins[0]]):
-            yield source_finding(doc, ctx, span, message)
-
-
-def source_finding(doc, ctx, span: Span, message: str) -> Finding:
-    """A finding on file text outside the prompt (offsets into `doc.source`)."""
-    line, col = doc.line_col(span.start)
-    end_line, end_col = doc.line_col(span.end)
-    rule = ctx.rule
-    return Finding(rule.code, rule.name, rule.severity, doc.path, Location(line, col, end_line, end_col), message,
-                   snippet=doc.source[span.start : span.end], document=doc.name)
