@@ -13,18 +13,11 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from ..guard import json_spans  # one definition of "a JSON example" for the guard and the splitter
+# What the splitter keeps whole is what the guard checks afterwards: one definition of each.
+from ..guard import FENCED_CODE, PLACEHOLDER, URL, json_spans
 
-FENCED_CODE = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]*\1[ \t]*$|\Z)", re.M | re.S)
 INLINE_CODE = re.compile(r"(`+)[^`\n].*?\1")
-PLACEHOLDER = re.compile(
-    r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}"  # Mustache/Jinja/Handlebars, {{$x}} (Semantic Kernel) included
-    r"|\$\{[^{}\n]*\}"  # ${x}
-    r"|(?<!\{)\{[A-Za-z_][\w.\-]*(?::[^{}\n]*)?\}(?!\})",  # {x} / {x:fmt} (f-string, LangChain)
-    re.S,
-)
 XML_TAG = re.compile(r"</?[A-Za-z][\w:.-]*(?:\s[^<>\n]*)?/?>")
-URL = re.compile(r"\b(?:https?|ftp)://[^\s<>()\"']+[^\s<>()\"'.,;:!?]")
 LINE_MARKER = re.compile(r"^[ \t]*(?:#{1,6}[ \t]|[-*+][ \t]+|\d+[.)][ \t]+|>[ \t]?)+", re.M)
 NUMBER = re.compile(r"(?<![\w.])[-+]?\$?\d[\d,]*(?:\.\d+)?%?")
 NEGATION = re.compile(
