@@ -65,11 +65,6 @@ def _apply_edits(source: str, findings: list[Finding]) -> str:
     return text
 
 
-def apply_fixes(source: str, findings: list[Finding], unsafe: bool = False) -> str:
-    """The text with one round of fixes applied (callers that can re-check use `fix_to_fixed_point`)."""
-    return apply_once(source, findings, unsafe)[0]
-
-
 def fix_to_fixed_point(path: Path, source: str, check: Callable[[Path, str], list[Finding]],
                        unsafe: bool = False, accept: Accept | None = None) -> FixOutcome:
     outcome = FixOutcome(source)

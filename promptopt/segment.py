@@ -297,20 +297,10 @@ def _comment_records(text: str, lines: list[_Line]) -> list[Segment]:
     return answered if len(answered) >= 5 else []
 
 
-_last_sentences: tuple[PromptDocument | None, int, list[tuple[Span, Segment]]] = (None, 0, [])
-
-
 def sentences(doc: PromptDocument) -> list[tuple[Span, Segment]]:
     """Sentences of prose and list items outside code and examples, with the segment holding each.
-
-    Several rules ask for the same document's sentences in a row: the last result is kept."""
-    global _last_sentences
-    cached_doc, cached_len, cached = _last_sentences
-    if cached_doc is doc and cached_len == len(doc.segments):
-        return list(cached)
-    result = _sentences(doc)
-    _last_sentences = (doc, len(doc.segments), result)
-    return list(result)
+    Several rules ask for them: computed once per document."""
+    return list(doc.memo("sentences", _sentences))
 
 
 def _sentences(doc: PromptDocument) -> list[tuple[Span, Segment]]:
