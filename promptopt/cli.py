@@ -15,7 +15,6 @@ import click
 
 from . import __version__
 from .config import ConfigError, load_config
-from .core import Severity
 
 FORMATS = ["text", "concise", "json", "github", "sarif"]
 
@@ -270,4 +269,4 @@ def _rule_json(rule) -> dict:
     return {"code": rule.code, "name": rule.name, "severity": str(rule.severity), "summary": rule.summary,
             "docs": rule.docs, "options": rule.options, "fixable": rule.fixable or None, "source": rule.source}
 
-__all__ = ["main", "fail", "Severity"]
+__all__ = ["main", "fail"]
