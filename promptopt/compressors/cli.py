@@ -94,10 +94,13 @@ def compress_command(paths, method, rate, target_tokens, lingua_model, unsafe, w
         _fail(str(exc))
     targets, errors = _targets(paths, config, output)
     color = fmt == "text" and not no_color and sys.stdout.isatty()
+    from ..engine import Auditor
+
+    auditor = Auditor(config)  # one per run: rules, options and the tokenizer are shared by every file
     results = []
     for target in targets:
         try:
-            result = _compress_one(target.path, config, method, unsafe, rate, target_tokens, lingua_model)
+            result = _compress_one(target.path, auditor, method, unsafe, rate, target_tokens, lingua_model)
         except Exception as exc:  # one line, no traceback: a bad file, a missing model, a loop
             errors.append(f"{target.path}: {_one_line(exc)}")
             continue
@@ -183,27 +186,16 @@ def _write(path: Path, text: str, errors: list[str]) -> None:
         errors.append(f"{path}: cannot write: {exc.strerror or exc}")
 
 
-def _compress_one(path: Path, config, method: str, unsafe: bool, rate, target_tokens, lingua_model):
+def _compress_one(path: Path, auditor, method: str, unsafe: bool, rate, target_tokens, lingua_model):
     from ..loaders import read_text
     from .rules import compress_rules
 
+    config = auditor.config
     source = read_text(path, config.max_file_size)
-    auditor = _auditor(config)
     if method == "rules":
         return compress_rules(path, source, config, unsafe, auditor=auditor)
     return compress_with_lingua(path, source, auditor, config, rate=rate, target_tokens=target_tokens,
                                 model=lingua_model)
-
-
-_AUDITORS: dict[int, object] = {}
-
-
-def _auditor(config):
-    from ..engine import Auditor
-
-    if id(config) not in _AUDITORS:
-        _AUDITORS[id(config)] = Auditor(config)
-    return _AUDITORS[id(config)]
 
 
 def compress_with_lingua(path: Path, source: str, auditor, config, *, rate=None, target_tokens=None,
