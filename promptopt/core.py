@@ -104,6 +104,8 @@ class PromptDocument:
     # spans of `text` that reach the model only through a role marker or not at all
     role_spans: list[Span] = field(default_factory=list)
     variables_defined: set[str] | None = None  # names a prompty/YAML file provides, if known
+    # every prompt of the same file, this one included, in file order (set by the loaders)
+    siblings: list[PromptDocument] = field(default_factory=list, repr=False, compare=False)
     _memo: dict = field(default_factory=dict, repr=False, compare=False)  # per-document results rules share
     _line_starts: list[int] = field(default_factory=list, repr=False)
     _source_line_starts: list[int] = field(default_factory=list, repr=False)

@@ -8,14 +8,10 @@ promptfoo `tests[*].vars` and `defaultTest.vars`, `input_variables` (semantic-ke
 
 from __future__ import annotations
 
-import functools
 import re
-from pathlib import Path
-
-import yaml
 
 from ..core import PromptDocument
-from ..placeholders import block_variables, find_placeholders, variable_names
+from ..placeholders import block_variables, variable_names
 
 _LOOP_SOURCE = re.compile(r"for\s+[\w\s,]+?\s+in\s+([A-Za-z_]\w*)")
 
@@ -31,63 +27,17 @@ def used_names(placeholders) -> set[str]:
 
 
 def defined_names(doc: PromptDocument) -> set[str] | None:
-    if doc.variables_defined is not None:
-        return set(doc.variables_defined)
-    if doc.format == "yaml":
-        return _yaml_defined(doc.source)
-    return None
+    """What the file provides (the prompty and YAML loaders fill it), or None when it is not visible."""
+    return set(doc.variables_defined) if doc.variables_defined is not None else None
 
 
-@functools.lru_cache(maxsize=64)
-def _yaml_defined(source: str) -> set[str] | None:
-    try:
-        roots = [r for r in yaml.safe_load_all(source) if isinstance(r, dict)]
-    except yaml.YAMLError:
-        return None
-    names: set[str] = set()
-    seen = False
-    for root in roots:
-        for test in root.get("tests") or [] if isinstance(root.get("tests"), list) else []:
-            if isinstance(test, dict) and isinstance(test.get("vars"), dict):
-                names.update(map(str, test["vars"]))
-                seen = True
-        default = root.get("defaultTest")
-        if isinstance(default, dict) and isinstance(default.get("vars"), dict):
-            names.update(map(str, default["vars"]))
-            seen = True
-        for key in ("input_variables", "inputs"):
-            value = root.get(key)
-            if isinstance(value, dict):
-                names.update(map(str, value))
-                seen = True
-            elif isinstance(value, list):
-                names.update(str(v["name"]) if isinstance(v, dict) and "name" in v else str(v)
-                              for v in value if isinstance(v, (str, dict)))
-                seen = True
-    return names if seen else None
+def file_used_names(doc: PromptDocument) -> frozenset[str]:
+    """Names any prompt of the file uses (a variable used by one prompt of a config is used)."""
+    return frozenset(n for d in doc.siblings or [doc] for n in used_names(d.placeholders))
 
 
-@functools.lru_cache(maxsize=64)
-def file_used_names(path: Path, source: str) -> frozenset[str]:
-    """Names every prompt of the file uses (a variable used by any prompt in a config is used)."""
-    from ..loaders import load_source
-
-    try:
-        docs = load_source(path, source)
-    except Exception:  # noqa: BLE001 - the audit reports load errors itself
-        return frozenset(used_names(find_placeholders(source)))
-    return frozenset(n for d in docs for n in used_names(d.placeholders))
-
-
-@functools.lru_cache(maxsize=64)
-def first_document_name(path: Path, source: str) -> str | None:
-    from ..loaders import load_source
-
-    try:
-        docs = load_source(path, source)
-    except Exception:  # noqa: BLE001
-        return None
-    return docs[0].name if docs else None
+def is_first_document(doc: PromptDocument) -> bool:
+    return not doc.siblings or doc.siblings[0] is doc
 
 
 def definition_offset(source: str, name: str) -> int:

@@ -30,7 +30,7 @@ Good:
 from __future__ import annotations
 
 from ..core import Finding, Location, Severity
-from ._template_vars import defined_names, definition_offset, file_used_names, first_document_name
+from ._template_vars import defined_names, definition_offset, file_used_names, is_first_document
 
 CODE = "PO702"
 NAME = "unused-variable"
@@ -43,9 +43,9 @@ def check(doc, ctx):
     defined = defined_names(doc)
     if not defined:
         return
-    if doc.format == "yaml" and doc.name != first_document_name(doc.path, doc.source):
+    if not is_first_document(doc):
         return  # one report per file, not one per prompt in it
-    used = file_used_names(doc.path, doc.source)
+    used = file_used_names(doc)
     for name in sorted(defined - used):
         offset = definition_offset(doc.source, name)
         line, col = doc.line_col(offset)

@@ -69,7 +69,10 @@ def load_source(path: Path, source: str) -> list[PromptDocument]:
     fmt, loader = LOADERS.get(path.suffix.lower(), ("text", text.load))
     if path.name == "skprompt.txt":
         fmt = "skprompt"
-    return loader(path, source, fmt)
+    documents = loader(path, source, fmt)
+    for doc in documents:
+        doc.siblings = documents  # file-wide rules (a variable used by any prompt is used) read them
+    return documents
 
 
 def load_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> list[PromptDocument]:

@@ -33,7 +33,43 @@ def load(path: Path, source: str, fmt: str) -> list[PromptDocument]:
     for root in roots:
         if root is not None:
             _walk(root, [], path, source, fmt, docs)
+    if docs:
+        try:
+            provided = provided_variables(list(yaml.load_all(source, Loader=_Loader)))
+        except yaml.YAMLError:  # composes but does not construct (an unhashable key): not visible
+            provided = None
+        for doc in docs:
+            doc.variables_defined = provided
     return docs
+
+
+def provided_variables(roots) -> set[str] | None:
+    """Names a config provides to its prompts: promptfoo `tests[*].vars` and `defaultTest.vars`,
+    `input_variables` (semantic-kernel, LangChain) and `inputs`; None when it declares none."""
+    names: set[str] = set()
+    seen = False
+    for root in roots:
+        if not isinstance(root, dict):
+            continue
+        tests = root.get("tests")
+        for test in tests if isinstance(tests, list) else []:
+            if isinstance(test, dict) and isinstance(test.get("vars"), dict):
+                names.update(map(str, test["vars"]))
+                seen = True
+        default = root.get("defaultTest")
+        if isinstance(default, dict) and isinstance(default.get("vars"), dict):
+            names.update(map(str, default["vars"]))
+            seen = True
+        for key in ("input_variables", "inputs"):
+            value = root.get(key)
+            if isinstance(value, dict):
+                names.update(map(str, value))
+                seen = True
+            elif isinstance(value, list):
+                names.update(str(v["name"]) if isinstance(v, dict) and "name" in v else str(v)
+                              for v in value if isinstance(v, (str, dict)))
+                seen = True
+    return names if seen else None
 
 
 def _walk(node, key_path: list[str], path: Path, source: str, fmt: str, out: list[PromptDocument]) -> None:
