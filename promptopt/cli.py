@@ -190,13 +190,9 @@ def _apply_fixes(paths, config, unsafe: bool, show_diff: bool) -> bool:
     """Fix every file to a fixed point; write atomically, or print the diff. True if anything changed."""
     from .atomic import write_atomic
     from .engine import Auditor, discover
-    from .fixes import FixLoopError, fix_to_fixed_point
+    from .fixes import FixLoopError, fix_to_fixed_point, guarded_accept
     from .loaders import read_text
 
-    try:
-        from .guard import check_rewrite as accept
-    except ImportError:
-        accept = None
     auditor = Auditor(config)
     changed = False
     fixed = 0
@@ -209,7 +205,7 @@ def _apply_fixes(paths, config, unsafe: bool, show_diff: bool) -> bool:
             continue
         try:
             outcome = fix_to_fixed_point(entry, source, lambda p, t: auditor.audit_source(p, t).findings,
-                                         unsafe=unsafe, accept=accept)
+                                         unsafe=unsafe, accept=guarded_accept(entry, source))
         except FixLoopError as exc:
             fail(str(exc))
         for finding, reason in outcome.rejected:

@@ -81,3 +81,53 @@ def fix_to_fixed_point(path: Path, source: str, check: Callable[[Path, str], lis
         outcome.text = new_text
         outcome.applied.extend(applied)
     raise FixLoopError(f"{path}: fixes did not settle after {MAX_ROUNDS} rounds")
+
+
+STRUCTURED_FORMATS = {"yaml", "json", "prompty"}  # a rewrite of these must still load
+
+
+def guarded_accept(path: Path, text: str) -> Accept:
+    """The check every fix path applies (audit --fix, compress, the cost saving): the fidelity guard,
+    with the labels the file's prompts declare, and for YAML/JSON/prompty a file that still loads."""
+    from .guard import check_rewrite
+    from .loaders import format_of
+
+    labels = declared_labels_of(path, text)
+    structured = format_of(path) in STRUCTURED_FORMATS
+
+    def accept(before: str, after: str) -> str | None:
+        reason = check_rewrite(before, after, labels=labels)
+        if reason is None and structured and not loads(path, after):
+            reason = f"the {format_of(path)} file would no longer load"
+        return reason
+
+    return accept
+
+
+def declared_labels_of(path: Path, text: str) -> tuple[str, ...]:
+    """Labels the prompts declare (`one of: billing, refund`): the guard keeps each one present."""
+    from .analyzers._examples import declared_labels
+    from .core import LoadError
+    from .loaders import load_source
+
+    labels: list[str] = []
+    try:
+        documents = load_source(path, text)
+    except LoadError:
+        return ()
+    for doc in documents:
+        found = declared_labels(doc)
+        if found:
+            labels.extend(found[0])
+    return tuple(dict.fromkeys(labels))
+
+
+def loads(path: Path, text: str) -> bool:
+    from .core import LoadError
+    from .loaders import load_source
+
+    try:
+        load_source(path, text)
+    except LoadError:
+        return False
+    return True

@@ -204,8 +204,9 @@ def compress_with_lingua(path: Path, source: str, auditor, config, *, rate=None,
     at a time, so a block the guard rejects keeps its original text and the others are still used."""
     from ..core import LoadError
     from ..engine import Auditor
+    from ..fixes import declared_labels_of
     from ..loaders import load_source
-    from .rules import CompressResult, Rejection, count_tokens, declared_labels_of
+    from .rules import CompressResult, Rejection, count_tokens
 
     auditor = auditor or Auditor(config)
     try:

@@ -15,12 +15,10 @@ from pathlib import Path
 from ..config import Config
 from ..core import LoadError
 from ..engine import Auditor
-from ..fixes import fix_to_fixed_point
-from ..guard import check_rewrite
+from ..fixes import fix_to_fixed_point, guarded_accept
 from ..loaders import format_of, load_source
 
 WHITESPACE_CODE = "WS"  # the whitespace step is reported like a rule, under this code
-_STRUCTURED = {"yaml", "json", "prompty"}  # formats whose rewrite must still load
 _FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 _MAX_PASSES = 4
 
@@ -70,14 +68,7 @@ def compress_rules(path: Path, text: str, config: Config, unsafe: bool = False, 
     """
     auditor = auditor or Auditor(config)
     load_source(path, text)  # a file that does not load is an error, not "nothing to do"
-    labels = declared_labels_of(path, text)
-    structured = format_of(path) in _STRUCTURED
-
-    def accept(before: str, after: str) -> str | None:
-        reason = check_rewrite(before, after, labels=labels)
-        if reason is None and structured and not loads(path, after):
-            reason = f"the {format_of(path)} file would no longer load"
-        return reason
+    accept = guarded_accept(path, text)
 
     result = CompressResult(path, text, text, count_tokens(auditor, path, text), 0)
     seen_rejections: set[tuple[str, str]] = set()
@@ -141,30 +132,6 @@ def normalise_whitespace(text: str, markdown: bool = False) -> str:
             blank_run = 0
         out.append(stripped + cr)
     return "\n".join(out)
-
-
-def declared_labels_of(path: Path, text: str) -> tuple[str, ...]:
-    """Labels the prompts declare (`one of: billing, refund`): the guard keeps each one present."""
-    from ..analyzers._examples import declared_labels
-
-    labels: list[str] = []
-    try:
-        documents = load_source(path, text)
-    except LoadError:
-        return ()
-    for doc in documents:
-        found = declared_labels(doc)
-        if found:
-            labels.extend(found[0])
-    return tuple(dict.fromkeys(labels))
-
-
-def loads(path: Path, text: str) -> bool:
-    try:
-        load_source(path, text)
-    except LoadError:
-        return False
-    return True
 
 
 def count_tokens(auditor: Auditor, path: Path, text: str) -> int:

@@ -47,18 +47,15 @@ def measure_result(result: FileResult, counter: TokenCounter, config: Config) ->
 def measure_after_fixes(result: FileResult, counter: TokenCounter, auditor: Auditor) -> Measure | None:
     """The file's measure once the safe fixes are applied to a fixed point, as `audit --fix` would;
     None when no safe fix changes it."""
-    from ..fixes import FixLoopError, fix_to_fixed_point
+    from ..fixes import FixLoopError, fix_to_fixed_point, guarded_accept
 
     source = _source_of(result)
     if source is None or not any(f.fix for f in result.findings):
         return None
     try:
-        from ..guard import check_rewrite as accept
-    except ImportError:
-        accept = None
-    try:
         outcome = fix_to_fixed_point(
-            result.path, source, lambda p, t: auditor.audit_source(p, t).findings, unsafe=False, accept=accept
+            result.path, source, lambda p, t: auditor.audit_source(p, t).findings, unsafe=False,
+            accept=guarded_accept(result.path, source),
         )
     except FixLoopError:
         return None
