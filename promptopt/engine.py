@@ -193,7 +193,3 @@ def _init_worker(config: Config) -> None:
 
 def _audit_one(path: Path) -> FileResult:
     return _worker_auditor.audit_file(path)
-
-
-def audit_source(path: Path, text: str, config: Config) -> FileResult:
-    return Auditor(config).audit_source(path, text)

@@ -50,12 +50,6 @@ def resolve_ref(ref: str, root: Path) -> str:
     return done.stdout.decode().strip()
 
 
-def merge_base(base: str, head: str | None, root: Path) -> str:
-    """Where head branched from base: what a pull request compares against."""
-    done = git(["merge-base", base, head or "HEAD"], root)
-    return done.stdout.decode().strip()
-
-
 def changed_files(base: str, head: str | None, root: Path) -> list[ChangedFile]:
     """Files added, modified, deleted or renamed from base to head (head None: the working tree)."""
     resolve_ref(base, root)

@@ -116,7 +116,3 @@ def delete_unit(doc: PromptDocument, span: Span, holder: Segment) -> list[Edit]:
     while end < len(text) and text[end] in " \t":
         end += 1
     return [Edit(Span(span.start, end), "")]
-
-
-def outside_examples_and_code(doc: PromptDocument, span: Span) -> bool:
-    return not doc.in_example(span) and not doc.in_code(span)

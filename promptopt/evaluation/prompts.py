@@ -33,9 +33,6 @@ class Message:
     role: str
     content: str
 
-    def as_dict(self) -> dict[str, str]:
-        return {"role": self.role, "content": self.content}
-
 
 @dataclass(frozen=True)
 class PromptTemplate:
