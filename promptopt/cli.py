@@ -81,7 +81,10 @@ def _config(paths: tuple[Path, ...], config_file: Path | None, **overrides):
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Use this config file instead of the closest one.")
 @click.option("--select", help="Comma-separated rule codes or prefixes to run (overrides config).")
+@click.option("--extend-select", help="Comma-separated codes or prefixes to run besides the selected ones.")
 @click.option("--ignore", help="Comma-separated rule codes or prefixes to skip (overrides config).")
+@click.option("--min-tokens", type=click.IntRange(min=0),
+              help="Group or drop waste findings whose fix saves fewer tokens (default 10; 0: report all).")
 @click.option("--fix", is_flag=True, help="Apply safe fixes, then report what is left.")
 @click.option("--unsafe-fixes", is_flag=True, help="Apply unsafe fixes too (with --fix or --diff).")
 @click.option("--diff", "show_diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
@@ -97,8 +100,8 @@ def _config(paths: tuple[Path, ...], config_file: Path | None, **overrides):
               help="Apply `exclude` to files named on the command line too (for pre-commit).")
 @click.option("--max-growth", metavar="TOKENS|PERCENT",
               help="Exit 1 when a prompt grew by more than this since git's HEAD (200, or 10%).")
-def audit(paths, fmt, model, config_file, select, ignore, fix, unsafe_fixes, show_diff, fail_on, exit_zero,
-          baseline, write_baseline, no_color, output_file, force_exclude, max_growth):
+def audit(paths, fmt, model, config_file, select, extend_select, ignore, min_tokens, fix, unsafe_fixes, show_diff,
+          fail_on, exit_zero, baseline, write_baseline, no_color, output_file, force_exclude, max_growth):
     """Lint prompt files for token waste; exit 1 when something at the failing level is found."""
     from .engine import audit_paths
 
@@ -107,8 +110,12 @@ def audit(paths, fmt, model, config_file, select, ignore, fix, unsafe_fixes, sho
     config.force_exclude = config.force_exclude or force_exclude
     if select:
         config.select = [c.strip().upper() for c in select.split(",") if c.strip()]
+    if extend_select:
+        config.select += [c.strip().upper() for c in extend_select.split(",") if c.strip()]
     if ignore:
         config.ignore = [c.strip().upper() for c in ignore.split(",") if c.strip()]
+    if min_tokens is not None:
+        config.min_tokens = min_tokens
     try:
         if fix or show_diff:
             changed = _apply_fixes(paths, config, unsafe_fixes, show_diff)

@@ -2,12 +2,17 @@
 
 Keys (kebab-case, as in ruff):
   model              the model whose tokenizer and price apply (default gpt-4o)
-  select, ignore     rule codes or prefixes ("PO1", "PO101", "ALL")
+  select, ignore     rule codes or prefixes ("PO1", "PO101", "ALL"); the default, "DEFAULT", is
+                     the rules precise enough to be on for everyone (`promptopt rules` marks them)
+  extend-select      codes or prefixes added to `select` (opt into PO401 and keep the defaults)
   per-file-ignores   {glob: [codes]}
   exclude            globs of paths not to audit
   force-exclude      apply `exclude` to files named on the command line too (pre-commit passes
                      file names; default false, as in ruff)
   token-budget       tokens a prompt may have (PO501)
+  min-tokens         waste findings whose fix saves fewer tokens are not reported one by one: a
+                     rule's small findings in a file are grouped into one when together they
+                     reach it (default 10; 0 reports everything)
   fail-on            lowest severity that fails the run: info (default), warning, error
   max-file-size      bytes; larger files are an error (default 10 MB)
   rules              options per rule: [tool.promptopt.rules.PO205] max-examples = 8
@@ -31,9 +36,12 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 DEFAULT_MODEL = "gpt-4o"
+# Readers judging findings on real prompts called a waste finding that saves under 10 tokens (and
+# under 1% of the prompt) too minor to act on (../shared/notes/judging.md).
+DEFAULT_MIN_TOKENS = 10
 KNOWN_KEYS = {
     "model", "select", "ignore", "extend-select", "per-file-ignores", "exclude", "extend-exclude",
-    "token-budget", "fail-on", "max-file-size", "rules", "usage", "pricing", "baseline", "force-exclude",
+    "token-budget", "min-tokens", "fail-on", "max-file-size", "rules", "usage", "pricing", "baseline", "force-exclude",
 }
 DEFAULT_EXCLUDE = [".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", "build", "dist"]
 
@@ -45,12 +53,13 @@ class ConfigError(Exception):
 @dataclass
 class Config:
     model: str = DEFAULT_MODEL
-    select: list[str] = field(default_factory=lambda: ["ALL"])
+    select: list[str] = field(default_factory=lambda: ["DEFAULT"])
     ignore: list[str] = field(default_factory=list)
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
     exclude: list[str] = field(default_factory=list)
     force_exclude: bool = False
     token_budget: int | None = None
+    min_tokens: int = DEFAULT_MIN_TOKENS
     fail_on: Severity = Severity.INFO
     max_file_size: int = 10 * 1024 * 1024
     rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -61,7 +70,8 @@ class Config:
 
     def is_selected(self, code: str, path: Path | None = None) -> bool:
         def matches(prefixes: list[str]) -> bool:
-            return any(p == "ALL" or code.startswith(p) for p in prefixes)
+            return any(p == "ALL" or code.startswith(p) or (p == "DEFAULT" and code in _defaults())
+                       for p in prefixes)
 
         if not matches(self.select) or matches(self.ignore):
             return False
@@ -148,13 +158,14 @@ def from_table(table: dict[str, Any], path: Path | None = None) -> Config:
     config = Config(raw=table, path=path, root=path.parent if path else Path.cwd())
     try:
         config.model = str(table.get("model", DEFAULT_MODEL))
-        config.select = _codes(table.get("select", ["ALL"])) + _codes(table.get("extend-select", []))
+        config.select = _codes(table.get("select", ["DEFAULT"])) + _codes(table.get("extend-select", []))
         config.ignore = _codes(table.get("ignore", []))
         config.per_file_ignores = {str(k): _codes(v) for k, v in table.get("per-file-ignores", {}).items()}
         config.exclude = [str(p) for p in table.get("exclude", [])] + [str(p) for p in table.get("extend-exclude", [])]
         config.force_exclude = bool(table.get("force-exclude", False))
         budget = table.get("token-budget")
         config.token_budget = int(budget) if budget is not None else None
+        config.min_tokens = _non_negative_int(table.get("min-tokens", DEFAULT_MIN_TOKENS), "min-tokens")
         config.fail_on = Severity.parse(str(table.get("fail-on", "info")))
         config.max_file_size = int(table.get("max-file-size", config.max_file_size))
         options = table.get("rules", {})
@@ -166,6 +177,18 @@ def from_table(table: dict[str, Any], path: Path | None = None) -> Config:
     except (TypeError, ValueError, AttributeError) as exc:
         raise ConfigError(f"{where}: {exc}") from None
     return config
+
+
+def _non_negative_int(value: Any, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"'{key}' must be a whole number of 0 or more, got {value!r}")
+    return value
+
+
+def _defaults() -> frozenset[str]:
+    from .registry import default_codes
+
+    return default_codes()
 
 
 def _codes(value: Any) -> list[str]:

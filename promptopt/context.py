@@ -64,6 +64,7 @@ class Context:
         rule = self.rule
         if tokens_saved is None:
             tokens_saved = self.saving(doc, edits or [])
+        fix = self._fix(doc, edits, applicability, fix_title or message, fix_scope)
         return Finding(
             code=rule.code,
             name=rule.name,
@@ -72,10 +73,11 @@ class Context:
             location=self.location(doc, span),
             message=message,
             tokens_saved=tokens_saved,
-            fix=self._fix(doc, edits, applicability, fix_title or message, fix_scope),
+            fix=fix,
             snippet=doc.text[span.start : span.end],
             document=doc.name,
             related=[self.location(doc, s) for s in related or []],
+            text_edits=tuple(edits) if fix is not None else (),
         )
 
     @staticmethod

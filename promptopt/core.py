@@ -221,6 +221,8 @@ class Finding:
     snippet: str = ""
     document: str = ""  # PromptDocument.name
     related: list[Location] = field(default_factory=list)  # other places (the first duplicate...)
+    # the fix's edits in the prompt's own text (offsets into PromptDocument.text), to measure it
+    text_edits: tuple[Edit, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def sort_key(self) -> tuple:

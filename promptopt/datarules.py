@@ -7,7 +7,8 @@ Check types
   occurrence    flag when `tokens` match more than `max` times in a prompt
 Keys: code, name, extends, level (info|warning|error), message (``%s`` is the match), summary,
 description, example-bad, example-good, ignorecase (default true), scope (instructions | all),
-action (remove | replace | none), applicability (safe | unsafe), max (occurrence).
+action (remove | replace | none), applicability (safe | unsafe), max (occurrence), default (false: the
+rule is opt-in, selected only by `select`/`extend-select`).
 Scope `instructions` skips code blocks, few-shot examples, placeholders and role markers;
 `sentences` skips headings too; `all` checks everything.
 """
@@ -21,13 +22,13 @@ from typing import Any
 import yaml
 
 from .core import Applicability, Edit, PromptDocument, SegmentKind, Severity, Span
-from .registry import Rule
+from .registry import Rule, kind_of
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: rules load on every run
 CHECK_TYPES = ("existence", "substitution", "occurrence")
 RULE_KEYS = {
     "code", "name", "extends", "level", "message", "summary", "description", "example-bad", "example-good",
-    "ignorecase", "scope", "action", "applicability", "max", "tokens", "swap",
+    "ignorecase", "scope", "action", "applicability", "max", "tokens", "swap", "default",
 }
 _PROTECTED = (SegmentKind.CODE, SegmentKind.EXAMPLE, SegmentKind.PLACEHOLDER, SegmentKind.ROLE_MARKER,
               SegmentKind.FRONT_MATTER)
@@ -64,6 +65,8 @@ def load_rule_file(path: Path) -> Rule:
         options={},
         source=f"rules/{path.name}",
         fixable=fixable,
+        default=bool(spec.get("default", True)),
+        kind=kind_of(spec["code"]),
     )
 
 

@@ -17,6 +17,7 @@ from .loaders import PROMPT_SUFFIXES, load_source, read_text
 from .loaders.build import identity_origins
 from .registry import Rule, all_rules
 from .results import AuditResult, FileResult
+from .savings import apply_floor, settle
 from .tokens import TokenCounter
 
 # `{# promptopt: ignore PO101 PO205 #}` (Jinja) or `# promptopt: ignore PO101` (YAML): comments that
@@ -67,6 +68,7 @@ class Auditor:
         self.config = config
         self.counter = TokenCounter(config.model)
         self.rules = [r for r in (rules or all_rules()).values() if config.is_selected(r.code)]
+        self.rules_by_code = {r.code: r for r in self.rules}
         self.options = {r.code: r.resolve_options(self._configured(r)) for r in self.rules}
         self.document_rules = [r for r in self.rules if r.scope == "document"]
         self.file_rules = [r for r in self.rules if r.scope == "file"]
@@ -88,14 +90,18 @@ class Auditor:
         except LoadError as exc:
             return FileResult(path, error=str(exc))
         result = FileResult(path, documents=documents)
+        per_document = []
         for doc in documents:
             tokens = self.counter.count(doc.text)
             result.tokens += tokens
-            result.findings.extend(self.check(doc, tokens))
+            found = _suppress(source, self.check(doc, tokens))
+            found = apply_floor(doc, found, self.rules_by_code, self.config.min_tokens, self.counter)
+            per_document.append((doc, found))
+        settle(path, source, per_document, self.counter)
+        result.findings = [f for _, found in per_document for f in found]
         if self.file_rules:
             whole = PromptDocument(path, source, source, "file", line_origins=identity_origins(source))
-            result.findings.extend(self.check(whole, 0, self.file_rules))
-        result.findings = _suppress(source, result.findings)
+            result.findings.extend(_suppress(source, self.check(whole, 0, self.file_rules)))
         result.findings.sort(key=lambda f: f.sort_key)
         return result
 

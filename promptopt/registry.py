@@ -30,6 +30,12 @@ class Rule:
     # "document": run on each prompt; "file": run once on the whole file's text (secrets live
     # anywhere in a prompt file: front matter, config values, comments)
     scope: str = "document"
+    # on unless the config's `select` says otherwise (as ruff's default set); pedantic and imprecise
+    # rules are opt-in: `extend-select = ["PO401"]` or `select = ["ALL"]`
+    default: bool = True
+    # "waste": the finding is worth its fix's saving, so findings under `min-tokens` are grouped;
+    # "risk": a defect or a danger to the output, reported whatever it saves
+    kind: str = "waste"
 
     def resolve_options(self, configured: dict[str, Any] | None) -> dict[str, Any]:
         options = dict(self.options)
@@ -85,7 +91,18 @@ def rule_from_module(module) -> Rule:
         source=f"promptopt/analyzers/{module.__name__.rsplit('.', 1)[-1]}.py",
         fixable=getattr(module, "FIXABLE", ""),
         scope=getattr(module, "SCOPE", "document"),
+        default=getattr(module, "DEFAULT", True),
+        kind=getattr(module, "KIND", kind_of(module.CODE)),
     )
+
+
+def kind_of(code: str) -> str:
+    """PO1xx-PO4xx are about tokens wasted; contradictions, variables, security, clarity are risks."""
+    return "waste" if code[:3] in ("PO1", "PO2", "PO3", "PO4") else "risk"
+
+
+def default_codes() -> frozenset[str]:
+    return frozenset(code for code, rule in all_rules().items() if rule.default)
 
 
 def get_rule(code: str) -> Rule | None:

@@ -305,10 +305,12 @@ def sentences(doc: PromptDocument) -> list[tuple[Span, Segment]]:
 
 def _sentences(doc: PromptDocument) -> list[tuple[Span, Segment]]:
     out = []
-    examples = doc.segments_of(SegmentKind.EXAMPLE)
+    data = data_spans(doc)
     for seg in doc.segments_of(SegmentKind.PROSE, SegmentKind.LIST_ITEM):
-        if any(e.span.overlaps(seg.span) for e in examples):
+        if any(d.overlaps(seg.span) for d in data) or _DATA_SECTION.search(seg.section):
             continue
+        if _TEMPLATE_FIELD.search(seg.text):
+            continue  # "- Score: {score for answer 1}": a line of an output template, not an instruction
         body = seg.text
         offset = seg.span.start
         if seg.kind == SegmentKind.LIST_ITEM:
@@ -330,3 +332,61 @@ def _trim(text: str, start: int, end: int) -> Span:
     while end > start and text[end - 1].isspace():
         end -= 1
     return Span(start, end)
+
+
+# Sections that hold material, not instructions: sample outputs, reference documents, pasted input.
+_DATA_SECTION = re.compile(
+    r"\b(?:examples?|samples?|sample output|example output|references?|appendix|documentation|transcript|"
+    r"input data|context|knowledge|background material)\b", re.I)
+# `{a description with spaces}`: a slot an output template asks the model to fill
+_TEMPLATE_FIELD = re.compile(r"(?<![{%])\{(?![{%#])[^{}\n]*\s[^{}\n]*\}(?!\})|\[[A-Z][A-Za-z]*(?: [a-z]+)+\]")
+# tags that wrap material the prompt carries (Anthropic-style XML sections)
+_DATA_TAG = re.compile(
+    r"<(examples?|sample|documents?|reference|context|input|transcript|article|data|output_example|"
+    r"example_\w+|\w+_example)(?:\s[^<>]*)?>(.*?)</\1\s*>", re.S | re.I)
+# a line that reads as markup or code rather than prose: tags, braces, statements, selectors
+_CODE_LINE = re.compile(
+    r"^\s*(?:</?[A-Za-z!][^>]*>|[{}\[\]();]|//|/\*|\*/|@\w|\.[\w-]+\s*\{|[\w-]+\s*:\s*[^ ]+;\s*$|"
+    r"(?:import|export|const|let|var|function|def|class|return|if|for|while)\b.*[;{:)]\s*$)"
+    r"|[;{]\s*$|</[A-Za-z][^>]*>\s*$")
+_MIN_CODE_RUN = 4
+
+
+def data_spans(doc: PromptDocument) -> list[Span]:
+    """Spans of `doc.text` that are data the prompt carries, not instructions to the model: few-shot
+    examples, code blocks, XML-tagged examples and documents, and unfenced runs of markup or code
+    (a pasted HTML page). Rules about instructions (duplicates, contradictions, phrasing) skip them."""
+    return doc.memo("data-spans", _data_spans)
+
+
+def _data_spans(doc: PromptDocument) -> list[Span]:
+    text = doc.text
+    spans = [s.span for s in doc.segments if s.kind in (SegmentKind.EXAMPLE, SegmentKind.CODE)]
+    if "</" in text:
+        spans += [Span(m.start(), m.end()) for m in _DATA_TAG.finditer(text)]
+        spans += _code_runs(text)
+    return sorted(spans, key=lambda sp: sp.start)
+
+
+def _code_runs(text: str) -> list[Span]:
+    """Runs of at least _MIN_CODE_RUN non-blank lines, most of which read as markup or code."""
+    runs: list[Span] = []
+    start = end = None
+    code_lines = prose_lines = 0
+    for line in _lines(text):
+        if not line.text.strip():
+            continue
+        if _CODE_LINE.search(line.text):
+            if start is None:
+                start, code_lines, prose_lines = line.start, 0, 0
+            code_lines += 1
+            end = line.end
+        elif start is not None:
+            prose_lines += 1
+            if prose_lines > max(2, code_lines // 3):  # prose has taken over: the run ended
+                if code_lines >= _MIN_CODE_RUN:
+                    runs.append(Span(start, end))
+                start = None
+    if start is not None and code_lines >= _MIN_CODE_RUN:
+        runs.append(Span(start, end))
+    return runs

@@ -2,7 +2,8 @@
 
 A case has `fail` (text that must raise the rule; `count` pins how many findings) or `pass` (text
 that must not), an optional `file` name (its suffix picks the loader; default prompt.md), optional
-`options` for the rule, and for fixable rules an optional `fix`: the text after this rule's fixes
+`options` for the rule, an optional `min-tokens` (default 0 here: a case tests the rule's logic, and
+the value floor has cases of its own), and for fixable rules an optional `fix`: the text after this rule's fixes
 (safe and unsafe) are applied to a fixed point.
 """
 
@@ -28,14 +29,14 @@ def _cases():
             yield pytest.param(spec["rule"], case, id=f"{spec['rule']}-{index}-{case.get('name', '')}")
 
 
-def _auditor(code: str, options: dict | None) -> Auditor:
-    config = Config(select=[code], rule_options={code: options} if options else {})
+def _auditor(code: str, options: dict | None, min_tokens: int = 0) -> Auditor:
+    config = Config(select=[code], rule_options={code: options} if options else {}, min_tokens=min_tokens)
     return Auditor(config)
 
 
 @pytest.mark.parametrize(("code", "case"), list(_cases()))
 def test_rule_case(code, case, tmp_path):
-    auditor = _auditor(code, case.get("options"))
+    auditor = _auditor(code, case.get("options"), case.get("min-tokens", 0))
     path = tmp_path / case.get("file", "prompt.md")
     text = case.get("fail", case.get("pass"))
     assert text is not None, "a case needs `fail` or `pass`"

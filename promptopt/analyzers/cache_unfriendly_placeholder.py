@@ -23,6 +23,7 @@ from ..core import Severity, Span
 
 CODE = "PO502"
 NAME = "cache-unfriendly-placeholder"
+DEFAULT = False  # opt-in: see the precision table in docs/precision.md
 SEVERITY = Severity.INFO
 OPTIONS = {"min-static-tokens": 300}
 

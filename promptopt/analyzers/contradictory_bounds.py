@@ -6,20 +6,22 @@ from "exactly N", "at least N", "at most N", "no more than N", "up to N", "N to 
 "between N and M", "N or more", "under N" followed by the thing counted (ideas, bullets, words...).
 Two bounds conflict when no number satisfies both. Length units (words, sentences, characters,
 lines, paragraphs) are compared only within one section, and a per-item limit ("each bullet at most
-15 words") is never compared with a limit on the whole. Few-shot examples and code are data and are
+15 words") is never compared with a limit on the whole. Two limits conflict only when their sentences
+are about the same thing: they share a third or more of their content words and name no different
+ALL-CAPS section; two limits in one sentence bound two things. Few-shot examples and code are data and are
 skipped. The finding points at both places.
 
 Bad:
 
     Extract 20 to 50 ideas from the text.
     ...
-    Output exactly 10 ideas.
+    Output exactly 10 ideas extracted from the text.
 
 Good:
 
     Extract 20 to 50 ideas from the text.
     ...
-    Output every idea you extracted.
+    Output every idea you extracted from the text.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import re
 from dataclasses import dataclass
 
 from ..core import Severity, Span
-from ._common import lemma
+from ._common import content_lemmas, lemma
 from ._contradiction import in_jinja_branch, instruction_sentences, line_of
 
 CODE = "PO601"
@@ -37,6 +39,9 @@ NAME = "contradictory-bounds"
 SEVERITY = Severity.WARNING
 FIXABLE = ""
 OPTIONS: dict = {}
+# share of content words two sentences must have in common to be about the same thing
+SUBJECT_OVERLAP = 0.34
+_CAPS = re.compile(r"\b[A-Z]{2,}(?:[ -][A-Z]{2,})*\b")
 
 _NUMBER_WORDS = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
@@ -70,6 +75,9 @@ class Bound:
     span: Span
     section: str
     per_item: bool
+    sentence: Span  # the sentence holding it
+    subject: frozenset[str]  # content words of that sentence, numbers and the counted noun aside
+    caps: frozenset[str]  # ALL-CAPS names in it (section names: "STRATEGIC DECISIONS")
 
 
 def _value(token: str) -> int:
@@ -107,8 +115,25 @@ def _bounds(doc) -> list[Bound]:
                 continue
             start = span.start + m.start()
             found.append(Bound(noun, low, high, Span(start, span.start + m.end()), section,
-                               bool(_PER_ITEM.search(text))))
+                               bool(_PER_ITEM.search(text)), span, _subject(text, noun),
+                               frozenset(_CAPS.findall(text))))
     return found
+
+
+def _subject(text: str, noun: str) -> frozenset[str]:
+    return frozenset(w for w in content_lemmas(text) if w != noun and w.rstrip("s") != noun
+                     and not w[0].isdigit() and w not in _NUMBER_WORDS)
+
+
+def _same_subject(a: Bound, b: Bound) -> bool:
+    """Do the two sentences bound the same thing? Two limits on different things ("3-5 bullets per
+    slide", "a FLOW of 10-20 bullets") both hold; sentences about one thing share most of their words."""
+    if a.sentence == b.sentence:
+        return False  # one sentence giving two things two limits
+    if a.caps and b.caps and a.caps != b.caps:
+        return False  # "STRATEGIC DECISIONS bullets" and "PIVOTAL MOMENTS bullets"
+    union = a.subject | b.subject
+    return bool(union) and len(a.subject & b.subject) / len(union) >= SUBJECT_OVERLAP
 
 
 def _describe(bound: Bound) -> str:
@@ -129,7 +154,7 @@ def check(doc, ctx):
                 continue
             if bound.noun in _UNITS and earlier.section != bound.section:
                 continue
-            if earlier.high < bound.low or bound.high < earlier.low:
+            if (earlier.high < bound.low or bound.high < earlier.low) and _same_subject(earlier, bound):
                 yield ctx.report(
                     doc, bound.span,
                     f"{_describe(bound)} {bound.noun}s contradicts {_describe(earlier)} {earlier.noun}s at line "

@@ -25,6 +25,7 @@ from ..core import Edit, SegmentKind, Severity, Span
 
 CODE = "PO904"
 NAME = "decorative-banner"
+DEFAULT = False  # opt-in: see the precision table in docs/precision.md
 SEVERITY = Severity.INFO
 FIXABLE = "safe"
 OPTIONS = {"min-length": 5}

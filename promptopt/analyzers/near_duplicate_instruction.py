@@ -44,9 +44,15 @@ def check(doc, ctx):
         if len(lemmas) >= min_words and whole_unit(doc, span, holder):
             units.append((span, holder, text, lemmas, normalize(text)))
     reported = set()
+    # a sentence that repeats an earlier one word for word is PO101's, whatever else it resembles
+    seen_norms: set[str] = set()
+    for _, _, _, _, norm in units:
+        if norm in seen_norms:
+            reported.add(norm)
+        seen_norms.add(norm)
     for i, (span_a, _, text_a, lem_a, norm_a) in enumerate(units):
         for span_b, holder_b, text_b, lem_b, norm_b in units[i + 1 :]:
-            if span_b.start in reported or norm_a == norm_b:
+            if span_b.start in reported or norm_b in reported or norm_a == norm_b:
                 continue  # exact duplicates are PO101's
             jaccard = len(lem_a & lem_b) / len(lem_a | lem_b)
             if jaccard < threshold or negated(text_a) != negated(text_b) or _numbers(text_a) != _numbers(text_b):

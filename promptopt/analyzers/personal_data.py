@@ -23,6 +23,7 @@ from ..core import Severity, Span
 
 CODE = "PO802"
 NAME = "personal-data"
+DEFAULT = False  # opt-in: see the precision table in docs/precision.md
 SEVERITY = Severity.WARNING
 FIXABLE = ""
 OPTIONS: dict = {}

@@ -28,6 +28,7 @@ from ..core import SegmentKind, Severity, Span
 
 CODE = "PO104"
 NAME = "repeated-phrase"
+DEFAULT = False  # opt-in: see the precision table in docs/precision.md
 SEVERITY = Severity.INFO
 OPTIONS = {"min-words": 6, "min-repeats": 3}
 _WORD = re.compile(r"\w[\w'/-]*[,.;:]?")

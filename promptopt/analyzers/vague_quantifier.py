@@ -25,6 +25,7 @@ from ._contradiction import instruction_sentences
 
 CODE = "PO901"
 NAME = "vague-quantifier"
+DEFAULT = False  # opt-in: see the precision table in docs/precision.md
 SEVERITY = Severity.INFO
 FIXABLE = ""
 OPTIONS: dict = {}

@@ -10,7 +10,7 @@ import errno
 from pathlib import Path
 
 from ..core import LoadError, PromptDocument
-from . import chat_json, chatml, prompty, text, yaml_prompts
+from . import chat_json, chatml, csv_prompts, prompty, python_module, text, yaml_prompts
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 
@@ -28,6 +28,8 @@ LOADERS = {
     ".json": ("json", chat_json.load),
     ".yaml": ("yaml", yaml_prompts.load),
     ".yml": ("yaml", yaml_prompts.load),
+    ".py": ("python", python_module.load),
+    ".csv": ("csv", csv_prompts.load),
 }
 PROMPT_SUFFIXES = frozenset(LOADERS)
 

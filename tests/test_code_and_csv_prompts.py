@@ -1,0 +1,122 @@
+"""Prompts where teams keep them: string constants in Python modules, and CSV prompt libraries."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from promptopt.cli import main
+from promptopt.loaders import load_source
+
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "prompts"
+
+MODULE = '''"""Prompts of the support agent."""
+
+VERSION = "1.2"  # not a prompt: too short, and its name says nothing of prompts
+SYSTEM_PROMPT = """You answer questions about {product} for customers.
+- Quote the order number the customer gives you.
+- Never promise a refund; say a person will review it.
+- Quote the order number the customer gives you.
+"""
+
+
+class Prompts:
+    SUMMARY_TEMPLATE = f"Summarise the ticket in {3} sentences for the {{team}} lead."
+    ESCAPED_PROMPT = "Line one of the prompt.\\nLine two, after an escape."
+
+
+def helper():
+    LOCAL_PROMPT = "A prompt inside a function is not read."
+    return LOCAL_PROMPT
+'''
+
+
+def _audit(*args: str) -> dict:
+    result = CliRunner().invoke(main, ["audit", "--format", "json", *args])
+    assert result.exit_code in (0, 1), result.output
+    return json.loads(result.stdout)
+
+
+def test_python_constants_are_prompts_with_their_own_lines(tmp_path):
+    path = tmp_path / "prompts.py"
+    path.write_text(MODULE, encoding="utf-8")
+    docs = load_source(path, MODULE)
+    assert [d.name for d in docs] == ["SYSTEM_PROMPT", "Prompts.SUMMARY_TEMPLATE", "Prompts.ESCAPED_PROMPT"]
+    system = docs[0]
+    assert system.text.startswith("You answer questions about {product}")
+    assert [p.name for p in system.placeholders] == ["product"]
+    escaped = docs[2]
+    assert "\n" in escaped.text and not escaped.mappable  # the model sees the escape's newline
+
+    report = _audit(str(path), "--min-tokens", "0")
+    (finding,) = [f for f in report["files"][0]["findings"] if f["code"] == "PO101"]
+    # the duplicate bullet is line 7 of the module, not line 4 of the prompt
+    assert MODULE.splitlines()[finding["line"] - 1] == "- Quote the order number the customer gives you."
+    assert finding["line"] == 7
+
+
+def test_a_fix_edits_inside_the_literal_and_the_module_still_imports(tmp_path):
+    path = tmp_path / "prompts.py"
+    path.write_text(MODULE, encoding="utf-8")
+    result = CliRunner().invoke(main, ["audit", str(path), "--fix", "--min-tokens", "0", "--select", "PO101"])
+    assert result.exit_code == 0, result.output
+    fixed = path.read_text(encoding="utf-8")
+    assert fixed.count("Quote the order number") == 1
+    namespace: dict = {}
+    exec(compile(fixed, str(path), "exec"), namespace)  # still valid Python, the constant still there
+    assert namespace["SYSTEM_PROMPT"].count("- ") == 2
+
+
+def test_broken_python_is_a_clear_error(tmp_path):
+    path = tmp_path / "broken.py"
+    path.write_text('PROMPT = """never closed\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["audit", str(path)])
+    assert result.exit_code == 2
+    assert "broken.py: invalid Python: line 1" in result.stderr
+
+
+LIBRARY = '''act,prompt,for_devs
+Linux Terminal,"I want you to act as a linux terminal. Reply with the terminal output only.
+Do not write explanations.
+Do not write explanations.",TRUE
+Travel Guide,"Act as a travel guide. I will write you my location and you will suggest ""one"" place.",FALSE
+'''
+
+
+def test_csv_library_rows_are_prompts_located_at_their_row(tmp_path):
+    path = tmp_path / "prompts.csv"
+    path.write_text(LIBRARY, encoding="utf-8")
+    docs = load_source(path, LIBRARY)
+    assert [d.name for d in docs] == ["row 1 (Linux Terminal)", "row 2 (Travel Guide)"]
+    assert docs[0].mappable and not docs[1].mappable  # doubled quotes: the text differs from the file
+    assert 'suggest "one" place' in docs[1].text
+
+    report = _audit(str(path), "--min-tokens", "0")
+    (finding,) = [f for f in report["files"][0]["findings"] if f["code"] == "PO101"]
+    assert finding["line"] == 4 and finding["document"] == "row 1 (Linux Terminal)"
+    assert report["files"][0]["tokens"] > 30
+
+
+def test_csv_without_a_prompt_column_holds_no_prompt_and_is_not_an_error(tmp_path):
+    (tmp_path / "prices.csv").write_text("model,price\ngpt-4o,2.5\n", encoding="utf-8")
+    report = _audit(str(tmp_path))
+    assert [(Path(f["path"]).name, f["tokens"], f["error"]) for f in report["files"]] == [("prices.csv", 0, None)]
+
+
+def test_metagpt_modules_of_the_corpus_are_read():
+    folder = CORPUS / "python" / "metagpt"
+    if not folder.is_dir():
+        import pytest
+
+        pytest.skip(f"shared corpus not found at {folder}")
+    report = _audit(str(folder), "--select", "ALL", "--min-tokens", "0")
+    files = {Path(f["path"]).name: f for f in report["files"]}
+    assert len(files) == 12 and all(f["error"] is None for f in files.values())
+    assert sum(f["tokens"] > 0 for f in files.values()) >= 10
+    for name, entry in files.items():
+        lines = (folder / name).read_text(encoding="utf-8").splitlines()
+        for finding in entry["findings"]:
+            if finding["code"] == "PO101":  # the flagged line holds the duplicated sentence itself
+                assert lines[finding["line"] - 1].strip(), (name, finding)
