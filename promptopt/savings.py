@@ -38,10 +38,11 @@ def apply_floor(doc: PromptDocument, findings: list[Finding], rules: dict[str, R
     small: dict[str, list[Finding]] = {}
     for finding in findings:
         rule = rules.get(finding.code)
-        if rule is None or rule.kind != "waste" or finding.fix is None or finding.tokens_saved >= min_tokens:
+        if rule is None or rule.kind != "waste" or finding.tokens_saved >= min_tokens:
             kept.append(finding)
-        else:
+        elif finding.fix is not None:
             small.setdefault(finding.code, []).append(finding)
+        # a waste finding with no fix and a small estimate ("keep the 3 shortest of 3") is dropped
     for group in small.values():
         grouped = _group(doc, group, counter)
         if grouped is not None and grouped.tokens_saved >= min_tokens:
@@ -86,8 +87,14 @@ def settle(path: Path, source: str, per_document: list[tuple[PromptDocument, lis
             finding.tokens_saved = 0
     if not fixable:
         return
-    _, chosen, _ = apply_once(source, fixable, unsafe=True, accept=guarded_accept(path, source))
+    _, chosen, rejected = apply_once(source, fixable, unsafe=True, accept=guarded_accept(path, source))
     chosen_ids = {id(f) for f in chosen}
+    reasons = {id(f): reason for f, reason in rejected}
+    for finding in fixable:
+        if id(finding) in reasons:
+            finding.message += f" (no saving counted: the fidelity guard rejects the fix, {reasons[id(finding)]})"
+        elif id(finding) not in chosen_ids:
+            finding.message += " (no saving counted: its fix overlaps an earlier finding's)"
     for doc, found in per_document:
         mine = [f for f in found if id(f) in chosen_ids]
         # one after another, each step applied to the original text (edits keep its offsets)

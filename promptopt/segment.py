@@ -365,7 +365,34 @@ def _data_spans(doc: PromptDocument) -> list[Span]:
     if "</" in text:
         spans += [Span(m.start(), m.end()) for m in _DATA_TAG.finditer(text)]
         spans += _code_runs(text)
-    return sorted(spans, key=lambda sp: sp.start)
+    spans += [_block_after(text, m.end()) for m in _EXAMPLE_LEAD.finditer(text)]
+    return sorted((sp for sp in spans if sp.end > sp.start), key=lambda sp: sp.start)
+
+
+# "E.g.:", "For example:", "Like this:" at the end of a line: what follows is a sample, not a rule
+_EXAMPLE_LEAD = re.compile(r"(?:\be\.g\.|\bfor (?:example|instance)|\bexample|\bsample|\blike this)\s*:[ \t*_]*$",
+                           re.I | re.M)
+
+
+def _block_after(text: str, pos: int) -> Span:
+    """From the line after `pos` to the first blank line after some content (or a heading)."""
+    start = text.find("\n", pos)
+    if start == -1:
+        return Span(pos, pos)
+    start += 1
+    end = start
+    seen_body = False  # a title line ("LETTER GRADE") may open the sample; its body follows
+    for line in text[start:].split("\n"):
+        if not line.strip():
+            if seen_body:
+                break
+        elif heading_title(line) is not None:
+            if seen_body:
+                break
+        else:
+            seen_body = True
+        end += len(line) + 1
+    return Span(start, min(end, len(text)))
 
 
 def _code_runs(text: str) -> list[Span]:

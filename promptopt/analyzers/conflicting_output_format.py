@@ -27,6 +27,7 @@ from ._contradiction import in_jinja_branch, instruction_sentences, line_of
 
 CODE = "PO602"
 NAME = "conflicting-output-format"
+DEFAULT = False  # opt-in: see the precision table in docs/precision.md
 SEVERITY = Severity.WARNING
 FIXABLE = ""
 OPTIONS: dict = {}

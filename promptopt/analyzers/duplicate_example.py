@@ -16,6 +16,8 @@ Good: keep one example per distinct input.
 
 from __future__ import annotations
 
+import re
+
 from ..core import Applicability, Edit, Severity, Span
 from ._common import content_lemmas, normalize
 from ._examples import examples, part
@@ -31,12 +33,13 @@ def check(doc, ctx):
     exs = examples(doc)
     groups: list[list] = []
     for ex in exs:
-        key = normalize(part(doc, ex, "input"))
+        # the input without its record label ("EXAMPLE:", "Input:"): a bare label is no input
+        key = normalize(re.sub(r"^\s*[\w ]{1,24}:", "", part(doc, ex, "input")))
         lemmas = content_lemmas(doc.text[ex.span.start : ex.span.end])
         for group in groups:
             head_key, head_lemmas = group[0][1], group[0][2]
             union = head_lemmas | lemmas
-            if key == head_key or (union and len(head_lemmas & lemmas) / len(union) >= float(ctx.options["threshold"])):
+            if (key and key == head_key) or (union and len(head_lemmas & lemmas) / len(union) >= float(ctx.options["threshold"])):
                 group.append((ex, key, lemmas))
                 break
         else:

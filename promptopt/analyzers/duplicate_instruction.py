@@ -5,7 +5,10 @@ reads it once; every request pays for it twice. The fix deletes the later copy (
 where it was) and is safe: the prompt keeps every instruction it had.
 
 Case, spacing, list markers and end punctuation are ignored when comparing. Text inside few-shot
-examples and code blocks is data, not instructions, and is never compared. Sentences shorter than
+examples, code blocks, tagged documents and sample outputs is data, not instructions, and is never
+compared. Repetition that is structure is left alone: a block of steps repeated under another heading
+(each section a procedure of its own), and a sentence that documents each of several list items
+(the same parameter described under two functions). Sentences shorter than
 `min-words` words ("Be concise.") are left alone only if they are headings or labels.
 
 Bad:
@@ -22,7 +25,7 @@ Good:
 
 from __future__ import annotations
 
-from ..core import Severity, Span
+from ..core import Segment, SegmentKind, Severity, Span
 from ..segment import sentences
 from ._common import delete_unit, normalize
 from ._common import whole_unit as _whole_unit
@@ -35,21 +38,54 @@ OPTIONS = {"min-words": 3}
 
 
 def check(doc, ctx):
-    seen: dict[str, Span] = {}
+    seen: dict[str, tuple[Span, Segment]] = {}
     min_words = int(ctx.options["min-words"])
-    for span, holder in sentences(doc):
-        key = normalize(doc.text[span.start : span.end])
+    units = [(span, holder, normalize(doc.text[span.start : span.end])) for span, holder in sentences(doc)]
+    keys = [key for _, _, key in units]
+    for index, (span, holder, key) in enumerate(units):
         if len(key.split()) < min_words or not any(c.isalpha() for c in key):
             continue
         if key.endswith(":") or doc.text[span.start : span.end].rstrip().endswith(":"):
             continue  # "Examples:" introduces a list under each section: a label, not an instruction
         if not _whole_unit(doc, span, holder):
             continue  # a sentence inside a longer bullet may apply to that bullet's own subject
-        first = seen.get(key)
-        if first is None:
-            seen[key] = span
+        if key not in seen:
+            seen[key] = (span, holder)
             continue
+        first, first_holder = seen[key]
+        if first_holder.section != holder.section and _block_repeated(keys, index, key):
+            continue  # a block of steps repeated under another heading: each section is a procedure
+        if _documents_another_item(doc, first_holder, holder):
+            continue  # "element is a numeric tag..." under tap() and again under long_press()
         first_line, _ = doc.line_col(doc.locate(first.start))
         edits = delete_unit(doc, span, holder)
         yield ctx.report(doc, span, f"duplicate of the instruction at line {first_line}: remove it",
                          edits=edits, fix_title="Remove the duplicate", related=[first])
+
+
+def _block_repeated(keys: list[str], index: int, key: str) -> bool:
+    """Is a neighbour of this copy also a copy of the first's neighbour (a repeated block)?"""
+    first = keys.index(key)
+    for step in (-1, 1):
+        a, b = first + step, index + step
+        if 0 <= a < len(keys) and 0 <= b < len(keys) and a != index and keys[a] == keys[b] and keys[a]:
+            return True
+    return False
+
+
+def _documents_another_item(doc, first: Segment, later: Segment) -> bool:
+    """Both copies are prose right under a different list item (a function, a field, an option): the
+    same sentence documents each item, and removing one leaves that item undocumented."""
+    if first.kind != SegmentKind.PROSE or later.kind != SegmentKind.PROSE:
+        return False
+    before_first, before_later = _item_above(doc, first), _item_above(doc, later)
+    return before_first is not None and before_later is not None and before_first != before_later
+
+
+def _item_above(doc, holder: Segment) -> str | None:
+    items = [s for s in doc.segments_of(SegmentKind.LIST_ITEM) if s.span.end <= holder.span.start]
+    if not items:
+        return None
+    item = items[-1]
+    between = doc.text[item.span.end : holder.span.start]
+    return item.text.strip() if between.count("\n") <= 1 else None

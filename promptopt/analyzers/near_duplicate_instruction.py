@@ -29,6 +29,7 @@ from ._common import content_lemmas, delete_unit, negated, normalize, whole_unit
 
 CODE = "PO102"
 NAME = "near-duplicate-instruction"
+DEFAULT = False  # opt-in: see the precision table in docs/precision.md
 SEVERITY = Severity.INFO
 FIXABLE = "unsafe"
 OPTIONS = {"threshold": 0.85, "min-content-words": 4}

@@ -5,7 +5,9 @@ FACTS and INSIGHTS: five sentences where one would do. The fix (unsafe: review i
 into one sentence that lists the items, at the place of the first.
 
 Only runs of at least `min-repeats` sentences of five to forty words that differ in exactly one
-word position count; few-shot examples and code are never compared.
+word position count, each the whole of its bullet or line (a sentence inside a longer bullet shares
+it with text that differs), and not when the differing words are labels (`Novelty:`, `Rigor:`: the
+fields of an output template). Few-shot examples, code and other data are never compared.
 
 Bad:
 
@@ -25,7 +27,7 @@ from collections import defaultdict
 
 from ..core import Applicability, Edit, Severity, Span
 from ..segment import sentences
-from ._common import delete_unit
+from ._common import delete_unit, whole_unit
 
 CODE = "PO103"
 NAME = "parallel-instructions"
@@ -40,6 +42,8 @@ def check(doc, ctx):
     by_length: dict[int, list] = defaultdict(list)
     for span, holder in sentences(doc):
         words = doc.text[span.start : span.end].split()
+        if not whole_unit(doc, span, holder):
+            continue  # one sentence of a longer bullet: the rest of each bullet says something else
         if 5 <= len(words) <= 40:  # parallel instructions are short; long sentences would only cost time
             by_length[len(words)].append((span, holder))
     groups: dict[tuple, list] = defaultdict(list)
@@ -54,6 +58,8 @@ def check(doc, ctx):
         variants = {m[2][m[3]][0] for m in members}
         if len(members) < int(ctx.options["min-repeats"]) or len(variants) < len(members):
             continue
+        if all(v.endswith(":") for v in variants):
+            continue  # "- Novelty: 1-10 rating", "- Rigor: 1-10 rating": labelled fields of a template
         used.update(m[0].start for m in members)
         first_span, _, tokens, slot = members[0]
         items = [m[2][m[3]][0] for m in members]

@@ -2,27 +2,56 @@
 
 Every request pays for every token of the prompt. A budget (`token-budget` in the config, or this
 rule's `budget` option) makes growth a decision instead of an accident; the pre-commit hook then
-blocks a change that pushes a prompt over it. The overage is in the message; it is not a saving
-(no fix removes it), so the finding claims none.
+blocks a change that pushes a prompt over it. The default, 8,192 tokens, is past what instructions
+alone need: a prompt that long almost always carries pasted material (a transcript, a book summary,
+a site's source) that could be retrieved or trimmed. The message names the largest section, where
+the material usually is. The overage is not a saving (no fix removes it), so the finding claims none.
 
-Bad: a system prompt that grew to 5,200 tokens with a 4,096 budget.
+Bad: a 24,000-token system prompt whose "reference" section is a pasted website theme.
 
-Good: the same prompt after `promptopt audit --fix`, at 3,900 tokens.
+Good: the rules the prompt needs, with the material trimmed or fetched when a request needs it.
 """
 
 from __future__ import annotations
 
-from ..core import Severity, Span
+import re
+
+from ..core import SegmentKind, Severity, Span
 
 CODE = "PO501"
 NAME = "token-budget"
 SEVERITY = Severity.ERROR
-OPTIONS = {"budget": 4096}
+OPTIONS = {"budget": 8192}
 
 
 def check(doc, ctx):
     budget = ctx.config.token_budget or int(ctx.options["budget"])
     if ctx.doc_tokens > budget:
         where = f" ({doc.name})" if doc.name else ""
-        yield ctx.report(doc, Span(0, 0), f"prompt{where} is {ctx.doc_tokens:,} tokens, over its budget of "
-                         f"{budget:,} ({ctx.doc_tokens - budget:,} over)", tokens_saved=0)
+        message = (f"prompt{where} is {ctx.doc_tokens:,} tokens, over its budget of {budget:,} "
+                   f"({ctx.doc_tokens - budget:,} over)")
+        largest = _largest_section(doc, ctx)
+        if largest is not None:
+            span, tokens = largest
+            first, last = _line(doc, span.start), _line(doc, max(span.start, span.end - 1))
+            message += f"; lines {first}-{last} hold {tokens:,} of them ({tokens / ctx.doc_tokens:.0%})"
+        yield ctx.report(doc, Span(0, 0), message, tokens_saved=0)
+
+
+def _largest_section(doc, ctx) -> tuple[Span, int] | None:
+    """The heading section (or, with no headings, the paragraph) with the most tokens, if it holds
+    at least half the prompt."""
+    starts = [s.span.start for s in doc.segments_of(SegmentKind.HEADING)]
+    if not starts:
+        starts = [0] + [m.end() for m in re.finditer(r"\n\s*\n", doc.text)]
+    bounds = sorted(set([0, *starts])) + [len(doc.text)]
+    best = None
+    for start, end in zip(bounds, bounds[1:], strict=False):
+        tokens = ctx.counter.count(doc.text[start:end])
+        if best is None or tokens > best[1]:
+            best = (Span(start, end), tokens)
+    return best if best and best[1] * 2 >= ctx.doc_tokens else None
+
+
+def _line(doc, offset: int) -> int:
+    return doc.line_col(doc.locate(offset))[0]

@@ -1,0 +1,93 @@
+"""A long stretch of pasted material (a transcript, an essay, a book summary, a site's source code)
+sent with every request.
+
+Prompts collect material: an article "for background", a podcast transcript left in from testing, the
+source of a website "just to show you". The model reads it on every request and every request pays
+for it, while the instructions that use it are a few lines. Flagged: consecutive sections (split at
+headings) of at least `min-tokens` tokens in which fewer than `max-instruction-share` of the lines
+instruct (an imperative, a modal, a "you must"); few-shot examples are by design and not counted as
+material. The finding names the lines and their tokens; it has no fix, since only a person can tell
+what of the material the prompt needs (trim it, summarise it once, or retrieve it per request).
+
+Bad:
+
+    # IDENTITY
+    You extract insights from podcasts.
+    # EXAMPLE INPUT
+    (40,000 tokens of a transcript)
+
+Good:
+
+    # IDENTITY
+    You extract insights from podcasts.
+    # EXAMPLE
+    (a 300-token excerpt, or none: the transcript is the user's input)
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..core import SegmentKind, Severity, Span
+
+CODE = "PO503"
+NAME = "embedded-material"
+SEVERITY = Severity.WARNING
+OPTIONS = {"min-tokens": 1500, "max-instruction-share": 0.25}
+
+_IMPERATIVE = re.compile(
+    r"^\s*(?:[-*•]|\d{1,3}[.)])?\s*(?:\*\*)?(?:please\s+)?(?:do not|don't|never|always|make sure|ensure|use|write|"
+    r"output|include|avoid|give|list|extract|create|return|respond|answer|provide|keep|focus|think|consider|"
+    r"follow|read|identify|summari[sz]e|generate|explain|describe|add|remove|only|start|end|put|place|format|"
+    r"limit|ask|reply|check|note|remember|take|do|rate|determine|analy[sz]e|select|find|translate)\b", re.I)
+_MODAL = re.compile(r"\b(?:you (?:must|should|will|need|are to|may not|cannot)|must|should|do not|don't|never)\b",
+                    re.I)
+_EXAMPLE_SHARE = 0.4  # a run mostly made of few-shot examples is the prompt's design, not material
+
+
+def check(doc, ctx):
+    min_tokens = int(ctx.options["min-tokens"])
+    if ctx.doc_tokens < min_tokens:
+        return
+    share = float(ctx.options["max-instruction-share"])
+    for span, tokens in _material_runs(doc, ctx, share):
+        if tokens < min_tokens or _example_share(doc, span) >= _EXAMPLE_SHARE:
+            continue
+        first, last = _line(doc, span.start), _line(doc, max(span.start, span.end - 1))
+        line_end = doc.text.find("\n", span.start)
+        yield ctx.report(
+            doc, Span(span.start, span.end if line_end == -1 else min(line_end, span.end)),
+            f"lines {first}-{last} are {tokens:,} tokens of material with almost no instructions "
+            f"({tokens / ctx.doc_tokens:.0%} of the prompt), sent with every request: trim it, summarise it "
+            "once, or retrieve it when a request needs it", tokens_saved=0)
+
+
+def _material_runs(doc, ctx, share: float):
+    """(span, tokens) of each run of consecutive heading sections that barely instruct."""
+    starts = sorted({0, *(s.span.start for s in doc.segments_of(SegmentKind.HEADING))})
+    bounds = starts + [len(doc.text)]
+    run_start = run_end = None
+    for start, end in zip(bounds, bounds[1:], strict=False):
+        lines = [line for line in doc.text[start:end].split("\n") if line.strip()]
+        if not lines:
+            continue
+        instructing = sum(bool(_IMPERATIVE.match(line) or _MODAL.search(line)) for line in lines)
+        if len(lines) > 2 and instructing / len(lines) < share:
+            run_start = start if run_start is None else run_start
+            run_end = end
+            continue
+        if run_start is not None:
+            yield Span(run_start, run_end), ctx.counter.count(doc.text[run_start:run_end])
+            run_start = None
+    if run_start is not None:
+        yield Span(run_start, run_end), ctx.counter.count(doc.text[run_start:run_end])
+
+
+def _example_share(doc, span: Span) -> float:
+    covered = sum(min(e.span.end, span.end) - max(e.span.start, span.start)
+                  for e in doc.segments_of(SegmentKind.EXAMPLE) if e.span.overlaps(span))
+    return covered / max(1, span.end - span.start)
+
+
+def _line(doc, offset: int) -> int:
+    return doc.line_col(doc.locate(offset))[0]
