@@ -39,7 +39,8 @@ def check(doc, ctx):
         for group in groups:
             head_key, head_lemmas = group[0][1], group[0][2]
             union = head_lemmas | lemmas
-            if (key and key == head_key) or (union and len(head_lemmas & lemmas) / len(union) >= float(ctx.options["threshold"])):
+            similar = union and len(head_lemmas & lemmas) / len(union) >= float(ctx.options["threshold"])
+            if (key and key == head_key) or similar:
                 group.append((ex, key, lemmas))
                 break
         else:
