@@ -250,7 +250,8 @@ def rules(code, fmt):
             click.echo(json.dumps(_rule_json(rule), indent=2))
             return
         fixable = f" ({rule.fixable} fix)" if rule.fixable else ""
-        click.echo(f"{rule.code} {rule.name} [{rule.severity}]{fixable}\n")
+        selected = "on by default" if rule.default else "opt-in: extend-select = [\"" + rule.code + "\"]"
+        click.echo(f"{rule.code} {rule.name} [{rule.severity}]{fixable} ({selected})\n")
         click.echo(rule.docs)
         if rule.options:
             click.echo("\nOptions (config: [tool.promptopt.rules." + rule.code + "]):")
@@ -264,12 +265,15 @@ def rules(code, fmt):
         return
     for rule in listing:
         fix = {"safe": "*", "unsafe": "~", "": " "}.get(rule.fixable, "*")
-        click.echo(f"{rule.code} {fix} {rule.name:<34} {str(rule.severity):<8} {rule.summary}")
-    click.echo("\n* safe fix (--fix)   ~ unsafe fix (--unsafe-fixes)")
+        on = " " if rule.default else "-"
+        click.echo(f"{rule.code} {fix}{on} {rule.name:<34} {str(rule.severity):<8} {rule.summary}")
+    click.echo("\n* safe fix (--fix)   ~ unsafe fix (--unsafe-fixes)   - opt-in: not on by default "
+               "(select it with extend-select; docs/precision.md says why)")
 
 
 def _rule_json(rule) -> dict:
     return {"code": rule.code, "name": rule.name, "severity": str(rule.severity), "summary": rule.summary,
-            "docs": rule.docs, "options": rule.options, "fixable": rule.fixable or None, "source": rule.source}
+            "docs": rule.docs, "options": rule.options, "fixable": rule.fixable or None, "source": rule.source,
+            "default": rule.default}
 
 __all__ = ["main", "fail"]

@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-GOOD = "You are a support agent.\nPlease note that refunds take 5 days.\n"
+# a duplicated rule the default rule set reports (PO101, worth more than the 10-token floor)
+GOOD = ("You are a support agent.\n- Refunds take five business days from the day the returned item arrives.\n"
+        "- Refunds take five business days from the day the returned item arrives.\n")
 
 
 def _without_root_read_override() -> list[str]:
@@ -116,12 +118,12 @@ def test_bad_file_in_a_folder(case, tmp_path):
     name, make, reason = BAD_INPUTS[case]
     (tmp_path / "good.md").write_text(GOOD, encoding="utf-8")
     make(tmp_path / name)
-    result = run_audit(".", "--format", "json", "--select", "PO401", cwd=tmp_path, unprivileged=True)
+    result = run_audit(".", "--format", "json", "--select", "PO101", cwd=tmp_path, unprivileged=True)
     bad_names = [name, "loop_b.md"] if case == "symlink-loop" else [name]
     _check_one_bad_file(result, bad_names, reason)
     report = json.loads(result.stdout)
     good = [f for f in report["files"] if f["path"].endswith("good.md")]
-    assert [f["code"] for f in good[0]["findings"]] == ["PO401"], "the good file is still audited"
+    assert [f["code"] for f in good[0]["findings"]] == ["PO101"], "the good file is still audited"
     assert good[0]["tokens"] > 0
 
 
@@ -130,9 +132,9 @@ def test_bad_file_named_explicitly(case, tmp_path):
     name, make, reason = BAD_INPUTS[case]
     (tmp_path / "good.md").write_text(GOOD, encoding="utf-8")
     make(tmp_path / name)
-    result = run_audit(name, "good.md", "--select", "PO401", "--no-color", cwd=tmp_path, unprivileged=True)
+    result = run_audit(name, "good.md", "--select", "PO101", "--no-color", cwd=tmp_path, unprivileged=True)
     _check_one_bad_file(result, [name], reason)
-    assert "good.md" in result.stdout and "PO401" in result.stdout, "the good file's finding is reported"
+    assert "good.md" in result.stdout and "PO101" in result.stdout, "the good file's finding is reported"
 
 
 def test_a_folder_named_like_a_prompt_is_walked_not_read(tmp_path):

@@ -73,10 +73,10 @@ def test_a_second_copy_of_accepted_text_is_new(tmp_path):
     prompt = tmp_path / "p.md"
     prompt.write_text("Answer in English.\nTry to keep it short and clear.\n", encoding="utf-8")
     baseline = tmp_path / "b.json"
-    assert audit(str(prompt), "--select", "PO902", "--write-baseline", str(baseline))[0] == 0
+    assert audit(str(prompt), "--select", "PO902", "--min-tokens", "0", "--write-baseline", str(baseline))[0] == 0
     prompt.write_text("Try to keep it short and clear.\n\nAnswer in English.\nTry to keep it short and clear.\n",
                       encoding="utf-8")
-    new = findings(str(prompt), "--select", "PO902", "--baseline", str(baseline))
+    new = findings(str(prompt), "--select", "PO902", "--min-tokens", "0", "--baseline", str(baseline))
     assert len(new) == 1
 
 
@@ -84,6 +84,7 @@ def test_baseline_file_is_stable_and_holds_no_secret(tmp_path):
     key = "sk-ant-api03-" + "Q2hlY2tUaGVCYXNlbGluZUZpbGVIb2xkc05vU2VjcmV0MDEyMzQ1Njc4OQ" + "-Zk9wAA"
     prompt = tmp_path / "p.md"
     prompt.write_text(f"Use {key} for billing.\nTry to answer briefly.\n", encoding="utf-8")
+    (tmp_path / "promptopt.toml").write_text('select = ["ALL"]\nmin-tokens = 0\n', encoding="utf-8")
     first, second = tmp_path / "b1.json", tmp_path / "b2.json"
     audit(str(prompt), "--write-baseline", str(first))
     audit(str(prompt), "--write-baseline", str(second))
@@ -107,8 +108,8 @@ def test_bad_baseline_is_an_error(tmp_path):
 
 
 def test_config_key_baseline(tmp_path):
-    (tmp_path / "pyproject.toml").write_text('[tool.promptopt]\nbaseline = "promptopt-baseline.json"\n',
-                                             encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text('[tool.promptopt]\nbaseline = "promptopt-baseline.json"\n'
+                                             'select = ["ALL"]\nmin-tokens = 0\n', encoding="utf-8")
     prompt = tmp_path / "p.md"
     prompt.write_text("Try to answer briefly.\n", encoding="utf-8")
     assert audit(str(prompt), "--write-baseline", str(tmp_path / "promptopt-baseline.json"))[0] == 0
@@ -127,6 +128,7 @@ def test_diff_honours_the_baseline(tmp_path, monkeypatch):
     prompt = tmp_path / "prompts" / "support.md"
     prompt.parent.mkdir()
     prompt.write_text("Answer in English.\n", encoding="utf-8")
+    (tmp_path / "promptopt.toml").write_text('select = ["ALL"]\nmin-tokens = 0\n', encoding="utf-8")  # PO902 is opt-in
     git(tmp_path, "add", ".")
     git(tmp_path, "commit", "-q", "-m", "base")
     prompt.write_text("Answer in English.\nTry to answer briefly.\n", encoding="utf-8")

@@ -30,7 +30,7 @@ def test_closest_config_wins_over_the_parent_pyproject(tmp_path):
     (tmp_path / "pyproject.toml").write_text('[tool.promptopt]\nignore = ["PO401"]\n')
     team = tmp_path / "team"
     team.mkdir()
-    (team / "promptopt.toml").write_text('ignore = ["PO403"]\n')
+    (team / "promptopt.toml").write_text('select = ["ALL"]\nmin-tokens = 0\nignore = ["PO403"]\n')
     (team / "bot.md").write_text(BLOATED)
     assert load_config(team).ignore == ["PO403"]
     codes = audit_json(team)
@@ -39,15 +39,16 @@ def test_closest_config_wins_over_the_parent_pyproject(tmp_path):
 
 def test_select_and_ignore_take_code_prefixes(tmp_path):
     (tmp_path / "bot.md").write_text(BLOATED)
-    assert audit_json(tmp_path, "--select", "PO4") == ["PO401", "PO403"]
-    assert "PO401" not in audit_json(tmp_path, "--ignore", "PO40")
+    assert audit_json(tmp_path, "--select", "PO4", "--min-tokens", "0") == ["PO401", "PO403"]
+    assert "PO401" not in audit_json(tmp_path, "--select", "ALL", "--min-tokens", "0", "--ignore", "PO40")
 
 
 def test_per_file_ignores(tmp_path):
     (tmp_path / "legacy").mkdir()
     (tmp_path / "legacy" / "old.md").write_text(BLOATED)
     (tmp_path / "new.md").write_text(BLOATED)
-    (tmp_path / "promptopt.toml").write_text('[per-file-ignores]\n"legacy/*" = ["PO1", "PO4"]\n')
+    (tmp_path / "promptopt.toml").write_text('select = ["ALL"]\nmin-tokens = 0\n'
+                                             '[per-file-ignores]\n"legacy/*" = ["PO1", "PO4"]\n')
     result = CliRunner().invoke(main, ["audit", str(tmp_path), "--format", "json"])
     files = {f["path"].split("/")[-1]: {x["code"] for x in f["findings"]} for f in json.loads(result.output)["files"]}
     assert not files["old.md"] & {"PO101", "PO401", "PO403"}
@@ -97,9 +98,44 @@ def test_jinja_and_yaml_comments_suppress_findings(tmp_path):
         "# promptopt: ignore-file PO403\n"
         "user_prompt: In order to help, answer {{ question }} in under 80 words.\n"
     )
+    (tmp_path / "promptopt.toml").write_text('select = ["ALL"]\nmin-tokens = 0\n')
     result = CliRunner().invoke(main, ["audit", str(tmp_path), "--format", "json"])
     found = {(f["path"].split("/")[-1], x["code"], x["line"]) for f in json.loads(result.output)["files"]
              for x in f["findings"]}
     assert ("a.j2", "PO401", 2) not in found and ("a.j2", "PO401", 3) in found
     assert not any(code == "PO403" and name == "b.yaml" for name, code, _ in found)
     assert ("b.yaml", "PO401", 3) in found
+
+
+def test_the_default_set_leaves_style_rules_and_tiny_findings_out(tmp_path):
+    """As in ruff, only precise rules are on by default; style rules are opt-in, and a waste finding
+    worth under `min-tokens` (10) is not reported on its own."""
+    (tmp_path / "bot.md").write_text(BLOATED)
+    assert audit_json(tmp_path) == []  # filler (3 tokens), wordy (2), a 7-token duplicate
+    assert audit_json(tmp_path, "--min-tokens", "0") == ["PO101"]
+    assert audit_json(tmp_path, "--extend-select", "PO401", "--min-tokens", "0") == ["PO101", "PO401"]
+    (tmp_path / "promptopt.toml").write_text('extend-select = ["PO4"]\nmin-tokens = 0\n')
+    assert audit_json(tmp_path) == ["PO101", "PO401", "PO403"]
+
+
+def test_small_findings_of_one_rule_are_grouped_when_they_add_up(tmp_path):
+    rules = ["answers are in English", "prices include tax", "refunds take 5 days", "we ship to the EU only",
+             "orders over $50 ship free", "support works on weekdays", "gift cards never expire",
+             "returns need the receipt"]
+    lines = [f"Please note that {rule}." for rule in rules]
+    (tmp_path / "bot.md").write_text("\n".join(lines) + "\n")
+    result = CliRunner().invoke(main, ["audit", str(tmp_path), "--format", "json", "--extend-select", "PO401"])
+    (finding,) = json.loads(result.output)["files"][0]["findings"]
+    assert finding["code"] == "PO401" and "and 7 more like it" in finding["message"]
+    assert finding["tokens_saved"] >= 10 and len(finding["fix"]["edits"]) == 8
+    fixed = CliRunner().invoke(main, ["audit", str(tmp_path), "--fix", "--extend-select", "PO401"])
+    assert fixed.exit_code == 0, fixed.output
+    assert "Please note" not in (tmp_path / "bot.md").read_text()
+
+
+@pytest.mark.parametrize("value", ["-1", "1.5", '"ten"', "true"])
+def test_min_tokens_must_be_a_whole_number(tmp_path, value):
+    (tmp_path / "promptopt.toml").write_text(f"min-tokens = {value}\n")
+    (tmp_path / "bot.md").write_text(BLOATED)
+    result = CliRunner().invoke(main, ["audit", str(tmp_path)])
+    assert result.exit_code == 2 and "min-tokens" in result.output

@@ -29,11 +29,11 @@ def _line_of(source: str, needle: str) -> tuple[int, int]:
 
 
 def _audit(path: Path, code: str):
-    return Auditor(Config(select=[code])).audit_file(path)
+    return Auditor(Config(select=[code], min_tokens=0)).audit_file(path)
 
 
 def _fixed(path: Path, code: str) -> str:
-    auditor = Auditor(Config(select=[code]))
+    auditor = Auditor(Config(select=[code], min_tokens=0))
     source = path.read_text(encoding="utf-8")
     return fix_to_fixed_point(path, source, lambda p, t: auditor.audit_source(p, t).findings, unsafe=True).text
 

@@ -5,8 +5,8 @@ Prompts collect material: an article "for background", a podcast transcript left
 source of a website "just to show you". The model reads it on every request and every request pays
 for it, while the instructions that use it are a few lines. Flagged: consecutive sections (split at
 headings) of at least `min-tokens` tokens in which fewer than `max-instruction-share` of the lines
-instruct (an imperative, a modal, a "you must"); few-shot examples are by design and not counted as
-material. The finding names the lines and their tokens; it has no fix, since only a person can tell
+instruct (an imperative, a modal, a "you must"), when they are at least `min-share` of the prompt;
+few-shot examples are by design and not counted as material. The finding names the lines and their tokens; it has no fix, since only a person can tell
 what of the material the prompt needs (trim it, summarise it once, or retrieve it per request).
 
 Bad:
@@ -33,7 +33,7 @@ from ..core import SegmentKind, Severity, Span
 CODE = "PO503"
 NAME = "embedded-material"
 SEVERITY = Severity.WARNING
-OPTIONS = {"min-tokens": 1500, "max-instruction-share": 0.25}
+OPTIONS = {"min-tokens": 1500, "max-instruction-share": 0.25, "min-share": 0.25}
 
 _IMPERATIVE = re.compile(
     r"^\s*(?:[-*•]|\d{1,3}[.)])?\s*(?:\*\*)?(?:please\s+)?(?:do not|don't|never|always|make sure|ensure|use|write|"
@@ -51,7 +51,9 @@ def check(doc, ctx):
         return
     share = float(ctx.options["max-instruction-share"])
     for span, tokens in _material_runs(doc, ctx, share):
-        if tokens < min_tokens or _example_share(doc, span) >= _EXAMPLE_SHARE:
+        if tokens < min_tokens or tokens < ctx.doc_tokens * float(ctx.options["min-share"]):
+            continue  # material that does not dominate the prompt is its business
+        if _example_share(doc, span) >= _EXAMPLE_SHARE:
             continue
         first, last = _line(doc, span.start), _line(doc, max(span.start, span.end - 1))
         line_end = doc.text.find("\n", span.start)
