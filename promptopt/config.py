@@ -179,6 +179,17 @@ def from_table(table: dict[str, Any], path: Path | None = None) -> Config:
     return config
 
 
+def for_rewriting(config: Config) -> Config:
+    """The config `compress` uses: every rule's fixes, however small, unless the config itself chooses
+    (`select`, `min-tokens`). Audit's default set is about what is worth a reader's attention; a
+    compression applies every rewrite the guard accepts."""
+    if "select" not in config.raw:
+        config.select = ["ALL"]
+    if "min-tokens" not in config.raw:
+        config.min_tokens = 0
+    return config
+
+
 def _non_negative_int(value: Any, key: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValueError(f"'{key}' must be a whole number of 0 or more, got {value!r}")

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from promptopt import atomic
 from promptopt.cli import main
 from promptopt.compressors.rules import compress_rules, normalise_whitespace
-from promptopt.config import Config
+from promptopt.config import Config, for_rewriting
 from tests.test_fixes import CORPUS, FIXTURES, protected
 
 
@@ -132,7 +132,7 @@ def test_whitespace_step_keeps_code_and_markdown_hard_breaks():
 
 
 def test_compress_rules_is_a_fixed_point_on_every_fixture():
-    config = Config()
+    config = for_rewriting(Config())
     for path in sorted(FIXTURES.iterdir()):
         result = compress_rules(path, path.read_text(), config, unsafe=True)
         again = compress_rules(path, result.text, config, unsafe=True)

@@ -21,7 +21,7 @@ from conftest import local_model_missing
 
 from promptopt.cli import main
 from promptopt.compressors.verify import VerifyOptions, verify
-from promptopt.config import Config
+from promptopt.config import Config, for_rewriting
 from promptopt.evaluation.cache import ResponseCache
 from promptopt.evaluation.runner import Runner
 from promptopt.evaluation.suite import load_suite
@@ -199,7 +199,8 @@ def test_llmlingua_rates_run_on_the_best_rule_result_and_stop_after_a_regression
         return shorter, []
 
     source = suite.prompt_path.read_text(encoding="utf-8")
-    report = verify(suite.prompt_path, source, suite, runner, Config(), VerifyOptions(rates=(0.4, 0.8, 0.6)),
+    config = for_rewriting(Config())
+    report = verify(suite.prompt_path, source, suite, runner, config, VerifyOptions(rates=(0.4, 0.8, 0.6)),
                     lingua=fake_lingua)
     names = [c.name for c in report.candidates]
     assert names[-3:] == ["llmlingua 0.8 on unsafe PO4xx", "llmlingua 0.6 on unsafe PO4xx",

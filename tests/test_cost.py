@@ -211,7 +211,8 @@ def test_saving_equals_what_audit_fix_removes(tmp_path, monkeypatch, o200k):
     )
     (tmp_path / "wordy.txt").write_text(wordy, encoding="utf-8")
     (tmp_path / "pyproject.toml").write_text(
-        "[tool.promptopt.usage]\nrequests-per-day = 1000\n", encoding="utf-8"
+        '[tool.promptopt]\nextend-select = ["PO4"]\nmin-tokens = 0\n[tool.promptopt.usage]\nrequests-per-day = 1000\n',
+        encoding="utf-8"
     )
     code, out = run(tmp_path, "cost", "wordy.txt", "--format", "json", monkeypatch=monkeypatch)
     assert code == 0

@@ -35,6 +35,7 @@ DEDUPLICATED = DUPLICATED.replace(
 UNCHANGED = "Classify the ticket as billing, delivery or other.\n\nTicket: {{ ticket }}\n"
 CONFIG = """[tool.promptopt]
 model = "gpt-4o"
+min-tokens = 0  # the duplicate below saves 8 tokens: report it for the comment's findings line
 
 [tool.promptopt.usage]
 requests-per-day = 200000
@@ -169,7 +170,8 @@ BODY = "You help gardeners choose tools.\nKeep answers under 100 words.\n"
 
 def test_findings_are_matched_by_text_not_line(tmp_path, monkeypatch):
     git(tmp_path, "init", "-q")
-    commit(tmp_path, {"p.txt": FILLER + BODY}, "one")
+    commit(tmp_path, {"p.txt": FILLER + BODY, "promptopt.toml": 'extend-select = ["PO401"]\nmin-tokens = 0\n'},
+           "one")
     commit(tmp_path, {"p.txt": BODY + FILLER}, "moved")
     _, out = run(tmp_path, monkeypatch, "--base", "HEAD~1", "--format", "json")
     moved = json.loads(out)["changes"][0]

@@ -13,7 +13,8 @@ def test_excluded_file_named_explicitly_is_skipped_only_with_force_exclude(tmp_p
     (tmp_path / "vendor").mkdir()
     (tmp_path / "vendor" / "third_party.md").write_text(BLOATED)
     (tmp_path / "ours.md").write_text(BLOATED)
-    (tmp_path / "pyproject.toml").write_text('[tool.promptopt]\nexclude = ["vendor/"]\n')
+    (tmp_path / "pyproject.toml").write_text('[tool.promptopt]\nexclude = ["vendor/"]\n'
+                                             'extend-select = ["PO4"]\nmin-tokens = 0\n')
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
 

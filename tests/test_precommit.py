@@ -59,7 +59,8 @@ AUDIT_HOOK = "      - id: promptopt-audit\n        args: [--max-growth=50%]\n"
 
 
 def test_bloated_prompt_is_blocked_and_clean_one_passes(tmp_path, hook_repo, pre_commit_env):
-    repo = make_repo(tmp_path, hook_repo, pre_commit_env, AUDIT_HOOK)
+    repo = make_repo(tmp_path, hook_repo, pre_commit_env, AUDIT_HOOK,
+                     '[tool.promptopt]\nextend-select = ["PO4"]\nmin-tokens = 0\n')  # filler rules are opt-in
     blocked = commit(repo, pre_commit_env, {"prompts/bloated.md": BLOATED})
     assert blocked.returncode != 0, blocked.output
     assert "promptopt audit" in blocked.output and "Failed" in blocked.output
@@ -90,7 +91,8 @@ def test_prompt_over_budget_is_blocked(tmp_path, hook_repo, pre_commit_env):
 
 
 def test_fix_hook_rewrites_the_prompt(tmp_path, hook_repo, pre_commit_env):
-    repo = make_repo(tmp_path, hook_repo, pre_commit_env, "      - id: promptopt-fix\n")
+    repo = make_repo(tmp_path, hook_repo, pre_commit_env, "      - id: promptopt-fix\n",
+                     '[tool.promptopt]\nextend-select = ["PO4"]\nmin-tokens = 0\n')  # filler rules are opt-in
     stopped = commit(repo, pre_commit_env, {"p.md": BLOATED})
     assert stopped.returncode != 0  # pre-commit stops a commit whose files a hook changed
     fixed = (repo / "p.md").read_text(encoding="utf-8")

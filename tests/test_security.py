@@ -64,7 +64,8 @@ def test_precommit_blocks_a_commit_that_adds_a_secret(tmp_path, hook_repo, pre_c
 @pytest.mark.skipif(PRE_COMMIT is None, reason="pre-commit is not installed")
 def test_precommit_honours_the_baseline(tmp_path, hook_repo, pre_commit_env):  # noqa: F811
     repo = make_repo(tmp_path, hook_repo, pre_commit_env, "      - id: promptopt-audit\n",
-                     "[tool.promptopt]\nbaseline = \"promptopt-baseline.json\"\n")
+                     "[tool.promptopt]\nbaseline = \"promptopt-baseline.json\"\n"
+                     "extend-select = [\"PO902\"]\nmin-tokens = 0\n")
     old = "Try to answer in English.\n"
     (repo / "p.md").write_text(old, encoding="utf-8")
     from click.testing import CliRunner

@@ -6,8 +6,9 @@ source of a website "just to show you". The model reads it on every request and 
 for it, while the instructions that use it are a few lines. Flagged: consecutive sections (split at
 headings) of at least `min-tokens` tokens in which fewer than `max-instruction-share` of the lines
 instruct (an imperative, a modal, a "you must"), when they are at least `min-share` of the prompt;
-few-shot examples are by design and not counted as material. The finding names the lines and their tokens; it has no fix, since only a person can tell
-what of the material the prompt needs (trim it, summarise it once, or retrieve it per request).
+few-shot examples are by design and not counted as material. The finding names the lines and their
+tokens; it has no fix, since only a person can tell what of the material the prompt needs (trim it,
+summarise it once, or retrieve it per request).
 
 Bad:
 

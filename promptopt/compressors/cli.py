@@ -69,7 +69,7 @@ def compress_command(paths, method, rate, target_tokens, lingua_model, unsafe, w
     modals, URLs, labels, names); a rejected one is reported with its reason and the text stays.
     Without --write, -o or --diff nothing is written: the changes are shown.
     """
-    from ..config import ConfigError, load_config
+    from ..config import ConfigError, for_rewriting, load_config
 
     if sum(bool(x) for x in (write, output, show_diff)) > 1:
         _fail("choose one of --write, -o/--output and --diff")
@@ -89,7 +89,7 @@ def compress_command(paths, method, rate, target_tokens, lingua_model, unsafe, w
         _fail("--rates, --repeat, --cache-dir and --no-cache apply to --verify")
     paths = paths or (Path("."),)
     try:
-        config = load_config(paths[0], {"model": model}, config_file)
+        config = for_rewriting(load_config(paths[0], {"model": model}, config_file))
     except ConfigError as exc:
         _fail(str(exc))
     targets, errors = _targets(paths, config, output)
@@ -122,7 +122,7 @@ def _verify(suite_path, paths, method, rate, rates, target_tokens, lingua_model,
             show_diff, fmt, model, config_file, max_drop, confidence, repeat, cache_dir, no_cache) -> None:
     """`--verify SUITE`: every candidate is tried (safe, unsafe, per rule family, LLMLingua rates), so
     --unsafe is implied; exit 0 whether a candidate was kept or the original stays, 2 on errors."""
-    from ..config import ConfigError, load_config
+    from ..config import ConfigError, for_rewriting, load_config
     from ..evaluation.prompts import PromptFileError
     from ..evaluation.runner import EvalRunError
     from ..evaluation.suite import SuiteError
@@ -137,7 +137,7 @@ def _verify(suite_path, paths, method, rate, rates, target_tokens, lingua_model,
         if not chosen_rates and method == "llmlingua":
             chosen_rates = (rate,) if rate is not None else DEFAULT_RATES
         path = paths[0] if paths else None
-        config = load_config(path or suite_path.parent, {"model": model}, config_file)
+        config = for_rewriting(load_config(path or suite_path.parent, {"model": model}, config_file))
         request = VerifyRequest(suite_path, path, config, chosen_rates, lingua_model, max_drop, confidence,
                                 repeat, cache_dir, no_cache, write, output, show_diff, fmt)
         run_verify(request, lambda text: click.echo(text, nl=False), _progress_printer())

@@ -167,22 +167,30 @@ def diff_refs(base: str, head: str | None, settings: CostSettings, start: Path |
     for change in changed_files(base, head, root):
         if not is_prompt_path(change.path, settings, root):
             continue
-        report.changes.append(_price_change(change, base, head, settings, auditor, root))
+        priced = _price_change(change, base, head, settings, auditor, root)
+        if priced is not None:
+            report.changes.append(priced)
     return report
 
 
 def _price_change(
     change: ChangedFile, base: str, head: str | None, settings: CostSettings, auditor: Auditor, root: Path
-) -> PromptChange:
+) -> PromptChange | None:
+    """The change's cost at both sides; None when neither side holds a prompt (a Python module with
+    no prompt constant, a CSV with no prompt column): such a file gets no row."""
     sides: list[tuple[PromptCost | None, list[Finding]]] = []
+    holds_prompt = False
     for ref, path in ((base, change.old_path), (head, change.new_path)):
         text = read_at(ref, path, root) if path else None
         if text is None:
             sides.append((None, []))
             continue
         result = auditor.audit_source(root / path, text)
+        holds_prompt = holds_prompt or bool(result.documents) or bool(result.error)
         # the saving of fixes is not part of a diff: skip the second audit
         sides.append((cost_of_result(result, settings, auditor, path, with_fixes=False), result.findings))
+    if not holds_prompt:
+        return None
     (before, base_findings), (after, head_findings) = sides
     introduced, fixed = compare_findings(base_findings, head_findings)
     return PromptChange(

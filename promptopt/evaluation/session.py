@@ -109,12 +109,12 @@ def _rules_candidate(original: PromptTemplate, prompt_path: Path | None) -> Prom
         raise CandidateError("--compress rules needs the prompt file")
     try:
         from promptopt.compressors.rules import compress_rules
-        from promptopt.config import load_config
+        from promptopt.config import for_rewriting, load_config
     except ImportError as exc:
         raise CandidateError(f"--compress rules is unavailable in this version ({exc})") from None
     text = prompt_path.read_text(encoding="utf-8")
     try:
-        result = compress_rules(prompt_path, text, load_config(prompt_path.parent))
+        result = compress_rules(prompt_path, text, for_rewriting(load_config(prompt_path.parent)))
     except Exception as exc:
         raise CandidateError(f"--compress rules failed: {type(exc).__name__}: {exc}") from None
     source = f"{original.source} compressed (rules)"
