@@ -1,0 +1,64 @@
+"""A few-shot example whose answer does what the instructions forbid: "Never say 'as an AI'" and an
+example answer that says it; "Do not use emojis" and an example answer full of them.
+
+Models copy examples more faithfully than they obey instructions, so an example that breaks a rule
+teaches the model to break it, on every request. Read: instructions that forbid a quoted phrase
+("never say", "do not use", "don't write", "avoid" + a quoted phrase) and instructions that forbid
+emojis, checked against the answer part of each few-shot example. It has no fix: the example or the
+rule must change, and only the author knows which.
+
+Bad:
+
+    Never start your answer with "Great question".
+    Q: How do I reset my password?
+    A: Great question! Open Settings and choose Reset.
+
+Good:
+
+    Never start your answer with "Great question".
+    Q: How do I reset my password?
+    A: Open Settings and choose Reset.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..core import Severity
+from ._examples import examples, instruction_text, part
+
+CODE = "PO208"
+NAME = "example-breaks-rule"
+SEVERITY = Severity.WARNING
+KIND = "risk"  # the example teaches the opposite of a rule: a quality risk, not a token saving
+OPTIONS: dict = {}
+
+_FORBIDDEN_PHRASE = re.compile(
+    r"\b(?:never|do not|don't|avoid|must not|should not|shouldn't)\s+(?:ever\s+)?"
+    r"(?:say|use|write|include|mention|output|start (?:\w+ )?(?:answer|response|reply)s? with|begin with|"
+    r"start with|use the (?:word|phrase)s?|say the (?:word|phrase)s?)[^\"“'\n]{0,20}"
+    r"[\"“']([^\"”'\n]{2,60})[\"”']", re.I)
+_NO_EMOJI = re.compile(r"\b(?:never|do not|don't|no|avoid|without)\s+(?:use\s+|using\s+|any\s+|add\s+)*emojis?\b",
+                       re.I)
+_EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF]")
+
+
+def check(doc, ctx):
+    exs = examples(doc)
+    if not exs:
+        return
+    rules = instruction_text(doc)
+    phrases = [m.group(1).strip() for m in _FORBIDDEN_PHRASE.finditer(rules)]
+    no_emoji = _NO_EMOJI.search(rules) is not None
+    if not phrases and not no_emoji:
+        return
+    for ex in exs:
+        output = part(doc, ex, "output")
+        where = ex.parts.get("output", ex.span)
+        broken = next((p for p in phrases if p.lower() in output.lower()), None)
+        if broken is not None:
+            yield ctx.report(doc, where, f"the instructions forbid \"{broken}\" but this example's answer uses it: "
+                             "fix the example or the rule", tokens_saved=0)
+        elif no_emoji and _EMOJI.search(output):
+            yield ctx.report(doc, where, "the instructions forbid emojis but this example's answer uses them: "
+                             "fix the example or the rule", tokens_saved=0)
