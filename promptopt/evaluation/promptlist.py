@@ -12,6 +12,7 @@ A prompt written as a Python or JavaScript function cannot be rendered here: it 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +26,12 @@ from .prompts import (
     parse_prompt_text,
     split_prompts,
 )
+from .providers import ProviderError, provider_params
 from .testdata import DataError, expand_paths, read_text, strip_file
 
 FUNCTION_SUFFIXES = (".py", ".js", ".ts", ".mjs", ".cjs")
 LABEL_CHARS = 50
+FILE_NAME = re.compile(r"[\w./-]+\.(txt|md|json|ya?ml|j2|jinja2?|prompty|chatml|tmpl)")
 
 
 class PromptListError(ValueError):
@@ -62,9 +65,10 @@ def _entry(
     label, config = "", {}
     if isinstance(entry, dict):
         label = str(entry.get("label") or "")
-        config = entry.get("config") or {}
-        if not isinstance(config, dict):
-            raise PromptListError(f"{where}: prompt `config` must be a mapping")
+        try:
+            config = provider_params(entry.get("config") or {}, base, f"{where} config", notes)
+        except ProviderError as exc:
+            raise PromptListError(str(exc)) from None
         if "raw" in entry:
             return [_inline(entry["raw"], label, config, where, filters)], None
         entry = entry.get("id")
@@ -77,6 +81,8 @@ def _entry(
     ref = entry.strip()
     if ref.startswith("file://") or ("\n" not in ref and _is_path(base, ref)):
         return _from_files(ref, label, config, base, where, notes, filters)
+    if FILE_NAME.fullmatch(ref):  # one word ending in a prompt file's suffix: a missing file, not a prompt
+        raise PromptListError(f"{where}: prompt file not found: {base / ref}")
     return [_inline(entry, label, config, where, filters)], None
 
 

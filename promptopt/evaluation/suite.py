@@ -112,7 +112,11 @@ def _build(raw: dict[str, Any], path: Path, system_file: Path | None) -> Suite:
         except OSError as exc:
             raise SuiteError(f"{path}: cannot read system prompt {system_ref}: {exc.strerror}") from None
     filters = _filters(raw.get("nunjucksFilters") or raw.get("filters"), base, notes)
-    spec = raw.get("prompt") if raw.get("prompt") is not None else raw.get("prompts")
+    spec = raw.get("prompts")
+    if raw.get("prompt") is not None:  # promptopt's own key: a file path
+        spec = raw["prompt"]
+        if isinstance(spec, str) and "\n" not in spec and not spec.startswith("file://"):
+            spec = f"file://{spec.strip()}"
     if spec is None:
         raise SuiteError(f"{path}: no prompt: add `prompts` (text or file:// paths)")
     prompts, prompt_path = load_prompt_list(spec, base, f"{path}: prompts", notes, filters)
