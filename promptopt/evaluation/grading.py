@@ -58,7 +58,7 @@ class Grader:
         try:
             return parse_json_object(outcome.output)
         except GraderError as exc:
-            self.errors.append(f"{self.model}: {exc}")
+            self.errors.append(str(exc))
             raise
 
 
