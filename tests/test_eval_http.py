@@ -182,3 +182,29 @@ def test_grader_that_answers_in_prose_fails_the_check_and_the_run(server, tmp_pa
     data = json.loads(result.stdout)
     assert "grader error" in data["variants"]["original"]["cases"]["test-1"]["reason"]
     assert "not a JSON object" in result.stderr
+
+
+def test_every_prompt_provider_cell_runs_and_tests_without_assertions_are_unscored(server, tmp_path):
+    suite = tmp_path / "matrix.yaml"
+    suite.write_text(textwrap.dedent(f"""\
+        prompts:
+          - {{raw: 'Capital of {{{{country}}}}?', label: short}}
+          - {{raw: 'What is the capital city of {{{{country}}}}? Answer in one sentence.', label: long}}
+        providers:
+          - {{id: openai:chat:subject, label: a, config: {{apiBaseUrl: "{server.url}", apiKey: k}}}}
+          - {{id: openai:chat:subject, label: b, config: {{apiBaseUrl: "{server.url}", apiKey: k, temperature: 0.5}}}}
+        tests:
+          - vars: {{country: France}}
+            assert: [{{type: icontains, value: paris}}]
+          - vars: {{country: Atlantis}}
+    """), encoding="utf-8")  # fmt: skip
+    result = run(str(suite), tmp_path)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    cells = {(c["prompt"], c["provider"]): c for c in data["cells"]}
+    assert set(cells) == {("short", "a"), ("long", "a"), ("short", "b"), ("long", "b")}
+    assert all(c["passed"] == c["completed"] == 1 and c["unscored_answers"] == 1 for c in cells.values())
+    assert len(by_model(server, "subject")) == 8  # 2 prompts x 2 providers x 2 tests, none dropped
+    assert any("reported unscored" in n for n in data["notes"])
+    pair = run(str(suite), tmp_path, "--candidate-prompt", "long", "--provider", "b")
+    assert pair.exit_code == 0 and json.loads(pair.stdout)["comparison"]["n"] == 1

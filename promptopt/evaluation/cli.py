@@ -81,6 +81,9 @@ def eval_command(
     """Run SUITE's tests on its prompt and, with --candidate or --compress, on a rewritten prompt;
     compare them and give a verdict: 0 no regression, 1 regression, 2 error.
 
+    SUITE may be a promptfoo config as it is. With several prompts or providers every cell is run
+    and reported (exit 1 if a cell has a failing test); --candidate-prompt compares two prompts.
+
     With no model named (here or in the suite) and no provider key set, a small local model runs
     in-process (local/smollm2): a smoke test of the pipeline, not a judge of prompt quality.
     """

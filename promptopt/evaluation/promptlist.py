@@ -137,6 +137,8 @@ def _from_files(
         except DataError as exc:
             raise PromptListError(str(exc)) from None
         suffix = path.suffix.lower()
+        if suffix in CHAT_SUFFIXES and "cache_control" in text:
+            notes.append(f"{where}: {path.name}: cache_control marks are provider caching hints; they are not sent")
         parts = [text] if suffix in (*CHAT_SUFFIXES, ".prompty") or "<|im_start|>" in text else split_prompts(text)
         shown = path.relative_to(base) if path.is_relative_to(base) else path
         for number, part in enumerate(parts, 1):

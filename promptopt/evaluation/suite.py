@@ -137,8 +137,12 @@ def _build(raw: dict[str, Any], path: Path, system_file: Path | None) -> Suite:
     default_threshold = _number(default.get("threshold"), f"{path}: defaultTest.threshold")
 
     cases: list[TestCase] = []
+    unused: Counter = Counter()
     for index, test in enumerate(load_tests(raw.get("tests"), base, f"{path}: tests"), 1):
         cases += _test_cases(test, index, base, path, default_vars, default_transform)
+        unused.update(_unused_test_keys(test))
+    unused.update(_unused_test_keys(default))
+    notes += [f"{n} test(s) use {what}" for what, n in sorted(unused.items())]
     if raw.get("dataset") is not None:
         cases += _dataset_cases(raw["dataset"], base, path)
     if not cases:
@@ -361,6 +365,23 @@ def _load_json_value(file: Path, where: str) -> Any:
         raise SuiteError(f"{where}: cannot read {file}: {exc.strerror}") from None
     except json.JSONDecodeError as exc:
         raise SuiteError(f"{where}: {file.name} is not valid JSON: {exc.msg} (line {exc.lineno})") from None
+
+
+TEST_KEYS = {"vars", "assert", "description", "threshold", "options", "metadata", "id"}
+OPTION_KEYS = {"transform", "provider"}
+
+
+def _unused_test_keys(test: Any) -> list[str]:
+    """What a test asks for that is not followed, said in the notes rather than dropped silently."""
+    if not isinstance(test, dict):
+        return []
+    found = [f"`{k}`, which is not supported and was ignored" for k in test if k not in TEST_KEYS]
+    options = test.get("options") if isinstance(test.get("options"), dict) else {}
+    found += [f"options.{k}, which is not supported and was ignored" for k in options if k not in OPTION_KEYS]
+    metadata = test.get("metadata") if isinstance(test.get("metadata"), dict) else {}
+    if "conversationId" in metadata:
+        found.append("metadata.conversationId: conversation threads are not replayed, each test runs alone")
+    return found
 
 
 def _test_cases(
