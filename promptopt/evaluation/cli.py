@@ -231,4 +231,5 @@ def _dry_run_text(suite: Suite, provider: Provider, variant: PromptTemplate | No
     text = "".join(render_dry_run(d, fmt) for d in plans)
     if matrix_mode:
         text = f"{len(suite.prompts)} prompt(s) x {len(suite.providers)} provider(s): every cell planned\n" + text
-    return text + "".join(f"note: {n}\n" for n in notes)
+    text += "".join(f"note: {n}\n" for n in notes)
+    return f"### promptopt eval: dry run\n\n```\n{text}```\n" if fmt == "markdown" else text
