@@ -382,6 +382,11 @@ def test_javascript_assertions_and_transforms_run_with_node(tmp_path):
     transform = Assertion("equals", "get_weather", transform="output.name")
     assert check(transform, output, {}).passed
     assert check(Assertion("javascript", "JSON.parse(output.arguments).location === 'Boston, MA'"), output, {}).passed
+    as_json = ModelOutput('{"color": "yellow"}', params={"response_format": {"type": "json_object"}})
+    is_object = Assertion("javascript", "typeof output === 'object' && output.color === 'yellow';")
+    assert check(is_object, as_json, {}).passed  # JSON output was requested: the script gets the object
+    body = Assertion("javascript", "if (output.length > 3) {\n  return 0.25;\n}\nreturn 0;")
+    assert check(body, "long", {}).score == 0.25
 
 
 def test_skipped_assertions_do_not_count_in_the_score():

@@ -351,9 +351,9 @@ def _check(assertion: Assertion, output: str, variables: dict[str, Any]) -> Asse
     if assertion.type in SCRIPTED:
         from .scripts import grading_result, run_script
 
-        payload = getattr(raw, "tool_payload", None)
-        result = run_script(assertion.type, str(value), payload if payload is not None else output,
-                            {"vars": variables}, assertion.base or Path.cwd())  # fmt: skip
+        subject = output if assertion.transform else script_subject(raw)
+        result = run_script(assertion.type, str(value), subject, {"vars": variables},
+                            assertion.base or Path.cwd())  # fmt: skip
         return _negated(assertion, *grading_result(result))
     if assertion.type in GRADED_TYPES:
         from .grading import current_grader, grade
@@ -397,12 +397,24 @@ def _negated(assertion: Assertion, passed: bool, score: float, reason: str) -> A
     return AssertionResult(assertion, passed, score, reason)
 
 
+def script_subject(output: str) -> Any:
+    """What `output` is in JavaScript and Python, as in promptfoo: the function or tool call the model made,
+    the parsed object when JSON output was requested (response_format), else the text."""
+    payload = getattr(output, "tool_payload", None)
+    if payload is not None:
+        return payload
+    fmt = (getattr(output, "params", None) or {}).get("response_format")
+    if isinstance(fmt, dict) and fmt.get("type") in ("json_object", "json_schema"):
+        data, error = _parse_json(output)
+        if not error:
+            return data
+    return str(output)
+
+
 def _transformed(assertion: Assertion, output: str, variables: dict[str, Any]) -> str:
     from .scripts import run_script
 
-    payload = getattr(output, "tool_payload", None)
-    subject = payload if payload is not None else output
-    result = run_script("javascript", str(assertion.transform), subject, {"vars": variables},
+    result = run_script("javascript", str(assertion.transform), script_subject(output), {"vars": variables},
                         assertion.base or Path.cwd())  # fmt: skip
     return result if isinstance(result, str) else json.dumps(result)
 

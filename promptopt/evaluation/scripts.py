@@ -47,10 +47,11 @@ process.stdin.on('end', async () => {
     const mod = require(job.file);
     const fn = job.function ? mod[job.function] : (typeof mod === 'function' ? mod : mod.default || mod);
     result = await fn(output, context);
-  } else if (code.includes('\n') || /^\s*return\s/.test(code)) {
+  } else if (/\breturn\b/.test(code)) {
     result = await (new Function('output', 'context', code))(output, context);
   } else {
-    result = await (new Function('output', 'context', 'return (' + code + ');'))(output, context);
+    const expression = code.trim().replace(/;+$/, '');
+    result = await (new Function('output', 'context', 'return (' + expression + ');'))(output, context);
   }
   process.stdout.write(JSON.stringify({ result: result === undefined ? null : result }));
 });
