@@ -394,3 +394,13 @@ def test_skipped_assertions_do_not_count_in_the_score():
                        None)  # fmt: skip
     assert outcome.passed and outcome.score == 1.0 and outcome.scored
     assert not evaluate([Assertion("moderation", skip="x")], "a", {}, None).scored
+
+
+def test_a_provider_prompt_filter_that_matches_nothing_is_an_error(tmp_path):
+    suite = write(tmp_path, "s.yaml", """\
+        prompts: [{raw: 'Hi {{x}}', label: greet}]
+        providers: [{id: openai:gpt-4o-mini, prompts: [greeting]}]
+        tests: [{vars: {x: a}}]
+    """)
+    with pytest.raises(SuiteError, match="match none of the prompts"):
+        load_suite(suite)

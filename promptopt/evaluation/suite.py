@@ -178,6 +178,12 @@ def _build(raw: dict[str, Any], path: Path, system_file: Path | None) -> Suite:
     if unscored:
         notes.append(f"{unscored} test(s) have no assertion that can run: they run and are reported unscored")
 
+    suite_view = Suite(path, prompt_path, prompts[0], merged, prompts=prompts, providers=providers)
+    for provider in providers:
+        if not suite_view.prompts_for(provider):
+            raise SuiteError(f"{path}: provider {provider.name}: its `prompts` ({', '.join(provider.prompts or ())}) "
+                             "match none of the prompts' labels")  # fmt: skip
+
     repeat = (raw.get("evaluateOptions") or {}).get("repeat", 1)
     stop = raw.get("stop") or []
     stop = [stop] if isinstance(stop, str) else stop
