@@ -186,7 +186,7 @@ def test_promptfoo_config_tests_are_read(tmp_path):
         ("prompt: missing.txt\ntests: []", "prompt file not found"),
         ("prompt: p.txt\ntests: [\n", "invalid YAML"),
         ("prompt: p.txt\n", "no tests"),
-        ("prompt: p.txt\ntests: [{vars: {a: 1}}]", "has no assertions"),
+        ("prompt: p.txt\ntests: [{vars: {a: 1}, assert: [{type: cost}]}]", "cost needs a `threshold`"),
         ("prompt: p.txt\ndataset: {path: nope.jsonl}", "cannot read"),
         ("prompt: p.txt\ntests: [{assert: [{type: one-of, value: bad.json}]}]", "not valid JSON"),
     ],

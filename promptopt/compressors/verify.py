@@ -94,6 +94,8 @@ class VerifyOptions:
 
 def check_suite_prompt(suite: Suite, path: Path | None) -> Path:
     """The file to compress: the suite's prompt, which `path` (when given) must be."""
+    if suite.prompt_path is None:  # an inline prompt, or one of several in a file: nothing to rewrite in place
+        raise VerifyError(f"suite {suite.path}: its first prompt is not a file of its own; --verify needs one")
     if path is None:
         return suite.prompt_path
     if not path.is_file():

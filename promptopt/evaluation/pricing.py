@@ -17,6 +17,7 @@ def price_for(model: str) -> Price | None:
         return Price(0.0, 0.0)  # runs in-process: really free
     from promptopt.cost.prices import PricingError, load_price_table
 
+    model = model.replace("/responses/", "/").replace("/converse/", "/")  # litellm routes, not model names
     try:
         found = load_price_table().lookup(model)
     except PricingError:

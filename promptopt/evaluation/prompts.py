@@ -5,15 +5,23 @@ Supported shapes (the rest of a file's syntax is sent as is):
 - ChatML (``<|im_start|>role ... <|im_end|>``, any extension): one message per block;
 - ``.prompty``: YAML front matter is dropped, ``system:`` / ``user:`` / ``assistant:`` lines on their
   own start a message (text before the first marker is a system message);
-- ``.json``: a list of ``{"role", "content"}`` objects (promptfoo's chat prompt format).
+- ``.json``, ``.yaml``/``.yml``: a list of ``{"role", "content"}`` objects, or ``{messages: [...]}``
+  (promptfoo's chat prompt format); a content given as parts keeps the text parts;
+- a template with nunjucks syntax (``{% ... %}``, filters such as ``{{ x | load }}``, expressions) is
+  rendered with Jinja, which reads the same syntax; a chat JSON file with ``{% for %}`` is rendered
+  first, then parsed.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 ROLES = ("system", "user", "assistant")
 CHATML_BLOCK = re.compile(r"<\|im_start\|>\s*(\w+)\s*\n(.*?)<\|im_end\|>", re.S)
@@ -22,6 +30,9 @@ PROMPTY_MARKER = re.compile(r"^(system|user|assistant)\s*:\s*$", re.M | re.I)
 # so JSON in a prompt (`{"intent": ...}`) is left alone.
 DOUBLE_BRACE = re.compile(r"\{\{\s*\$?(?:vars\.)?([A-Za-z_][\w.-]*)\s*\}\}")
 SINGLE_BRACE = re.compile(r"(?<!\{)\{([A-Za-z_]\w*)\}(?!\})")
+# Anything a plain placeholder cannot express: tags, comments, filters, attribute or index access...
+NUNJUCKS = re.compile(r"\{%|\{#|\{\{(?!\s*\$?(?:vars\.)?[A-Za-z_][\w.-]*\s*\}\})")
+CHAT_SUFFIXES = (".json", ".yaml", ".yml")
 
 
 class PromptFileError(ValueError):
@@ -40,6 +51,10 @@ class PromptTemplate:
 
     messages: tuple[Message, ...]
     source: str  # where it came from: a path, or a description such as "compressed (rules)"
+    label: str = ""  # promptfoo's prompt label; defaults to the source
+    config: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)  # prompt-level params
+    chat_source: str | None = None  # a chat JSON/YAML file with template logic: rendered, then parsed
+    filters: dict[str, Callable[..., Any]] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def text(self) -> str:
@@ -48,18 +63,31 @@ class PromptTemplate:
     def placeholders(self) -> set[str]:
         return {m.group(1) for msg in self.messages for m in DOUBLE_BRACE.finditer(msg.content)}
 
+    @property
+    def name(self) -> str:
+        return self.label or self.source
+
     def render(self, variables: dict[str, object]) -> list[dict[str, str]]:
-        return [{"role": m.role, "content": fill(m.content, variables)} for m in self.messages]
+        if self.chat_source is not None:
+            text = render_nunjucks(self.chat_source, {"_conversation": [], **variables}, self.filters)
+            return [{"role": m.role, "content": m.content} for m in chat_messages(text, ".json")]
+        return [{"role": m.role, "content": fill(m.content, variables, self.filters)} for m in self.messages]
 
     def with_contents(self, contents: list[str], source: str) -> PromptTemplate:
         """The same roles with new texts (a compressed variant)."""
         return PromptTemplate(
-            tuple(Message(m.role, c) for m, c in zip(self.messages, contents, strict=True)), source
-        )
+            tuple(Message(m.role, c) for m, c in zip(self.messages, contents, strict=True)), source,
+            self.label, self.config, filters=self.filters,
+        )  # fmt: skip
 
 
-def fill(text: str, variables: dict[str, object]) -> str:
-    """Replace placeholders whose name is a var; leave every other brace alone."""
+def fill(text: str, variables: dict[str, object], filters: dict[str, Callable[..., Any]] | None = None) -> str:
+    """Replace placeholders whose name is a var; leave every other brace alone.
+
+    A text with nunjucks syntax beyond plain placeholders goes through Jinja instead.
+    """
+    if NUNJUCKS.search(text):
+        return render_nunjucks(text, variables, filters)
 
     def value(name: str, original: str) -> str:
         if name in variables:
@@ -70,6 +98,40 @@ def fill(text: str, variables: dict[str, object]) -> str:
     return SINGLE_BRACE.sub(lambda m: value(m.group(1), m.group(0)), text)
 
 
+def _load(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _environment(filters: dict[str, Callable[..., Any]] | None):
+    import jinja2
+
+    env = jinja2.Environment(keep_trailing_newline=True, autoescape=False)
+    env.filters.update({"load": _load, "dump": lambda v: json.dumps(v, ensure_ascii=False)})
+    env.filters.update(filters or {})
+    return env
+
+
+def check_nunjucks(text: str, filters: dict[str, Callable[..., Any]] | None = None) -> None:
+    """Raise PromptFileError when Jinja cannot compile the template (an unknown filter, bad syntax)."""
+    if not NUNJUCKS.search(text):
+        return
+    import jinja2
+
+    try:
+        _environment(filters).from_string(text)
+    except jinja2.TemplateError as exc:
+        raise PromptFileError(f"nunjucks template cannot be rendered with Jinja: {exc}") from None
+
+
+def render_nunjucks(text: str, variables: dict[str, object], filters: dict[str, Callable[..., Any]] | None) -> str:
+    import jinja2
+
+    try:
+        return _environment(filters).from_string(text).render(**variables)
+    except jinja2.TemplateError as exc:
+        raise PromptFileError(f"nunjucks template failed: {exc}") from None
+
+
 def stringify(value: object) -> str:
     if isinstance(value, str):
         return value
@@ -78,8 +140,11 @@ def stringify(value: object) -> str:
 
 def parse_prompt_text(text: str, suffix: str = "", source: str = "") -> PromptTemplate:
     suffix = suffix.lower()
-    if suffix == ".json":
-        return PromptTemplate(tuple(_json_messages(text)), source)
+    if suffix in CHAT_SUFFIXES:
+        if NUNJUCKS.search(text) and "{%" in text:  # template logic around the JSON: render per test
+            check_nunjucks(text)
+            return PromptTemplate((Message("user", text),), source, chat_source=text)
+        return PromptTemplate(tuple(chat_messages(text, suffix)), source)
     if "<|im_start|>" in text:
         blocks = [Message(role.lower(), body.strip("\n")) for role, body in CHATML_BLOCK.findall(text)]
         if not blocks:
@@ -102,18 +167,42 @@ def load_prompt(path: Path, system: str | None = None) -> PromptTemplate:
     return template
 
 
-def _json_messages(text: str) -> list[Message]:
+def split_prompts(text: str) -> list[str]:
+    """promptfoo's prompt files hold several prompts separated by a line `---`."""
+    parts = re.split(r"^---[ \t]*$", text, flags=re.M)
+    return [p.strip("\n") for p in parts if p.strip()]
+
+
+def chat_messages(text: str, suffix: str) -> list[Message]:
+    """A chat prompt: a JSON or YAML list of {role, content}, or a mapping with `messages`."""
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise PromptFileError(f"prompt JSON is invalid: {exc}") from None
-    if not isinstance(data, list) or not all(
-        isinstance(m, dict) and isinstance(m.get("content"), str) for m in data
-    ):
-        raise PromptFileError('a JSON prompt must be a list of {"role": ..., "content": ...} objects')
-    messages = [Message(str(m.get("role", "user")), m["content"]) for m in data]
+        data = json.loads(text) if suffix == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        kind = "JSON" if suffix == ".json" else "YAML"
+        raise PromptFileError(f"prompt {kind} is invalid: {' '.join(str(exc).split())}") from None
+    return messages_from_data(data)
+
+
+def messages_from_data(data: Any) -> list[Message]:
+    if isinstance(data, dict) and "messages" in data:
+        data = data["messages"]
+    if not isinstance(data, list) or not data or not all(isinstance(m, dict) and "content" in m for m in data):
+        raise PromptFileError('a chat prompt must be a list of {"role": ..., "content": ...} objects')
+    messages = [Message(str(m.get("role", "user")), _content_text(m["content"])) for m in data]
     _check_roles(messages)
     return messages
+
+
+def _content_text(content: Any) -> str:
+    """A message content: a string, or parts of which the text parts are kept (in order)."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        texts = [p.get("text") for p in content if isinstance(p, dict) and p.get("type", "text") == "text"]
+        if len(texts) == len(content) and all(isinstance(t, str) for t in texts):
+            return "\n".join(texts)  # type: ignore[arg-type]
+        raise PromptFileError("a message has non-text parts (images, audio): only text prompts are supported")
+    raise PromptFileError(f"a message content must be text, got {type(content).__name__}")
 
 
 def _prompty_messages(text: str) -> list[Message]:

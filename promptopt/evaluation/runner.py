@@ -7,6 +7,7 @@ and scored, and the run says it is partial.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import threading
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .cache import ResponseCache, cache_key
+from .outputs import ModelOutput
 from .prompts import PromptTemplate
 from .suite import TestCase
 
@@ -36,11 +38,12 @@ class PlannedCall:
     repeat: int
     messages: list[dict[str, str]]
     key: str
+    params: dict[str, Any] = field(default_factory=dict)  # the prompt's own config (response_format...)
 
 
 @dataclass
 class CallOutcome:
-    output: str | None = None
+    output: ModelOutput | str | None = None
     error: str | None = None
     cached: bool = False
 
@@ -87,9 +90,9 @@ def _import_litellm():
     return litellm
 
 
-def check_credentials(model: str) -> None:
+def check_credentials(model: str, params: dict[str, Any] | None = None) -> None:
     """Fail before any call when the provider's key is missing."""
-    if model.startswith("local/"):
+    if model.startswith("local/") or (params and (params.get("api_key") or params.get("api_base"))):
         return
     litellm = _import_litellm()
     try:
@@ -164,9 +167,16 @@ class Runner:
             for case in cases:
                 messages = template.render(case.vars)
                 for index in range(repeat):
-                    key = cache_key(self.model, messages, self.params(index))
-                    calls.append(PlannedCall(variant, case.id, index, messages, key))
+                    key = cache_key(self.model, messages, {**self.params(index), **template.config})
+                    calls.append(PlannedCall(variant, case.id, index, messages, key, dict(template.config)))
         return calls
+
+    def call_params(self, call: PlannedCall) -> dict[str, Any]:
+        """What reaches litellm: defaults, then the provider's config, then the prompt's."""
+        params: dict[str, Any] = {"temperature": 0, "max_tokens": self.max_tokens}
+        if self.stop:
+            params["stop"] = self.stop
+        return {**params, **self.extra_params, **call.params}
 
     def cached(self, calls: list[PlannedCall]) -> set[str]:
         return {c.key for c in calls if self.cache.get(c.key) is not None}
@@ -183,7 +193,9 @@ class Runner:
         for key, call in unique.items():
             entry = self.cache.get(key)
             if entry is not None:
-                result.outcomes[key] = CallOutcome(output=entry["output"], cached=True)
+                meta = entry.get("meta") or {}
+                output = ModelOutput(entry["output"], **meta, params=self.call_params(call))
+                result.outcomes[key] = CallOutcome(output=output, cached=True)
                 stats.cache_hits += 1
             else:
                 todo.append(call)
@@ -239,17 +251,17 @@ class Runner:
                 with self._lock:
                     stats.real_calls += 1 if attempt == 0 else 0
                     stats.retries += 1 if attempt else 0
+                params = self.call_params(call)
+                started = time.perf_counter()
                 response = completion(
                     model=self.model,
                     messages=call.messages,
-                    temperature=0,
-                    max_tokens=self.max_tokens,
-                    **({"stop": self.stop} if self.stop else {}),
+                    **params,
                     timeout=self.timeout,
                     num_retries=0,  # retries are ours, with backoff we control
-                    **self.extra_params,
                 )
-                output = response.choices[0].message.content or ""
+                latency_ms = round((time.perf_counter() - started) * 1000, 1)
+                output = _output_of(response, params, latency_ms, self.model)
             except Exception as exc:  # litellm maps every provider's errors to its own classes
                 message, transient = describe_error(exc)
                 if transient and attempt < self.max_retries:
@@ -266,7 +278,40 @@ class Runner:
                     result.outcomes[call.key] = CallOutcome(error=message)
                 self._stop.set()  # a provider that fails for good fails the rest too: stop spending
                 return
-            self.cache.put(call.key, {"model": self.model, "output": output})
+            self.cache.put(call.key, {"model": self.model, "output": str(output), "meta": output.meta()})
             with self._lock:
                 result.outcomes[call.key] = CallOutcome(output=output)
             return
+
+
+def _output_of(response: Any, params: dict[str, Any], latency_ms: float, model: str) -> ModelOutput:
+    """The answer's text, or the function / tool calls it made (as JSON text, as promptfoo shows them)."""
+    message = response.choices[0].message
+    payload: Any = None
+    tool_calls = getattr(message, "tool_calls", None)
+    function_call = getattr(message, "function_call", None)
+    if tool_calls:
+        payload = [
+            {"id": getattr(t, "id", None), "type": "function",
+             "function": {"name": t.function.name, "arguments": t.function.arguments}}
+            for t in tool_calls
+        ]  # fmt: skip
+        if params.get("functions") and not params.get("tools"):  # offered as functions: one call, promptfoo's shape
+            payload = payload[0]["function"]
+    elif function_call:
+        payload = {"name": function_call.name, "arguments": function_call.arguments}
+    text = json.dumps(payload) if payload is not None else (message.content or "")
+    return ModelOutput(text, latency_ms=latency_ms, cost=_cost(response, model), tool_payload=payload, params=params)
+
+
+def _cost(response: Any, model: str) -> float | None:
+    """Dollars for this answer from its reported usage and the bundled price map; None when unknown."""
+    from .pricing import price_for
+
+    usage = getattr(response, "usage", None)
+    price = price_for(model)
+    if usage is None or price is None:
+        return None
+    prompt = getattr(usage, "prompt_tokens", 0) or 0
+    completion = getattr(usage, "completion_tokens", 0) or 0
+    return prompt * price.input_per_token + completion * (price.output_per_token or 0.0)

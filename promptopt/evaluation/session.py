@@ -172,10 +172,14 @@ def run_eval(
     variants = variants_of(suite, candidate)
     calls = runner.plan(variants, suite.cases, repeat)
     run = runner.run(calls)
-    original = score_variant(ORIGINAL, suite.prompt.source, calls, run.outcomes, suite.cases)
+    # Tests with no assertion that can run are sent (their answers count) but not scored.
+    scored = [c for c in suite.cases if c.scored]
+    scored_ids = {c.id for c in scored}
+    scored_calls = [c for c in calls if c.case_id in scored_ids]
+    original = score_variant(ORIGINAL, suite.prompt.source, scored_calls, run.outcomes, scored)
     result = EvalResult(suite, runner.model, model_reason, repeat, run.stats, original, notes=list(suite.notes))
     if candidate is not None:
-        result.candidate = score_variant(CANDIDATE, candidate.source, calls, run.outcomes, suite.cases)
+        result.candidate = score_variant(CANDIDATE, candidate.source, scored_calls, run.outcomes, scored)
         result.comparison = compare(original, result.candidate, max_drop, confidence)
         result.tokens = token_saving(runner.model, suite.prompt, candidate)
     return result

@@ -9,19 +9,30 @@ from __future__ import annotations
 import csv
 import json
 import random
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .assertions import NEEDS_VALUE, TYPES, Assertion
-from .prompts import PromptFileError, PromptTemplate, load_prompt
+from .assertions import NEEDS_THRESHOLD, NEEDS_VALUE, PROMPTFOO_ONLY, SCRIPTED, TYPES, Assertion
+from .promptlist import PromptListError, load_prompt_list
+from .prompts import Message, PromptTemplate
+from .providers import Provider, ProviderError, load_provider
+from .testdata import DataError, expand_vars, load_tests, resolve_refs
 
 DEFAULT_MAX_TOKENS = 256
 KNOWN_KEYS = {
     "description", "prompt", "prompts", "system", "model", "providers", "defaultTest", "tests",
-    "dataset", "max_tokens", "stop", "evaluateOptions", "outputPath", "sharing", "env",
+    "dataset", "max_tokens", "stop", "evaluateOptions", "outputPath", "sharing", "env", "filters",
+    "nunjucksFilters", "tags", "metadata", "writeLatestResults", "commandLineOptions", "tracing",
+    "definitions", "$schema",
+}  # fmt: skip
+# Keys that would change what runs: reported as a note rather than followed.
+UNSUPPORTED_KEYS = {
+    "scenarios": "its tests were not run", "derivedMetrics": "not computed", "extensions": "hooks not run",
+    "redteam": "red-team generation is promptfoo's", "transform": "not applied",
 }  # fmt: skip
 
 
@@ -39,19 +50,35 @@ class TestCase:
 
     __test__ = False  # not a pytest class
 
+    @property
+    def scored(self) -> bool:
+        """False when no assertion can run: the test runs and is reported unscored."""
+        return any(not a.skip for a in self.assertions)
+
 
 @dataclass
 class Suite:
     path: Path
-    prompt_path: Path
-    prompt: PromptTemplate
+    prompt_path: Path | None  # the first prompt's file, when that file holds just that prompt
+    prompt: PromptTemplate  # the first prompt (the baseline)
     cases: list[TestCase]
-    model: str | None = None
+    model: str | None = None  # the first provider's litellm model
     max_tokens: int = DEFAULT_MAX_TOKENS
     stop: list[str] = field(default_factory=list)  # stop sequences passed to the model
     repeat: int = 1
     description: str = ""
     notes: list[str] = field(default_factory=list)  # things the user should know (ignored keys...)
+    prompts: list[PromptTemplate] = field(default_factory=list)  # every prompt, in order (N)
+    providers: list[Provider] = field(default_factory=list)  # every provider that can run (M)
+    grader: Provider | None = None  # promptfoo's defaultTest.options.provider
+    skipped: Counter = field(default_factory=Counter)  # (assertion label, reason) -> count
+
+    def prompts_for(self, provider: Provider | None) -> list[PromptTemplate]:
+        """promptfoo's provider `prompts:` filter (labels or ids); all prompts when it has none."""
+        if provider is None or provider.prompts is None:
+            return list(self.prompts)
+        wanted = set(provider.prompts)
+        return [p for p in self.prompts if {p.name, p.label, p.source, f"file://{p.source}"} & wanted]
 
 
 def load_suite(path: Path, system_file: Path | None = None) -> Suite:
@@ -66,13 +93,17 @@ def load_suite(path: Path, system_file: Path | None = None) -> Suite:
         raise SuiteError(f"{path}: invalid YAML{where}: {getattr(exc, 'problem', exc)}") from None
     if not isinstance(raw, dict):
         raise SuiteError(f"{path}: a suite must be a YAML mapping with `prompt` and `tests` or `dataset`")
-    return _build(raw, path, system_file)
+    try:
+        raw = resolve_refs(raw, raw, str(path))
+        return _build(raw, path, system_file)
+    except (DataError, ProviderError, PromptListError) as exc:
+        raise SuiteError(str(exc) if str(exc).startswith(str(path)) else f"{path}: {exc}") from None
 
 
 def _build(raw: dict[str, Any], path: Path, system_file: Path | None) -> Suite:
     base = path.parent
-    notes = [f"ignored key `{k}`" for k in raw if k not in KNOWN_KEYS]
-    prompt_path = _prompt_path(raw, path)
+    notes = [f"ignored key `{k}`" for k in raw if k not in KNOWN_KEYS and k not in UNSUPPORTED_KEYS]
+    notes += [f"`{k}` is not supported: {why}" for k, why in UNSUPPORTED_KEYS.items() if raw.get(k)]
     system_text = None
     system_ref = system_file or (base / _strip_file(raw["system"]) if raw.get("system") else None)
     if system_ref is not None:
@@ -80,49 +111,78 @@ def _build(raw: dict[str, Any], path: Path, system_file: Path | None) -> Suite:
             system_text = Path(system_ref).read_text(encoding="utf-8").strip("\n")
         except OSError as exc:
             raise SuiteError(f"{path}: cannot read system prompt {system_ref}: {exc.strerror}") from None
-    try:
-        prompt = load_prompt(prompt_path, system_text)
-    except PromptFileError as exc:
-        raise SuiteError(f"{path}: prompt {prompt_path.name}: {exc}") from None
+    filters = _filters(raw.get("nunjucksFilters") or raw.get("filters"), base, notes)
+    spec = raw.get("prompts")
+    if raw.get("prompt") is not None:  # promptopt's own key: a file path
+        spec = raw["prompt"]
+        if isinstance(spec, str) and "\n" not in spec and not spec.startswith("file://"):
+            spec = f"file://{spec.strip()}"
+    if spec is None:
+        raise SuiteError(f"{path}: no prompt: add `prompts` (text or file:// paths)")
+    prompts, prompt_path = load_prompt_list(spec, base, f"{path}: prompts", notes, filters)
+    if system_text is not None:
+        prompts = [_with_system(p, system_text) for p in prompts]
 
+    providers = _providers(raw, base, path, notes)
     default = raw.get("defaultTest") or {}
+    if isinstance(default, str):
+        default = (load_tests(default, base, f"{path}: defaultTest") or [{}])[0]
     if not isinstance(default, dict):
         raise SuiteError(f"{path}: `defaultTest` must be a mapping")
+    default_options = default.get("options") or {}
+    grader = _grader(default_options.get("provider"), base, path, notes)
     default_vars = _mapping(default.get("vars"), f"{path}: defaultTest.vars")
-    default_asserts = _assertions(default.get("assert"), base, f"{path}: defaultTest")
+    default_transform = default_options.get("transform")
+    default_asserts = _assertions(default.get("assert"), base, f"{path}: defaultTest", default_transform)
     default_threshold = _number(default.get("threshold"), f"{path}: defaultTest.threshold")
 
     cases: list[TestCase] = []
-    tests = raw.get("tests")
-    if isinstance(tests, str):  # promptfoo: tests: file://tests.csv
-        cases += _tabular_tests(base / _strip_file(tests), path)
-    elif tests is not None:
-        if not isinstance(tests, list):
-            raise SuiteError(f"{path}: `tests` must be a list or a path to a CSV/JSONL file")
-        for index, test in enumerate(tests, 1):
-            cases.append(_test_case(test, index, base, path))
+    unused: Counter = Counter()
+    for index, test in enumerate(load_tests(raw.get("tests"), base, f"{path}: tests"), 1):
+        cases += _test_cases(test, index, base, path, default_vars, default_transform)
+        unused.update(_unused_test_keys(test))
+    unused.update(_unused_test_keys(default))
+    notes += [f"{n} test(s) use {what}" for what, n in sorted(unused.items())]
     if raw.get("dataset") is not None:
         cases += _dataset_cases(raw["dataset"], base, path)
     if not cases:
-        raise SuiteError(f"{path}: no tests: add `tests` or a `dataset`")
+        if default.get("vars") or default_asserts:
+            cases = [TestCase("test-1", {}, ())]
+        else:
+            raise SuiteError(f"{path}: no tests: add `tests` or a `dataset`")
 
     merged = []
     for case in cases:
-        assertions = (*default_asserts, *case.assertions)
-        if not assertions:
-            raise SuiteError(f"{path}: test {case.id} has no assertions (add `assert` or defaultTest.assert)")
         merged.append(
             TestCase(
                 case.id,
                 {**default_vars, **case.vars},
-                assertions,
+                (*default_asserts, *case.assertions),
                 case.threshold if case.threshold is not None else default_threshold,
                 case.description,
             )
         )
-    missing = sorted(prompt.placeholders() - set().union(*(c.vars for c in merged)))
+    merged = _unique_ids(merged)
+    used = set().union(*(p.placeholders() for p in prompts))
+    missing = sorted(used - set().union(*(c.vars for c in merged)))
     if missing:
         notes.append("placeholders with no value in any test: " + ", ".join(missing))
+    skipped: Counter = Counter()
+    for case in merged:
+        skipped.update((a.label, a.skip) for a in case.assertions if a.skip)
+    if skipped:
+        total = sum(skipped.values())
+        detail = "; ".join(f"{label} x{n} ({why})" for (label, why), n in sorted(skipped.items()))
+        notes.append(f"{total} assertion(s) skipped, not scored: {detail}")
+    unscored = sum(1 for c in merged if not c.scored)
+    if unscored:
+        notes.append(f"{unscored} test(s) have no assertion that can run: they run and are reported unscored")
+
+    suite_view = Suite(path, prompt_path, prompts[0], merged, prompts=prompts, providers=providers)
+    for provider in providers:
+        if not suite_view.prompts_for(provider):
+            raise SuiteError(f"{path}: provider {provider.name}: its `prompts` ({', '.join(provider.prompts or ())}) "
+                             "match none of the prompts' labels")  # fmt: skip
 
     repeat = (raw.get("evaluateOptions") or {}).get("repeat", 1)
     stop = raw.get("stop") or []
@@ -132,14 +192,18 @@ def _build(raw: dict[str, Any], path: Path, system_file: Path | None) -> Suite:
     return Suite(
         path=path,
         prompt_path=prompt_path,
-        prompt=prompt,
+        prompt=prompts[0],
         cases=merged,
-        model=_model(raw, path),
+        model=providers[0].model if providers else None,
         max_tokens=int(_number(raw.get("max_tokens"), f"{path}: max_tokens") or DEFAULT_MAX_TOKENS),
         stop=stop,
         repeat=int(repeat),
         description=str(raw.get("description") or ""),
         notes=notes,
+        prompts=prompts,
+        providers=providers,
+        grader=grader,
+        skipped=skipped,
     )
 
 
@@ -147,37 +211,89 @@ def _strip_file(ref: str) -> str:
     return ref[len("file://") :] if ref.startswith("file://") else ref
 
 
-def _prompt_path(raw: dict[str, Any], path: Path) -> Path:
-    ref = raw.get("prompt")
-    if ref is None and raw.get("prompts") is not None:
-        prompts = raw["prompts"] if isinstance(raw["prompts"], list) else [raw["prompts"]]
-        if len(prompts) != 1:
-            raise SuiteError(
-                f"{path}: `prompts` lists {len(prompts)} prompts; promptopt evaluates one prompt per suite "
-                "(set `prompt:` and pass the other as --candidate)"
-            )
-        ref = prompts[0]["id"] if isinstance(prompts[0], dict) else prompts[0]
-    if not isinstance(ref, str) or not ref.strip():
-        raise SuiteError(f"{path}: `prompt` must be the path of a prompt file")
-    if not ref.startswith("file://") and "\n" in ref:
-        raise SuiteError(f"{path}: `prompt` must be a file path, not inline text")
-    prompt_path = path.parent / _strip_file(ref.strip())
-    if not prompt_path.is_file():
-        raise SuiteError(f"{path}: prompt file not found: {prompt_path}")
-    return prompt_path
+def _with_system(template: PromptTemplate, system: str) -> PromptTemplate:
+    return PromptTemplate((Message("system", system), *template.messages), template.source, template.label,
+                          template.config, template.chat_source, template.filters)  # fmt: skip
 
 
-def _model(raw: dict[str, Any], path: Path) -> str | None:
-    model = raw.get("model")
-    if model is None and raw.get("providers"):
-        providers = raw["providers"] if isinstance(raw["providers"], list) else [raw["providers"]]
-        first = providers[0]
-        model = first.get("id") if isinstance(first, dict) else first
-        if isinstance(model, str) and ":" in model:  # promptfoo's openai:gpt-4o-mini -> openai/gpt-4o-mini
-            model = model.replace(":chat:", "/").replace(":", "/", 1)
-    if model is not None and not isinstance(model, str):
-        raise SuiteError(f"{path}: `model` must be a litellm model name such as openai/gpt-4o-mini")
-    return model
+def _providers(raw: dict[str, Any], base: Path, path: Path, notes: list[str]) -> list[Provider]:
+    """`model:` (a litellm name) or promptfoo's `providers:`; those that cannot run are listed as skipped."""
+    if raw.get("model") is not None:
+        if not isinstance(raw["model"], str):
+            raise SuiteError(f"{path}: `model` must be a litellm model name such as openai/gpt-4o-mini")
+        return [Provider(raw["model"], raw["model"])]
+    entries = raw.get("providers")
+    if entries is None:
+        return []
+    if isinstance(entries, str | dict):
+        entries = [entries]
+    if not isinstance(entries, list):
+        raise SuiteError(f"{path}: `providers` must be a list")
+    providers = []
+    for index, entry in enumerate(entries, 1):
+        provider = load_provider(entry, base, f"{path}: provider #{index}")
+        notes.extend(provider.notes)
+        if provider.skip_reason:
+            notes.append(f"provider {provider.name} skipped: {provider.skip_reason}")
+        else:
+            providers.append(provider)
+    if not providers:
+        raise SuiteError(f"{path}: none of the {len(entries)} provider(s) is a model litellm can call")
+    names: dict[str, int] = {}
+    for provider in providers:  # two entries with one id need their labels to be told apart
+        names[provider.name] = names.get(provider.name, 0) + 1
+        if names[provider.name] > 1:
+            provider.label = f"{provider.name} ({names[provider.name]})"
+    return providers
+
+
+def _grader(entry: Any, base: Path, path: Path, notes: list[str]) -> Provider | None:
+    if entry is None:
+        return None
+    if isinstance(entry, dict) and "text" in entry and "id" not in entry:  # {text: {id: ...}, embedding: ...}
+        entry = entry["text"]
+    provider = load_provider(entry, base, f"{path}: defaultTest.options.provider")
+    notes.extend(provider.notes)
+    if provider.skip_reason:
+        notes.append(f"grader {provider.name} skipped: {provider.skip_reason}")
+        return None
+    return provider
+
+
+def _filters(spec: Any, base: Path, notes: list[str]) -> dict[str, Any]:
+    """Custom nunjucks filters written in JavaScript, run with Node (absent without it: templates say so)."""
+    if not spec:
+        return {}
+    if not isinstance(spec, dict):
+        raise SuiteError("`nunjucksFilters` must map a filter name to a .js file")
+    from .scripts import ScriptError, node_path, run_script
+
+    if node_path() is None:
+        notes.append(f"nunjucks filters {', '.join(spec)} need Node.js, which is not on the PATH")
+        return {}
+
+    def make(ref: str):
+        def apply(value: Any, *args: Any) -> Any:
+            try:
+                return run_script("javascript", f"file://{_strip_file(ref)}", value, {}, base)
+            except ScriptError as exc:
+                raise SuiteError(f"nunjucks filter {ref}: {exc}") from None
+
+        return apply
+
+    return {str(name): make(str(ref)) for name, ref in spec.items()}
+
+
+def _unique_ids(cases: list[TestCase]) -> list[TestCase]:
+    seen: dict[str, int] = {}
+    out = []
+    for case in cases:
+        seen[case.id] = seen.get(case.id, 0) + 1
+        if seen[case.id] > 1:
+            case = TestCase(f"{case.id} ({seen[case.id]})", case.vars, case.assertions, case.threshold,
+                            case.description)  # fmt: skip
+        out.append(case)
+    return out
 
 
 def _mapping(value: Any, where: str) -> dict[str, Any]:
@@ -196,36 +312,56 @@ def _number(value: Any, where: str) -> float | None:
     return float(value)
 
 
-def _assertions(items: Any, base: Path, where: str) -> tuple[Assertion, ...]:
+def _assertions(items: Any, base: Path, where: str, transform: Any = None) -> tuple[Assertion, ...]:
     if items is None:
         return ()
     if not isinstance(items, list):
         raise SuiteError(f"{where}: `assert` must be a list")
-    return tuple(_assertion(item, base, f"{where} assert #{i}") for i, item in enumerate(items, 1))
+    return tuple(_assertion(item, base, f"{where} assert #{i}", transform) for i, item in enumerate(items, 1))
 
 
-def _assertion(item: Any, base: Path, where: str) -> Assertion:
+def _assertion(item: Any, base: Path, where: str, transform: Any = None) -> Assertion:
     if not isinstance(item, dict) or not isinstance(item.get("type"), str):
         raise SuiteError(f"{where}: each assertion needs a `type`")
     kind = item["type"]
     negate = kind.startswith("not-")
     kind = kind[4:] if negate else kind
+    weight = _number(item.get("weight", 1), f"{where}: weight")
+    threshold = _number(item.get("threshold"), f"{where}: threshold")
+    weight = 1.0 if weight is None else weight
+    value = item.get("value")
+    transform = item.get("transform", transform)
+    if kind in PROMPTFOO_ONLY or kind == "similar" and item.get("provider"):
+        why = PROMPTFOO_ONLY.get(kind, "embedding similarity with a named provider")
+        return Assertion(kind, value, negate, weight, threshold, skip=f"{why}")
     if kind not in TYPES:
         raise SuiteError(f"{where}: unknown assertion type {item['type']!r} (supported: {', '.join(TYPES)})")
-    value = item.get("value")
     if kind in NEEDS_VALUE and value is None:
         raise SuiteError(f"{where}: {kind} needs a `value`")
     if kind == "similar" and value is None:
         raise SuiteError(f"{where}: similar needs a `value` (the reference text)")
-    if kind in ("one-of", "json-schema", "json-keys", "is-json") and isinstance(value, str) and value:
+    if kind in NEEDS_THRESHOLD and threshold is None:
+        raise SuiteError(f"{where}: {kind} needs a `threshold`")
+    if kind in ("one-of", "json-schema", "json-keys", "is-json", "contains-json") and isinstance(value, str) and value:
         value = _load_json_value(base / _strip_file(value), where)
     if kind == "one-of" and not isinstance(value, list):
         raise SuiteError(f"{where}: one-of needs a list of labels or a JSON file holding one")
     if kind == "json-keys" and not isinstance(value, list):
         raise SuiteError(f"{where}: json-keys needs a list of key names")
-    weight = _number(item.get("weight", 1), f"{where}: weight")
-    threshold = _number(item.get("threshold"), f"{where}: threshold")
-    return Assertion(kind, value, negate, weight if weight is not None else 1.0, threshold)
+    skip = ""
+    needs_node = kind == "javascript" or transform is not None
+    if needs_node:
+        from .scripts import node_path
+
+        if node_path() is None:
+            skip = "needs Node.js (not on the PATH)" if kind == "javascript" else "its transform needs Node.js"
+    if item.get("provider") is not None and kind not in SCRIPTED:
+        skip = skip or "a per-assertion grader `provider` is not supported (use defaultTest.options.provider)"
+    if transform is not None and not isinstance(transform, str):
+        raise SuiteError(f"{where}: `transform` must be JavaScript text")
+    if isinstance(transform, str) and transform.startswith("file://"):
+        skip = skip or "a transform from a file is not supported"
+    return Assertion(kind, value, negate, weight, threshold, skip=skip, transform=transform, base=base)
 
 
 def _load_json_value(file: Path, where: str) -> Any:
@@ -237,17 +373,40 @@ def _load_json_value(file: Path, where: str) -> Any:
         raise SuiteError(f"{where}: {file.name} is not valid JSON: {exc.msg} (line {exc.lineno})") from None
 
 
-def _test_case(test: Any, index: int, base: Path, path: Path) -> TestCase:
+TEST_KEYS = {"vars", "assert", "description", "threshold", "options", "metadata", "id"}
+OPTION_KEYS = {"transform", "provider"}
+
+
+def _unused_test_keys(test: Any) -> list[str]:
+    """What a test asks for that is not followed, said in the notes rather than dropped silently."""
+    if not isinstance(test, dict):
+        return []
+    found = [f"`{k}`, which is not supported and was ignored" for k in test if k not in TEST_KEYS]
+    options = test.get("options") if isinstance(test.get("options"), dict) else {}
+    found += [f"options.{k}, which is not supported and was ignored" for k in options if k not in OPTION_KEYS]
+    metadata = test.get("metadata") if isinstance(test.get("metadata"), dict) else {}
+    if "conversationId" in metadata:
+        found.append("metadata.conversationId: conversation threads are not replayed, each test runs alone")
+    return found
+
+
+def _test_cases(
+    test: Any, index: int, base: Path, path: Path, default_vars: dict[str, Any], default_transform: Any
+) -> list[TestCase]:
+    """One promptfoo test; its list vars and var globs expand it into several cases."""
     where = f"{path}: test #{index}"
     if not isinstance(test, dict):
         raise SuiteError(f"{where} must be a mapping with `vars` and `assert`")
-    return TestCase(
-        id=str(test.get("id") or test.get("description") or f"test-{index}"),
-        vars=_mapping(test.get("vars"), f"{where}.vars"),
-        assertions=_assertions(test.get("assert"), base, where),
-        threshold=_number(test.get("threshold"), f"{where}.threshold"),
-        description=str(test.get("description") or ""),
-    )
+    options = test.get("options") or {}
+    transform = options.get("transform", default_transform)
+    assertions = _assertions(test.get("assert"), base, where, transform)
+    threshold = _number(test.get("threshold"), f"{where}.threshold")
+    description = str(test.get("description") or "")
+    name = str(test.get("id") or description or f"test-{index}")
+    expanded = expand_vars({**default_vars, **_mapping(test.get("vars"), f"{where}.vars")}, base, where)
+    if len(expanded) == 1:
+        return [TestCase(name, expanded[0], assertions, threshold, description)]
+    return [TestCase(f"{name} [{n}]", v, assertions, threshold, description) for n, v in enumerate(expanded, 1)]
 
 
 def _read_rows(file: Path, where: str) -> list[dict[str, Any]]:
@@ -273,24 +432,6 @@ def _read_rows(file: Path, where: str) -> list[dict[str, Any]]:
         except json.JSONDecodeError as exc:
             raise SuiteError(f"{where}: {file.name} line {number} is not JSON: {exc.msg}") from None
     return rows
-
-
-def _tabular_tests(file: Path, path: Path) -> list[TestCase]:
-    """promptfoo's CSV tests: columns are vars; `__expected*` columns hold `type: value` or a plain value."""
-    cases = []
-    for index, row in enumerate(_read_rows(file, f"{path}: tests"), 1):
-        assertions = []
-        for column, cell in row.items():
-            if not column.startswith("__expected") or cell in (None, ""):
-                continue
-            kind, _, value = str(cell).partition(":")
-            if value and kind.strip().removeprefix("not-") in TYPES:
-                assertions.append(_assertion({"type": kind.strip(), "value": value.strip()}, path.parent, column))
-            else:
-                assertions.append(Assertion("equals", str(cell)))
-        variables = {k: v for k, v in row.items() if not k.startswith("__")}
-        cases.append(TestCase(str(row.get("__id") or f"row-{index}"), variables, tuple(assertions)))
-    return cases
 
 
 def _dataset_cases(spec: Any, base: Path, path: Path) -> list[TestCase]:
