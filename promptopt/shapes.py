@@ -117,7 +117,12 @@ def _prompts_in(node, key_path: list[str], found: list[tuple[list[str], str]]) -
             found.append((key_path, "is a chat messages array (role and content)"))
             return
         for i, item in enumerate(node):
-            _prompts_in(item, key_path + [str(i)], found)
+            if isinstance(item, str):
+                why = _why_prompt(key_path + [str(i)], item, set())
+                if why:
+                    found.append((key_path + [str(i)], why))
+            else:
+                _prompts_in(item, key_path + [str(i)], found)
         return
     if not isinstance(node, dict):
         return
@@ -139,11 +144,13 @@ def _prompts_in(node, key_path: list[str], found: list[tuple[list[str], str]]) -
 
 
 def _why_prompt(key_path: list[str], value: str, siblings: set[str]) -> str | None:
-    if value.startswith("file://") or len(value.split()) < 3:
+    if value.startswith("file://"):
         return None
-    key = key_path[-1].lower()
     if "prompts" in key_path and is_prompt_value(key_path, value):
         return "is an item of `prompts`"
+    if len(value.split()) < 3:
+        return None
+    key = key_path[-1].lower()
     if any(word in key for word in STRONG_KEY):
         return "has a key that names a prompt"
     if key in ("content", "message") and "role" in siblings:
