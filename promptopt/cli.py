@@ -55,6 +55,7 @@ def main() -> None:
 
     \b
     promptopt audit prompts/            lint prompt files: findings, tokens, tokens saved
+    promptopt audit . --show-files -v   which files are prompts, and why
     promptopt audit prompts/ --fix      apply safe fixes (and --unsafe-fixes)
     promptopt compress prompts/ --diff  rewrite prompts (rules or LLMLingua), guard-checked
     promptopt cost prompts/             projected $ per request and per month
@@ -136,6 +137,9 @@ def audit(paths, fmt, model, config_file, select, ignore, fix, unsafe_fixes, sho
         if isinstance(exc, (TokenizerUnavailable, ValueError, OSError)):
             fail(str(exc))
         raise
+    if not result.files and not config.force_exclude:  # the hooks pass files that are not prompts: quiet
+        click.echo("promptopt: warning: no prompt files found (`promptopt audit --show-files --verbose` "
+                   "says why each file was skipped)", err=True)
     _apply_baseline(result, config, baseline, write_baseline)
     for bad in result.errors:
         click.echo(f"promptopt: error: {bad.path}: {bad.error}", err=True)

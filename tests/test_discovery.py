@@ -3,9 +3,11 @@ theirs), `--show-files [--verbose]`, `include`/`extend-include`, .gitignore, and
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -265,3 +267,61 @@ def test_prompt_shapes_are_prompts(name):
 
 def test_unparsable_yaml_is_left_to_the_audit_to_report():
     assert yaml_verdict("a: [1, 2\n") is None and json_verdict("{") is None
+
+
+# --- diff and the PR comment count prompts only -------------------------------------------------------
+
+@pytest.mark.skipif(importlib.util.find_spec("litellm") is None, reason="litellm (the price map) is not installed")
+def test_diff_reports_the_prompt_alone(team_repo, monkeypatch):
+    (team_repo / "promptopt.toml").write_text('extend-include = ["data/*.json"]\n')
+    write(team_repo, {"data/records.json": '{"orders": [1, 2, 3]}\n'})  # included by glob, holds no prompt
+    git(team_repo, "add", ".")
+    git(team_repo, "commit", "-q", "-m", "config")
+    write(team_repo, {
+        "README.md": TEAM_REPO["README.md"] + "Please note that the bot now answers in French as well.\n",
+        ".github/workflows/ci.yml": TEAM_REPO[".github/workflows/ci.yml"] + "      - run: ruff check .\n",
+        "config/settings.yaml": "timeout: 60\n",
+        "data/records.json": '{"orders": [1, 2, 3, 4]}\n',
+        "prompts/support.md": TEAM_REPO["prompts/support.md"] + "Never promise a delivery date.\n",
+    })
+    git(team_repo, "commit", "-qam", "change docs, CI, settings, data and a prompt")
+    code, out = run(team_repo, monkeypatch, "diff", "--base", "HEAD~1", "--format", "json")
+    assert code == 0, out
+    assert [c["path"] for c in json.loads(out)["changes"]] == ["prompts/support.md"]
+    code, comment = run(team_repo, monkeypatch, "diff", "--base", "HEAD~1", "--format", "markdown")
+    assert "prompts/support.md" in comment
+    assert not any(name in comment for name in ("README", "ci.yml", "settings.yaml", "records.json"))
+
+
+# --- the real pre-commit hook -----------------------------------------------------------------------------
+
+PRE_COMMIT = shutil.which("pre-commit", path=str(Path(sys.executable).parent)) or shutil.which("pre-commit")
+
+
+@pytest.mark.skipif(PRE_COMMIT is None, reason="pre-commit is not installed")
+def test_the_hook_audits_the_prompts_alone(tmp_path, hook_repo, pre_commit_env):
+    """The hook's default `files:` pattern hands it every Markdown, text, YAML and JSON file; discovery
+    (`--force-exclude`) keeps the prompts. `--select PO4`: findings that every bloated text here has."""
+    path, rev = hook_repo
+    hooks = (f"repos:\n  - repo: {path}\n    rev: {rev}\n    hooks:\n"
+             "      - id: promptopt-audit\n        args: [--select=PO4]\n"
+             "      - id: promptopt-audit\n        alias: show\n        args: [--show-files]\n"
+             "        verbose: true\n        stages: [manual]\n")
+    write(tmp_path, {**TEAM_REPO, ".pre-commit-config.yaml": hooks})
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", ".")
+    listed = subprocess.run([PRE_COMMIT, "run", "--all-files", "--hook-stage", "manual", "show"], cwd=tmp_path,
+                            env=pre_commit_env, capture_output=True, text=True)
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    taken = sorted(line.strip() for line in listed.stdout.splitlines() if line.strip() in TEAM_REPO)
+    assert taken == TEAM_PROMPTS, listed.stdout
+    # README, docs and CHANGELOG are bloated on purpose: the hook passes all the same
+    passed = subprocess.run([PRE_COMMIT, "run", "--all-files"], cwd=tmp_path, env=pre_commit_env,
+                            capture_output=True, text=True)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    write(tmp_path, {"prompts/new.md": BLOATED})
+    git(tmp_path, "add", ".")
+    blocked = subprocess.run([PRE_COMMIT, "run", "--all-files"], cwd=tmp_path, env=pre_commit_env,
+                             capture_output=True, text=True)
+    assert blocked.returncode != 0 and "prompts/new.md" in blocked.stdout
+    assert "README.md" not in blocked.stdout and "docs/index.md" not in blocked.stdout
