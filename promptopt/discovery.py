@@ -15,7 +15,6 @@ hooks pass it) puts it through the same rules. Nothing here imports litellm, spa
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -174,6 +173,7 @@ def git_visible_files(root: Path) -> _GitView | None:
     a git work tree (or without git): then nothing is ignored, as with git itself."""
     if not any((p / ".git").exists() for p in (root.resolve(), *root.resolve().parents)):
         return None
+    import subprocess  # only for a directory walk: the hook names files and never gets here
     try:
         done = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
                               cwd=root, capture_output=True)
@@ -182,6 +182,8 @@ def git_visible_files(root: Path) -> _GitView | None:
     if done.returncode != 0:
         return None
     files = {p for p in done.stdout.decode("utf-8", "surrogateescape").split("\0") if p}
+    if not files:  # a folder git ignores as a whole, named on the command line: the user wants it
+        return None
     folders = {"/".join(Path(f).parts[:i]) for f in files for i in range(1, len(Path(f).parts))}
     return _GitView(files, folders)
 
