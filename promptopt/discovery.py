@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import DEFAULT_EXCLUDE, Config, _glob_match, _relative
-from .known_files import not_a_prompt
+from .known_files import known_prompt, not_a_prompt
 from .loaders import LOADERS, format_of
 from .shapes import Verdict, json_verdict, yaml_verdict
 
@@ -98,14 +98,17 @@ def classify_by_path(path: Path, folders: tuple[str, ...], config: Config) -> De
     if config.include is not None:
         return Decision(path, False, "matches no `include` pattern")
     suffix = path.suffix.lower()
-    if suffix not in LOADERS and path.name != "skprompt.txt":
+    if suffix not in LOADERS:
         return Decision(path, False, f"not a prompt format ({suffix or 'no suffix'})")
+    prompt_by_name = known_prompt(path.name)
+    if prompt_by_name:
+        return Decision(path, True, prompt_by_name)
     known = not_a_prompt(path.name, folders)
     if known:
         return Decision(path, False, f"not a prompt: {known}")
     if suffix in CONTENT_CHECKS:
         return None
-    fmt = "skprompt" if path.name == "skprompt.txt" else format_of(path)
+    fmt = format_of(path)
     return Decision(path, True, _FORMAT_NAMES.get(fmt or "", f"a {fmt} prompt"))
 
 

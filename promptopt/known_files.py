@@ -125,6 +125,19 @@ _TEMPLATED_FORMATS = {".html", ".htm", ".xml", ".conf", ".cfg", ".ini", ".toml",
                       ".py", ".sh", ".sql", ".css", ".js", ".ts", ".service", ".tf", ".env", ".properties"}
 
 
+# prompts by name wherever they sit, `.github/` included: GitHub Copilot's prompt and instruction files
+_PROMPT_NAMES = re.compile(r"(?:\.prompt|\.instructions|\.chatmode|\.agent)\.md$|^copilot-instructions\.md$", re.I)
+
+
+def known_prompt(name: str) -> str | None:
+    """Why a file is a prompt by its name alone, or None."""
+    if name == "skprompt.txt":
+        return "a semantic-kernel prompt (skprompt.txt)"
+    if _PROMPT_NAMES.search(name):
+        return "a GitHub Copilot prompt or instructions file"
+    return None
+
+
 def not_a_prompt(name: str, folders: tuple[str, ...]) -> str | None:
     """Why a file is known not to be a prompt, or None. `folders` are the folders below the audited root."""
     for folder in folders:

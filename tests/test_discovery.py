@@ -122,6 +122,7 @@ TEAM_REPO = {
         "      - run: |\n          pip install -e .\n          pytest -q --maxfail=1 and then some more words\n"
     ),
     ".github/ISSUE_TEMPLATE/bug.md": "Please describe the bug and what you expected instead.\n",
+    ".github/prompts/review.prompt.md": "Review the staged diff for missing tests and unclear names.\n",
     ".gitignore": "scratch/\n*.log\n",
     "scratch/draft.md": BLOATED,
     "api/openapi.yaml": "openapi: 3.0.0\ninfo:\n  title: Support API\n  description: The prompt service's API.\n",
@@ -151,6 +152,7 @@ TEAM_REPO = {
                                   'Answer in the customer\'s language and keep answers short."""\n',
 }
 TEAM_PROMPTS = [
+    ".github/prompts/review.prompt.md",
     "config/agent.yaml",
     "crew/config/agents.yaml",
     "crew/config/tasks.yaml",
