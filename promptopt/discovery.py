@@ -24,9 +24,12 @@ from .known_files import known_prompt, not_a_prompt
 from .loaders import LOADERS, format_of
 from .shapes import Verdict, json_verdict, yaml_verdict
 
-# Formats that are prompts only when their content says so: suffix -> check(text) -> (is a prompt,
-# why), or None when the text cannot be parsed (the file is audited, so that the error is reported).
-# A loader for another general-purpose format (.py, .csv) registers its check here.
+# Formats whose files are prompts by default (minus the known non-prompts).
+PROMPT_FORMATS = {"text", "markdown", "jinja", "prompty", "chatml"}
+# General-purpose formats are prompts only when their content says so: suffix -> check(text) -> (is a
+# prompt, why), or None when the text cannot be parsed (the file is audited, so the error is reported).
+# A loader of another general-purpose format (.py, .csv) may register a check here; without one, the
+# file is a prompt when its loader finds a prompt in it (`_found_by_loader`).
 CONTENT_CHECKS: dict[str, Callable[[str], Verdict | None]] = {
     ".yaml": yaml_verdict,
     ".yml": yaml_verdict,
@@ -80,7 +83,8 @@ def classify(path: Path, folders: tuple[str, ...], config: Config, source: str |
         source = _read(path, config.max_file_size)
         if source is None:
             return Decision(path, True, "could not be read: audited so that the error is reported")
-    found = CONTENT_CHECKS[path.suffix.lower()](source)
+    check = CONTENT_CHECKS.get(path.suffix.lower())
+    found = check(source) if check else _found_by_loader(path, source)
     if found is None:
         return Decision(path, True, "could not be parsed: audited so that the error is reported")
     is_prompt, why = found
@@ -106,10 +110,24 @@ def classify_by_path(path: Path, folders: tuple[str, ...], config: Config) -> De
     known = not_a_prompt(path.name, folders)
     if known:
         return Decision(path, False, f"not a prompt: {known}")
-    if suffix in CONTENT_CHECKS:
+    fmt = format_of(path) or ""
+    if suffix in CONTENT_CHECKS or fmt not in PROMPT_FORMATS:
         return None
-    fmt = format_of(path)
-    return Decision(path, True, _FORMAT_NAMES.get(fmt or "", f"a {fmt} prompt"))
+    return Decision(path, True, _FORMAT_NAMES[fmt])
+
+
+def _found_by_loader(path: Path, source: str) -> Verdict | None:
+    """The check of a format with no CONTENT_CHECKS entry: does its loader find a prompt?"""
+    from .core import LoadError
+    from .loaders import load_source
+
+    try:
+        found = len(load_source(path, source))
+    except LoadError:
+        return None
+    if not found:
+        return False, f"its {format_of(path)} loader finds no prompt in it"
+    return True, f"its {format_of(path)} loader finds {found} prompt(s) in it"
 
 
 def excluded_by(path: Path, config: Config) -> str | None:

@@ -32,6 +32,8 @@ FOLDERS = {
     "testdata": "test data",
     "__tests__": "test data",
     "__snapshots__": "test data",
+    "bench": "benchmark inputs",
+    "benchmarks": "benchmark inputs",
     "LICENSES": "licence texts",
 }
 

@@ -19,9 +19,11 @@ from promptopt.shapes import json_verdict, yaml_verdict
 
 PROJECT = Path(__file__).resolve().parent.parent
 IDENTITY = ["-c", "user.email=test@example.com", "-c", "user.name=test", "-c", "commit.gpgsign=false"]
-BLOATED = (
+BLOATED = (  # filler and wordy phrases worth 10 tokens or more per rule
     "Please note that it is important to note that you should answer in English.\n"
     "In order to help the user, due to the fact that answers are read on phones, keep them short.\n"
+    "Please note that, in order to be clear, it is important to note that you cite the order number.\n"
+    "Due to the fact that refunds take time, in order to avoid confusion, you state the date.\n"
 )
 
 
@@ -193,7 +195,7 @@ def test_team_repository_reasons(team_repo, monkeypatch):
     assert "documentation site" in by_path["mkdocs.yml"]
     assert "no value is shaped like a prompt" in by_path["config/settings.yaml"]
     assert "CrewAI agent" in by_path["crew/config/agents.yaml"]
-    assert "src/support_bot/__init__.py" not in by_path  # other formats are not listed
+    assert "pyproject.toml" not in by_path  # files of other formats are not listed
 
 
 def test_include_and_extend_include(team_repo, monkeypatch):
