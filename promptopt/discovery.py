@@ -104,12 +104,12 @@ def classify_by_path(path: Path, folders: tuple[str, ...], config: Config) -> De
     suffix = path.suffix.lower()
     if suffix not in LOADERS:
         return Decision(path, False, f"not a prompt format ({suffix or 'no suffix'})")
-    prompt_by_name = known_prompt(path.name)
-    if prompt_by_name:
-        return Decision(path, True, prompt_by_name)
     known = not_a_prompt(path.name, folders)
     if known:
         return Decision(path, False, f"not a prompt: {known}")
+    prompt_by_name = known_prompt(path.name)
+    if prompt_by_name:
+        return Decision(path, True, prompt_by_name)
     fmt = format_of(path) or ""
     if suffix in CONTENT_CHECKS or fmt not in PROMPT_FORMATS:
         return None

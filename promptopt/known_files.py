@@ -143,7 +143,7 @@ def known_prompt(name: str) -> str | None:
 def not_a_prompt(name: str, folders: tuple[str, ...]) -> str | None:
     """Why a file is known not to be a prompt, or None. `folders` are the folders below the audited root."""
     for folder in folders:
-        if folder in FOLDERS:
+        if folder in FOLDERS and not (folder == ".github" and known_prompt(name)):
             return f"under {folder}/: {FOLDERS[folder]}"
     lower = name.lower()
     if lower in _NAMES:

@@ -149,6 +149,7 @@ TEAM_REPO = {
     ),
     "config/settings.yaml": "timeout: 30\nretries: 3\nmodel: gpt-4o\nlog_level: info\n",
     "tests/fixtures/sample.md": BLOATED,
+    "tests/fixtures/skprompt.txt": "Summarize {{$input}} in one sentence.\n",
     "src/support_bot/__init__.py": '"""Support bot."""\n',
     "src/support_bot/prompts.py": 'SYSTEM_PROMPT = """You answer questions about Acme garden tools.\n'
                                   'Answer in the customer\'s language and keep answers short."""\n',
