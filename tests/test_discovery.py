@@ -330,3 +330,26 @@ def test_the_hook_audits_the_prompts_alone(tmp_path, hook_repo, pre_commit_env):
                              capture_output=True, text=True)
     assert blocked.returncode != 0 and "prompts/new.md" in blocked.stdout
     assert "README.md" not in blocked.stdout and "docs/index.md" not in blocked.stdout
+
+
+# --- files known not to be prompts, by name ---------------------------------------------------------------
+
+@pytest.mark.parametrize(("name", "why"), [
+    ("README.md", "README"), ("readme.txt", "README"), ("CHANGELOG.md", "changelog"), ("LICENSE.txt", "licence"),
+    ("SECURITY.md", "security policy"), ("requirements-dev.txt", "requirements"), ("poetry.lock", "lockfile"),
+    ("pnpm-lock.yaml", "lockfile"), ("config.schema.json", "JSON Schema"), ("page.html.j2", ".html"),
+    ("nginx.conf.jinja", ".conf"), ("action.yml", "GitHub action"), ("CMakeLists.txt", "build definition"),
+])
+def test_known_non_prompt_names(name, why):
+    from promptopt.known_files import not_a_prompt
+
+    reason = not_a_prompt(name, ())
+    assert reason and why in reason
+
+
+@pytest.mark.parametrize("name", ["support.md", "security_review.md", "history_summary.txt", "notes.md",
+                                  "system.md", "email.md.j2", "CLAUDE.md"])
+def test_prompt_names_that_look_like_project_files_are_kept(name):
+    from promptopt.known_files import not_a_prompt
+
+    assert not_a_prompt(name, ("prompts",)) is None
