@@ -219,6 +219,16 @@ def test_a_named_file_is_audited_unless_force_exclude(team_repo, monkeypatch):
     assert show_files(team_repo, monkeypatch, "docs") == ["docs/index.md", "docs/guide/prompt-style.md"]
 
 
+def test_what_git_ignores_is_audited_only_when_named(team_repo, monkeypatch):
+    (team_repo / ".git" / "info").mkdir(exist_ok=True)
+    (team_repo / ".git" / "info" / "exclude").write_text("prompts/local.md\n")
+    write(team_repo, {"prompts/local.md": BLOATED, "prompts/new.md": BLOATED})  # untracked, as git sees them
+    listed = show_files(team_repo, monkeypatch)
+    assert "prompts/new.md" in listed and "prompts/local.md" not in listed
+    assert show_files(team_repo, monkeypatch, "scratch") == ["scratch/draft.md"]
+    assert show_files(team_repo, monkeypatch, "scratch/draft.md") == ["scratch/draft.md"]
+
+
 def test_outside_git_nothing_is_ignored(tmp_path, monkeypatch):
     write(tmp_path, {".gitignore": "scratch/\n", "scratch/draft.md": BLOATED, "prompts/a.md": BLOATED})
     assert show_files(tmp_path, monkeypatch) == ["prompts/a.md", "scratch/draft.md"]
