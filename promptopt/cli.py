@@ -55,6 +55,7 @@ def main() -> None:
 
     \b
     promptopt audit prompts/            lint prompt files: findings, tokens, tokens saved
+    promptopt audit . --show-files -v   which files are prompts, and why
     promptopt audit prompts/ --fix      apply safe fixes (and --unsafe-fixes)
     promptopt compress prompts/ --diff  rewrite prompts (rules or LLMLingua), guard-checked
     promptopt cost prompts/             projected $ per request and per month
@@ -100,14 +101,27 @@ def _config(paths: tuple[Path, ...], config_file: Path | None, **overrides):
               help="Apply `exclude` to files named on the command line too (for pre-commit).")
 @click.option("--max-growth", metavar="TOKENS|PERCENT",
               help="Exit 1 when a prompt grew by more than this since git's HEAD (200, or 10%).")
+@click.option("--show-files", is_flag=True,
+              help="List the files that would be audited, and audit nothing (with --verbose: why each "
+                   "file is audited or skipped).")
+@click.option("-v", "--verbose", is_flag=True, help="With --show-files: the reason for every file.")
 def audit(paths, fmt, model, config_file, select, extend_select, ignore, min_tokens, fix, unsafe_fixes, show_diff,
-          fail_on, exit_zero, baseline, write_baseline, no_color, output_file, force_exclude, max_growth):
-    """Lint prompt files for token waste; exit 1 when something at the failing level is found."""
+          fail_on, exit_zero, baseline, write_baseline, no_color, output_file, force_exclude, max_growth,
+          show_files, verbose):
+    """Lint prompt files for token waste; exit 1 when something at the failing level is found.
+
+    With no PATHS, the current folder. In a folder, the files that are prompts are audited: prompt
+    formats, minus what git ignores, `exclude`, and files known not to be prompts (READMEs, docs/,
+    tests/, CI and package files); YAML and JSON only when their shape says prompt. `--show-files
+    --verbose` says why for each file; `include`/`extend-include` in the config change the choice.
+    """
     from .engine import audit_paths
 
     paths = paths or (Path("."),)
     config = _config(paths, config_file, model=model, **{"fail-on": fail_on})
     config.force_exclude = config.force_exclude or force_exclude
+    if show_files:
+        _show_files(paths, config, verbose)
     if select:
         config.select = [c.strip().upper() for c in select.split(",") if c.strip()]
     if extend_select:
@@ -131,6 +145,9 @@ def audit(paths, fmt, model, config_file, select, extend_select, ignore, min_tok
         if isinstance(exc, (TokenizerUnavailable, ValueError, OSError)):
             fail(str(exc))
         raise
+    if not result.files and not config.force_exclude:  # the hooks pass files that are not prompts: quiet
+        click.echo("promptopt: warning: no prompt files found (`promptopt audit --show-files --verbose` "
+                   "says why each file was skipped)", err=True)
     _apply_baseline(result, config, baseline, write_baseline)
     for bad in result.errors:
         click.echo(f"promptopt: error: {bad.path}: {bad.error}", err=True)
@@ -141,6 +158,22 @@ def audit(paths, fmt, model, config_file, select, extend_select, ignore, min_tok
 
         code = max(code, check_growth(result, config, max_growth))
     sys.exit(0 if exit_zero and code == 1 else code)
+
+
+def _show_files(paths, config, verbose: bool) -> None:
+    """As `ruff check --show-files`: the files, one a line; with --verbose, the decision and its reason."""
+    from .discovery import decide
+
+    broken = False
+    for decision in decide(paths, config, skipped=verbose):
+        broken = broken or decision.error is not None
+        if not verbose:
+            click.echo(str(decision.path))
+        elif decision.error:
+            click.echo(f"audit {decision.path}: error: {decision.error}")
+        else:
+            click.echo(f"{'audit' if decision.audit else 'skip '} {decision.path}: {decision.reason}")
+    sys.exit(2 if broken else 0)
 
 
 def _apply_baseline(result, config, baseline: Path | None, write_baseline: Path | None) -> None:

@@ -6,7 +6,9 @@ Keys (kebab-case, as in ruff):
                      the rules precise enough to be on for everyone (`promptopt rules` marks them)
   extend-select      codes or prefixes added to `select` (opt into PO401 and keep the defaults)
   per-file-ignores   {glob: [codes]}
-  exclude            globs of paths not to audit
+  exclude            globs of paths not to audit (extend-exclude adds to it)
+  include            globs of the files to audit, replacing the default detection of prompt files
+                     (see promptopt/discovery.py); extend-include adds globs to the default
   force-exclude      apply `exclude` to files named on the command line too (pre-commit passes
                      file names; default false, as in ruff)
   token-budget       tokens a prompt may have (PO501)
@@ -41,7 +43,8 @@ DEFAULT_MODEL = "gpt-4o"
 DEFAULT_MIN_TOKENS = 10
 KNOWN_KEYS = {
     "model", "select", "ignore", "extend-select", "per-file-ignores", "exclude", "extend-exclude",
-    "token-budget", "min-tokens", "fail-on", "max-file-size", "rules", "usage", "pricing", "baseline", "force-exclude",
+    "token-budget", "min-tokens", "fail-on", "max-file-size", "rules", "usage", "pricing", "baseline",
+    "force-exclude", "include", "extend-include",
 }
 DEFAULT_EXCLUDE = [".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", "build", "dist"]
 
@@ -57,6 +60,8 @@ class Config:
     ignore: list[str] = field(default_factory=list)
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
     exclude: list[str] = field(default_factory=list)
+    include: list[str] | None = None  # None: the default detection of prompt files
+    extend_include: list[str] = field(default_factory=list)
     force_exclude: bool = False
     token_budget: int | None = None
     min_tokens: int = DEFAULT_MIN_TOKENS
@@ -162,6 +167,9 @@ def from_table(table: dict[str, Any], path: Path | None = None) -> Config:
         config.ignore = _codes(table.get("ignore", []))
         config.per_file_ignores = {str(k): _codes(v) for k, v in table.get("per-file-ignores", {}).items()}
         config.exclude = [str(p) for p in table.get("exclude", [])] + [str(p) for p in table.get("extend-exclude", [])]
+        if "include" in table:
+            config.include = _globs(table["include"], "include")
+        config.extend_include = _globs(table.get("extend-include", []), "extend-include")
         config.force_exclude = bool(table.get("force-exclude", False))
         budget = table.get("token-budget")
         config.token_budget = int(budget) if budget is not None else None
@@ -208,3 +216,11 @@ def _codes(value: Any) -> list[str]:
     if not isinstance(value, list):
         raise ValueError(f"expected a list of rule codes, got {value!r}")
     return [str(v).strip().upper() for v in value]
+
+
+def _globs(value: Any, key: str) -> list[str]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"'{key}' must be a list of glob patterns, got {value!r}")
+    return list(value)

@@ -1,4 +1,4 @@
-"""Run the rules: paths -> files -> documents -> findings, in input order.
+"""Run the rules: paths -> files (`discovery`) -> documents -> findings, in input order.
 
 Nothing here imports the CLI, litellm, spaCy or torch: this is the path the pre-commit hook takes.
 """
@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
 from pathlib import Path
 
 from .config import Config
 from .context import Context
 from .core import Finding, LoadError, PromptDocument
-from .loaders import PROMPT_SUFFIXES, load_source, read_text
+from .discovery import discover
+from .loaders import load_source, read_text
 from .loaders.build import identity_origins
 from .registry import Rule, all_rules
 from .results import AuditResult, FileResult
@@ -22,43 +22,9 @@ from .tokens import TokenCounter
 
 # `{# promptopt: ignore PO101 PO205 #}` (Jinja) or `# promptopt: ignore PO101` (YAML): comments that
 # never reach the model. It covers its own line and the next; `ignore-file` covers the whole file.
+__all__ = ["Auditor", "audit_paths", "discover"]  # discover: promptopt.discovery, re-exported
+
 _SUPPRESS = re.compile(r"(?:\{#-?|#)\s*promptopt:\s*(ignore|ignore-file)\b([ \w,]*?)\s*(?:-?#\})?\s*$", re.M)
-
-
-def discover(paths: Iterable[Path], config: Config) -> list[Path | tuple[Path, str]]:
-    """Prompt files under the paths, sorted per argument; a broken entry comes back as (path, reason)."""
-    found: list[Path | tuple[Path, str]] = []
-    for root in paths:
-        if root.is_symlink() and not root.exists():
-            found.append((root, _broken_link_reason(root)))
-        elif root.is_dir():
-            for folder, dirs, files in os.walk(root):
-                dirs[:] = sorted(d for d in dirs if not config.is_excluded(Path(folder) / d))
-                for name in sorted(files):
-                    path = Path(folder) / name
-                    if path.suffix.lower() not in PROMPT_SUFFIXES or config.is_excluded(path):
-                        continue
-                    if path.is_symlink() and not path.exists():
-                        found.append((path, _broken_link_reason(path)))
-                    else:
-                        found.append(path)
-        elif root.exists() or root.is_symlink():
-            if config.force_exclude and config.is_excluded(root):
-                continue
-            found.append(root)  # named explicitly: audited whatever its suffix
-        else:
-            found.append((root, "no such file or directory"))
-    return found
-
-
-def _broken_link_reason(path: Path) -> str:
-    try:
-        path.resolve(strict=True)
-    except RuntimeError:
-        return "symbolic link loop"
-    except OSError as exc:
-        return "symbolic link loop" if "loop" in str(exc).lower() else "broken symbolic link"
-    return "broken symbolic link"
 
 
 class Auditor:

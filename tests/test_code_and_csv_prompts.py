@@ -99,9 +99,11 @@ def test_csv_library_rows_are_prompts_located_at_their_row(tmp_path):
     assert report["files"][0]["tokens"] > 30
 
 
-def test_csv_without_a_prompt_column_holds_no_prompt_and_is_not_an_error(tmp_path):
+def test_csv_without_a_prompt_column_is_skipped_out_loud_in_a_folder_and_audited_when_named(tmp_path):
     (tmp_path / "prices.csv").write_text("model,price\ngpt-4o,2.5\n", encoding="utf-8")
-    report = _audit(str(tmp_path))
+    listed = CliRunner().invoke(main, ["audit", str(tmp_path), "--show-files", "--verbose"])
+    assert "skip" in listed.output and "prices.csv: not a prompt" in listed.output  # said, not silent
+    report = _audit(str(tmp_path / "prices.csv"))
     assert [(Path(f["path"]).name, f["tokens"], f["error"]) for f in report["files"]] == [("prices.csv", 0, None)]
 
 

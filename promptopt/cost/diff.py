@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core import Finding
+from ..discovery import classify, classify_by_path
 from ..engine import Auditor
 from ..gitdiff import ChangedFile, changed_files, read_at, repo_root
-from ..loaders import PROMPT_SUFFIXES
 from .estimate import CostSettings, cost_of_result
 from .projection import PromptCost
 
@@ -151,46 +151,62 @@ def compare_findings(before: list[Finding], after: list[Finding]) -> tuple[list[
     return introduced, fixed
 
 
-def is_prompt_path(path: str, settings: CostSettings, root: Path) -> bool:
-    full = root / path
-    return full.suffix.lower() in PROMPT_SUFFIXES and not settings.config.is_excluded(full)
-
-
 _STATUS = {"A": "added", "D": "removed", "M": "changed", "R": "renamed"}
 
 
 def diff_refs(base: str, head: str | None, settings: CostSettings, start: Path | None = None) -> DiffReport:
-    """Audit and price each changed prompt at base and at head (None: the working tree)."""
+    """Audit and price each changed prompt at base and at head (None: the working tree).
+
+    Only files that discovery takes as prompts count (at either side, judged on that side's text, as
+    `promptopt audit .` at the repository's root would); a file with no prompt on either side gets no row."""
     root = repo_root(start)
     auditor = Auditor(settings.config)
     report = DiffReport(base, head or "working tree", price_source=settings.prices.source)
     for change in changed_files(base, head, root):
-        if not is_prompt_path(change.path, settings, root):
+        if not any(_may_be_prompt(root, path, settings) for path in (change.old_path, change.new_path)):
+            continue  # decided by the path alone: not read at all (images, lockfiles, docs)
+        texts = [read_at(base, change.old_path, root) if change.old_path else None,
+                 read_at(head, change.new_path, root) if change.new_path else None]
+        if not any(_is_prompt(root, path, text, settings) for path, text in
+                   ((change.old_path, texts[0]), (change.new_path, texts[1]))):
             continue
-        priced = _price_change(change, base, head, settings, auditor, root)
-        if priced is not None:
-            report.changes.append(priced)
+        row = _price_change(change, texts, settings, auditor, root)
+        if row is not None:
+            report.changes.append(row)
     return report
 
 
+def _may_be_prompt(root: Path, path: str | None, settings: CostSettings) -> bool:
+    if path is None:
+        return False
+    decided = classify_by_path(root / path, Path(path).parent.parts, settings.config)
+    return decided is None or decided.audit
+
+
+def _is_prompt(root: Path, path: str | None, text: str | None, settings: CostSettings) -> bool:
+    if path is None or text is None:
+        return False
+    folders = Path(path).parent.parts
+    return classify(root / path, folders, settings.config, source=text).audit
+
+
 def _price_change(
-    change: ChangedFile, base: str, head: str | None, settings: CostSettings, auditor: Auditor, root: Path
+    change: ChangedFile, texts: list[str | None], settings: CostSettings, auditor: Auditor, root: Path
 ) -> PromptChange | None:
-    """The change's cost at both sides; None when neither side holds a prompt (a Python module with
-    no prompt constant, a CSV with no prompt column): such a file gets no row."""
     sides: list[tuple[PromptCost | None, list[Finding]]] = []
-    holds_prompt = False
-    for ref, path in ((base, change.old_path), (head, change.new_path)):
-        text = read_at(ref, path, root) if path else None
-        if text is None:
+    documents = 0
+    for text, path in zip(texts, (change.old_path, change.new_path), strict=True):
+        if text is None or path is None:
             sides.append((None, []))
             continue
         result = auditor.audit_source(root / path, text)
-        holds_prompt = holds_prompt or bool(result.documents) or bool(result.error)
+        if result.error:
+            documents += 1  # an error is worth a row: the file could not be priced
+        documents += len(result.documents)
         # the saving of fixes is not part of a diff: skip the second audit
         sides.append((cost_of_result(result, settings, auditor, path, with_fixes=False), result.findings))
-    if not holds_prompt:
-        return None
+    if documents == 0:
+        return None  # no prompt in the file at either side: nothing to price
     (before, base_findings), (after, head_findings) = sides
     introduced, fixed = compare_findings(base_findings, head_findings)
     return PromptChange(

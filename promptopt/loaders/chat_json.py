@@ -67,14 +67,16 @@ def _messages_document(path: Path, source: str, messages: list[dict]) -> PromptD
     return finish(doc, extra=markers + turn_examples(text, turns))
 
 
-def _walk(node, key_path: list[str], path: Path, source: str, out: list[PromptDocument]) -> None:
+def _walk(node, key_path: list[str], path: Path, source: str, out: list[PromptDocument],
+          siblings: frozenset[str] = frozenset()) -> None:
     if isinstance(node, dict):
+        keys = frozenset(map(str, node))
         for key, value in node.items():
-            _walk(value, key_path + [str(key)], path, source, out)
+            _walk(value, key_path + [str(key)], path, source, out, keys)
     elif isinstance(node, list):
         for idx, item in enumerate(node):
             _walk(item, key_path + [str(idx)], path, source, out)
-    elif isinstance(node, str) and is_prompt_value(key_path, node):
+    elif isinstance(node, str) and is_prompt_value(key_path, node, siblings):
         raw = json.dumps(node, ensure_ascii=False)
         at = source.find(raw)
         unescaped = raw[1:-1] == node and at != -1

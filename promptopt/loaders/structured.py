@@ -3,7 +3,9 @@
 A string value is taken as a prompt when
 - it stands under a `prompts` key (promptfoo: a string, or a mapping's `raw`/`content`), or
 - its key names a prompt: the key contains prompt, template, instruction, system, message, content,
-  persona or preamble, and the value has at least three words, or
+  persona, preamble or backstory (CrewAI), or is goal or expected_output (CrewAI) or doc_to_text
+  (lm-eval), and the value has at least three words, or
+- it is the `description` of a CrewAI task (beside `expected_output`), or
 - it spans several lines and is at least 200 characters long (agent configs' templates).
 Keys, ids, file paths, model names and short labels are not prompts.
 """
@@ -11,11 +13,15 @@ Keys, ids, file paths, model names and short labels are not prompts.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
-PROMPT_KEY = re.compile(r"prompt|template|instruction|system|message|content|persona|preamble", re.I)
+PROMPT_KEY = re.compile(
+    r"prompt|template|instruction|system|message|content|persona|preamble|backstory|^goal$|^expected_output$"
+    r"|^doc_to_text$", re.I)
 
 
-def is_prompt_value(key_path: list[str], value: str) -> bool:
+def is_prompt_value(key_path: list[str], value: str, siblings: Collection[str] = ()) -> bool:
+    """`siblings`: the other keys of the mapping the value stands in."""
     if value.startswith("file://"):
         return False
     key = key_path[-1] if key_path else ""
@@ -26,6 +32,8 @@ def is_prompt_value(key_path: list[str], value: str) -> bool:
                                                       all(part.isdigit() for part in below[:-1])):
             return bool(value.strip())
     if PROMPT_KEY.search(key) and len(value.split()) >= 3:
+        return True
+    if key == "description" and "expected_output" in siblings and len(value.split()) >= 3:
         return True
     return "\n" in value.strip() and len(value) >= 200
 

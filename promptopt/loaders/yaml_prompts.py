@@ -72,16 +72,18 @@ def provided_variables(roots) -> set[str] | None:
     return names if seen else None
 
 
-def _walk(node, key_path: list[str], path: Path, source: str, fmt: str, out: list[PromptDocument]) -> None:
+def _walk(node, key_path: list[str], path: Path, source: str, fmt: str, out: list[PromptDocument],
+          siblings: frozenset[str] = frozenset()) -> None:
     if isinstance(node, yaml.MappingNode):
+        keys = frozenset(str(key.value) for key, _ in node.value)
         for key, value in node.value:
-            _walk(value, key_path + [str(key.value)], path, source, fmt, out)
+            _walk(value, key_path + [str(key.value)], path, source, fmt, out, keys)
     elif isinstance(node, yaml.SequenceNode):
         for idx, item in enumerate(node.value):
             _walk(item, key_path + [str(idx)], path, source, fmt, out)
     elif isinstance(node, yaml.ScalarNode) and node.tag.endswith(":str"):
         value = node.value
-        if not is_prompt_value(key_path, value):
+        if not is_prompt_value(key_path, value, siblings):
             return
         doc = PromptDocument(path, source, value, fmt, name=dotted(key_path),
                              line_origins=_origins(node, source), fallback_offset=node.start_mark.index)

@@ -1,0 +1,158 @@
+"""Is a YAML or JSON file a prompt file? Its shape says so, and the verdict carries the reason.
+
+Stricter than the loaders' value detection (`loaders/structured.py`), which runs only on files
+taken here. A file is a prompt file when it holds
+- an OpenAI chat `messages` array (role and content), or a promptfoo `prompts` list, or
+- a CrewAI agent (role, goal, backstory) or task (description, expected_output), or
+- a value of three words or more under a key that names a prompt (prompt, template, instruction,
+  system, persona, preamble, backstory, lm-eval's doc_to_text); `message`/`content` count beside a `role`.
+A long string under any other key (a description, a CI `run:` script) is not enough. Known shapes
+that are never prompts are named first: CI workflows, GitHub actions, pre-commit files, OpenAPI,
+JSON Schema, Kubernetes, Compose, package manifests, lint-rule definitions and the like.
+"""
+
+from __future__ import annotations
+
+import json
+
+from .loaders.structured import dotted, is_prompt_value
+
+Verdict = tuple[bool, str]
+
+STRONG_KEY = ("prompt", "template", "instruction", "system", "persona", "preamble", "backstory", "doc_to_text")
+VALE_CHECKS = {"existence", "substitution", "occurrence", "repetition", "consistency", "conditional",
+               "capitalization", "metric", "readability", "spelling", "sequence", "script"}
+
+
+def yaml_verdict(source: str) -> Verdict | None:
+    """None when the text is not valid YAML (the audit then reports why)."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        roots = [r for r in yaml.load_all(source, Loader=loader) if r is not None]
+    except yaml.YAMLError:
+        return None
+    return verdict(roots)
+
+
+def json_verdict(source: str) -> Verdict | None:
+    try:
+        return verdict([json.loads(source)])
+    except (json.JSONDecodeError, RecursionError):
+        return None
+
+
+def verdict(roots: list) -> Verdict:
+    for root in roots:
+        kind = known_kind(root)
+        if kind:
+            return False, kind
+    found: list[tuple[list[str], str]] = []
+    for root in roots:
+        _prompts_in(root, [], found)
+    if not found:
+        return False, "no value is shaped like a prompt"
+    key_path, why = found[0]
+    more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+    where = f"`{dotted(key_path)}`" if key_path else "the document"
+    return True, f"{where} {why}{more}"
+
+
+def known_kind(root) -> str | None:
+    """The kind of a YAML/JSON document known not to be a prompt, or None."""
+    if isinstance(root, list):
+        if root and all(isinstance(x, dict) and "id" in x and "entry" in x for x in root):
+            return "pre-commit hook definitions"
+        return None
+    if not isinstance(root, dict):
+        return None
+    keys = {str(k) for k in root}
+    if "jobs" in keys and ("on" in keys or "True" in keys):  # YAML 1.1 reads `on:` as true
+        return "a GitHub Actions workflow"
+    if isinstance(root.get("runs"), dict) and "using" in root["runs"]:
+        return "a GitHub action definition"
+    if "stages" in keys or any(isinstance(v, dict) and "script" in v for v in root.values()):
+        return "a CI definition (jobs with `script`)"
+    if isinstance(root.get("repos"), list) and all(isinstance(r, dict) and "repo" in r for r in root["repos"]):
+        return "a pre-commit configuration"
+    if "openapi" in keys or "swagger" in keys:
+        return "an OpenAPI definition"
+    schema = root.get("$schema")
+    if (isinstance(schema, str) and "json-schema" in schema) or (
+        root.get("type") == "object" and isinstance(root.get("properties"), dict)
+    ):
+        return "a JSON Schema"
+    if "apiVersion" in keys and "kind" in keys:
+        return "a Kubernetes manifest"
+    services = root.get("services")
+    if isinstance(services, dict) and any(isinstance(s, dict) and ("image" in s or "build" in s)
+                                          for s in services.values()):
+        return "a Docker Compose file"
+    if "site_name" in keys:
+        return "a documentation site configuration"
+    if "channels" in keys and "dependencies" in keys:
+        return "a conda environment"
+    if {"name", "version"} <= keys and keys & {"dependencies", "devDependencies", "scripts"}:
+        return "a package manifest"
+    if "compilerOptions" in keys:
+        return "a compiler configuration"
+    if root.get("extends") in VALE_CHECKS:
+        return f"a lint rule definition (extends: {root['extends']})"
+    if "AWSTemplateFormatVersion" in keys:
+        return "a CloudFormation template"
+    if "updates" in keys and "version" in keys:
+        return "a dependency-update configuration"
+    body = root.get("body")
+    if isinstance(body, list) and body and all(isinstance(b, dict) and "type" in b for b in body):
+        return "an issue form"
+    if "rule" in keys and "cases" in keys:
+        return "rule test cases"
+    return None
+
+
+def _prompts_in(node, key_path: list[str], found: list[tuple[list[str], str]]) -> None:
+    if isinstance(node, list):
+        if node and all(isinstance(m, dict) and "role" in m and "content" in m for m in node):
+            found.append((key_path, "is a chat messages array (role and content)"))
+            return
+        for i, item in enumerate(node):
+            if isinstance(item, str):
+                why = _why_prompt(key_path + [str(i)], item, set())
+                if why:
+                    found.append((key_path + [str(i)], why))
+            else:
+                _prompts_in(item, key_path + [str(i)], found)
+        return
+    if not isinstance(node, dict):
+        return
+    keys = {str(k) for k in node}
+    if {"role", "goal", "backstory"} <= keys:
+        found.append((key_path, "is a CrewAI agent (role, goal, backstory)"))
+        return
+    if {"description", "expected_output"} <= keys:
+        found.append((key_path, "is a CrewAI task (description, expected_output)"))
+        return
+    for key, value in node.items():
+        path = key_path + [str(key)]
+        if isinstance(value, str):
+            why = _why_prompt(path, value, keys)
+            if why:
+                found.append((path, why))
+        else:
+            _prompts_in(value, path, found)
+
+
+def _why_prompt(key_path: list[str], value: str, siblings: set[str]) -> str | None:
+    if value.startswith("file://"):
+        return None
+    if "prompts" in key_path and is_prompt_value(key_path, value):
+        return "is an item of `prompts`"
+    if len(value.split()) < 3:
+        return None
+    key = key_path[-1].lower()
+    if any(word in key for word in STRONG_KEY):
+        return "has a key that names a prompt"
+    if key in ("content", "message") and "role" in siblings:
+        return "is a chat turn (role and content)"
+    return None
