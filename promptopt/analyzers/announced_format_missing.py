@@ -57,8 +57,8 @@ def check(doc, ctx):
         line_start = text.rfind("\n", 0, m.start()) + 1
         what = "the prompt ends" if following is None else "plain prose follows"
         yield ctx.report(doc, Span(line_start, m.end()),
-                         f"announces a format ('{m.group(0).strip()}') but {what}: the model never sees the "
-                         "format; add it or drop the announcement", tokens_saved=0)
+                         f"announces a format ('{m.group(0).strip()}') but {what}: the format is not where "
+                         "the sentence points; put it there or drop the announcement", tokens_saved=0)
 
 
 def _next_line(text: str, pos: int) -> str | None:
