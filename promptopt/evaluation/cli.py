@@ -1,4 +1,4 @@
-"""`promptopt eval`: exit 0 no regression, 1 regression, 2 error (one clear line on stderr)."""
+"""`promptopt eval`: exit 0 pass, 1 regression or inconclusive, 2 error (one clear line on stderr)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from .cache import ResponseCache
+from .compare import DEFAULT_MAX_DROP
 from .prompts import PromptFileError
 from .report import FORMATS, render, render_dry_run
 from .runner import EvalRunError, Runner, check_credentials, resolve_model
@@ -37,8 +38,10 @@ def _fail(message: str) -> None:
 @click.option("--model", help="A litellm model name (overrides the suite's `model`).")
 @click.option("--system", "system_file", type=click.Path(path_type=Path), help="A system prompt file to prepend.")
 @click.option("--repeat", type=click.IntRange(min=1), help="Calls per case (pass rate per case).")
-@click.option("--max-drop", type=click.FloatRange(0, 1), default=0.0, show_default=True,
-              help="Largest allowed drop of the mean score (0..1).")  # fmt: skip
+@click.option("--max-drop", type=click.FloatRange(0, 1), default=DEFAULT_MAX_DROP, show_default=True,
+              help="Largest allowed drop of the mean score (0..1): pass only when a larger drop is ruled out.")
+@click.option("--allow-inconclusive", is_flag=True,
+              help="Exit 0 when the suite is too small to tell (default: inconclusive fails).")  # fmt: skip
 @click.option("--confidence", type=click.FloatRange(0.5, 0.999), default=0.95, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--dry-run", is_flag=True, help="Show the calls, tokens and dollars; send nothing.")
@@ -56,6 +59,7 @@ def eval_command(
     system_file: Path | None,
     repeat: int | None,
     max_drop: float,
+    allow_inconclusive: bool,
     confidence: float,
     fmt: str,
     dry_run: bool,
@@ -66,7 +70,8 @@ def eval_command(
     cache_dir: Path | None,
 ) -> None:
     """Run SUITE's tests on its prompt and, with --candidate or --compress, on a rewritten prompt;
-    compare them and give a verdict: 0 no regression, 1 regression, 2 error.
+    compare them and give a verdict: 0 pass (a drop larger than --max-drop is ruled out), 1 regression
+    or inconclusive (the suite cannot tell), 2 error.
 
     With no model named (here or in the suite) and no provider key set, a small local model runs
     in-process (local/smollm2): a smoke test of the pipeline, not a judge of prompt quality.
@@ -97,7 +102,7 @@ def eval_command(
             click.echo(render_dry_run(plan_dry_run(suite, runner, variant, repeats, reason), fmt), nl=False)
             return
         check_credentials(chosen)
-        result = run_eval(suite, runner, variant, repeats, max_drop, confidence, reason)
+        result = run_eval(suite, runner, variant, repeats, max_drop, confidence, reason, allow_inconclusive)
     except (SuiteError, PromptFileError, CandidateError, EvalRunError) as exc:
         _fail(str(exc))
         return

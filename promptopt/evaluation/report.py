@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .compare import CaseScore, VariantScore
+from .compare import INCONCLUSIVE, PASS, REGRESSION, CaseScore, Comparison, VariantScore
 from .session import REQUESTS_FOR_SAVING, DryRun, EvalResult
 
 FORMATS = ("text", "json", "markdown")
@@ -17,7 +17,36 @@ def verdict_word(result: EvalResult) -> str:
         return "ERROR"
     if result.comparison is None:
         return "FAIL" if result.failed_cases else "PASS"
-    return "REGRESSION" if result.comparison.regression else "PASS"
+    return result.comparison.verdict.upper()
+
+
+def points(value: float) -> str:
+    """A difference of mean score (0..1) in points (0..100)."""
+    return f"{value * 100:+.1f}"
+
+
+def verdict_reason(cmp: Comparison) -> str:
+    """Why the verdict is what it is, in terms of the interval and the allowed drop."""
+    low, high = cmp.ci
+    allowed = f"the allowed drop of {cmp.max_drop * 100:g} points"
+    if cmp.verdict == PASS:
+        return f"the interval starts at {points(low)} points, above {allowed}: a larger drop is ruled out"
+    if cmp.verdict == REGRESSION:
+        return f"the interval ends at {points(high)} points, below {allowed}: the candidate is worse"
+    return (f"the interval ({points(low)} .. {points(high)} points) straddles {allowed}: "
+            "this suite cannot tell; it is not a pass")  # fmt: skip
+
+
+def power_sentence(cmp: Comparison) -> str:
+    """What a suite of this size can show, and the size that would show max_drop."""
+    p = cmp.power
+    rate = "no case changes" if p.changed_rate == 0 else f"{p.changed_rate:.0%} of cases change, as here"
+    text = f"{p.n} cases can rule out a drop of {p.ruled_out * 100:.1f} points at best (a candidate as good, {rate})"
+    if p.cases_needed is None:
+        return text + f"; a drop of {cmp.max_drop * 100:g} points can never be ruled out: raise --max-drop"
+    if p.cases_needed <= p.n:
+        return text + f"; {p.cases_needed} would do for {cmp.max_drop * 100:g} points"
+    return text + f"; ruling out {cmp.max_drop * 100:g} points needs about {p.cases_needed} cases"
 
 
 def _pct(part: int, whole: int) -> str:
@@ -92,9 +121,10 @@ def render_text(result: EvalResult) -> str:
         low, high = cmp.ci
         lines.append(
             f"difference: {cmp.difference:+.3f} ({cmp.confidence:.0%} CI {low:+.3f} .. {high:+.3f}, "
-            f"paired bootstrap, n={len(cmp.paired)}) · lost {cmp.lost}, gained {cmp.gained} · "
+            f"paired score interval, n={len(cmp.paired)}) · lost {cmp.lost}, gained {cmp.gained} · "
             f"McNemar p={cmp.p_value:.4f}"
         )
+        lines.append(f"evidence: {power_sentence(cmp)}")
     if result.tokens is not None:
         t = result.tokens
         lines.append(
@@ -102,8 +132,11 @@ def render_text(result: EvalResult) -> str:
             f"{_dollars(t.dollars_per_1k_requests)} saved per {REQUESTS_FOR_SAVING:,} requests"
         )
     verdict = verdict_word(result)
-    detail = f"max drop {cmp.max_drop:.2f}" if cmp is not None else f"{result.failed_cases} failing case(s)"
+    detail = verdict_reason(cmp) if cmp is not None else f"{result.failed_cases} failing case(s)"
     lines.append(f"verdict: {verdict} ({detail})")
+    if cmp is not None and cmp.verdict == INCONCLUSIVE:
+        allowed = "exit 0: --allow-inconclusive" if result.allow_inconclusive else "exit 1; --allow-inconclusive"
+        lines.append(f"note: inconclusive fails unless allowed ({allowed})")
     stop = _stop_reason(result)
     if stop:
         lines.append(stop)
@@ -171,7 +204,9 @@ def render_json(result: EvalResult) -> str:
         data["comparison"] = {
             "difference": c.difference, "ci": list(c.ci), "confidence": c.confidence, "n": len(c.paired),
             "lost": c.lost, "gained": c.gained, "mcnemar_p": c.p_value, "max_drop": c.max_drop,
-            "regression": c.regression,
+            "verdict": c.verdict, "regression": c.regression, "allow_inconclusive": result.allow_inconclusive,
+            "power": {"changed_rate": c.power.changed_rate, "ruled_out_drop": c.power.ruled_out,
+                      "cases_needed": c.power.cases_needed},
         }  # fmt: skip
     if result.tokens is not None:
         t = result.tokens
@@ -184,7 +219,7 @@ def render_json(result: EvalResult) -> str:
 
 def render_markdown(result: EvalResult) -> str:
     verdict = verdict_word(result)
-    icon = {"PASS": "✅", "REGRESSION": "❌", "FAIL": "❌", "ERROR": "⚠️"}[verdict]
+    icon = {"PASS": "✅", "REGRESSION": "❌", "INCONCLUSIVE": "❔", "FAIL": "❌", "ERROR": "⚠️"}[verdict]
     lines = [f"### {icon} promptopt eval: {verdict}", "", f"`{result.suite.path}` on `{result.model}`", ""]
     lines += ["| | passed | mean score |", "|---|---:|---:|"]
     for v in [result.original] + ([result.candidate] if result.candidate else []):
@@ -195,8 +230,9 @@ def render_markdown(result: EvalResult) -> str:
         lines += [
             "",
             f"Difference **{cmp.difference:+.3f}** ({cmp.confidence:.0%} CI {low:+.3f} .. {high:+.3f}, "
-            f"n={len(cmp.paired)}); lost {cmp.lost}, gained {cmp.gained}; McNemar p={cmp.p_value:.4f}; "
-            f"max drop {cmp.max_drop:.2f}.",
+            f"n={len(cmp.paired)}); lost {cmp.lost}, gained {cmp.gained}; McNemar p={cmp.p_value:.4f}.",
+            "",
+            f"**{verdict.capitalize()}**: {verdict_reason(cmp)}. Evidence: {power_sentence(cmp)}.",
         ]
     if result.tokens is not None:
         t = result.tokens

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .compare import Comparison, VariantScore, compare, score_variant
+from .compare import DEFAULT_MAX_DROP, INCONCLUSIVE, PASS, Comparison, VariantScore, compare, score_variant
 from .pricing import Price, price_for
 from .prompts import PromptFileError, PromptTemplate, load_prompt, parse_prompt_text
 from .runner import PlannedCall, Runner, RunStats
@@ -52,6 +52,7 @@ class EvalResult:
     comparison: Comparison | None = None
     tokens: TokenSaving | None = None
     notes: list[str] = field(default_factory=list)
+    allow_inconclusive: bool = False  # --allow-inconclusive: a suite too small to tell does not fail
 
     @property
     def failed_cases(self) -> int:
@@ -59,11 +60,12 @@ class EvalResult:
 
     @property
     def exit_code(self) -> int:
-        """0 no regression, 1 regression (or, with no candidate, a failing case), 2 error or partial."""
+        """0 pass, 1 regression or inconclusive (or, with no candidate, a failing case), 2 error or partial."""
         if self.stats.partial:
             return 2
         if self.comparison is not None:
-            return 1 if self.comparison.regression else 0
+            verdict = self.comparison.verdict
+            return 0 if verdict == PASS or (verdict == INCONCLUSIVE and self.allow_inconclusive) else 1
         return 1 if self.failed_cases else 0
 
 
@@ -163,9 +165,10 @@ def run_eval(
     runner: Runner,
     candidate: PromptTemplate | None,
     repeat: int,
-    max_drop: float = 0.0,
+    max_drop: float = DEFAULT_MAX_DROP,
     confidence: float = 0.95,
     model_reason: str = "named",
+    allow_inconclusive: bool = False,
 ) -> EvalResult:
     if repeat < 1:
         raise SuiteError("--repeat must be at least 1")
@@ -173,7 +176,10 @@ def run_eval(
     calls = runner.plan(variants, suite.cases, repeat)
     run = runner.run(calls)
     original = score_variant(ORIGINAL, suite.prompt.source, calls, run.outcomes, suite.cases)
-    result = EvalResult(suite, runner.model, model_reason, repeat, run.stats, original, notes=list(suite.notes))
+    result = EvalResult(
+        suite, runner.model, model_reason, repeat, run.stats, original, notes=list(suite.notes),
+        allow_inconclusive=allow_inconclusive,
+    )  # fmt: skip
     if candidate is not None:
         result.candidate = score_variant(CANDIDATE, candidate.source, calls, run.outcomes, suite.cases)
         result.comparison = compare(original, result.candidate, max_drop, confidence)
