@@ -9,14 +9,16 @@ import click
 
 from .cache import ResponseCache
 from .compare import DEFAULT_MAX_DROP
+from .models import ModelsResult, run_models
 from .prompts import PromptFileError
-from .report import FORMATS, render, render_dry_run
+from .report import FORMATS, render, render_dry_run, render_models
 from .runner import EvalRunError, Runner, check_credentials, resolve_model
 from .session import (
     COMPRESS_METHODS,
     CandidateError,
     candidate_from_compressor,
     candidate_from_file,
+    generation_settings,
     run_eval,
 )
 from .session import (
@@ -73,6 +75,10 @@ def eval_command(
     compare them and give a verdict: 0 pass (a drop larger than --max-drop is ruled out), 1 regression
     or inconclusive (the suite cannot tell), 2 error.
 
+    With several models in the suite (`model: [a, b]` or promptfoo `providers`) and no candidate,
+    each model runs the prompt: score, tokens, $ per request and per month, and whether each one
+    holds quality against the first (the reference); exit 0 unless the run failed.
+
     With no model named (here or in the suite) and no provider key set, a small local model runs
     in-process (local/smollm2): a smoke test of the pipeline, not a judge of prompt quality.
     """
@@ -86,23 +92,36 @@ def eval_command(
             variant = candidate_from_file(candidate, system_text)
         elif method is not None:
             variant = candidate_from_compressor(suite.prompt, method, rate, suite.prompt_path)
-        chosen, reason = resolve_model(model or suite.model)
-        runner = Runner(
-            chosen,
-            max_tokens=suite.max_tokens,
-            stop=suite.stop,
-            concurrency=concurrency,
-            timeout=timeout,
-            max_retries=retries,
-            cache=ResponseCache(cache_dir, enabled=not no_cache),
-            show_progress=fmt == "text" and sys.stderr.isatty(),
-        )
         repeats = repeat or suite.repeat
-        if dry_run:
-            click.echo(render_dry_run(plan_dry_run(suite, runner, variant, repeats, reason), fmt), nl=False)
-            return
-        check_credentials(chosen)
-        result = run_eval(suite, runner, variant, repeats, max_drop, confidence, reason, allow_inconclusive)
+        cache = ResponseCache(cache_dir, enabled=not no_cache)
+
+        def runner_for(chosen: str) -> Runner:
+            max_tokens, stop = generation_settings(suite, chosen)
+            return Runner(
+                chosen,
+                max_tokens=max_tokens,
+                stop=stop,
+                concurrency=concurrency,
+                timeout=timeout,
+                max_retries=retries,
+                cache=cache,
+                show_progress=fmt == "text" and sys.stderr.isatty(),
+            )
+
+        if len(suite.models) > 1 and model is None and variant is None and not dry_run:
+            for name in suite.models:
+                check_credentials(name)
+            result = run_models(suite, [runner_for(m) for m in suite.models], repeats, max_drop, confidence)
+        else:
+            if len(suite.models) > 1 and model is None:
+                suite.notes.append(f"the suite names {len(suite.models)} models; this run uses the first")
+            chosen, reason = resolve_model(model or suite.model)
+            runner = runner_for(chosen)
+            if dry_run:
+                click.echo(render_dry_run(plan_dry_run(suite, runner, variant, repeats, reason), fmt), nl=False)
+                return
+            check_credentials(chosen)
+            result = run_eval(suite, runner, variant, repeats, max_drop, confidence, reason, allow_inconclusive)
     except (SuiteError, PromptFileError, CandidateError, EvalRunError) as exc:
         _fail(str(exc))
         return
@@ -112,7 +131,7 @@ def eval_command(
     except Exception as exc:  # the local model or a compressor failing to load: still one line
         _fail(f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}")
         return
-    click.echo(render(result, fmt), nl=False)
+    click.echo((render_models if isinstance(result, ModelsResult) else render)(result, fmt), nl=False)
     if result.stats.error or result.stats.interrupted:
         click.echo(f"promptopt eval: error: {result.stats.error or 'interrupted'} (partial results above)", err=True)
     sys.exit(result.exit_code)

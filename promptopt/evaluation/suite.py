@@ -47,7 +47,9 @@ class Suite:
     prompt: PromptTemplate
     cases: list[TestCase]
     model: str | None = None
+    models: list[str] = field(default_factory=list)  # every model named; the first is `model`, the reference
     max_tokens: int = DEFAULT_MAX_TOKENS
+    max_tokens_set: bool = False  # False: the default above, which a local model may cap (session.py)
     stop: list[str] = field(default_factory=list)  # stop sequences passed to the model
     repeat: int = 1
     description: str = ""
@@ -124,6 +126,7 @@ def _build(raw: dict[str, Any], path: Path, system_file: Path | None) -> Suite:
     if missing:
         notes.append("placeholders with no value in any test: " + ", ".join(missing))
 
+    models = _models(raw, path)
     repeat = (raw.get("evaluateOptions") or {}).get("repeat", 1)
     stop = raw.get("stop") or []
     stop = [stop] if isinstance(stop, str) else stop
@@ -134,9 +137,11 @@ def _build(raw: dict[str, Any], path: Path, system_file: Path | None) -> Suite:
         prompt_path=prompt_path,
         prompt=prompt,
         cases=merged,
-        model=_model(raw, path),
+        model=models[0] if models else None,
+        models=models,
         max_tokens=int(_number(raw.get("max_tokens"), f"{path}: max_tokens") or DEFAULT_MAX_TOKENS),
         stop=stop,
+        max_tokens_set=raw.get("max_tokens") is not None,
         repeat=int(repeat),
         description=str(raw.get("description") or ""),
         notes=notes,
@@ -178,6 +183,16 @@ def _model(raw: dict[str, Any], path: Path) -> str | None:
     if model is not None and not isinstance(model, str):
         raise SuiteError(f"{path}: `model` must be a litellm model name such as openai/gpt-4o-mini")
     return model
+
+
+def _models(raw: dict[str, Any], path: Path) -> list[str]:
+    """`model` (a name or a list of names) or every entry of `providers`, each read as `_model` reads one."""
+    if isinstance(raw.get("model"), list):
+        return [_model({"model": m}, path) or "" for m in raw["model"]]
+    if raw.get("model") is None and isinstance(raw.get("providers"), list):
+        return [_model({"providers": [p]}, path) or "" for p in raw["providers"]]
+    model = _model(raw, path)
+    return [model] if model else []
 
 
 def _mapping(value: Any, where: str) -> dict[str, Any]:
