@@ -112,8 +112,8 @@ def main() -> None:
         model_seconds = data["stats"]["seconds"]
         passed = data["variants"]["original"]["passed"]
         print(f"after: {args.cases} cases in {seconds:.1f} s with the model load, {seconds / args.cases:.2f} s "
-              f"per case; calls alone {model_seconds / args.cases:.2f} s per case; {passed}/{args.cases} right "
-              f"({data['model']})")
+              f"per case; the eval's run alone (model load included, imports not) {model_seconds / args.cases:.2f} "
+              f"s per case; {passed}/{args.cases} right ({data['model']})")
         if args.verdict_cases:
             suite = write_suite(folder, args.verdict_cases)
             for candidate in ("intent_fewshot_copy.txt", "intent_bare.txt"):
