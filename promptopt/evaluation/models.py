@@ -56,11 +56,6 @@ class ModelsResult:
         ref, other = self.reference.dollars_per_month, run.dollars_per_month
         return None if ref is None or other is None else ref - other
 
-    def cheaper(self) -> list[ModelRun]:
-        ref = self.reference.dollars_per_request
-        return [r for r in self.runs[1:] if ref is not None and r.dollars_per_request is not None
-                and r.dollars_per_request < ref]  # fmt: skip
-
     @property
     def exit_code(self) -> int:
         """A comparison of models informs a choice; it fails only when the run did not finish."""

@@ -395,8 +395,9 @@ def render_models_json(result: ModelsResult) -> str:
 
 def render_models_markdown(result: ModelsResult) -> str:
     holds = [r for r in result.runs[1:] if r.comparison and r.comparison.verdict == PASS]
-    title = f"{len(holds)} cheaper model(s) hold quality" if holds else "no other model shown to hold quality"
-    lines = [f"### promptopt eval: {title}", "", f"`{result.suite.path}`, reference `{result.reference.model}`", ""]
+    others = len(result.runs) - 1
+    title = f"{len(holds)} of {others} model(s) hold quality against `{result.reference.model}`"
+    lines = [f"### promptopt eval: {title}", "", f"`{result.suite.path}`", ""]
     lines += ["| " + " | ".join(MODEL_HEADER) + " |", "|---|---:|---:|---:|---:|---:|---|"]
     lines += ["| " + " | ".join(f"`{c}`" if i == 0 else c for i, c in enumerate(row)) + " |"
               for row in _model_rows(result)]  # fmt: skip
