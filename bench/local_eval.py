@@ -9,6 +9,9 @@ answer cache, so the model load is included in the time.
 - before: the code at --before (a git ref; default: the commit this work started from), run from an
   exported copy; it generates up to 256 tokens per case, so it runs on --before-cases cases only.
 - after: this checkout, on --cases cases (target: 0.3 s per case, 1 s with the model load over 24).
+
+Wall time depends on what else the machine runs; CPU seconds (user + system of the eval process,
+all threads) are the work done, and are close to the wall time of a machine with a core to spare.
 - verdicts: this checkout, few-shot prompt vs an identical copy and vs the copy without examples
   and label list (fixtures/evals/snips/intent_bare.txt), on --verdict-cases cases (docs/eval.md
   recommends 100 for the default 5-point margin).
@@ -23,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tarfile
@@ -66,21 +70,27 @@ def export(ref: str, target: Path) -> Path:
     return target
 
 
-def run_eval(code: Path, suite: Path, cache: Path, *extra: str) -> tuple[dict, float]:
+def cpu_seconds() -> float:
+    """User + system CPU time of finished child processes: the work done, whatever the machine's load."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_eval(code: Path, suite: Path, cache: Path, *extra: str) -> tuple[dict, float, float]:
     env = {**os.environ, "PYTHONPATH": str(code), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
            "LITELLM_LOCAL_MODEL_COST_MAP": "True"}  # fmt: skip
     for key in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY"):  # the default: no key, so the local model
         env.pop(key, None)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     done = subprocess.run(
         [sys.executable, "-m", "promptopt", "eval", str(suite), "--format", "json", "--cache-dir", str(cache),
          *extra],
         capture_output=True, text=True, env=env, cwd=code,
     )  # fmt: skip
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
     if done.returncode not in (0, 1):
         sys.exit(f"eval failed ({done.returncode}): {done.stderr.strip()[-500:]}")
-    return json.loads(done.stdout), seconds
+    return json.loads(done.stdout), seconds, cpu
 
 
 def load_average() -> str:
@@ -104,20 +114,22 @@ def main() -> None:
         folder = Path(tmp)
         if args.before_cases:
             old = export(args.before, folder / "before")
-            data, seconds = run_eval(old, write_suite(folder, args.before_cases), folder / "cache-before")
+            data, seconds, cpu = run_eval(old, write_suite(folder, args.before_cases), folder / "cache-before")
             passed = data["variants"]["original"]["passed"]
             print(f"before ({args.before}): {args.before_cases} cases in {seconds:.1f} s with the model load, "
-                  f"{seconds / args.before_cases:.2f} s per case; {passed}/{args.before_cases} right")
-        data, seconds = run_eval(ROOT, write_suite(folder, args.cases), folder / "cache-after")
+                  f"{seconds / args.before_cases:.2f} s per case, CPU {cpu / args.before_cases:.2f} s per case; "
+                  f"{passed}/{args.before_cases} right")
+        data, seconds, cpu = run_eval(ROOT, write_suite(folder, args.cases), folder / "cache-after")
         model_seconds = data["stats"]["seconds"]
         passed = data["variants"]["original"]["passed"]
         print(f"after: {args.cases} cases in {seconds:.1f} s with the model load, {seconds / args.cases:.2f} s "
-              f"per case; the eval's run alone (model load included, imports not) {model_seconds / args.cases:.2f} "
-              f"s per case; {passed}/{args.cases} right ({data['model']})")
+              f"per case, CPU {cpu / args.cases:.2f} s per case; the eval's run alone (model load included, imports "
+              f"not) {model_seconds / args.cases:.2f} s per case; {passed}/{args.cases} right ({data['model']})")
         if args.verdict_cases:
             suite = write_suite(folder, args.verdict_cases)
             for candidate in ("intent_fewshot_copy.txt", "intent_bare.txt"):
-                data, seconds = run_eval(ROOT, suite, folder / "cache-verdict", "--candidate", str(SNIPS / candidate))
+                extra = ("--candidate", str(SNIPS / candidate))
+                data, seconds, _ = run_eval(ROOT, suite, folder / "cache-verdict", *extra)
                 c = data["comparison"]
                 v = data["variants"]
                 print(f"few-shot vs {candidate}: {v['original']['passed']}/{c['n']} vs {v['candidate']['passed']}/"
