@@ -39,7 +39,7 @@ def run(cache: Path, candidate: str) -> tuple[int, dict, float]:
     return result.exit_code, json.loads(result.stdout), seconds
 
 
-def test_identical_copy_passes_rerun_is_free_and_stripped_copy_regresses(tmp_path, monkeypatch):
+def test_identical_copy_is_inconclusive_rerun_is_free_and_stripped_copy_regresses(tmp_path, monkeypatch):
     reason = local_model_missing(CORPUS)
     if reason:
         pytest.skip(reason)
