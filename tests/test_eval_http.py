@@ -207,4 +207,8 @@ def test_every_prompt_provider_cell_runs_and_tests_without_assertions_are_unscor
     assert len(by_model(server, "subject")) == 8  # 2 prompts x 2 providers x 2 tests, none dropped
     assert any("reported unscored" in n for n in data["notes"])
     pair = run(str(suite), tmp_path, "--candidate-prompt", "long", "--provider", "b")
-    assert pair.exit_code == 0 and json.loads(pair.stdout)["comparison"]["n"] == 1
+    # one scored case cannot rule out a drop: inconclusive, which fails unless allowed
+    assert pair.exit_code == 1 and json.loads(pair.stdout)["comparison"]["n"] == 1
+    assert json.loads(pair.stdout)["comparison"]["verdict"] == "inconclusive"
+    allowed = run(str(suite), tmp_path, "--candidate-prompt", "long", "--provider", "b", "--allow-inconclusive")
+    assert allowed.exit_code == 0

@@ -11,13 +11,6 @@ from click.testing import CliRunner
 
 from promptopt.evaluation.assertions import Assertion, check, evaluate
 from promptopt.evaluation.cli import eval_command
-from promptopt.evaluation.compare import (
-    CaseScore,
-    VariantScore,
-    compare,
-    mcnemar_exact,
-    paired_bootstrap_ci,
-)
 from promptopt.evaluation.prompts import fill, load_prompt, parse_prompt_text
 from promptopt.evaluation.similarity import similarity
 from promptopt.evaluation.suite import SuiteError, load_suite
@@ -201,41 +194,3 @@ def test_bad_suite_is_one_clear_line_and_exit_2(tmp_path, suite_text, message):
     assert result.exit_code == 2
     assert message in result.stderr and "Traceback" not in result.output + result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
-
-
-# --- statistics -----------------------------------------------------------------------------
-
-
-def test_exact_mcnemar_matches_the_binomial_tail():
-    assert mcnemar_exact(0, 0) == 1.0
-    assert mcnemar_exact(9, 0) == pytest.approx(2 / 2**9)
-    assert mcnemar_exact(3, 1) == pytest.approx(2 * (1 + 4) / 16)  # two-sided, 4 discordant pairs
-    assert mcnemar_exact(5, 5) == 1.0
-
-
-def test_bootstrap_interval_is_reproducible_and_brackets_the_mean():
-    diffs = [0.0] * 10 + [-1.0] * 6 + [1.0]
-    low, high = paired_bootstrap_ci(diffs, 0.95)
-    assert (low, high) == paired_bootstrap_ci(diffs, 0.95)
-    assert low < sum(diffs) / len(diffs) < high
-    assert paired_bootstrap_ci([-1.0] * 12 + [0.0] * 4, 0.95)[1] < 0  # a clear drop excludes zero
-
-
-def _variant(name: str, passes: list[bool]) -> VariantScore:
-    from promptopt.evaluation.assertions import Outcome
-
-    cases = {
-        f"c{i}": CaseScore(f"c{i}", ["x"], [Outcome(p, float(p))], 1) for i, p in enumerate(passes)
-    }
-    return VariantScore(name, name, cases)
-
-
-def test_verdict_regression_only_when_confidently_worse():
-    original = _variant("original", [True] * 12)
-    assert not compare(original, _variant("candidate", [True] * 12)).regression
-    one_flip = compare(original, _variant("candidate", [True] * 11 + [False]))
-    assert not one_flip.regression and one_flip.lost == 1  # one lost case out of 12 is not evidence
-    collapse = compare(original, _variant("candidate", [False] * 10 + [True] * 2))
-    assert collapse.regression and collapse.p_value < 0.01
-    allowed = compare(original, _variant("candidate", [False] * 2 + [True] * 10), max_drop=0.5)
-    assert not allowed.regression

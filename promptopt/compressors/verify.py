@@ -471,6 +471,7 @@ def run_verify(request: VerifyRequest, echo: Callable[[str], None],
     from ..atomic import write_atomic
     from ..evaluation.cache import ResponseCache
     from ..evaluation.runner import check_credentials, resolve_model
+    from ..evaluation.session import generation_settings
     from ..evaluation.suite import load_suite
     from ..loaders import read_text
 
@@ -478,7 +479,8 @@ def run_verify(request: VerifyRequest, echo: Callable[[str], None],
     path = check_suite_prompt(suite, request.path)
     model, _why = resolve_model(suite.model)
     check_credentials(model)
-    runner = Runner(model, max_tokens=suite.max_tokens, stop=suite.stop,
+    max_tokens, stop = generation_settings(suite, model)
+    runner = Runner(model, max_tokens=max_tokens, stop=stop,
                     cache=ResponseCache(request.cache_dir, enabled=not request.no_cache),
                     show_progress=request.fmt == "text" and sys.stderr.isatty())
     source = read_text(path, request.config.max_file_size)

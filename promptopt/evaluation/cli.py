@@ -1,4 +1,4 @@
-"""`promptopt eval`: exit 0 no regression, 1 regression, 2 error (one clear line on stderr)."""
+"""`promptopt eval`: exit 0 pass, 1 regression or inconclusive, 2 error (one clear line on stderr)."""
 
 from __future__ import annotations
 
@@ -10,17 +10,20 @@ from pathlib import Path
 import click
 
 from .cache import ResponseCache
+from .compare import DEFAULT_MAX_DROP
 from .grading import GRADER_MAX_TOKENS, Grader, use_grader
 from .matrix import dry_run_matrix, render_matrix, run_matrix
+from .models import ModelsResult, run_models
 from .prompts import PromptFileError, PromptTemplate
 from .providers import Provider, ProviderError, litellm_model
-from .report import FORMATS, render, render_dry_run
+from .report import FORMATS, render, render_dry_run, render_models
 from .runner import DEFAULT_MODELS_BY_KEY, EvalRunError, Runner, check_credentials, resolve_model
 from .session import (
     COMPRESS_METHODS,
     CandidateError,
     candidate_from_compressor,
     candidate_from_file,
+    generation_settings,
     run_eval,
 )
 from .session import (
@@ -46,8 +49,10 @@ def _fail(message: str) -> None:
 @click.option("--grader", help="Model for llm-rubric and other model-graded checks (litellm or promptfoo id).")
 @click.option("--system", "system_file", type=click.Path(path_type=Path), help="A system prompt file to prepend.")
 @click.option("--repeat", type=click.IntRange(min=1), help="Calls per case (pass rate per case).")
-@click.option("--max-drop", type=click.FloatRange(0, 1), default=0.0, show_default=True,
-              help="Largest allowed drop of the mean score (0..1).")  # fmt: skip
+@click.option("--max-drop", type=click.FloatRange(0, 1), default=DEFAULT_MAX_DROP, show_default=True,
+              help="Largest allowed drop of the mean score (0..1): pass only when a larger drop is ruled out.")
+@click.option("--allow-inconclusive", is_flag=True,
+              help="Exit 0 when the suite is too small to tell (default: inconclusive fails).")  # fmt: skip
 @click.option("--confidence", type=click.FloatRange(0.5, 0.999), default=0.95, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--dry-run", is_flag=True, help="Show the calls, tokens and dollars; send nothing.")
@@ -69,6 +74,7 @@ def eval_command(
     system_file: Path | None,
     repeat: int | None,
     max_drop: float,
+    allow_inconclusive: bool,
     confidence: float,
     fmt: str,
     dry_run: bool,
@@ -79,7 +85,12 @@ def eval_command(
     cache_dir: Path | None,
 ) -> None:
     """Run SUITE's tests on its prompt and, with --candidate or --compress, on a rewritten prompt;
-    compare them and give a verdict: 0 no regression, 1 regression, 2 error.
+    compare them and give a verdict: 0 pass (a drop larger than --max-drop is ruled out), 1 regression
+    or inconclusive (the suite cannot tell), 2 error.
+
+    With several models in the suite (`model: [a, b]` or promptfoo `providers`) and no candidate,
+    each model runs the prompt: score, tokens, $ per request and per month, and whether each one
+    holds quality against the first (the reference); exit 0 unless the run failed.
 
     SUITE may be a promptfoo config as it is. With several prompts or providers every cell is run
     and reported (exit 1 if a cell has a failing test); --candidate-prompt compares two prompts.
@@ -106,9 +117,11 @@ def eval_command(
         cache = ResponseCache(cache_dir, enabled=not no_cache)
 
         def runner_for(p: Provider, max_tokens: int | None = None) -> Runner:
-            tokens = max_tokens or int(p.params.get("max_tokens") or suite.max_tokens)
+            # the local model's generation is capped from what the assertions accept (generation_settings)
+            capped, stop = generation_settings(suite, p.model or "")
+            tokens = max_tokens or int(p.params.get("max_tokens") or capped)
             return Runner(
-                p.model or "", max_tokens=tokens, stop=suite.stop, concurrency=concurrency,
+                p.model or "", max_tokens=tokens, stop=stop, concurrency=concurrency,
                 timeout=timeout, max_retries=retries, cache=cache, extra_params=dict(p.params),
                 show_progress=fmt == "text" and sys.stderr.isatty(),
             )  # fmt: skip
@@ -122,23 +135,29 @@ def eval_command(
         elif candidate_prompt is not None:
             variant = _prompt(suite, candidate_prompt, "--candidate-prompt")
         repeats = repeat or suite.repeat
-        matrix_mode = variant is None and (len(suite.prompts) > 1 or len(suite.providers) > 1)
+        # one prompt on several providers: which model holds quality for less (per-model table and
+        # verdicts); several prompts: every cell of the prompts x providers matrix
+        models_mode = variant is None and len(suite.prompts) == 1 and len(suite.providers) > 1
+        matrix_mode = variant is None and not models_mode and (len(suite.prompts) > 1 or len(suite.providers) > 1)
         if dry_run:
-            click.echo(_dry_run_text(suite, provider, variant, matrix_mode, runner_for, repeats, reason, fmt,
-                                     grader), nl=False)  # fmt: skip
+            click.echo(_dry_run_text(suite, provider, variant, matrix_mode or models_mode, runner_for, repeats,
+                                     reason, fmt, grader), nl=False)  # fmt: skip
             return
         graded = _graded_count(suite)
         grader_provider = _grader_provider(suite, grader) if graded else None
-        for p in (suite.providers if matrix_mode else [provider]):
+        for p in (suite.providers if matrix_mode or models_mode else [provider]):
             check_credentials(p.model or "", p.params)
         if grader_provider is not None:
             check_credentials(grader_provider.model or "", grader_provider.params)
             grader_obj = Grader(grader_provider.model or "", runner_for(grader_provider, GRADER_MAX_TOKENS))
         with use_grader(grader_obj):
-            if matrix_mode:
+            if models_mode:
+                result = run_models(suite, [runner_for(p) for p in suite.providers], repeats, max_drop, confidence)
+            elif matrix_mode:
                 matrix = run_matrix(suite, runner_for, repeats)
             else:
-                result = run_eval(suite, runner_for(provider), variant, repeats, max_drop, confidence, reason)
+                result = run_eval(suite, runner_for(provider), variant, repeats, max_drop, confidence, reason,
+                                  allow_inconclusive)  # fmt: skip
     except (SuiteError, PromptFileError, CandidateError, EvalRunError, ProviderError) as exc:
         _fail(str(exc))
         return
@@ -158,7 +177,7 @@ def eval_command(
     result.notes += grader_notes
     if grader_obj is not None and grader_obj.errors and result.stats.error is None:
         result.stats.error = f"grader {grader_obj.model}: {grader_obj.errors[0]}"  # its verdicts cannot be trusted
-    click.echo(render(result, fmt), nl=False)
+    click.echo((render_models if isinstance(result, ModelsResult) else render)(result, fmt), nl=False)
     if result.stats.error or result.stats.interrupted:
         click.echo(f"promptopt eval: error: {result.stats.error or 'interrupted'} (partial results above)", err=True)
     sys.exit(result.exit_code)

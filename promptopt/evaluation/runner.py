@@ -142,7 +142,9 @@ class Runner:
         self.model = model
         self.max_tokens = max_tokens
         self.stop = list(stop or [])
-        self.concurrency = max(1, concurrency)
+        # The in-process model answers one call at a time: more threads would only queue on its lock,
+        # and the time spent queueing would count against each call's timeout.
+        self.concurrency = 1 if model.startswith("local/") else max(1, concurrency)
         self.timeout = timeout
         self.max_retries = max_retries
         self.backoff_seconds = backoff_seconds
@@ -209,9 +211,10 @@ class Runner:
     def _litellm_completion(self) -> Callable[..., Any]:
         litellm = _import_litellm()
         if self.model.startswith("local/"):
-            from .local_provider import register_local_provider
+            from .local_provider import load_model, register_local_provider
 
             register_local_provider(litellm)
+            load_model()  # before the first call, so the load does not count against its timeout
         return litellm.completion
 
     def _run_calls(self, todo: list[PlannedCall], completion: Callable[..., Any], result: RunResult) -> None:

@@ -5,15 +5,62 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .compare import Comparison, VariantScore, compare, score_variant
+from .compare import DEFAULT_MAX_DROP, INCONCLUSIVE, PASS, Comparison, VariantScore, compare, score_variant
 from .pricing import Price, price_for
-from .prompts import PromptFileError, PromptTemplate, load_prompt, parse_prompt_text
+from .prompts import PromptFileError, PromptTemplate, fill, load_prompt, parse_prompt_text
 from .runner import PlannedCall, Runner, RunStats
-from .suite import Suite, SuiteError
+from .suite import Suite, SuiteError, TestCase
 
 ORIGINAL, CANDIDATE = "original", "candidate"
 COMPRESS_METHODS = ("rules", "llmlingua")
 REQUESTS_FOR_SAVING = 1000  # the saving is shown per this many requests
+
+
+ANSWER_MARGIN_TOKENS = 2  # past the longest accepted answer, so a longer answer still shows (and fails)
+
+
+def accepted_answers(case: TestCase) -> list[str] | None:
+    """Every answer with which this case can pass, when its assertions name them exactly (an
+    `equals` or a `one-of`, not negated, no threshold); None when any answer could do."""
+    if case.threshold is not None:
+        return None
+    for assertion in case.assertions:
+        if assertion.negate:
+            continue
+        if assertion.type == "equals":
+            return [fill(str(assertion.value), case.vars).strip()]
+        if assertion.type == "one-of" and isinstance(assertion.value, list):
+            return [fill(str(v), case.vars).strip() for v in assertion.value]
+    return None
+
+
+def answer_budget(cases: list[TestCase]) -> int | None:
+    """Output tokens enough for the longest accepted answer of any case (at most one token per two
+    UTF-8 bytes, as BPE tokenizers go, plus a margin); None when some case accepts any answer."""
+    longest = 0
+    for case in cases:
+        answers = accepted_answers(case)
+        if answers is None:
+            return None
+        longest = max([longest, *(len(a.encode("utf-8")) for a in answers)])
+    return -(-longest // 2) + ANSWER_MARGIN_TOKENS
+
+
+def generation_settings(suite: Suite, model: str) -> tuple[int, list[str]]:
+    """max_tokens and stop for this suite on this model.
+
+    The suite's own values for a provider's model. For the local model, with none set: generation
+    capped at what the assertions accept, and a newline stop when every accepted answer is one line
+    (a 135M model continues a few-shot pattern with the next example: that must not be paid for).
+    """
+    if not model.startswith("local/"):
+        return suite.max_tokens, list(suite.stop)
+    budget = answer_budget(suite.cases)
+    max_tokens = suite.max_tokens if suite.max_tokens_set or budget is None else min(budget, suite.max_tokens)
+    stop = list(suite.stop)
+    if not stop and budget is not None and all("\n" not in a for c in suite.cases for a in accepted_answers(c) or []):
+        stop = ["\n"]
+    return max_tokens, stop
 
 
 class CandidateError(RuntimeError):
@@ -52,6 +99,7 @@ class EvalResult:
     comparison: Comparison | None = None
     tokens: TokenSaving | None = None
     notes: list[str] = field(default_factory=list)
+    allow_inconclusive: bool = False  # --allow-inconclusive: a suite too small to tell does not fail
 
     @property
     def failed_cases(self) -> int:
@@ -59,11 +107,12 @@ class EvalResult:
 
     @property
     def exit_code(self) -> int:
-        """0 no regression, 1 regression (or, with no candidate, a failing case), 2 error or partial."""
+        """0 pass, 1 regression or inconclusive (or, with no candidate, a failing case), 2 error or partial."""
         if self.stats.partial:
             return 2
         if self.comparison is not None:
-            return 1 if self.comparison.regression else 0
+            verdict = self.comparison.verdict
+            return 0 if verdict == PASS or (verdict == INCONCLUSIVE and self.allow_inconclusive) else 1
         return 1 if self.failed_cases else 0
 
 
@@ -163,9 +212,10 @@ def run_eval(
     runner: Runner,
     candidate: PromptTemplate | None,
     repeat: int,
-    max_drop: float = 0.0,
+    max_drop: float = DEFAULT_MAX_DROP,
     confidence: float = 0.95,
     model_reason: str = "named",
+    allow_inconclusive: bool = False,
 ) -> EvalResult:
     if repeat < 1:
         raise SuiteError("--repeat must be at least 1")
@@ -177,7 +227,10 @@ def run_eval(
     scored_ids = {c.id for c in scored}
     scored_calls = [c for c in calls if c.case_id in scored_ids]
     original = score_variant(ORIGINAL, suite.prompt.source, scored_calls, run.outcomes, scored)
-    result = EvalResult(suite, runner.model, model_reason, repeat, run.stats, original, notes=list(suite.notes))
+    result = EvalResult(
+        suite, runner.model, model_reason, repeat, run.stats, original, notes=list(suite.notes),
+        allow_inconclusive=allow_inconclusive,
+    )  # fmt: skip
     if candidate is not None:
         result.candidate = score_variant(CANDIDATE, candidate.source, scored_calls, run.outcomes, scored)
         result.comparison = compare(original, result.candidate, max_drop, confidence)

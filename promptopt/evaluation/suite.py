@@ -62,8 +62,10 @@ class Suite:
     prompt_path: Path | None  # the first prompt's file, when that file holds just that prompt
     prompt: PromptTemplate  # the first prompt (the baseline)
     cases: list[TestCase]
-    model: str | None = None  # the first provider's litellm model
+    model: str | None = None  # the first provider's litellm model, the reference
+    models: list[str] = field(default_factory=list)  # every provider's model, the first is `model`
     max_tokens: int = DEFAULT_MAX_TOKENS
+    max_tokens_set: bool = False  # False: the default above, which a local model may cap (session.py)
     stop: list[str] = field(default_factory=list)  # stop sequences passed to the model
     repeat: int = 1
     description: str = ""
@@ -195,8 +197,10 @@ def _build(raw: dict[str, Any], path: Path, system_file: Path | None) -> Suite:
         prompt=prompts[0],
         cases=merged,
         model=providers[0].model if providers else None,
+        models=[p.model for p in providers if p.model],
         max_tokens=int(_number(raw.get("max_tokens"), f"{path}: max_tokens") or DEFAULT_MAX_TOKENS),
         stop=stop,
+        max_tokens_set=raw.get("max_tokens") is not None,
         repeat=int(repeat),
         description=str(raw.get("description") or ""),
         notes=notes,
@@ -217,11 +221,14 @@ def _with_system(template: PromptTemplate, system: str) -> PromptTemplate:
 
 
 def _providers(raw: dict[str, Any], base: Path, path: Path, notes: list[str]) -> list[Provider]:
-    """`model:` (a litellm name) or promptfoo's `providers:`; those that cannot run are listed as skipped."""
+    """`model:` (a litellm name, or a list of them: the models to compare, the first the reference) or
+    promptfoo's `providers:`; those that cannot run are listed as skipped."""
     if raw.get("model") is not None:
-        if not isinstance(raw["model"], str):
-            raise SuiteError(f"{path}: `model` must be a litellm model name such as openai/gpt-4o-mini")
-        return [Provider(raw["model"], raw["model"])]
+        names = raw["model"] if isinstance(raw["model"], list) else [raw["model"]]
+        if not names or not all(isinstance(n, str) and n for n in names):
+            raise SuiteError(f"{path}: `model` must be a litellm model name such as openai/gpt-4o-mini, "
+                             "or a list of them")
+        return [Provider(n, n) for n in names]
     entries = raw.get("providers")
     if entries is None:
         return []
