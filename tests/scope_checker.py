@@ -5,9 +5,9 @@ cannot grade itself. Used by tests/test_lingua_scope.py and bench/lingua_compare
 Losses counted:
 - scope: a negation or modal whose next (up to four) content words no longer follow it, in order,
   within the next 30 words of the output;
-- literals: quoted strings ('x', "x") missing from the output (multiset);
-- code: calls, snake_case names and slash paths missing from the output (multiset);
-- numbers: digit runs missing from the output (multiset).
+- literals: quoted strings ('x', "x") missing from the output (counted as substrings);
+- code: calls, snake_case names and slash paths missing from the output (the same);
+- numbers: digit runs missing from the output (multiset of whole numbers).
 """
 
 from __future__ import annotations
@@ -57,7 +57,10 @@ def found_in_order(cue: str, governed: list[str], out_words: list[str]) -> bool:
 
 
 def missing(pattern: re.Pattern, before: str, after: str) -> list[str]:
-    return sorted((Counter(pattern.findall(before)) - Counter(pattern.findall(after))).elements())
+    """Matches in `before` that `after` holds fewer times, counted as substrings (a quote mark lost
+    elsewhere must not shift how the rest pair up)."""
+    wanted = Counter(pattern.findall(before))
+    return sorted(item for item, n in wanted.items() for _ in range(max(0, n - after.count(item))))
 
 
 def losses(before: str, after: str) -> dict[str, list[str]]:
@@ -65,5 +68,5 @@ def losses(before: str, after: str) -> dict[str, list[str]]:
         "scope": scope_losses(before, after),
         "literals": missing(QUOTE, before, after),
         "code": missing(CODE, before, after),
-        "numbers": missing(DIGITS, before, after),
+        "numbers": sorted((Counter(DIGITS.findall(before)) - Counter(DIGITS.findall(after))).elements()),
     }
