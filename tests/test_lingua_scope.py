@@ -51,6 +51,7 @@ def test_three_real_prompts_lose_no_rule_scope_literal_or_number(tmp_path, level
         assert written.is_file(), "-o writes every file, changed or not"
         before, after = path.read_text(), written.read_text()
         assert losses(before, after) == NOTHING_LOST, entry["path"]
+        assert after.count("\n\n\n") <= before.count("\n\n\n"), "a dropped paragraph takes its blank line"
         assert entry["paragraphs"], "every paragraph is reported"
         for paragraph in entry["paragraphs"]:
             assert paragraph["status"] in ("kept", "cut", "rejected")

@@ -285,7 +285,10 @@ def _lingua_document(doc, file_start, labels, result, rate, target_tokens, model
             result.rejected.append(Rejection(LINGUA_CODE, line, block[:60], reason))
             new_block = block
         result.paragraphs.append(_paragraph_report(line, block, new_block, mine, reason))
-        out.append(new_block)
+        if new_block.strip():
+            out.append(new_block)
+        elif len(out) > 1:  # every sentence of it was dropped: its separator goes too
+            out.pop()
         cursor = end
     out.append(text[cursor:])
     return "".join(out)

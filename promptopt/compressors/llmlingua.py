@@ -211,25 +211,30 @@ def compress_prose_sentences(
 
 def cut_sentence(compressor: Any, text: str, sentence: Sentence, spans: Sequence[tuple[int, int]],
                  rate: float) -> SentenceEdit:
-    """Delete tokens inside one prose sentence's unprotected fragments; reject a cut that broke it."""
+    """Delete tokens inside one prose sentence's unprotected fragments; a cut that broke the sentence
+    is tried once more at a gentler rate, then rejected (the sentence keeps its text)."""
     original = sentence.text(text)
-    inner = [(max(s, sentence.start) - sentence.start, min(e, sentence.end) - sentence.start)
-             for s, e in spans if s < sentence.end and e > sentence.start]
     head = head_end(original)
     if head is None:  # no verb found: nothing tells what a cut would break
         return SentenceEdit(sentence.start, sentence.end, original, "kept")
-    inner = merge_spans([*inner, (0, head)])
-    new = "".join(
-        piece.text(original) if piece.protected else compress_fragment(compressor, piece.text(original), rate)
-        for piece in split_pieces(original, inner)
-    )
-    new = " ".join(new.split(" "))  # no stray double spaces where a word went
-    if new == original:
-        return SentenceEdit(sentence.start, sentence.end, original, "kept")
-    problems = sentence_problems(original, new) + list(scope_problems(original, new))
-    if problems:
-        return SentenceEdit(sentence.start, sentence.end, original, "rejected", problems[0])
-    return SentenceEdit(sentence.start, sentence.end, new, "cut")
+    inner = [(max(s, sentence.start) - sentence.start, min(e, sentence.end) - sentence.start)
+             for s, e in spans if s < sentence.end and e > sentence.start]
+    pieces = split_pieces(original, merge_spans([*inner, (0, head)]))  # subject and verb stay
+    first_problem = ""
+    for attempt_rate in (rate, (1 + rate) / 2):
+        new = "".join(
+            p.text(original) if p.protected else compress_fragment(compressor, p.text(original), attempt_rate)
+            for p in pieces
+        )
+        if "  " not in original:  # no stray double spaces where a fragment went
+            new = re.sub(" {2,}", " ", new)
+        if new == original:
+            return SentenceEdit(sentence.start, sentence.end, original, "kept")
+        problems = sentence_problems(original, new) + list(scope_problems(original, new))
+        if not problems:
+            return SentenceEdit(sentence.start, sentence.end, new, "cut")
+        first_problem = first_problem or problems[0]
+    return SentenceEdit(sentence.start, sentence.end, original, "rejected", first_problem)
 
 
 def drop_sentences(compressor: Any, text: str, prose: Sequence[Sentence], spans: Sequence[tuple[int, int]],
@@ -280,9 +285,9 @@ def removal_span(text: str, start: int, end: int) -> tuple[int, int]:
         if blank_before and text[end : end + 1] == "\n":  # the whole paragraph goes: one blank line too
             end += 1
         return line_start, end
-    if after[:1].isspace():
-        return start, end + len(after) - len(after.lstrip())
-    return start - (len(before) - len(before.rstrip())), end
+    if not after.strip():  # the last sentence of its line: the space before it goes, the line end stays
+        return start - (len(before) - len(before.rstrip())), end
+    return start, end + len(after) - len(after.lstrip())
 
 
 def compress_whole(text: str, *, rate: float = 0.5, model: str | None = None) -> str:

@@ -6,9 +6,10 @@ Shared by the splitter (``protect.py``: what a model-based compressor may touch)
 - ``QUOTED`` and ``CODE_LIKE`` spans (quoted literals, calls, signatures, paths, identifiers) come
   back byte for byte;
 - a sentence that instructs (an imperative, a negation, a modal, a number) is a rule: kept whole;
-- only ``prose`` sentences (a subject and a verb describing background, a persona, an explanation)
-  may be compressed, and a compressed one must keep its verb and the words after it that carry its
-  object (``sentence_problems``);
+- only ``prose`` sentences (a subject and a verb describing background, a persona's story, an
+  explanation; not the role line "You are a ...") may be compressed, and a compressed one must
+  keep its verb, the words after it that carry its object, and read as a sentence
+  (``sentence_problems``);
 - a negation or modal keeps what it governs: its clause's content words, in order, after the cue
   (``scope_problems``).
 
@@ -58,7 +59,10 @@ SUBJECTS = frozenset("""you i we they he she it this that these those the a an o
     there each every many most some such""".split())
 PRONOUNS = frozenset("you i we they he she it".split())
 # "Your task is to ..." describes an instruction: kept whole as one.
-TASK_NOUNS = re.compile(r"\b(?:task|job|goal|role|objective|mission|aim)s?\s+(?:is|are|will be)\s+to\b", re.I)
+TASK_NOUNS = re.compile(r"\b(?:task|job|goal|role|objective|mission|aim|purpose)s?\s+(?:is|are|will be)\s+to\b", re.I)
+# The role line ("You are a ...", "Act as ...", "Your name is ...") sets who answers: kept like a rule.
+ROLE_LINE = re.compile(r"^\W*(?:you\s+are\s+(?:a|an|the)\b|you['’]re\s+(?:a|an|the)\b|your\s+name\s+is\b"
+                       r"|(?:i\s+want\s+you\s+to\s+)?act\s+as\b)", re.I)
 AUXILIARIES = frozenset("""is are was were be been being am has have had do does did can could will would
     shall should may might must""".split())
 ADVERBS = frozenset("also often always just then usually now still only really currently mainly primarily".split())
@@ -66,6 +70,7 @@ STOPWORDS = frozenset("""a an the of to in on at by for with from into onto abou
     that this these those it its is are was were be been being am do does did has have had i you we they he she
     me him her us them my your our their his which who whom whose what when where while any all each every
     some such own same other very just also""".split())
+MIN_CONTENT_KEPT = 0.8  # a cut may drop glue, modifiers and repetition, not what the sentence says
 CLAUSE_BREAK = re.compile(r"[.;:!?\n]|\s[-–—]\s")
 
 
@@ -137,6 +142,7 @@ def classify(sentence: str) -> str:
         or re.search(r"\d", sentence)
         or "make sure" in " ".join(words)
         or TASK_NOUNS.search(sentence)
+        or ROLE_LINE.search(sentence)
         or QUOTED.search(sentence)
         or CODE_LIKE.search(sentence)
     ):
@@ -195,7 +201,25 @@ def sentence_problems(before: str, after: str) -> list[str]:
     kept = [w for w in objects if w in after_verb]
     if objects and len(kept) < min(2, len(objects)):
         problems.append(f"lost its object (kept {len(kept)} of {len(objects)} words after '{old[verb]}')")
-    return problems
+    return problems + unreadable(before, after)
+
+
+# what a token-level cut leaves behind when it is no longer a sentence: "the, of, its on,,,, and."
+DANGLING = re.compile(r"\b(?:the|a|an|of|in|on|at|to|for|with|by|from|and|or|its|their|as)\s*[,.;:!?]"
+                      r"|[,;:]\s*[,.;:!?]|\w-\s", re.I)
+
+
+def unreadable(before: str, after: str) -> list[str]:
+    """A cut that reads as scraps: a function word left before punctuation, punctuation runs, a
+    dangling hyphen, or most of the sentence's content words gone (LLMLingua with a small model
+    tends to keep the glue and drop the content)."""
+    fresh = [m.group(0) for m in DANGLING.finditer(after) if m.group(0) not in before]
+    if fresh:
+        return [f"reads as scraps: {fresh[0].strip()!r}"]
+    old, new = content_words(before), content_words(after)
+    if len(new) < MIN_CONTENT_KEPT * len(old):
+        return [f"kept {len(new)} of {len(old)} content words"]
+    return []
 
 
 def scope_problems(before: str, after: str) -> Iterator[str]:
