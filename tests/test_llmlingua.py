@@ -87,26 +87,31 @@ def test_missing_llmlingua_names_the_install(monkeypatch):
 
 @pytest.mark.slow
 @needs_lingua
-def test_fixture_compresses_and_keeps_placeholders_code_numbers_negations():
+def test_fixture_rules_stay_whole_and_only_prose_is_cut():
     from promptopt.compressors.llmlingua import compress_with_llmlingua
+    from promptopt.compressors.scope import sentence_problems
 
-    text = FIXTURE.read_text()
+    background = ("The shop is a small family business in a quiet coastal town, and the workshop is an old "
+                  "converted barn where the potters glaze every piece by hand during the long and rainy winters.")
+    text = FIXTURE.read_text().rstrip("\n") + "\n\n" + background + "\n"
     messages: list[str] = []
     result = compress_with_llmlingua(text, rate=0.5, progress=messages.append)
     assert result.original == text
     assert result.tokens_after <= result.tokens_before
-    assert [e.status for e in result.edits] in (["cut"], ["rejected"], ["kept"])  # one prose sentence
+    # every sentence of the fixture instructs (or is the role line): only the background is prose
+    assert [(e.start, e.end) for e in result.edits] == [(text.index(background), len(text) - 1)]
+    edit = result.edits[0]
+    assert edit.status in ("cut", "rejected", "kept")
+    if edit.status == "cut":
+        assert sentence_problems(background, edit.new) == []
+    assert result.compressed.startswith(FIXTURE.read_text().rstrip("\n"))  # the rules, byte for byte
     assert losses(text, result.compressed) == {"scope": [], "literals": [], "code": [], "numbers": []}
-    assert_structure_kept(text, result.compressed)
+    assert any("compressing prose sentence" in m for m in messages)
     # with only structure protected, the model cuts the rules too: that is what keep_critical stops
     loose = compress_with_llmlingua(text, rate=0.5, keep_critical=False)
     assert loose.tokens_after <= 0.8 * loose.tokens_before, loose.compressed
     assert_structure_kept(text, loose.compressed)
-    assert Counter(NUMBERS.findall(result.compressed)) == Counter(NUMBERS.findall(text))
-    negations = Counter(w.lower() for w in NEGATIONS.findall(text))
-    assert Counter(w.lower() for w in NEGATIONS.findall(result.compressed)) == negations
-    assert result.compressed.count("\n\n") == text.count("\n\n")  # paragraphs stay paragraphs
-    assert any("compressing prose sentence" in m for m in messages)
+    assert loose.compressed.count("\n\n") == text.count("\n\n")  # paragraphs stay paragraphs
 
 
 @pytest.mark.slow
