@@ -1,52 +1,45 @@
-"""LLMLingua offline: timings, and raw output vs our protected output on the same inputs.
+"""LLMLingua offline: raw output vs guarded (rules kept whole) vs sentence-level, per file.
 
-Prints the one-off SmolLM2 conversion time (with --convert, into a temporary cache), the compressor
-load time, and per input: tokens before/after and tokens per second for our protected compression,
-the same with only structure protected (keep_critical=False), the same for the whole text sent
-straight to LLMLingua, and how many numbers, negations,
-placeholders and fenced code blocks each output lost.
+Per input: tokens before, then for each method tokens after, the share kept and the losses counted by
+tests/scope_checker.py (independent of the guard): negation/modal scope, quoted literals, code-like
+spans, numbers. Methods:
+- raw: the whole text straight into LLMLingua (compress_whole), nothing protected;
+- guarded: `compress --method llmlingua` (level token): prose sentences cut token by token, each cut
+  checked, rules and protected spans kept, then the guard per paragraph (scope on);
+- sentence: the same with --lingua-level sentence: whole prose sentences dropped, none cut.
+Also the SmolLM2 conversion time (--convert) and the compressor load time.
 
-Usage: python bench/lingua_compare.py [--rate 0.5] [--convert] [PATH ...]
-Defaults to the fixture and ../shared/corpus/prompts/fabric/summarize.md (skipped when absent).
+Usage: python bench/lingua_compare.py [--rate 0.5] [--convert] [--show] [PATH ...]
+Defaults to the ten prose-heavy corpus prompts of issue 13 and the three it names (skipped when absent).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-DEFAULT_INPUTS = [
-    ROOT / "fixtures" / "prompts" / "lingua_prose.md",
-    ROOT.parent / "shared" / "corpus" / "prompts" / "fabric" / "summarize.md",
+CORPUS = ROOT.parent / "shared" / "corpus" / "prompts"
+TEN = [
+    "fabric/dialog_with_socrates.md",
+    "fabric/extract_insights.md",
+    "fabric/md_callout.md",
+    "fabric/analyze_military_strategy.md",
+    "fabric/extract_song_meaning.md",
+    "fabric/explain_project.md",
+    "awesome-chatgpt-prompts/fix_blank_screen_issues_after_deploy_on_vercel_ang.txt",
+    "sk/FunPlugin_Limerick.txt",
+    "sk/chat.prompty",
+    "openhands/swebench_swe_gpt4.j2",
 ]
-
-# Counted independently of promptopt.compressors.protect, so the splitting cannot grade itself.
-CHECKS = {
-    "numbers": re.compile(r"\d+(?:[.,]\d+)*"),
-    "negations": re.compile(r"\b(?:not|never|no|don't|without)\b", re.I),
-    "placeholders": re.compile(r"\{\{[^{}]*\}\}|\{[A-Za-z_]\w*\}"),
-    "code blocks": re.compile(r"^```.*?^```", re.M | re.S),
-}
-
-
-def lost(before: str, after: str) -> dict[str, int]:
-    """Per check, how many occurrences of the original are missing from the output (multiset)."""
-    return {
-        name: sum((Counter(p.findall(before)) - Counter(p.findall(after))).values())
-        for name, p in CHECKS.items()
-    }
-
-
-def present(text: str) -> dict[str, int]:
-    return {name: len(p.findall(text)) for name, p in CHECKS.items()}
+THREE = ["fabric/analyze_claims.md", "fabric/extract_wisdom.md",
+         "awesome-chatgpt-prompts/expanded_company_intel_report.txt"]
+DEFAULT_INPUTS = [CORPUS / name for name in TEN + THREE]
 
 
 def measure_conversion() -> None:
@@ -60,15 +53,26 @@ def measure_conversion() -> None:
         del os.environ[localmodel.CACHE_ENV]
 
 
+def guarded(path: Path, text: str, rate: float, level: str) -> str:
+    """What `promptopt compress --method llmlingua` writes for this file (guard per paragraph)."""
+    from promptopt.compressors.cli import compress_with_lingua
+    from promptopt.config import load_config
+
+    config = load_config(path, {})
+    return compress_with_lingua(path, text, None, config, rate=rate, level=level).text
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="*", type=Path)
     parser.add_argument("--rate", type=float, default=0.5)
     parser.add_argument("--convert", action="store_true", help="also time a fresh SmolLM2 conversion")
+    parser.add_argument("--show", action="store_true", help="print each loss")
     args = parser.parse_args()
 
     from promptopt.compressors import llmlingua
     from promptopt.tokens import get_encoding
+    from tests.scope_checker import losses
 
     if args.convert:
         measure_conversion()
@@ -77,33 +81,41 @@ def main() -> None:
     print(f"compressor load (converted SmolLM2, cached folder): {time.perf_counter() - started:.1f} s")
     print(f"load average: {open('/proc/loadavg').read().split()[0] if Path('/proc/loadavg').exists() else '?'}")
     encoding = get_encoding(llmlingua.COUNT_ENCODING)
+    count = lambda text: len(encoding.encode_ordinary(text))  # noqa: E731
 
-    paths = args.paths or DEFAULT_INPUTS
-    for path in paths:
+    methods = ("raw", "guarded", "sentence")
+    totals = {m: [0, 0, {}] for m in methods}  # tokens before, after, losses per kind
+    print(f"rate {args.rate}; losses: scope/literals/code/numbers (tests/scope_checker.py)")
+    print(f"{'file':58} {'tokens':>6}  " + "  ".join(f"{m + ' kept':>13} {'losses':>11}" for m in methods))
+    for path in args.paths or DEFAULT_INPUTS:
         if not path.is_file():
-            print(f"\n{path}: not found, skipped")
+            print(f"{path}: not found, skipped")
             continue
         text = path.read_text()
-        ours = llmlingua.compress_with_llmlingua(text, rate=args.rate)
-        structure = llmlingua.compress_with_llmlingua(text, rate=args.rate, keep_critical=False)
-        started = time.perf_counter()
-        raw = llmlingua.compress_whole(text, rate=args.rate)
-        raw_seconds = time.perf_counter() - started
-        raw_tokens = len(encoding.encode_ordinary(raw))
-
-        print(f"\n{path.name} (rate {args.rate}); present in original: {present(text)}")
-        print(f"{'':10} {'tokens':>12} {'saved':>6} {'seconds':>8} {'tok/s':>7}  lost")
-        for label, tokens, seconds, output in (
-            ("protected", ours.tokens_after, ours.seconds, ours.compressed),
-            ("structure", structure.tokens_after, structure.seconds, structure.compressed),
-            ("raw", raw_tokens, raw_seconds, raw),
-        ):
-            saved = 1 - tokens / ours.tokens_before
-            speed = ours.tokens_before / seconds if seconds else float("inf")
-            print(
-                f"{label:10} {ours.tokens_before:>5} ->{tokens:>4} {saved:>6.0%} {seconds:>8.2f} {speed:>7.0f}"
-                f"  {lost(text, output)}"
-            )
+        outputs = {
+            "raw": llmlingua.compress_whole(text, rate=args.rate),
+            "guarded": guarded(path, text, args.rate, "token"),
+            "sentence": guarded(path, text, args.rate, "sentence"),
+        }
+        before = count(text)
+        cells = []
+        for method, output in outputs.items():
+            lost = losses(text, output)
+            after = count(output)
+            totals[method][0] += before
+            totals[method][1] += after
+            for kind, items in lost.items():
+                totals[method][2][kind] = totals[method][2].get(kind, 0) + len(items)
+            cells.append(f"{after:>6} {after / before:>6.0%} {'/'.join(str(len(v)) for v in lost.values()):>11}")
+            if args.show:
+                for kind, items in lost.items():
+                    for item in items:
+                        print(f"    {method} lost {kind}: {item}")
+        name = str(path.relative_to(CORPUS)) if path.is_relative_to(CORPUS) else path.name
+        print(f"{name[-58:]:58} {before:>6}  " + "  ".join(cells))
+    for method, (before, after, lost) in totals.items():
+        if before:
+            print(f"total {method:9} {before:>6} -> {after:>6} tokens ({after / before:.1%} kept), losses {lost}")
 
 
 if __name__ == "__main__":

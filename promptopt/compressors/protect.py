@@ -1,10 +1,11 @@
 """Split a prompt into spans a compressor must keep byte for byte and prose it may rewrite.
 
 Kept as is: fenced code blocks, inline code, JSON values, template placeholders (``{{x}}``,
-``{{$x}}``, ``{x}``, ``${x}``, Jinja ``{% %}`` / ``{# #}``), XML-style tags, URLs, Markdown line
-markers (headings, bullets, numbered items, quotes) and any span the caller passes. With
-``keep_critical`` also numbers, negations and ALL-CAPS labels, which model-based compressors drop
-or cut apart most often.
+``{{$x}}``, ``{x}``, ``${x}``, Jinja ``{% %}`` / ``{# #}``), XML-style tags, URLs, quoted literals
+and code-like spans (``scope.QUOTED``, ``scope.CODE_LIKE``), Markdown line markers (headings,
+bullets, numbered items, quotes) and any span the caller passes. With ``keep_critical`` also
+numbers, negations and ALL-CAPS labels, which model-based compressors drop or cut apart most often,
+and every sentence that is not descriptive prose (``scope.sentences``): rules are atomic.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 
 # What the splitter keeps whole is what the guard checks afterwards: one definition of each.
 from ..guard import FENCED_CODE, PLACEHOLDER, URL, json_spans
+from .scope import CODE_LIKE, QUOTED, sentences
 
 INLINE_CODE = re.compile(r"(`+)[^`\n].*?\1")
 XML_TAG = re.compile(r"</?[A-Za-z][\w:.-]*(?:\s[^<>\n]*)?/?>")
@@ -46,9 +48,11 @@ def protected_spans(
     """Sorted, merged (start, end) spans that must survive compression unchanged."""
     spans = [(m.start(), m.end()) for m in FENCED_CODE.finditer(text)]
     spans += json_spans(text)
-    patterns = [INLINE_CODE, PLACEHOLDER, XML_TAG, URL, LINE_MARKER]
+    patterns = [INLINE_CODE, PLACEHOLDER, XML_TAG, URL, QUOTED, CODE_LIKE, LINE_MARKER]
     if keep_critical:
         patterns += [NUMBER, NEGATION, ALL_CAPS]
+        # rules, headings and labels are kept whole; between sentences only whitespace remains
+        spans += [(s.start, s.end) for s in sentences(text) if s.kind != "prose"]
     for pattern in patterns:
         spans += [(m.start(), m.end()) for m in pattern.finditer(text) if m.end() > m.start()]
     for start, end in extra:

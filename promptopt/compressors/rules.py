@@ -50,6 +50,8 @@ class CompressResult:
     tokens_after: int
     applied: list[Change] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
+    paragraphs: list[dict] = field(default_factory=list)  # llmlingua: per paragraph, what happened
+    written_to: Path | None = None  # set by the CLI when it wrote the result
 
     @property
     def changed(self) -> bool:
