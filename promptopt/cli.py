@@ -216,7 +216,10 @@ def _apply_fixes(paths, config, unsafe: bool, show_diff: bool) -> bool:
         changed = True
         fixed += len(outcome.applied)
         if show_diff:
-            diff = difflib.unified_diff(source.splitlines(keepends=True), outcome.text.splitlines(keepends=True),
+            from .redact import redact_pair
+
+            shown_before, shown_after = redact_pair(source, outcome.text)
+            diff = difflib.unified_diff(shown_before.splitlines(keepends=True), shown_after.splitlines(keepends=True),
                                         fromfile=str(entry), tofile=str(entry))
             click.echo("".join(diff), nl=False)
         else:

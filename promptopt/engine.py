@@ -96,6 +96,7 @@ class Auditor:
             whole = PromptDocument(path, source, source, "file", line_origins=identity_origins(source))
             result.findings.extend(self.check(whole, 0, self.file_rules))
         result.findings = _suppress(source, result.findings)
+        _mask_messages(source, result.findings)
         result.findings.sort(key=lambda f: f.sort_key)
         return result
 
@@ -107,6 +108,17 @@ class Auditor:
             ctx = Context(self.counter, self.config, self.options[rule.code], rule, tokens)
             findings.extend(rule.check(doc, ctx))
         return findings
+
+
+def _mask_messages(source: str, findings: list[Finding]) -> None:
+    """A rule's message may quote a line holding a key, perhaps cut short: mask it where it is made."""
+    if not any(f.code == "PO801" for f in findings):
+        return
+    from .redact import redact, secrets_in
+
+    known = secrets_in(source)
+    for f in findings:
+        f.message = redact(f.message, known)
 
 
 def _suppress(source: str, findings: list[Finding]) -> list[Finding]:

@@ -4,7 +4,8 @@ checked here before it is accepted.
 What must survive a rewrite
 - template placeholders and Jinja blocks: the same multiset (a variable used twice stays twice);
 - fenced code blocks and embedded JSON examples: byte for byte, the same multiset;
-- every number, negation, modal, URL, declared label and capitalised name: still present.
+- every number, negation, modal, URL, declared label and capitalised name: still present;
+- every secret PO801 finds: byte for byte (a sentence-case fix must not lowercase a key).
 
 Words are compared as sets, not counts: deleting a duplicate sentence legitimately lowers how often
 "never" occurs, but the prompt must not lose the word altogether. Placeholders and code are compared
@@ -23,6 +24,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+
+from .redact import secrets_in
 
 PLACEHOLDER = re.compile(
     r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}"  # Jinja, Mustache, Handlebars, semantic-kernel {{$x}}
@@ -62,6 +65,7 @@ class Features:
     urls: frozenset[str]
     names: frozenset[str]
     lowered_words: frozenset[str]
+    secrets: frozenset[str]
 
 
 @dataclass
@@ -112,6 +116,8 @@ def _problems(before: str, after: str, labels: tuple[str, ...]) -> Iterator[str]
     ):
         for item in sorted(lost):
             yield f"lost {kind} '{item}'"
+    for secret in sorted(old.secrets - new.secrets):
+        yield f"changed a secret ('{secret[:4]}…')"  # reasons are printed: 4 characters, never the secret
     for label in labels:
         needle = label.strip().lower()
         if needle and _has_label(before.lower(), old, needle) and not _has_label(after.lower(), new, needle):
@@ -167,6 +173,7 @@ def features(text: str) -> Features:
         urls=frozenset(URL.findall(text)),
         names=frozenset(names),
         lowered_words=lowered,
+        secrets=frozenset(secrets_in(text)),
     )
 
 

@@ -18,6 +18,9 @@ def _fail(message: str) -> None:
 
 
 def _emit(text: str, output_file: Path | None) -> None:
+    from ..redact import redact
+
+    text = redact(text)  # findings quote prompt text, which may hold a key: the PR comment is public
     if output_file:
         output_file.write_text(text, encoding="utf-8")
     elif text:
