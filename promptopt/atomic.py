@@ -53,11 +53,24 @@ def write_report(path: Path, text: str) -> None:
     write_atomic(path, text)
 
 
+def _encoding_of(path: Path) -> tuple[bytes, str]:
+    """A UTF-16/32 file (with its byte order mark) is written back as it was; anything else as UTF-8."""
+    from .loaders import bom_encoding
+
+    try:
+        with open(path, "rb") as fh:
+            marked = bom_encoding(fh.read(4))
+    except OSError:
+        marked = None
+    return marked or (b"", "utf-8")
+
+
 def _write_temp(path: Path, text: str) -> str:
+    bom, codec = _encoding_of(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(bom + text.encode(codec))
             fh.flush()
             os.fsync(fh.fileno())
     except BaseException:

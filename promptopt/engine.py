@@ -169,7 +169,7 @@ def audit_paths(paths: list[Path], config: Config, jobs: int | None = None) -> A
     A large tree is split across processes (`jobs`, default: the CPU count, at most 4, once the files
     add up to PARALLEL_MIN_BYTES; `PROMPTOPT_JOBS` overrides)."""
     auditor = Auditor(config)
-    entries = discover(paths, config)
+    entries = list(dict.fromkeys(discover(paths, config)))  # a file named twice is audited once
     readable = [e for e in entries if not isinstance(e, tuple)]
     jobs = jobs or _default_jobs(readable)
     by_path: dict[Path, FileResult] = {}
@@ -187,7 +187,10 @@ def audit_paths(paths: list[Path], config: Config, jobs: int | None = None) -> A
 
 def _default_jobs(files: list[Path]) -> int:
     if "PROMPTOPT_JOBS" in os.environ:
-        return max(1, int(os.environ["PROMPTOPT_JOBS"]))
+        value = os.environ["PROMPTOPT_JOBS"]
+        if not value.strip().isdigit():
+            raise ValueError(f"PROMPTOPT_JOBS must be a whole number of processes, got {value!r}")
+        return max(1, int(value))
     total = 0
     for path in files:
         try:
@@ -210,14 +213,30 @@ def _audit_in_processes(auditor: Auditor, files: list[Path], jobs: int) -> list[
     _worker_auditor = auditor  # inherited by forked workers, tokenizer loaded
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
-    init = None if method == "fork" else _init_worker
-    with ProcessPoolExecutor(jobs, mp_context=context, initializer=init, initargs=(auditor.config,)) as pool:
+    config = None if method == "fork" else auditor.config
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
+                             initargs=(config, os.getpid())) as pool:
         return list(pool.map(_audit_one, files, chunksize=max(1, len(files) // (jobs * 8))))
 
 
-def _init_worker(config: Config) -> None:
+def _init_worker(config: Config | None, parent: int) -> None:
     global _worker_auditor
-    _worker_auditor = Auditor(config)
+    if config is not None:  # spawn: nothing inherited
+        _worker_auditor = Auditor(config)
+    _die_with(parent)
+
+
+def _die_with(parent: int, every: float = 0.5) -> None:
+    """A worker whose parent is gone (kill -9, a crash) exits instead of waiting on its queue forever."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="promptopt-parent-watch", daemon=True).start()
 
 
 def _audit_one(path: Path) -> FileResult:

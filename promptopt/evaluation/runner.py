@@ -21,12 +21,48 @@ from .prompts import PromptTemplate
 from .suite import TestCase
 
 LOCAL_MODEL = "local/smollm2"
+MAX_RETRY_AFTER = 120.0  # seconds: a provider asking for a longer pause fails the call instead
 # With no model named: the first provider whose key is set, else the in-process local model.
 DEFAULT_MODELS_BY_KEY = (("OPENAI_API_KEY", "gpt-4o-mini"), ("ANTHROPIC_API_KEY", "anthropic/claude-haiku-4-5"))
 
 
 class EvalRunError(RuntimeError):
     """The run cannot start or cannot go on; the message is one line for the user."""
+
+
+class EmptyAnswer(RuntimeError):
+    """A 200 response with no choices or a null content: an error to report (and retry), never an
+    answer to cache as ""."""
+
+
+def endpoint() -> dict[str, str]:
+    """Where calls go besides the model name (OPENAI_API_BASE, ANTHROPIC_BASE_URL...): part of the cache
+    key, so that answers of one server are never reused for another."""
+    return {k: v for k, v in sorted(os.environ.items()) if k.endswith(("_API_BASE", "_BASE_URL")) and v}
+
+
+def retry_after(exc: BaseException) -> float | None:
+    """Seconds the provider asked to wait (`Retry-After`, `retry-after-ms`), if it said."""
+    from email.utils import parsedate_to_datetime
+
+    response = getattr(exc, "response", None)
+    for headers in (getattr(exc, "litellm_response_headers", None), getattr(response, "headers", None)):
+        if not headers:
+            continue
+        try:
+            millis = headers.get("retry-after-ms")
+            if millis is not None:
+                return max(0.0, float(millis) / 1000)
+            value = headers.get("retry-after")
+            if value is None:
+                continue
+            try:
+                return max(0.0, float(value))
+            except ValueError:
+                return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+        except (TypeError, ValueError, AttributeError):
+            continue
+    return None
 
 
 @dataclass(frozen=True)
@@ -109,7 +145,7 @@ def describe_error(exc: BaseException) -> tuple[str, bool]:
     if len(text) > 200:
         text = text[:197] + "..."
     transient = {"RateLimitError", "Timeout", "APIConnectionError", "ServiceUnavailableError",
-                 "InternalServerError", "BadGatewayError", "APITimeoutError"}  # fmt: skip
+                 "InternalServerError", "BadGatewayError", "APITimeoutError", "EmptyAnswer"}  # fmt: skip
     fatal_words = ("api_key", "Missing credentials", "Incorrect API key", "invalid x-api-key")
     if name in {"AuthenticationError", "PermissionDeniedError"} or any(w in text for w in fatal_words):
         return f"authentication failed: {text}", False
@@ -156,6 +192,8 @@ class Runner:
             params["stop"] = self.stop
         if repeat:  # repeats must reach the model: at temperature 0 a provider may still vary
             params["repeat"] = repeat
+        if where := endpoint():  # another server gives other answers (only set when one is named)
+            params["endpoint"] = where
         return params
 
     def plan(self, variants: dict[str, PromptTemplate], cases: list[TestCase], repeat: int) -> list[PlannedCall]:
@@ -224,6 +262,7 @@ class Runner:
         except KeyboardInterrupt:
             self._stop.set()
             result.stats.interrupted = True
+            _second_interrupt_exits()
         finally:
             for future in pending:
                 future.cancel()
@@ -249,11 +288,16 @@ class Runner:
                     num_retries=0,  # retries are ours, with backoff we control
                     **self.extra_params,
                 )
-                output = response.choices[0].message.content or ""
+                output = _answer(response)
             except Exception as exc:  # litellm maps every provider's errors to its own classes
                 message, transient = describe_error(exc)
+                asked = retry_after(exc)
+                if asked is not None and asked > MAX_RETRY_AFTER:
+                    message, transient = f"{message} (the provider asks to wait {asked:.0f} s)", False
                 if transient and attempt < self.max_retries:
                     delay = self.backoff_seconds * (2**attempt) * (1 + random.random() * 0.25)
+                    if asked is not None:  # the provider knows when it will answer: never earlier
+                        delay = max(asked, self.backoff_seconds)
                     if self._stop.wait(delay):
                         return
                     continue
@@ -270,3 +314,27 @@ class Runner:
             with self._lock:
                 result.outcomes[call.key] = CallOutcome(output=output)
             return
+
+
+def _answer(response: Any) -> str:
+    choices = getattr(response, "choices", None)
+    if not choices:
+        raise EmptyAnswer("the provider answered with no choices")
+    content = choices[0].message.content
+    if content is None:
+        raise EmptyAnswer("the provider answered with a null content")
+    return content
+
+
+def _second_interrupt_exits() -> None:
+    """After a first Ctrl-C the partial results are being reported: a second one ends the process at
+    once (exit 130) instead of raising a KeyboardInterrupt traceback out of a thread join."""
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def now(signum, frame) -> None:
+        os._exit(130)
+
+    signal.signal(signal.SIGINT, now)
