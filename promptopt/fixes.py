@@ -48,7 +48,9 @@ def apply_once(source: str, findings: list[Finding], unsafe: bool = False,
         if any(s < te and ts < e or (s == e == ts) for s, e in spans for ts, te in taken):
             continue
         if accept is not None and finding.fix.scope != "examples":
-            reason = accept(source, _apply_edits(source, [finding]))
+            # checked together with the fixes already taken: each of two fixes may keep a word the
+            # other removes ("please" in a line and in its duplicate), and the round applies both
+            reason = accept(source, _apply_edits(source, [*chosen, finding]))
             if reason:
                 rejected.append((finding, reason))
                 continue
