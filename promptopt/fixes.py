@@ -51,6 +51,8 @@ def apply_once(source: str, findings: list[Finding], unsafe: bool = False,
             # checked together with the fixes already taken: each of two fixes may keep a word the
             # other removes ("please" in a line and in its duplicate), and the round applies both
             reason = accept(source, _apply_edits(source, [*chosen, finding]))
+            if reason and chosen and accept(source, _apply_edits(source, [finding])) is None:
+                continue  # fine alone, not with the others: the next round checks it on what they leave
             if reason:
                 rejected.append((finding, reason))
                 continue
