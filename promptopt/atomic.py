@@ -29,7 +29,7 @@ def write_atomic(path: Path, text: str) -> None:
         info = None
     # by its mode (root may write anything, but a 0444 prompt says "do not edit"), or by access rights
     if info is not None and (not info.st_mode & 0o222 or not os.access(path, os.W_OK)):
-        raise ReadOnlyFile(f"{path} is read-only")
+        raise ReadOnlyFile("the file is read-only")
     tmp = _write_temp(path, text)
     try:
         if info is not None and info.st_nlink > 1:

@@ -121,12 +121,15 @@ class Auditor:
 
 
 def _mask_messages(source: str, findings: list[Finding]) -> None:
-    """A rule's message may quote a line holding a key, perhaps cut short: mask it where it is made."""
-    if not any(f.code == "PO801" for f in findings):
+    """A rule's message may quote a line holding a key, perhaps cut short: mask it where it is made
+    (whether or not PO801 itself is selected)."""
+    if not findings:
         return
     from .redact import redact, secrets_in
 
     known = secrets_in(source)
+    if not known:
+        return
     for f in findings:
         f.message = redact(f.message, known)
 

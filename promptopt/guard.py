@@ -75,7 +75,12 @@ EMBEDDED_LINE = re.compile(
     r")[ \t]*$",
     re.M,
 )
-JSON_START = re.compile(r"[\[{](?=\s*[\"\[{\-\d\]}]|\s*(?:true|false|null)\b)")
+# an object opens with a key or closes at once; an array with a value
+JSON_START = re.compile(r"\{(?=\s*[\"}])|\[(?=\s*[\"\[{\-\d\]]|\s*(?:true|false|null)\b)")
+# A failed decode costs the length of the text before it (the error counts lines), so candidates are
+# decoded within a window first; only a few may retry on the whole text (a JSON example longer than it)
+_JSON_WINDOW = 8192
+_JSON_FULL_RETRIES = 16
 # before a word, these mean it starts a sentence, a line, a bullet or a heading (not a name)
 _SENTENCE_LEAD = re.compile(r"(?:^|[.!?:;]|\n)[\s\"'(\[*_#>|+-]*(?:\d{1,3}[.)])?[\s\"'(\[*_]*$")
 
@@ -269,6 +274,7 @@ def json_spans(text: str, skip: list[tuple[int, int]] = ()) -> list[tuple[int, i
     decoder = json.JSONDecoder()
     spans: list[tuple[int, int]] = []
     position = 0
+    retries = [_JSON_FULL_RETRIES]
     while (match := JSON_START.search(text, position)) is not None:
         start = match.start()
         inside = next((e for s, e in skip if s <= start < e), None)
@@ -276,8 +282,11 @@ def json_spans(text: str, skip: list[tuple[int, int]] = ()) -> list[tuple[int, i
             position = inside
             continue
         try:
-            _, end = decoder.raw_decode(text, start)
-        except (ValueError, RecursionError):
+            end = _decode_at(decoder, text, start, retries)
+        except RecursionError:  # nested past the recursion limit: no example, and nor is what it encloses
+            position = start + _JSON_WINDOW
+            continue
+        except ValueError:
             position = start + 1
             continue
         if any(sep in text[start:end] for sep in ":,\n"):
@@ -286,6 +295,18 @@ def json_spans(text: str, skip: list[tuple[int, int]] = ()) -> list[tuple[int, i
         else:
             position = start + 1
     return spans
+
+
+def _decode_at(decoder: json.JSONDecoder, text: str, start: int, retries: list[int]) -> int:
+    """The end of the JSON value at `start` (ValueError if there is none), in time bounded by the window."""
+    window = text[start : start + _JSON_WINDOW]
+    try:
+        return start + decoder.raw_decode(window)[1]
+    except (ValueError, RecursionError):
+        if len(window) < _JSON_WINDOW or retries[0] <= 0:
+            raise
+    retries[0] -= 1
+    return decoder.raw_decode(text, start)[1]
 
 
 __all__ = ["GuardVerdict", "check_rewrite", "verify", "features", "quoted_changes", "reason_kind"]

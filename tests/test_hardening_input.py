@@ -182,3 +182,13 @@ def test_a_file_that_cannot_be_written_is_reported_and_the_others_are_fixed(tmp_
     assert (tmp_path / "full" / "a.md").read_text() == PROMPT
     assert f"{tmp_path / 'full' / 'a.md'}: cannot write the fixes: No space left on device" in result.output
     assert ".tmp" not in result.output  # the file is named, not the temp file
+
+
+@pytest.mark.parametrize("body", ["[" * 200_000, "[1," * 70_000], ids=["brackets", "nested arrays"])
+def test_the_guard_checks_a_fix_on_pathological_text_in_linear_time(tmp_path, body):
+    """A fix on such a file makes the guard scan the whole text for JSON examples and placeholders
+    (before: 100 s and more for 200 KB of `[1,`, from a failed decode at every bracket)."""
+    (tmp_path / "p.md").write_text(PROMPT + body + "\n", encoding="utf-8")
+    done = _cli("compress", "p.md", "--method", "rules", "--diff", cwd=tmp_path, timeout=120)
+    assert "Traceback" not in done.stderr
+    assert "-You are a support assistant. Please note that" in done.stdout
