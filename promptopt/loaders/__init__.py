@@ -74,6 +74,8 @@ def decode(data: bytes) -> str:
             raise LoadError(f"invalid {codec.upper()} at byte {exc.start + len(bom)}") from None
         if not text_.strip():
             raise LoadError("empty file")
+        if not _reads_as_text(text_):  # a BOM in front of binary bytes decodes, as nonsense
+            raise LoadError("binary file (NUL bytes)")
         return text_
     if b"\x00" in data:  # anywhere, not only in the first 8 KB
         if _looks_utf16(data):
@@ -84,6 +86,13 @@ def decode(data: bytes) -> str:
     except UnicodeDecodeError as exc:
         raise LoadError(f"invalid UTF-8 at byte {exc.start}") from None
     return text_.removeprefix("\ufeff")
+
+
+def _reads_as_text(text_: str) -> bool:
+    """Text has spaces or line breaks, and no control characters but tab, CR and LF."""
+    if not any(c in text_ for c in " \n\t\u3000"):
+        return False
+    return not any(ord(c) < 32 and c not in "\t\r\n" for c in text_)
 
 
 def _looks_utf16(data: bytes) -> bool:
