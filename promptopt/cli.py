@@ -131,8 +131,9 @@ def audit(paths, fmt, model, config_file, select, extend_select, ignore, min_tok
     if min_tokens is not None:
         config.min_tokens = min_tokens
     try:
+        write_failures: list[str] = []
         if fix or show_diff:
-            changed = _apply_fixes(paths, config, unsafe_fixes, show_diff)
+            changed = _apply_fixes(paths, config, unsafe_fixes, show_diff, write_failures)
             if show_diff:
                 sys.exit(1 if changed else 0)
         result = audit_paths(list(paths), config)
@@ -152,7 +153,7 @@ def audit(paths, fmt, model, config_file, select, extend_select, ignore, min_tok
     for bad in result.errors:
         click.echo(f"promptopt: error: {bad.path}: {bad.error}", err=True)
     _emit(result, fmt, config.model, no_color, output_file)
-    code = result.exit_code
+    code = 2 if write_failures else result.exit_code
     if max_growth:
         from .cost.growth import check_growth
 
@@ -204,7 +205,12 @@ def _emit(result, fmt: str, model: str, no_color: bool, output_file: Path | None
                             rule_docs=_rule_info, price_per_token=_input_price(model))
     text = render(fmt, result, options)
     if output_file:
-        output_file.write_text(text, encoding="utf-8")
+        from .atomic import write_report
+
+        try:
+            write_report(output_file, text)
+        except OSError as exc:  # a missing folder, a full disk: one line, exit 2, no half-written report
+            fail(f"{output_file}: cannot write the report: {exc.strerror or exc}")
     else:
         click.echo(text, nl=not text.endswith("\n"))
 
@@ -226,9 +232,10 @@ def _input_price(model: str) -> float | None:
         return None
 
 
-def _apply_fixes(paths, config, unsafe: bool, show_diff: bool) -> bool:
-    """Fix every file to a fixed point; write atomically, or print the diff. True if anything changed."""
-    from .atomic import write_atomic
+def _apply_fixes(paths, config, unsafe: bool, show_diff: bool, failures: list[str] | None = None) -> bool:
+    """Fix every file to a fixed point; write atomically, or print the diff. True if anything changed.
+    A file that cannot be written is reported (one line, in `failures`) and the others are still fixed."""
+    from .atomic import ReadOnlyFile, write_atomic
     from .engine import Auditor, discover
     from .fixes import FixLoopError, fix_to_fixed_point, guarded_accept
     from .loaders import read_text
@@ -247,23 +254,40 @@ def _apply_fixes(paths, config, unsafe: bool, show_diff: bool) -> bool:
             outcome = fix_to_fixed_point(entry, source, lambda p, t: auditor.audit_source(p, t).findings,
                                          unsafe=unsafe, accept=guarded_accept(entry, source))
         except FixLoopError as exc:
-            fail(str(exc))
+            _skip(failures, str(exc))
+            continue
         for finding, reason in outcome.rejected:
             click.echo(f"{entry}:{finding.location.line}: {finding.code} fix rejected by the guard: {reason}",
                        err=True)
         if outcome.text == source:
             continue
         changed = True
-        fixed += len(outcome.applied)
         if show_diff:
-            diff = difflib.unified_diff(source.splitlines(keepends=True), outcome.text.splitlines(keepends=True),
+            from .redact import redact_pair
+
+            shown_before, shown_after = redact_pair(source, outcome.text)
+            diff = difflib.unified_diff(shown_before.splitlines(keepends=True), shown_after.splitlines(keepends=True),
                                         fromfile=str(entry), tofile=str(entry))
             click.echo("".join(diff), nl=False)
         else:
-            write_atomic(entry, outcome.text)
+            try:
+                write_atomic(entry, outcome.text)
+            except ReadOnlyFile:
+                _skip(failures, f"{entry}: read-only, not fixed ({len(outcome.applied)} fix(es) pending)")
+                continue
+            except OSError as exc:  # an unwritable folder, a full disk: this file, not the run
+                _skip(failures, f"{entry}: cannot write the fixes: {exc.strerror or exc}")
+                continue
+            fixed += len(outcome.applied)
     if not show_diff and fixed:
         click.echo(f"promptopt: fixed {fixed} finding(s)", err=True)
     return changed
+
+
+def _skip(failures: list[str] | None, message: str) -> None:
+    click.echo(f"promptopt: error: {message}", err=True)
+    if failures is not None:
+        failures.append(message)
 
 
 @main.command()

@@ -126,8 +126,11 @@ def find_config_file(start: Path) -> tuple[Path, dict] | None:
             return own, _read_toml(own)
         project = candidate / "pyproject.toml"
         if project.is_file():
-            table = _read_toml(project).get("tool", {}).get("promptopt")
+            tool = _read_toml(project).get("tool", {})
+            table = tool.get("promptopt") if isinstance(tool, dict) else None
             if table is not None:
+                if not isinstance(table, dict):
+                    raise ConfigError(f"{project}: [tool.promptopt] must be a table, got {table!r}")
                 return project, table
     return None
 
@@ -149,6 +152,8 @@ def load_config(start: Path | None = None, overrides: dict[str, Any] | None = No
         found: tuple[Path, dict] | None = (config_file, data)
     else:
         found = find_config_file(start or Path.cwd())
+    if found and not isinstance(found[1], dict):
+        raise ConfigError(f"{found[0]}: [tool.promptopt] must be a table")
     table = dict(found[1]) if found else {}
     table.update({k: v for k, v in (overrides or {}).items() if v is not None})
     config = from_table(table, found[0] if found else None)
@@ -172,17 +177,17 @@ def from_table(table: dict[str, Any], path: Path | None = None) -> Config:
         config.extend_include = _globs(table.get("extend-include", []), "extend-include")
         config.force_exclude = bool(table.get("force-exclude", False))
         budget = table.get("token-budget")
-        config.token_budget = int(budget) if budget is not None else None
+        config.token_budget = _count(budget, "token-budget") if budget is not None else None
         config.min_tokens = _non_negative_int(table.get("min-tokens", DEFAULT_MIN_TOKENS), "min-tokens")
         config.fail_on = Severity.parse(str(table.get("fail-on", "info")))
-        config.max_file_size = int(table.get("max-file-size", config.max_file_size))
+        config.max_file_size = _count(table.get("max-file-size", config.max_file_size), "max-file-size")
         options = table.get("rules", {})
         if not isinstance(options, dict):
             raise ValueError("'rules' must be a table of rule codes")
         config.rule_options = {str(code): dict(opts) for code, opts in options.items()}
         if table.get("baseline"):
             config.baseline = config.root / str(table["baseline"])
-    except (TypeError, ValueError, AttributeError) as exc:
+    except (TypeError, ValueError, AttributeError, OverflowError) as exc:
         raise ConfigError(f"{where}: {exc}") from None
     return config
 
@@ -208,6 +213,13 @@ def _defaults() -> frozenset[str]:
     from .registry import default_codes
 
     return default_codes()
+
+
+def _count(value: Any, key: str) -> int:
+    """A whole number above 0 (`token-budget = inf`, `-3` or `"big"` is a config error, not a traceback)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(f"{key} must be a whole number above 0, got {value!r}")
+    return value
 
 
 def _codes(value: Any) -> list[str]:

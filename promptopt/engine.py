@@ -24,7 +24,10 @@ from .tokens import TokenCounter
 # never reach the model. It covers its own line and the next; `ignore-file` covers the whole file.
 __all__ = ["Auditor", "audit_paths", "discover"]  # discover: promptopt.discovery, re-exported
 
-_SUPPRESS = re.compile(r"(?:\{#-?|#)\s*promptopt:\s*(ignore|ignore-file)\b([ \w,]*?)\s*(?:-?#\})?\s*$", re.M)
+# The codes are read from the rest of the line in Python: the former single pattern had three
+# quantifiers that could all match the same spaces (cubic: 4,000 spaces took minutes).
+_SUPPRESS = re.compile(r"(?:\{#-?|#)[ \t]*promptopt:[ \t]*(ignore-file|ignore)\b([^\n]*)")
+_CODE_LIST = re.compile(r"[ \w,]*")
 
 
 class Auditor:
@@ -52,9 +55,16 @@ class Auditor:
 
     def audit_source(self, path: Path, source: str) -> FileResult:
         try:
-            documents = load_source(path, source)
+            return self._audit_source(path, source)
         except LoadError as exc:
             return FileResult(path, error=str(exc))
+        except (RecursionError, ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
+            # a rule or loader that trips on hostile input: this file is an error (exit 2, named),
+            # never a traceback that reads as "findings" and skips the other files
+            return FileResult(path, error=f"promptopt could not analyse this file ({type(exc).__name__}: {exc})")
+
+    def _audit_source(self, path: Path, source: str) -> FileResult:
+        documents = load_source(path, source)
         result = FileResult(path, documents=documents)
         per_document = []
         for doc in documents:
@@ -68,6 +78,7 @@ class Auditor:
         if self.file_rules:
             whole = PromptDocument(path, source, source, "file", line_origins=identity_origins(source))
             result.findings.extend(_suppress(source, self.check(whole, 0, self.file_rules)))
+        _mask_messages(source, result.findings)
         result.findings.sort(key=lambda f: f.sort_key)
         return result
 
@@ -81,17 +92,38 @@ class Auditor:
         return findings
 
 
+def _mask_messages(source: str, findings: list[Finding]) -> None:
+    """A rule's message may quote a line holding a key, perhaps cut short: mask it where it is made
+    (whether or not PO801 itself is selected)."""
+    if not findings:
+        return
+    from .redact import redact, secrets_in
+
+    known = secrets_in(source)
+    if not known:
+        return
+    for f in findings:
+        f.message = redact(f.message, known)
+
+
 def _suppress(source: str, findings: list[Finding]) -> list[Finding]:
     if "promptopt:" not in source:
         return findings
     by_line: dict[int, set[str]] = {}
     whole_file: set[str] = set()
+    line, counted = 1, 0
     for m in _SUPPRESS.finditer(source):
-        codes = set(re.findall(r"[A-Z]+\d+", m.group(2).upper())) or {"ALL"}
+        rest = m.group(2).rstrip()
+        if rest.endswith("#}"):
+            rest = rest[:-2].removesuffix("-")
+        if not _CODE_LIST.fullmatch(rest):
+            continue
+        codes = set(re.findall(r"[A-Z]+\d+", rest.upper())) or {"ALL"}
         if m.group(1) == "ignore-file":
             whole_file |= codes
         else:
-            line = source.count("\n", 0, m.start()) + 1
+            line += source.count("\n", counted, m.start())
+            counted = m.start()
             by_line.setdefault(line, set()).update(codes)
             by_line.setdefault(line + 1, set()).update(codes)
 
@@ -112,7 +144,7 @@ def audit_paths(paths: list[Path], config: Config, jobs: int | None = None) -> A
     A large tree is split across processes (`jobs`, default: the CPU count, at most 4, once the files
     add up to PARALLEL_MIN_BYTES; `PROMPTOPT_JOBS` overrides)."""
     auditor = Auditor(config)
-    entries = discover(paths, config)
+    entries = list(dict.fromkeys(discover(paths, config)))  # a file named twice is audited once
     readable = [e for e in entries if not isinstance(e, tuple)]
     jobs = jobs or _default_jobs(readable)
     by_path: dict[Path, FileResult] = {}
@@ -130,7 +162,10 @@ def audit_paths(paths: list[Path], config: Config, jobs: int | None = None) -> A
 
 def _default_jobs(files: list[Path]) -> int:
     if "PROMPTOPT_JOBS" in os.environ:
-        return max(1, int(os.environ["PROMPTOPT_JOBS"]))
+        value = os.environ["PROMPTOPT_JOBS"]
+        if not value.strip().isdigit():
+            raise ValueError(f"PROMPTOPT_JOBS must be a whole number of processes, got {value!r}")
+        return max(1, int(value))
     total = 0
     for path in files:
         try:
@@ -153,14 +188,30 @@ def _audit_in_processes(auditor: Auditor, files: list[Path], jobs: int) -> list[
     _worker_auditor = auditor  # inherited by forked workers, tokenizer loaded
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
-    init = None if method == "fork" else _init_worker
-    with ProcessPoolExecutor(jobs, mp_context=context, initializer=init, initargs=(auditor.config,)) as pool:
+    config = None if method == "fork" else auditor.config
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
+                             initargs=(config, os.getpid())) as pool:
         return list(pool.map(_audit_one, files, chunksize=max(1, len(files) // (jobs * 8))))
 
 
-def _init_worker(config: Config) -> None:
+def _init_worker(config: Config | None, parent: int) -> None:
     global _worker_auditor
-    _worker_auditor = Auditor(config)
+    if config is not None:  # spawn: nothing inherited
+        _worker_auditor = Auditor(config)
+    _die_with(parent)
+
+
+def _die_with(parent: int, every: float = 0.5) -> None:
+    """A worker whose parent is gone (kill -9, a crash) exits instead of waiting on its queue forever."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="promptopt-parent-watch", daemon=True).start()
 
 
 def _audit_one(path: Path) -> FileResult:

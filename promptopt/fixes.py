@@ -48,7 +48,11 @@ def apply_once(source: str, findings: list[Finding], unsafe: bool = False,
         if any(s < te and ts < e or (s == e == ts) for s, e in spans for ts, te in taken):
             continue
         if accept is not None and finding.fix.scope != "examples":
-            reason = accept(source, _apply_edits(source, [finding]))
+            # checked together with the fixes already taken: each of two fixes may keep a word the
+            # other removes ("please" in a line and in its duplicate), and the round applies both
+            reason = accept(source, _apply_edits(source, [*chosen, finding]))
+            if reason and chosen and accept(source, _apply_edits(source, [finding])) is None:
+                continue  # fine alone, not with the others: the next round checks it on what they leave
             if reason:
                 rejected.append((finding, reason))
                 continue
@@ -88,20 +92,73 @@ STRUCTURED_FORMATS = {"yaml", "json", "prompty"}  # a rewrite of these must stil
 
 def guarded_accept(path: Path, text: str) -> Accept:
     """The check every fix path applies (audit --fix, compress, the cost saving): the fidelity guard,
-    with the labels the file's prompts declare, and for YAML/JSON/prompty a file that still loads."""
+    with the labels the file's prompts declare, and for YAML/JSON/prompty a file that still loads,
+    whose prompts keep their quoted text and inline code, and whose YAML values keep their types
+    (`Please note that yes` -> `Yes` would turn a string into the boolean true)."""
     from .guard import check_rewrite
     from .loaders import format_of
 
     labels = declared_labels_of(path, text)
-    structured = format_of(path) in STRUCTURED_FORMATS
+    fmt = format_of(path)
+    structured = fmt in STRUCTURED_FORMATS
 
     def accept(before: str, after: str) -> str | None:
-        reason = check_rewrite(before, after, labels=labels)
-        if reason is None and structured and not loads(path, after):
-            reason = f"the {format_of(path)} file would no longer load"
+        # in a YAML/JSON source, quotes delimit the values: quoted text is checked in the prompts below
+        reason = check_rewrite(before, after, labels=labels, quotes=not structured)
+        if reason is None and structured:
+            reason = _structured_problem(path, fmt, before, after)
         return reason
 
     return accept
+
+
+def _structured_problem(path: Path, fmt: str, before: str, after: str) -> str | None:
+    from .core import LoadError
+    from .guard import quoted_changes
+    from .loaders import load_source
+
+    try:
+        new_docs = load_source(path, after)
+        old_docs = load_source(path, before)
+    except LoadError:
+        return f"the {fmt} file would no longer load"
+    reason = quoted_changes("\n".join(d.text for d in old_docs), "\n".join(d.text for d in new_docs))
+    if reason is None and fmt == "yaml":
+        reason = _yaml_type_change(before, after)
+    return reason
+
+
+def _yaml_type_change(before: str, after: str) -> str | None:
+    """A value whose YAML type a rewrite changed (a string that now reads as a boolean, a number...)."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        old, new = list(yaml.load_all(before, Loader=loader)), list(yaml.load_all(after, Loader=loader))
+    except yaml.YAMLError:
+        return "the yaml file would no longer load"
+    return _first_type_change(old, new, "")
+
+
+def _first_type_change(old, new, where: str) -> str | None:
+    if type(old) is not type(new):
+        kinds = f"{type(old).__name__} -> {type(new).__name__}"
+        return f"the YAML value at {where or 'the top'} would change type ({kinds})"
+    if isinstance(old, dict):
+        if list(old) != list(new):
+            return f"the YAML keys at {where or 'the top'} would change"
+        pairs = ((f"{where}.{key}" if where else str(key), old[key], new[key]) for key in old)
+    elif isinstance(old, list):
+        if len(old) != len(new):
+            return f"the YAML list at {where or 'the top'} would change length"
+        pairs = ((f"{where}[{i}]", a, b) for i, (a, b) in enumerate(zip(old, new, strict=True)))
+    else:
+        return None
+    for place, a, b in pairs:
+        reason = _first_type_change(a, b, place)
+        if reason:
+            return reason
+    return None
 
 
 def declared_labels_of(path: Path, text: str) -> tuple[str, ...]:

@@ -4,7 +4,12 @@ checked here before it is accepted.
 What must survive a rewrite
 - template placeholders and Jinja blocks: the same multiset (a variable used twice stays twice);
 - fenced code blocks and embedded JSON examples: byte for byte, the same multiset;
-- every number, negation, modal, URL, declared label and capitalised name: still present.
+- every number, negation, modal, URL, declared label and capitalised name: still present;
+- every secret PO801 finds: byte for byte (a sentence-case fix must not lowercase a key);
+- quoted text and inline code (`Never say "please"`, `` `exact output` ``): each one still present, byte
+  for byte; a model is told to reproduce or avoid exactly these words;
+- lines of an embedded document (HTML/XML tags, program code outside fences): the same multiset, so a
+  "duplicate" `</script>` or `const { page } = useData()` line in an example document stays.
 
 Words are compared as sets, not counts: deleting a duplicate sentence legitimately lowers how often
 "never" occurs, but the prompt must not lose the word altogether. Placeholders and code are compared
@@ -17,6 +22,7 @@ candidate fixes in a round).
 
 from __future__ import annotations
 
+import bisect
 import functools
 import json
 import re
@@ -24,12 +30,20 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from .placeholders import find_placeholders
+from .redact import secrets_in
+
+# besides Jinja, Mustache, Handlebars and semantic-kernel {{$x}} (`placeholders.find_placeholders`,
+# linear on unclosed braces): ${x} and str.format / LangChain {x}
+# every placeholder in one pattern (compressors/protect.py), each Jinja part at most 1,000 characters so
+# that unclosed braces cost linear time
 PLACEHOLDER = re.compile(
-    r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}"  # Jinja, Mustache, Handlebars, semantic-kernel {{$x}}
-    r"|\$\{[^{}\n]*\}"  # ${x}
-    r"|(?<![{\w])\{[A-Za-z_][\w.]*(?:![rsa])?(?::[^{}\n]*)?\}(?!\})",  # str.format / LangChain {x}
+    r"\{\{.{0,1000}?\}\}|\{%.{0,1000}?%\}|\{#.{0,1000}?#\}"
+    r"|\$\{[^{}\n]*\}"
+    r"|(?<![{\w])\{[A-Za-z_][\w.]*(?:![rsa])?(?::[^{}\n]*)?\}(?!\})",
     re.S,
 )
+SIMPLE_PLACEHOLDER = re.compile(r"\$\{[^{}\n]*\}|(?<![{\w])\{[A-Za-z_][\w.]*(?:![rsa])?(?::[^{}\n]*)?\}(?!\})")
 FENCED_CODE = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]*\1[ \t]*$|\Z)", re.M | re.S)
 URL = re.compile(r"\b(?:https?|ftp)://[^\s<>()\"'`]+[^\s<>()\"'`.,;:!?]")
 NUMBER = re.compile(r"\d+(?:[.,:/]\d+)*")
@@ -45,7 +59,28 @@ NEGATIONS = frozenset(
 MODALS = frozenset({"must", "always", "only", "never", "should", "shall", "required"})
 WORD = re.compile(r"[^\W\d_](?:[\w'’-]*\w)?")
 CAPITALISED = re.compile(r"(?<![\w'’-])[A-ZÀ-ÖØ-ÞĀ-Ž](?:[\w'’-]*\w)?")
-JSON_START = re.compile(r"[\[{](?=\s*[\"\[{\-\d\]}]|\s*(?:true|false|null)\b)")
+# quoted text and inline code, one line at most; a single quote opens only after a non-word character,
+# so the apostrophes of "don't" and "users'" pair with nothing
+QUOTED = re.compile(
+    r'"[^"\n]{1,400}"|“[^”\n]{1,400}”|‘[^’\n]{1,400}’'
+    r"|(?<![\w'])'[^'\n]{1,400}'(?![\w'])"
+    r"|(?<!`)`[^`\n]{1,400}`(?!`)"
+)
+# a line of markup or program code: a tag, a declaration, a line of brackets, a statement ending in { or ;
+EMBEDDED_LINE = re.compile(
+    r"^[ \t]*(?:</?[A-Za-z][\w:.-]*(?:[ \t][^\n]*)?>?"
+    r"|(?:import|export|const|let|var|function|def|class)[ \t][^\n]*[=({;:'\"][^\n]*"
+    r"|[{}()\[\]<>;,/]{2,}"
+    r"|[^\n]*(?:[)\]][ \t]*[{;]|=[ \t]*\{|\S[<(\[]?[(\[{])"
+    r")[ \t]*$",
+    re.M,
+)
+# an object opens with a key or closes at once; an array with a value
+JSON_START = re.compile(r"\{(?=\s*[\"}])|\[(?=\s*[\"\[{\-\d\]]|\s*(?:true|false|null)\b)")
+# A failed decode costs the length of the text before it (the error counts lines), so candidates are
+# decoded within a window first; only a few may retry on the whole text (a JSON example longer than it)
+_JSON_WINDOW = 8192
+_JSON_FULL_RETRIES = 16
 # before a word, these mean it starts a sentence, a line, a bullet or a heading (not a name)
 _SENTENCE_LEAD = re.compile(r"(?:^|[.!?:;]|\n)[\s\"'(\[*_#>|+-]*(?:\d{1,3}[.)])?[\s\"'(\[*_]*$")
 
@@ -62,6 +97,9 @@ class Features:
     urls: frozenset[str]
     names: frozenset[str]
     lowered_words: frozenset[str]
+    secrets: frozenset[str]
+    quoted: frozenset[str]
+    embedded_lines: Counter
 
 
 @dataclass
@@ -78,21 +116,30 @@ class GuardVerdict:
         return {"accepted": self.accepted, "reasons": list(self.reasons)}
 
 
-def check_rewrite(before: str, after: str, *, labels: Iterable[str] = (), scope: bool = False) -> str | None:
+def check_rewrite(before: str, after: str, *, labels: Iterable[str] = (), quotes: bool = True,
+                  scope: bool = False) -> str | None:
     """None when `after` keeps everything that matters in `before`; else the first reason why not.
 
-    scope: also check, sentence by sentence, that negations and modals keep what they govern and
-    quoted literals and code-like spans stay (`compressors.scope`), as model rewrites need."""
+    `quotes=False` for a YAML or JSON file's source, where quotes delimit the values themselves:
+    `quoted_changes` then checks the prompts' texts instead. `scope`: also check, sentence by sentence,
+    that negations and modals keep what they govern and quoted literals and code-like spans stay
+    (`compressors.scope`), as model rewrites need."""
     if before == after:
         return None
-    return next(_problems(before, after, tuple(labels), scope), None)
+    return next(_problems(before, after, tuple(labels), quotes, scope), None)
 
 
 def verify(before: str, after: str, *, labels: Iterable[str] = (), scope: bool = False) -> GuardVerdict:
     """Every reason (for reports); `check_rewrite` stops at the first."""
     if before == after:
         return GuardVerdict()
-    return GuardVerdict(list(_problems(before, after, tuple(labels), scope)))
+    return GuardVerdict(list(_problems(before, after, tuple(labels), True, scope)))
+
+
+def quoted_changes(before: str, after: str) -> str | None:
+    """The first quoted text or inline code of `before` that `after` no longer holds, as a reason."""
+    lost = features(before).quoted - features(after).quoted
+    return f"changed quoted text or inline code {_short(min(lost))}" if lost else None
 
 
 def reason_kind(reason: str) -> str:
@@ -100,10 +147,15 @@ def reason_kind(reason: str) -> str:
     return re.split(r" ['{`\"(]| \d", reason, maxsplit=1)[0]
 
 
-def _problems(before: str, after: str, labels: tuple[str, ...], scope: bool = False) -> Iterator[str]:
+def _problems(before: str, after: str, labels: tuple[str, ...], quotes: bool = True,
+              scope: bool = False) -> Iterator[str]:
     old, new = features(before), features(after)
     yield from _multiset_changes("placeholder", old.placeholders, new.placeholders)
     yield from _multiset_changes("code block", old.code_blocks, new.code_blocks)
+    yield from _multiset_changes("embedded document line", old.embedded_lines, new.embedded_lines)
+    if quotes and not old.whole_json:  # in a JSON file, quotes delimit the values
+        for quoted in sorted(old.quoted - new.quoted):
+            yield f"changed quoted text or inline code {_short(quoted)}"
     if old.whole_json and not new.whole_json:
         yield "no longer valid JSON"
     yield from _multiset_changes("JSON example", old.json_examples, new.json_examples)
@@ -115,6 +167,8 @@ def _problems(before: str, after: str, labels: tuple[str, ...], scope: bool = Fa
     ):
         for item in sorted(lost):
             yield f"lost {kind} '{item}'"
+    for secret in sorted(old.secrets - new.secrets):
+        yield f"changed a secret ('{secret[:4]}…')"  # reasons are printed: 4 characters, never the secret
     for label in labels:
         needle = label.strip().lower()
         if needle and _has_label(before.lower(), old, needle) and not _has_label(after.lower(), new, needle):
@@ -159,7 +213,7 @@ def features(text: str) -> Features:
     code_spans = [(m.start(), m.end()) for m in FENCED_CODE.finditer(text)]
     whole_json = _is_whole_json(text)
     json_examples = Counter() if whole_json else Counter(text[s:e] for s, e in json_spans(text, code_spans))
-    placeholders = Counter(m.group(0) for m in PLACEHOLDER.finditer(text))
+    placeholders = _placeholders(text)
     lowered = frozenset(w.lower().replace("’", "'") for w in set(WORD.findall(text)))
     numbers = set(NUMBER.findall(text)) | (lowered & NUMBER_WORDS)
     names = {m.group(0) for m in CAPITALISED.finditer(text) if _is_name(text, m.start(), m.group(0))}
@@ -174,7 +228,33 @@ def features(text: str) -> Features:
         urls=frozenset(URL.findall(text)),
         names=frozenset(names),
         lowered_words=lowered,
+        secrets=frozenset(secrets_in(text)),
+        quoted=frozenset(m.group(0) for m in QUOTED.finditer(text)),
+        embedded_lines=Counter(m.group(0).strip() for m in EMBEDDED_LINE.finditer(_without(text, code_spans))),
     )
+
+
+def _placeholders(text: str) -> Counter:
+    templated = find_placeholders(text, allow_format=False)
+    spans = [(p.span.start, p.span.end) for p in templated]
+    found = Counter(p.raw for p in templated)
+    for m in SIMPLE_PLACEHOLDER.finditer(text):
+        i = bisect.bisect_right(spans, (m.start(), len(text)))
+        if not (i and spans[i - 1][1] > m.start()):
+            found[m.group(0)] += 1
+    return found
+
+
+def _without(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` with the spans (fenced code, already kept whole) blanked."""
+    if not spans:
+        return text
+    parts, cursor = [], 0
+    for start, end in spans:
+        parts.append(text[cursor:start])
+        cursor = end
+    parts.append(text[cursor:])
+    return "\n".join(parts)
 
 
 def _is_name(text: str, start: int, word: str) -> bool:
@@ -192,7 +272,7 @@ def _is_whole_json(text: str) -> bool:
         return False
     try:
         json.loads(stripped)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     return True
 
@@ -202,6 +282,7 @@ def json_spans(text: str, skip: list[tuple[int, int]] = ()) -> list[tuple[int, i
     decoder = json.JSONDecoder()
     spans: list[tuple[int, int]] = []
     position = 0
+    retries = [_JSON_FULL_RETRIES]
     while (match := JSON_START.search(text, position)) is not None:
         start = match.start()
         inside = next((e for s, e in skip if s <= start < e), None)
@@ -209,7 +290,10 @@ def json_spans(text: str, skip: list[tuple[int, int]] = ()) -> list[tuple[int, i
             position = inside
             continue
         try:
-            _, end = decoder.raw_decode(text, start)
+            end = _decode_at(decoder, text, start, retries)
+        except RecursionError:  # nested past the recursion limit: no example, and nor is what it encloses
+            position = start + _JSON_WINDOW
+            continue
         except ValueError:
             position = start + 1
             continue
@@ -221,4 +305,16 @@ def json_spans(text: str, skip: list[tuple[int, int]] = ()) -> list[tuple[int, i
     return spans
 
 
-__all__ = ["GuardVerdict", "check_rewrite", "verify", "features", "reason_kind"]
+def _decode_at(decoder: json.JSONDecoder, text: str, start: int, retries: list[int]) -> int:
+    """The end of the JSON value at `start` (ValueError if there is none), in time bounded by the window."""
+    window = text[start : start + _JSON_WINDOW]
+    try:
+        return start + decoder.raw_decode(window)[1]
+    except (ValueError, RecursionError):
+        if len(window) < _JSON_WINDOW or retries[0] <= 0:
+            raise
+    retries[0] -= 1
+    return decoder.raw_decode(text, start)[1]
+
+
+__all__ = ["GuardVerdict", "check_rewrite", "verify", "features", "quoted_changes", "reason_kind"]

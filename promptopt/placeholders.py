@@ -8,15 +8,14 @@ so JSON examples (``{"a": 1}``) are not taken for placeholders.
 
 from __future__ import annotations
 
+import bisect
 import re
+from collections.abc import Iterator
 
 from .core import Placeholder, Span
 
-_JINJA_EXPR = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}", re.S)
-_JINJA_BLOCK = re.compile(r"\{%-?\s*(.*?)\s*-?%\}", re.S)
-_JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.S)
 _FORMAT_FIELD = re.compile(
-    r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)(?:\.[A-Za-z_]\w*|\[[^\]]*\])*(?:![rsa])?"
+    r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)(?:\.[A-Za-z_]\w*|\[[^\]\n{}]{0,100}\])*(?:![rsa])?"
     # a format spec as Python writes one ({x:>10}, {x:.2f}); `{event:1453}` in prose is literal text
     r"(?::(?:[^{}]?[<>=^])?[+\- ]?#?0?\d{0,2}[,_]?(?:\.\d+)?[bcdeEfFgGnosxX%]?)?\}(?!\})"
 )
@@ -44,27 +43,58 @@ def _expr_name(expr: str) -> str:
     return "" if name in _NOT_VARIABLES else name
 
 
+def delimited(text: str, opener: str, closer: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each `opener ... closer`, the shortest, left to right, without overlaps: what
+    `re.finditer(opener + ".*?" + closer, re.S)` finds, in linear time. The regex retries from every
+    opener to the end of the text when no closer follows (50 KB of `{` took minutes); here the first
+    opener without a closer ends the search, since no later one has a closer either."""
+    position = 0
+    while (start := text.find(opener, position)) != -1:
+        end = text.find(closer, start + len(opener))
+        if end == -1:
+            return
+        position = end + len(closer)
+        yield start, position
+
+
+def _inner(raw: str) -> str:
+    """`{{- name | upper -}}` -> `name | upper`."""
+    return raw[2:-2].removeprefix("-").strip().removesuffix("-").strip()
+
+
+class _Taken:
+    """Non-overlapping spans, sorted: an overlap test in log time (a template has thousands)."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+
+    def overlaps(self, start: int, end: int) -> bool:
+        i = bisect.bisect_right(self.starts, start)
+        before = i > 0 and self.ends[i - 1] > start
+        after = i < len(self.starts) and self.starts[i] < end
+        return before or after
+
+    def add(self, start: int, end: int) -> None:
+        i = bisect.bisect_right(self.starts, start)
+        self.starts.insert(i, start)
+        self.ends.insert(i, end)
+
+
 def find_placeholders(text: str, allow_format: bool = True) -> list[Placeholder]:
     found: list[Placeholder] = []
-    taken: list[Span] = []
-    for match in _JINJA_COMMENT.finditer(text):
-        span = Span(match.start(), match.end())
-        found.append(Placeholder("", span, "jinja-comment", match.group(0)))
-        taken.append(span)
-    for match in _JINJA_BLOCK.finditer(text):
-        span = Span(match.start(), match.end())
-        if any(t.overlaps(span) for t in taken):
-            continue
-        found.append(Placeholder("", span, "jinja-block", match.group(0)))
-        taken.append(span)
-    for match in _JINJA_EXPR.finditer(text):
-        span = Span(match.start(), match.end())
-        if any(t.overlaps(span) for t in taken):
-            continue
-        inner = match.group(1)
-        syntax = "sk" if "$" in inner else "jinja"
-        found.append(Placeholder(_expr_name(inner), span, syntax, match.group(0)))
-        taken.append(span)
+    taken = _Taken()
+    for opener, closer, syntax in (("{#", "#}", "jinja-comment"), ("{%", "%}", "jinja-block"), ("{{", "}}", "")):
+        for start, end in delimited(text, opener, closer):
+            if taken.overlaps(start, end):
+                continue
+            raw = text[start:end]
+            if syntax:
+                found.append(Placeholder("", Span(start, end), syntax, raw))
+            else:
+                inner = _inner(raw)
+                found.append(Placeholder(_expr_name(inner), Span(start, end), "sk" if "$" in inner else "jinja", raw))
+            taken.add(start, end)
     if allow_format and not found:
         for match in _FORMAT_FIELD.finditer(text):
             found.append(Placeholder(match.group(1), Span(match.start(), match.end()), "format", match.group(0)))

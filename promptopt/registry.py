@@ -43,8 +43,30 @@ class Rule:
             if key not in options:
                 known = ", ".join(sorted(options)) or "none"
                 raise ValueError(f"rule {self.code} has no option {key!r} (options: {known})")
-            options[key] = value
+            options[key] = _checked_option(self.code, key, options[key], value)
         return options
+
+
+def _checked_option(code: str, key: str, default: Any, value: Any) -> Any:
+    """A configured option of the default's type: a count stays a whole number 0 or more, a ratio a
+    finite number (`max-examples = -3` or `"six"` is a config error, not a crash in the rule)."""
+    import math
+
+    where = f"rule {code} option {key!r}"
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise ValueError(f"{where} must be true or false, got {value!r}")
+    elif isinstance(default, int):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"{where} must be a whole number, 0 or more, got {value!r}")
+    elif isinstance(default, float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+            raise ValueError(f"{where} must be a finite number, 0 or more, got {value!r}")
+    elif isinstance(default, str) and not isinstance(value, str):
+        raise ValueError(f"{where} must be a string, got {value!r}")
+    elif isinstance(default, (list, tuple)) and not isinstance(value, (list, tuple)):
+        raise ValueError(f"{where} must be a list, got {value!r}")
+    return value
 
 
 def builtin_rules_dir() -> Path:

@@ -4,10 +4,11 @@ The whole file is scanned, not only its prompts. A prompt file is committed, sha
 tickets and sent to a provider on every request: a key in it leaks to everyone who can read any of
 those. Keys of OpenAI (`sk-`, `sk-proj-`), Anthropic
 (`sk-ant-`), AWS (`AKIA...`), Google (`AIza...`), GitHub (`ghp_`, `github_pat_`), Slack (`xox?-`),
-Stripe (`sk_live_`), Hugging Face (`hf_`), PEM private key blocks and `scheme://user:password@host`
-are found. The message shows the secret masked (its prefix and last 4 characters), never in full:
-no output format prints it. Obvious placeholders (`sk-xxxx...`, `sk-your-key-here`, `${PASSWORD}`,
-`{{password}}`) are not flagged. Remove the secret, load it from the environment, and rotate it.
+Stripe (`sk_live_`), Hugging Face (`hf_`), JSON Web Tokens (`eyJ...`), PEM private key blocks and
+`scheme://user:password@host` are found. The message shows the secret masked (its prefix and last 4
+characters), never in full, and no output prints it (`promptopt.redact` masks every report and diff).
+Obvious placeholders (`sk-xxxx...`, `sk-your-key-here`, `${PASSWORD}`, `{{password}}`) are not flagged.
+Remove the secret, load it from the environment, and rotate it.
 
 Bad:
 
@@ -43,12 +44,15 @@ _KEYS: list[tuple[str, re.Pattern, int]] = [
     ("Slack token", re.compile(r"xox[bpasr]-[A-Za-z0-9-]{20,}"), 5),
     ("Stripe secret key", re.compile(r"(?:sk|rk)_live_[A-Za-z0-9]{20,}"), 8),
     ("Hugging Face token", re.compile(r"hf_[A-Za-z0-9]{34,}"), 3),
+    ("JSON Web Token", re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}"), 3),
 ]
 _AWS_SECRET = re.compile(r"aws_secret_access_key\s*[=:]\s*[\"']?([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])", re.I)
 _PEM = re.compile(
-    r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY(?: BLOCK)?-----(?:.*?-----END (?:[A-Z]+ )*PRIVATE KEY(?: BLOCK)?-----)?", re.S
+    r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY(?: BLOCK)?-----"
+    r"(?:.*?-----END (?:[A-Z]+ )*PRIVATE KEY(?: BLOCK)?-----|(?:\r?\n[ \t]*[A-Za-z0-9+/=]{16,}[ \t]*)*)",
+    re.S,
 )
-_CONNECTION = re.compile(r"\b([a-z][a-z0-9+.-]{1,20})://([^\s:/@'\"<>]+):([^\s@/'\"<>]+)@[\w.-]+")
+_CONNECTION = re.compile(r"\b([a-z][a-z0-9+.-]{1,20})://([^\s:/@'\"<>]+):([^\s'\"<>@]+(?:@[^\s'\"<>@]+)*?)@[\w.-]+")
 _PLACEHOLDER_PASSWORD = re.compile(
     r"^(?:\$\{?\w+\}?|\{\{?.*\}?\}|<[^>]*>|\[[^\]]*\]|%\(?\w+\)?s?|\*+|x+|\.{3}|password|passwd|pass|pwd|secret|"
     r"changeme|your[-_]?password|mypassword|example)$",
@@ -73,16 +77,24 @@ def looks_fake(body: str) -> bool:
 
 def find_secrets(text: str) -> list[tuple[Span, str]]:
     """(span, message) of each secret in `text`, the message carrying only the masked secret."""
-    found: list[tuple[Span, str]] = []
+    return [(span, message) for span, message, _ in scan(text)]
+
+
+def scan(text: str) -> list[tuple[Span, str, str]]:
+    """(span, message, masked form) of each secret in `text`, in text order. The masked form is what
+    `promptopt.redact` prints in place of the secret."""
+    found: list[tuple[Span, str, str]] = []
     taken: list[Span] = []
 
-    def add(span: Span, message: str) -> None:
+    def add(span: Span, message: str, masked: str) -> None:
         if not any(t.overlaps(span) for t in taken):
             taken.append(span)
-            found.append((span, message))
+            found.append((span, message, masked))
 
     for m in _PEM.finditer(text):
-        add(Span(m.start(), m.end()), "private key (PEM block) in a prompt file: remove it and rotate the key")
+        header = m.group(0).split("-----", 2)[1]
+        add(Span(m.start(), m.end()), "private key (PEM block) in a prompt file: remove it and rotate the key",
+            f"-----{header}-----…(redacted)")
     for provider, pattern, shown in _KEYS:
         for m in pattern.finditer(text):
             if m.start() > 0 and _BOUNDARY.match(text[m.start() - 1]):
@@ -92,19 +104,22 @@ def find_secrets(text: str) -> list[tuple[Span, str]]:
             secret = m.group(0)
             if looks_fake(secret[shown:]):
                 continue
+            masked = mask(secret, shown)
             add(Span(m.start(), m.end()),
-                f"{provider} {mask(secret, shown)} in a prompt file: remove it, load it from the environment, "
-                "and rotate it")
+                f"{provider} {masked} in a prompt file: remove it, load it from the environment, and rotate it",
+                masked)
     for m in _AWS_SECRET.finditer(text):
         if not looks_fake(m.group(1)):
+            masked = mask(m.group(1), 0)
             add(Span(m.start(1), m.end(1)),
-                f"AWS secret access key {mask(m.group(1), 0)} in a prompt file: remove it and rotate it")
+                f"AWS secret access key {masked} in a prompt file: remove it and rotate it", masked)
     for m in _CONNECTION.finditer(text):
         scheme, user, password = m.groups()
         if _PLACEHOLDER_PASSWORD.match(password) or "{" in password or "$" in password:
             continue
         add(Span(m.start(3), m.end(3)),
-            f"password in a connection string {scheme}://{user}:****@… in a prompt file: remove it and rotate it")
+            f"password in a connection string {scheme}://{user}:****@… in a prompt file: remove it and rotate it",
+            "****")
     found.sort(key=lambda item: item[0].start)
     return found
 

@@ -123,7 +123,9 @@ def compress_command(paths, method, rate, target_tokens, lingua_model, unsafe, w
     for error in errors:
         click.echo(f"promptopt: error: {error}", err=True)
     if fmt == "json":
-        click.echo(json.dumps(_json_report(results, method, unsafe), indent=2))
+        from ..redact import redact
+
+        click.echo(redact(json.dumps(_json_report(results, method, unsafe), indent=2)))
     else:
         _text_report(results, show_diff, side_by_side, color, wrote=bool(write or output))
     if errors:
@@ -153,7 +155,9 @@ def _verify(suite_path, paths, method, rate, rates, target_tokens, lingua_model,
         config = for_rewriting(load_config(path or suite_path.parent, {"model": model}, config_file))
         request = VerifyRequest(suite_path, path, config, chosen_rates, lingua_model, max_drop, confidence,
                                 repeat, cache_dir, no_cache, write, output, show_diff, fmt)
-        run_verify(request, lambda text: click.echo(text, nl=False), _progress_printer())
+        from ..redact import redact
+
+        run_verify(request, lambda text: click.echo(redact(text), nl=False), _progress_printer())
     except (VerifyError, SuiteError, PromptFileError, EvalRunError, ConfigError) as exc:
         _fail(_one_line(exc))
     except KeyboardInterrupt:
@@ -399,7 +403,10 @@ def _summary_line(r) -> str:
 
 
 def _unified(r, console) -> None:
-    diff = "".join(difflib.unified_diff(r.original.splitlines(keepends=True), r.text.splitlines(keepends=True),
+    from ..redact import redact_pair
+
+    original, text = redact_pair(r.original, r.text)
+    diff = "".join(difflib.unified_diff(original.splitlines(keepends=True), text.splitlines(keepends=True),
                                         fromfile=str(r.path), tofile=str(r.path)))
     if not diff.endswith("\n"):
         diff += "\n"
@@ -413,7 +420,9 @@ def _unified(r, console) -> None:
 
 def _side_by_side(r, console) -> None:
     """Changed lines only, old on the left and new on the right, with their line numbers."""
-    old, new = r.original.splitlines(), r.text.splitlines()
+    from ..redact import redact_pair
+
+    old, new = (side.splitlines() for side in redact_pair(r.original, r.text))
     rows: list[tuple[str, str, str, str]] = []
     matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():

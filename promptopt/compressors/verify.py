@@ -507,6 +507,10 @@ def run_verify(request: VerifyRequest, echo: Callable[[str], None],
 def unified_diff(path: Path, before: str, after: str) -> str:
     import difflib
 
+    from ..redact import redact_pair
+
+    before, after = redact_pair(before, after)
+
     diff = "".join(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
                                         fromfile=str(path), tofile=str(path)))
     return diff if diff.endswith("\n") or not diff else diff + "\n"

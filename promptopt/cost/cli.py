@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 from dataclasses import dataclass
@@ -18,6 +19,17 @@ def _fail(message: str) -> None:
 
 
 def _emit(text: str, output_file: Path | None) -> None:
+    from ..redact import redact
+
+    text = redact(text)  # findings quote prompt text, which may hold a key: the PR comment is public
+    if output_file:
+        from ..atomic import write_report
+
+        try:
+            write_report(output_file, text)
+        except OSError as exc:
+            _fail(f"{output_file}: cannot write the report: {exc.strerror or exc}")
+        return
     if output_file:
         output_file.write_text(text, encoding="utf-8")
     elif text:
@@ -109,6 +121,10 @@ def cost_command(
 
     if requests_per_day is not None and requests_per_month is not None:
         _fail("give --requests-per-day or --requests-per-month, not both")
+    for name, value in (("--requests-per-day", requests_per_day), ("--requests-per-month", requests_per_month),
+                        ("--output-tokens", output_tokens)):
+        if value is not None and not (math.isfinite(value) and value >= 0):
+            _fail(f"{name} must be a finite number, 0 or more (got {value})")
     monthly = requests_per_month if requests_per_day is None else requests_per_day * DAYS_PER_MONTH
     volume = Volume(monthly, output_tokens) if monthly is not None or output_tokens is not None else None
     paths = list(paths) or [Path(".")]
@@ -118,7 +134,7 @@ def cost_command(
 
     try:
         report = estimate_paths(paths, settings)
-    except TokenizerUnavailable as exc:
+    except (TokenizerUnavailable, ValueError) as exc:  # ValueError: a rule option of the wrong type
         _fail(str(exc))
     for bad in report.errors:
         click.echo(f"promptopt: error: {bad.path}: {bad.error}", err=True)
@@ -160,7 +176,7 @@ def diff_command(base, head, fmt, model, config_file, fail_on_increase, min_chan
     settings = _settings(Path.cwd(), config_file, model)
     try:
         report = diff_refs(base, head, settings)
-    except (GitError, TokenizerUnavailable) as exc:
+    except (GitError, TokenizerUnavailable, ValueError) as exc:  # ValueError: a rule option of the wrong type
         _fail(str(exc))
     for change in report.errors:
         click.echo(f"promptopt: error: {change.path}: {change.error}", err=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 
+from ..redact import redact
 from .diff import DiffReport, PromptChange
 from .projection import CostReport, PromptCost
 
@@ -203,8 +204,18 @@ def _arrow(before: str, after: str, change: PromptChange) -> str:
     return f"{before} → {after}"
 
 
-def _finding_line(kind: str, f) -> str:
-    snippet = " ".join(f.snippet.split())
+def _secrets(change: PromptChange) -> list[str]:
+    """What PO801 found in a change: another rule's quote of the same line must not show it either."""
+    return [f.snippet for f in change.introduced + change.fixed if f.code == "PO801" and f.snippet]
+
+
+def _quote(f, known: list[str]) -> str:
+    """A finding's snippet as reports show it: masked before it is cut short, a secret never whole."""
+    return redact(f.snippet, known)
+
+
+def _finding_line(kind: str, f, known: list[str] = ()) -> str:
+    snippet = " ".join(_quote(f, list(known)).split())
     if len(snippet) > 80:
         snippet = snippet[:77] + "..."
     quoted = f': "{snippet}"' if snippet else ""
@@ -270,8 +281,9 @@ def diff_markdown(report: DiffReport) -> str:
                 lines.append(f"- monthly cost unknown: {side.unknown}")
             elif side.requests_per_month is None:
                 lines.append("- monthly cost unknown: no volume configured in `[tool.promptopt.usage]`")
-        lines += [_finding_line("fixed", f) for f in c.fixed]
-        lines += [_finding_line("introduced", f) for f in c.introduced]
+        known = _secrets(c)
+        lines += [_finding_line("fixed", f, known) for f in c.fixed]
+        lines += [_finding_line("introduced", f, known) for f in c.introduced]
         lines.append("")
     lines += [f"Prices: {report.price_source}. Volumes: `[tool.promptopt.usage]`.", "", "</details>", ""]
     return "\n".join(lines)
@@ -293,18 +305,18 @@ def diff_text(report: DiffReport) -> str:
             f"{len(c.fixed)} finding(s) fixed, {len(c.introduced)} introduced"
         )
         for f in c.introduced:
-            lines.append(f"    introduced {f.code} line {f.location.line}: {f.message}")
+            lines.append(f"    introduced {f.code} line {f.location.line}: {redact(f.message, _secrets(c))}")
     return "\n".join(lines) + "\n"
 
 
 def diff_json(report: DiffReport) -> str:
-    def finding(f) -> dict:
+    def finding(f, known: list[str]) -> dict:
         return {
             "code": f.code,
             "name": f.name,
             "line": f.location.line,
-            "message": f.message,
-            "snippet": f.snippet,
+            "message": redact(f.message, known),
+            "snippet": _quote(f, known),
         }
 
     data = {
@@ -325,8 +337,8 @@ def diff_json(report: DiffReport) -> str:
                 "before": _cost_fields(c.before) if c.before else None,
                 "after": _cost_fields(c.after) if c.after else None,
                 "monthly_delta": c.monthly_delta,
-                "introduced": [finding(f) for f in c.introduced],
-                "fixed": [finding(f) for f in c.fixed],
+                "introduced": [finding(f, _secrets(c)) for f in c.introduced],
+                "fixed": [finding(f, _secrets(c)) for f in c.fixed],
             }
             for c in report.changes
         ],

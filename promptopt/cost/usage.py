@@ -28,6 +28,7 @@ A month is 30 days.
 from __future__ import annotations
 
 import functools
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -119,6 +120,8 @@ class PricingConfig:
 def _number(value: object, where: str, integer: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise UsageConfigError(f"{where} must be a number, got {value!r}")
+    if not math.isfinite(value):
+        raise UsageConfigError(f"{where} must be a finite number, got {value!r}")
     if value < 0:
         raise UsageConfigError(f"{where} must not be negative, got {value!r}")
     if integer and value != int(value):

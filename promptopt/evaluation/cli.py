@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -180,6 +181,12 @@ def eval_command(
     click.echo((render_models if isinstance(result, ModelsResult) else render)(result, fmt), nl=False)
     if result.stats.error or result.stats.interrupted:
         click.echo(f"promptopt eval: error: {result.stats.error or 'interrupted'} (partial results above)", err=True)
+    if result.stats.interrupted:
+        # calls still in flight would hold the exit up to their timeout (the interpreter joins the
+        # pool's threads): the user asked to stop, and every answer received is already cached
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(result.exit_code)
     sys.exit(result.exit_code)
 
 

@@ -23,12 +23,48 @@ from .prompts import PromptTemplate
 from .suite import TestCase
 
 LOCAL_MODEL = "local/smollm2"
+MAX_RETRY_AFTER = 120.0  # seconds: a provider asking for a longer pause fails the call instead
 # With no model named: the first provider whose key is set, else the in-process local model.
 DEFAULT_MODELS_BY_KEY = (("OPENAI_API_KEY", "gpt-4o-mini"), ("ANTHROPIC_API_KEY", "anthropic/claude-haiku-4-5"))
 
 
 class EvalRunError(RuntimeError):
     """The run cannot start or cannot go on; the message is one line for the user."""
+
+
+class EmptyAnswer(RuntimeError):
+    """A 200 response with no choices or a null content: an error to report (and retry), never an
+    answer to cache as ""."""
+
+
+def endpoint() -> dict[str, str]:
+    """Where calls go besides the model name (OPENAI_API_BASE, ANTHROPIC_BASE_URL...): part of the cache
+    key, so that answers of one server are never reused for another."""
+    return {k: v for k, v in sorted(os.environ.items()) if k.endswith(("_API_BASE", "_BASE_URL")) and v}
+
+
+def retry_after(exc: BaseException) -> float | None:
+    """Seconds the provider asked to wait (`Retry-After`, `retry-after-ms`), if it said."""
+    from email.utils import parsedate_to_datetime
+
+    response = getattr(exc, "response", None)
+    for headers in (getattr(exc, "litellm_response_headers", None), getattr(response, "headers", None)):
+        if not headers:
+            continue
+        try:
+            millis = headers.get("retry-after-ms")
+            if millis is not None:
+                return max(0.0, float(millis) / 1000)
+            value = headers.get("retry-after")
+            if value is None:
+                continue
+            try:
+                return max(0.0, float(value))
+            except ValueError:
+                return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+        except (TypeError, ValueError, AttributeError):
+            continue
+    return None
 
 
 @dataclass(frozen=True)
@@ -112,7 +148,7 @@ def describe_error(exc: BaseException) -> tuple[str, bool]:
     if len(text) > 200:
         text = text[:197] + "..."
     transient = {"RateLimitError", "Timeout", "APIConnectionError", "ServiceUnavailableError",
-                 "InternalServerError", "BadGatewayError", "APITimeoutError"}  # fmt: skip
+                 "InternalServerError", "BadGatewayError", "APITimeoutError", "EmptyAnswer"}  # fmt: skip
     fatal_words = ("api_key", "Missing credentials", "Incorrect API key", "invalid x-api-key")
     if name in {"AuthenticationError", "PermissionDeniedError"} or any(w in text for w in fatal_words):
         return f"authentication failed: {text}", False
@@ -161,6 +197,8 @@ class Runner:
             params["stop"] = self.stop
         if repeat:  # repeats must reach the model: at temperature 0 a provider may still vary
             params["repeat"] = repeat
+        if where := endpoint():  # another server gives other answers (only set when one is named)
+            params["endpoint"] = where
         return params
 
     def plan(self, variants: dict[str, PromptTemplate], cases: list[TestCase], repeat: int) -> list[PlannedCall]:
@@ -239,6 +277,7 @@ class Runner:
         except KeyboardInterrupt:
             self._stop.set()
             result.stats.interrupted = True
+            _second_interrupt_exits()
         finally:
             for future in pending:
                 future.cancel()
@@ -267,8 +306,13 @@ class Runner:
                 output = _output_of(response, params, latency_ms, self.model)
             except Exception as exc:  # litellm maps every provider's errors to its own classes
                 message, transient = describe_error(exc)
+                asked = retry_after(exc)
+                if asked is not None and asked > MAX_RETRY_AFTER:
+                    message, transient = f"{message} (the provider asks to wait {asked:.0f} s)", False
                 if transient and attempt < self.max_retries:
                     delay = self.backoff_seconds * (2**attempt) * (1 + random.random() * 0.25)
+                    if asked is not None:  # the provider knows when it will answer: never earlier
+                        delay = max(asked, self.backoff_seconds)
                     if self._stop.wait(delay):
                         return
                     continue
@@ -289,7 +333,10 @@ class Runner:
 
 def _output_of(response: Any, params: dict[str, Any], latency_ms: float, model: str) -> ModelOutput:
     """The answer's text, or the function / tool calls it made (as JSON text, as promptfoo shows them)."""
-    message = response.choices[0].message
+    choices = getattr(response, "choices", None)
+    if not choices:
+        raise EmptyAnswer("the provider answered with no choices")
+    message = choices[0].message
     payload: Any = None
     tool_calls = getattr(message, "tool_calls", None)
     function_call = getattr(message, "function_call", None)
@@ -303,7 +350,9 @@ def _output_of(response: Any, params: dict[str, Any], latency_ms: float, model: 
             payload = payload[0]["function"]
     elif function_call:
         payload = {"name": function_call.name, "arguments": function_call.arguments}
-    text = json.dumps(payload) if payload is not None else (message.content or "")
+    if payload is None and message.content is None:
+        raise EmptyAnswer("the provider answered with a null content")  # an error, retried, never cached
+    text = json.dumps(payload) if payload is not None else message.content
     return ModelOutput(text, latency_ms=latency_ms, cost=_cost(response, model), tool_payload=payload, params=params)
 
 
@@ -318,3 +367,17 @@ def _cost(response: Any, model: str) -> float | None:
     prompt = getattr(usage, "prompt_tokens", 0) or 0
     completion = getattr(usage, "completion_tokens", 0) or 0
     return prompt * price.input_per_token + completion * (price.output_per_token or 0.0)
+
+
+def _second_interrupt_exits() -> None:
+    """After a first Ctrl-C the partial results are being reported: a second one ends the process at
+    once (exit 130) instead of raising a KeyboardInterrupt traceback out of a thread join."""
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def now(signum, frame) -> None:
+        os._exit(130)
+
+    signal.signal(signal.SIGINT, now)

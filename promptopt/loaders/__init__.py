@@ -54,16 +54,54 @@ def read_text(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     return decode(data)
 
 
+# byte order marks: a file that starts with one is text in that encoding (Notepad saves UTF-16 so)
+BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
+        (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+
+
+def bom_encoding(data: bytes) -> tuple[bytes, str] | None:
+    """(BOM, codec) of a UTF-16/32 file, None for anything else."""
+    return next(((bom, codec) for bom, codec in BOMS if data.startswith(bom)), None)
+
+
 def decode(data: bytes) -> str:
     if not data.strip():
         raise LoadError("empty file")
-    if b"\x00" in data[:8192]:
+    marked = bom_encoding(data)
+    if marked is not None:
+        bom, codec = marked
+        try:
+            text_ = data[len(bom):].decode(codec)
+        except UnicodeDecodeError as exc:
+            raise LoadError(f"invalid {codec.upper()} at byte {exc.start + len(bom)}") from None
+        if not text_.strip():
+            raise LoadError("empty file")
+        if not _reads_as_text(text_):  # a BOM in front of binary bytes decodes, as nonsense
+            raise LoadError("binary file (NUL bytes)")
+        return text_
+    if b"\x00" in data:  # anywhere, not only in the first 8 KB
+        if _looks_utf16(data):
+            raise LoadError("UTF-16 without a byte order mark: save it as UTF-8 (or UTF-16 with a BOM)")
         raise LoadError("binary file (NUL bytes)")
     try:
         text_ = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise LoadError(f"invalid UTF-8 at byte {exc.start}") from None
     return text_.removeprefix("\ufeff")
+
+
+def _reads_as_text(text_: str) -> bool:
+    """Text has spaces or line breaks, and no control characters but tab, CR and LF."""
+    if not any(c in text_ for c in " \n\t\u3000"):
+        return False
+    return not any(ord(c) < 32 and c not in "\t\r\n" for c in text_)
+
+
+def _looks_utf16(data: bytes) -> bool:
+    """Mostly ASCII text in UTF-16: every other byte is NUL."""
+    sample = data[:4096]
+    return len(sample) >= 4 and (sample[1::2].count(0) > 0.9 * len(sample) // 2
+                                 or sample[0::2].count(0) > 0.9 * len(sample) // 2)
 
 
 def load_source(path: Path, source: str) -> list[PromptDocument]:

@@ -1,7 +1,8 @@
 """Audit reporters: one module per output format, each ``render(result, options) -> str``.
 
 Adding a format is adding a module with a ``render`` function and one entry in ``REPORTERS``.
-None of them prints ``Finding.snippet``: it may hold the secret a rule's message masks.
+None of them prints ``Finding.snippet``: it may hold the secret a rule's message masks. And whatever a
+reporter prints passes through ``redact`` (a rule's message may quote a line that holds a key).
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ def render(fmt: str, result: AuditResult, options: ReportOptions | None = None) 
         reporter = REPORTERS[fmt]
     except KeyError:
         raise ValueError(f"unknown output format {fmt!r} (choose from {', '.join(REPORTERS)})") from None
-    return reporter(result, options or ReportOptions())
+    from ..redact import redact
+
+    return redact(reporter(result, options or ReportOptions()))
 
 
 __all__ = ["REPORTERS", "ReportOptions", "RuleInfo", "render"]

@@ -1,0 +1,73 @@
+"""Issue 11, item 2: a safe fix never touches quoted text, inline code or an embedded document, and
+never changes the YAML type of a value. The guard enforces it for every rule (not rule by rule)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from promptopt.cli import main
+from promptopt.compressors.rules import compress_rules
+from promptopt.config import Config
+from promptopt.fixes import guarded_accept
+
+FABRIC_HTML = Path(__file__).resolve().parents[2] / "shared/corpus/prompts/fabric/sanitize_broken_html_to_markdown.md"
+
+
+def _fix(path: Path, *extra: str) -> str:
+    CliRunner().invoke(main, ["audit", str(path), "--select", "ALL", "--fix", *extra])
+    return path.read_text(encoding="utf-8")
+
+
+def test_fix_keeps_a_quoted_word_and_still_fixes_the_rest(tmp_path):
+    prompt = tmp_path / "p.md"
+    prompt.write_text('Never say "please" to the user. Please note that you must answer.\n', encoding="utf-8")
+    fixed = _fix(prompt)
+    assert 'Never say "please" to the user.' in fixed
+    assert "Please note that" not in fixed  # the filler outside the quotes is still removed
+
+
+@pytest.mark.parametrize("quoted", ["`Please note that done`", "'please'", "“please”"])
+def test_fix_keeps_inline_code_and_other_quotes(tmp_path, quoted):
+    prompt = tmp_path / "p.md"
+    prompt.write_text(f"When you are finished, print {quoted} exactly and nothing else.\n", encoding="utf-8")
+    assert quoted in _fix(prompt, "--unsafe-fixes")
+
+
+def test_fix_never_turns_a_yaml_string_into_a_boolean(tmp_path):
+    config = tmp_path / "prompts.yaml"
+    config.write_text("prompts:\n  - Please note that yes\n  - Please note that you must answer politely.\n",
+                      encoding="utf-8")
+    fixed = yaml.safe_load(_fix(config))
+    assert all(isinstance(value, str) for value in fixed["prompts"]), fixed
+    assert fixed["prompts"][1] == "You must answer politely."
+
+
+def test_guard_names_the_type_change(tmp_path):
+    path = tmp_path / "p.yaml"
+    before = "prompts:\n  - Please note that yes\n"
+    reason = guarded_accept(path, before)(before, "prompts:\n  - Yes\n")
+    assert reason is not None and "str -> bool" in reason
+
+
+def test_fix_inside_a_quoted_yaml_prompt_is_checked_on_the_prompt(tmp_path):
+    """In YAML the quotes delimit the value: a fix inside it is fine unless it edits a quote in the prompt."""
+    config = tmp_path / "agent.yaml"
+    config.write_text('system_prompt: "Please note that you must never say \'sorry\' to a customer."\n',
+                      encoding="utf-8")
+    fixed = yaml.safe_load(_fix(config))["system_prompt"]
+    assert fixed == "You must never say 'sorry' to a customer."
+
+
+@pytest.mark.skipif(not FABRIC_HTML.is_file(), reason=f"shared corpus not found at {FABRIC_HTML}")
+def test_rules_compression_keeps_every_line_of_the_embedded_html_document():
+    text = FABRIC_HTML.read_text(encoding="utf-8")
+    result = compress_rules(FABRIC_HTML, text, Config())
+    lines = Counter(line.strip() for line in text.splitlines() if line.strip())
+    kept = Counter(line.strip() for line in result.text.splitlines() if line.strip())
+    assert lines - kept == Counter(), "lines of the embedded HTML/Vue document were deleted"
+    assert any("embedded document line" in r.reason for r in result.rejected)
