@@ -9,7 +9,8 @@ Keys: code, name, extends, level (info|warning|error), message (``%s`` is the ma
 description, example-bad, example-good, ignorecase (default true), scope (instructions | all),
 action (remove | replace | none), applicability (safe | unsafe), max (occurrence), default (false: the
 rule is opt-in, selected only by `select`/`extend-select`).
-Scope `instructions` skips code blocks, few-shot examples, placeholders and role markers;
+Scope `instructions` skips code blocks, few-shot examples, placeholders, role markers and the data a
+prompt carries (`segment.data_spans`: tagged documents, pasted markup, samples after "E.g.:");
 `sentences` skips headings too; `all` checks everything.
 """
 
@@ -94,7 +95,9 @@ def _in_scope(span: Span, protected: list[Span], scope: str) -> bool:
 
 
 def _protected_for(doc: PromptDocument, scope: str) -> list[Span]:
-    spans = protected_spans(doc)
+    from .segment import data_spans  # examples, tagged documents, pasted markup: data, not instructions
+
+    spans = protected_spans(doc) + data_spans(doc)
     if scope == "sentences":  # headings are labels, not sentences
         spans += [s.span for s in doc.segments if s.kind == SegmentKind.HEADING]
     return spans

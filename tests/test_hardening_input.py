@@ -23,6 +23,12 @@ PROMPT = "You are a support assistant. Please note that you must answer politely
 GOOD = "You are a support assistant. You must answer politely.\n"
 
 
+
+@pytest.fixture(autouse=True)
+def _filler_rules_selected(tmp_path):
+    """These tests plant filler (PO401, opt-in) as the finding a healthy file still gets: select it."""
+    (tmp_path / "promptopt.toml").write_text('extend-select = ["PO4"]\nmin-tokens = 0\n', encoding="utf-8")
+
 def _cli(*args: str, cwd: Path, timeout: float = 90) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(PROJECT))
     return subprocess.run([sys.executable, "-m", "promptopt", *args], cwd=cwd, env=env, capture_output=True,
@@ -113,6 +119,7 @@ def test_a_non_string_content_part_is_skipped_not_a_crash(tmp_path):
 def test_bad_config_values_are_one_line_errors(tmp_path, toml, named, command):
     if command == "audit" and "usage" in toml:
         pytest.skip("usage is read by cost and diff")
+    (tmp_path / "promptopt.toml").unlink()  # the pyproject under test is the closest config
     (tmp_path / "pyproject.toml").write_text(toml, encoding="utf-8")
     (tmp_path / "p.md").write_text(PROMPT, encoding="utf-8")
     done = _cli(command, "p.md", cwd=tmp_path)

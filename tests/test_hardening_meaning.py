@@ -12,14 +12,15 @@ from click.testing import CliRunner
 
 from promptopt.cli import main
 from promptopt.compressors.rules import compress_rules
-from promptopt.config import Config
+from promptopt.config import Config, for_rewriting
 from promptopt.fixes import guarded_accept
+from promptopt.guard import check_rewrite
 
 FABRIC_HTML = Path(__file__).resolve().parents[2] / "shared/corpus/prompts/fabric/sanitize_broken_html_to_markdown.md"
 
 
 def _fix(path: Path, *extra: str) -> str:
-    CliRunner().invoke(main, ["audit", str(path), "--select", "ALL", "--fix", *extra])
+    CliRunner().invoke(main, ["audit", str(path), "--select", "ALL", "--min-tokens", "0", "--fix", *extra])
     return path.read_text(encoding="utf-8")
 
 
@@ -66,8 +67,11 @@ def test_fix_inside_a_quoted_yaml_prompt_is_checked_on_the_prompt(tmp_path):
 @pytest.mark.skipif(not FABRIC_HTML.is_file(), reason=f"shared corpus not found at {FABRIC_HTML}")
 def test_rules_compression_keeps_every_line_of_the_embedded_html_document():
     text = FABRIC_HTML.read_text(encoding="utf-8")
-    result = compress_rules(FABRIC_HTML, text, Config())
+    result = compress_rules(FABRIC_HTML, text, for_rewriting(Config()))  # every rule, as compress runs
     lines = Counter(line.strip() for line in text.splitlines() if line.strip())
     kept = Counter(line.strip() for line in result.text.splitlines() if line.strip())
     assert lines - kept == Counter(), "lines of the embedded HTML/Vue document were deleted"
-    assert any("embedded document line" in r.reason for r in result.rejected)
+    # and should a rule propose it, the guard refuses a deletion inside the embedded document
+    first_tag = next(line for line in text.splitlines() if line.strip().startswith("<script"))
+    reason = check_rewrite(text, text.replace(first_tag + "\n", "", 1))
+    assert reason is not None and "embedded document line" in reason

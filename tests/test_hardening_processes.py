@@ -24,6 +24,12 @@ PROJECT = Path(__file__).resolve().parents[1]
 PROMPT = "You are a support assistant. Please note that you must answer politely.\n"
 
 
+
+@pytest.fixture(autouse=True)
+def _filler_rules_selected(tmp_path):
+    """These tests plant filler (PO401, opt-in) as the finding a healthy file still gets: select it."""
+    (tmp_path / "promptopt.toml").write_text('extend-select = ["PO4"]\nmin-tokens = 0\n', encoding="utf-8")
+
 def _env(**extra) -> dict:
     return dict(os.environ, PYTHONPATH=str(PROJECT), LITELLM_LOCAL_MODEL_COST_MAP="True", **extra)
 
