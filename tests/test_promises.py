@@ -13,7 +13,6 @@ Each rule a test relies on is selected explicitly (`--select`), so the default s
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -118,19 +117,6 @@ def test_exit_zero_only_forgives_findings(tmp_path):
 
 
 # -- 3. tokens_saved is tiktoken's count before minus after the fix --------------------------------
-
-
-@pytest.fixture(scope="module")
-def o200k():
-    """tiktoken's o200k_base from the BPE file litellm's wheel ships (gpt-4o's encoding)."""
-    import importlib.util
-
-    import tiktoken
-
-    spec = importlib.util.find_spec("litellm")
-    folder = Path(list(spec.submodule_search_locations)[0]) / "litellm_core_utils" / "tokenizers"
-    os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(folder))
-    return tiktoken.get_encoding("o200k_base")
 
 
 def apply_fix(source: str, finding: dict) -> str:
