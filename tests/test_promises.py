@@ -181,3 +181,46 @@ def test_the_same_rule_fix_applies_when_nothing_protected_is_lost(tmp_path):
     assert result.exit_code == 0 and "rejected" not in result.stderr
     assert prompt.read_text(encoding="utf-8") == "You are a support agent.\n" + line + "Answer the question.\n"
 
+
+
+# -- --fix over several files: one file's trouble does not stop the others ----------------------
+
+FILLER = "Please note that the answer is one word.\n"
+
+
+def test_fix_goes_on_past_clean_and_unreadable_files_and_counts_every_fix(tmp_path):
+    (tmp_path / "a_clean.md").write_text("Answer in one word.\n", encoding="utf-8")
+    (tmp_path / "b_binary.txt").write_bytes(b"\xff\xfe\x00\x01 not text")
+    (tmp_path / "c_one.md").write_text(FILLER, encoding="utf-8")
+    (tmp_path / "d_two.md").write_text(FILLER + "Kindly keep it short.\n", encoding="utf-8")
+    result = audit(tmp_path / "missing.md", tmp_path, "--select", "PO401", "--fix")
+    assert result.exit_code == 2  # the missing and the binary file are errors...
+    assert (tmp_path / "c_one.md").read_text(encoding="utf-8") == "The answer is one word.\n"  # ...the rest is fixed
+    assert (tmp_path / "d_two.md").read_text(encoding="utf-8") == "The answer is one word.\nKeep it short.\n"
+    assert "promptopt: fixed 3 finding(s)" in result.stderr
+
+
+def test_fix_leaves_a_file_over_the_size_limit_alone(tmp_path):
+    big = tmp_path / "big.md"
+    big.write_text(FILLER * 20, encoding="utf-8")
+    (tmp_path / "promptopt.toml").write_text("max-file-size = 100\n", encoding="utf-8")
+    result = audit(big, "--select", "PO401", "--fix")
+    assert result.exit_code == 2 and "big.md" in result.stderr
+    assert big.read_text(encoding="utf-8") == FILLER * 20
+
+
+def test_fixes_that_never_settle_are_one_error_line_and_exit_2(tmp_path, monkeypatch):
+    """A rule whose fix and check disagree would loop; the loop guard's message reaches the user.
+    (No shipped rule does this, so the fix loop is replaced by one that gives up.)"""
+    import promptopt.fixes
+
+    def never_settles(path, source, check, unsafe=False, accept=None):
+        raise promptopt.fixes.FixLoopError(f"{path}: fixes did not settle after 10 rounds")
+
+    monkeypatch.setattr(promptopt.fixes, "fix_to_fixed_point", never_settles)
+    prompt = tmp_path / "loop.md"
+    prompt.write_text(FILLER, encoding="utf-8")
+    result = audit(prompt, "--select", "PO401", "--fix")
+    assert result.exit_code == 2
+    assert result.stderr == f"promptopt: error: {prompt}: fixes did not settle after 10 rounds\n"
+    assert prompt.read_text(encoding="utf-8") == FILLER

@@ -1,0 +1,32 @@
+"""The paired comparison behind eval's verdict: which cases it reports as changed, and the verdict's
+inputs (difference, discordant pairs) on hand-made scores."""
+
+from __future__ import annotations
+
+import pytest
+
+from promptopt.evaluation.assertions import Outcome
+from promptopt.evaluation.compare import CaseScore, VariantScore, compare
+
+
+def variant(name: str, scores: list[tuple[bool, float]]) -> VariantScore:
+    cases = {f"c{i}": CaseScore(f"c{i}", ["x"], [Outcome(p, s)], 1) for i, (p, s) in enumerate(scores)}
+    return VariantScore(name, name, cases)
+
+
+def test_changed_lists_score_changes_and_pass_flips_but_not_unchanged_cases():
+    original = variant("original", [(True, 1.0), (True, 1.0), (True, 1.0), (False, 0.0)])
+    candidate = variant("candidate", [(True, 1.0), (True, 0.5), (False, 0.0), (True, 1.0)])
+    result = compare(original, candidate)
+    # c1 scored less but still passes; c2 fails now; c3 passes now; c0 is the same
+    assert [d.case_id for d in result.changed] == ["c1", "c2", "c3"]
+    assert (result.lost, result.gained) == (1, 1)
+    assert result.difference == pytest.approx((0 - 0.5 - 1 + 1) / 4)
+
+
+def test_cases_only_one_side_completed_are_left_out():
+    original = variant("original", [(True, 1.0), (True, 1.0)])
+    candidate = variant("candidate", [(True, 1.0), (False, 0.0)])
+    candidate.cases["c1"] = CaseScore("c1", [None], [], 1)  # the call failed: no outcome
+    result = compare(original, candidate)
+    assert [d.case_id for d in result.paired] == ["c0"] and result.lost == 0 and not result.regression

@@ -1,0 +1,34 @@
+"""The guard keeps the labels a prompt declares: one-word labels as words, others as whole phrases."""
+
+from __future__ import annotations
+
+from promptopt.guard import check_rewrite, reason_kind, verify
+
+DECLARED = "Answer with one of: billing, not sure, n/a.\n"
+
+
+def test_a_multi_word_label_must_stay_as_a_phrase():
+    after = DECLARED.replace("not sure, ", "sure, not ")  # both words stay, the label does not
+    assert check_rewrite(DECLARED, after, labels=["billing", "not sure", "n/a"]) == "lost label 'not sure'"
+    assert check_rewrite(DECLARED, after.replace("sure, not ", "not sure, "), labels=["not sure"]) is None
+
+
+def test_a_label_that_is_not_a_plain_word_is_matched_as_written():
+    after = DECLARED.replace(", n/a", "")
+    assert check_rewrite(DECLARED, after, labels=["n/a"]) == "lost label 'n/a'"
+
+
+def test_a_one_word_label_is_a_whole_word_not_part_of_one():
+    after = DECLARED.replace("billing,", "billing-related,")
+    assert check_rewrite(DECLARED, after, labels=["billing"]) == "lost label 'billing'"
+
+
+def test_a_label_the_text_never_had_is_not_lost():
+    assert check_rewrite(DECLARED, DECLARED.replace("billing, ", ""), labels=["refund"]) is None
+
+
+def test_verdict_json_and_reason_kinds():
+    verdict = verify("Reply within 3 days to {{name}}.", "Reply soon.")
+    assert verdict.to_json() == {"accepted": False, "reasons": verdict.reasons}
+    assert sorted(reason_kind(r) for r in verdict.reasons) == ["lost number", "placeholder"]
+    assert verify("Same.", "Same.").to_json() == {"accepted": True, "reasons": []}
