@@ -32,3 +32,27 @@ def test_verdict_json_and_reason_kinds():
     assert verdict.to_json() == {"accepted": False, "reasons": verdict.reasons}
     assert sorted(reason_kind(r) for r in verdict.reasons) == ["lost number", "placeholder"]
     assert verify("Same.", "Same.").to_json() == {"accepted": True, "reasons": []}
+
+
+def test_reasons_show_short_items_whole_and_long_ones_cut_at_40_characters():
+    forty = "{{ " + "x" * 34 + " }}"  # a placeholder of exactly 40 characters
+    assert len(forty) == 40
+    assert check_rewrite(f"Use {forty} here.", "Use it here.") == f"placeholder {forty} removed"
+    block = "```\nprint('a fairly long line of code, more than forty characters')\n```"
+    flat = " ".join(block.split())
+    assert check_rewrite(f"Run:\n{block}\n", "Run it.\n") == f"code block '{flat[:37]}...' removed"
+
+
+def test_structured_files_must_still_load_after_a_fix():
+    from pathlib import Path
+
+    from promptopt.fixes import guarded_accept, loads
+
+    source = "system: Answer in one word.\nuser: '{{question}}'\n"
+    path = Path("agent.yaml")
+    assert loads(path, source) and not loads(path, source + "broken: [\n")
+    accept = guarded_accept(path, source)
+    assert accept(source, source.replace("Answer in", "Answer with")) is None
+    assert accept(source, source.replace("system: Answer", "system: - Answer: in")) == (
+        "the yaml file would no longer load"
+    )

@@ -224,3 +224,10 @@ def test_fixes_that_never_settle_are_one_error_line_and_exit_2(tmp_path, monkeyp
     assert result.exit_code == 2
     assert result.stderr == f"promptopt: error: {prompt}: fixes did not settle after 10 rounds\n"
     assert prompt.read_text(encoding="utf-8") == FILLER
+
+
+def test_audit_without_paths_audits_the_current_folder(tmp_path, monkeypatch):
+    (tmp_path / "mixed.md").write_text(MIXED, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["audit", "--select", "PO401", "--format", "concise"])
+    assert result.exit_code == 1 and result.stdout.startswith("mixed.md:1:1: PO401 ")
