@@ -52,11 +52,13 @@ def always_right(prompt: str) -> str:
 class FakeOpenAI(BaseHTTPRequestHandler):
     answer: Callable[[str], str] = staticmethod(always_right)
     prompts: list[str] = []
+    messages: list[list[dict]] = []
 
     def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         prompt = body["messages"][-1]["content"]
         type(self).prompts.append(prompt)
+        type(self).messages.append(body["messages"])
         reply = {
             "id": "chatcmpl-local",
             "object": "chat.completion",
@@ -79,7 +81,7 @@ class FakeOpenAI(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def server(monkeypatch) -> Iterator[type[FakeOpenAI]]:
-    handler = type("Handler", (FakeOpenAI,), {"prompts": []})
+    handler = type("Handler", (FakeOpenAI,), {"prompts": [], "messages": []})
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     httpd.timeout = 5
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
@@ -133,3 +135,20 @@ def test_a_compressed_prompt_that_holds_exits_0(tmp_path, server):
     assert report["verdict"] == "pass" and report["exit_code"] == 0
     assert report["variants"]["candidate"]["passed"] == len(REVIEWS)
     assert len(server.prompts) == 2 * len(REVIEWS)
+
+
+def test_a_system_prompt_file_goes_first_to_both_prompts(tmp_path, server):
+    server.answer = staticmethod(always_right)
+    (tmp_path / "system.txt").write_text("You are a terse sentiment classifier.\n", encoding="utf-8")
+    result = run_eval(write_suite(tmp_path), "--system", str(tmp_path / "system.txt"), "--max-drop", "0.1")
+    assert result.exit_code == 0, result.output + result.stderr
+    assert len(server.messages) == 2 * len(REVIEWS)
+    for messages in server.messages:
+        assert messages[0] == {"role": "system", "content": "You are a terse sentiment classifier."}
+
+
+def test_candidate_and_compress_together_is_an_error(tmp_path):
+    suite = write_suite(tmp_path)
+    result = CliRunner().invoke(main, ["eval", str(suite), "--compress", "rules", "--candidate", str(suite)])
+    assert result.exit_code == 2
+    assert result.stderr == "promptopt eval: error: give --candidate or --compress, not both\n"

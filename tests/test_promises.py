@@ -231,3 +231,60 @@ def test_audit_without_paths_audits_the_current_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, ["audit", "--select", "PO401", "--format", "concise"])
     assert result.exit_code == 1 and result.stdout.startswith("mixed.md:1:1: PO401 ")
+
+
+# -- the audit's options reach the run ---------------------------------------------------------
+
+
+def test_model_config_ignore_and_output_file_options(tmp_path):
+    prompt = tmp_path / "mixed.md"
+    prompt.write_text(MIXED, encoding="utf-8")
+    report = json.loads(audit(prompt, "--select", "PO401", "--model", "gpt-3.5-turbo", "--format", "json").stdout)
+    assert (report["model"], report["encoding"]) == ("gpt-3.5-turbo", "cl100k_base")
+
+    other = tmp_path / "strict.toml"
+    other.write_text('select = ["PO404"]\nfail-on = "warning"\n', encoding="utf-8")
+    (tmp_path / "promptopt.toml").write_text('select = ["PO401"]\n', encoding="utf-8")
+    chosen = audit(prompt, "--config", other, "--format", "concise")
+    assert chosen.exit_code == 0 and " PO404 " in chosen.stdout and " PO401 " not in chosen.stdout
+
+    ignored = audit(prompt, "--select", "PO401,PO404", "--ignore", "po401, PO404", "--format", "concise")
+    assert ignored.exit_code == 0 and ignored.stdout == "All checks passed!\n"
+
+    out = tmp_path / "report.json"
+    written = audit(prompt, "--select", "PO401", "--format", "json", "-o", out)
+    assert written.exit_code == 1 and written.stdout == ""
+    assert [f["code"] for f in json.loads(out.read_text(encoding="utf-8"))["files"][0]["findings"]] == ["PO401"]
+
+
+def test_an_unreadable_file_is_one_line_on_stderr(tmp_path):
+    binary = tmp_path / "blob.txt"
+    binary.write_bytes(b"\xff\xfe\x00\x01 not text")
+    result = audit(binary, "--format", "json")
+    assert result.exit_code == 2
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"promptopt: error: {binary}: ")
+    json.loads(result.stdout)  # the report on stdout stays parseable
+
+
+def test_max_growth_against_git_head(tmp_path, monkeypatch):
+    import subprocess
+
+    def git(*args):
+        subprocess.run(["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args], cwd=tmp_path,
+                       check=True, capture_output=True)
+
+    prompt = tmp_path / "grow.md"
+    prompt.write_text("Answer in one word.\n", encoding="utf-8")
+    git("init", "-q")
+    git("add", "grow.md")
+    git("commit", "-q", "-m", "base")
+    prompt.write_text("Answer in one word.\n" + "Mention the order number and the delivery date.\n" * 5,
+                      encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    grown = CliRunner().invoke(main, ["audit", "grow.md", "--select", "PO401", "--max-growth", "50%"])
+    assert grown.exit_code == 1 and "grow.md" in grown.stderr and "--max-growth 50%" in grown.stderr
+    allowed = CliRunner().invoke(main, ["audit", "grow.md", "--select", "PO401", "--max-growth", "5000%"])
+    assert allowed.exit_code == 0, allowed.stderr
+    bad = CliRunner().invoke(main, ["audit", "grow.md", "--select", "PO401", "--max-growth", "lots"])
+    assert bad.exit_code == 2
