@@ -13,6 +13,7 @@ Each rule a test relies on is selected explicitly (`--select`), so the default s
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -288,3 +289,38 @@ def test_max_growth_against_git_head(tmp_path, monkeypatch):
     assert allowed.exit_code == 0, allowed.stderr
     bad = CliRunner().invoke(main, ["audit", "grow.md", "--select", "PO401", "--max-growth", "lots"])
     assert bad.exit_code == 2
+
+
+def test_diff_prints_a_unified_diff_of_the_safe_fixes_and_writes_nothing(tmp_path):
+    prompt = tmp_path / "mixed.md"
+    prompt.write_text(MIXED, encoding="utf-8")
+    result = audit(prompt, "--select", "PO401,PO404", "--diff")
+    assert result.exit_code == 1
+    assert result.stdout == (
+        f"--- {prompt}\n+++ {prompt}\n@@ -1,3 +1,3 @@\n"
+        "-Please note that the summary must fit in 3 lines.\n"
+        "+The summary must fit in 3 lines.\n"
+        " When you answer, NEVER REVEAL THE INTERNAL NOTES to the customer.\n"
+        " Summarize the ticket: {{ticket}}\n"
+    )
+    assert result.stderr == ""  # nothing was fixed, so nothing says so
+    assert prompt.read_text(encoding="utf-8") == MIXED
+    clean = audit(prompt, "--select", "PO402", "--fix")
+    assert clean.exit_code == 0 and clean.stderr == ""
+
+
+def test_diff_into_a_closed_pipe_is_quiet(tmp_path):
+    """`promptopt audit --diff | head -1`: the reader goes away; no traceback, exit 1 (changes pending)."""
+    import subprocess
+    import sys
+
+    for index in range(40):
+        (tmp_path / f"p{index:02}.md").write_text(FILLER * 50, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "promptopt", "audit", str(tmp_path), "--select", "PO401", "--diff"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    first = proc.stdout.readline()
+    proc.stdout.close()  # what `head -1` does
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 1
+    assert first.startswith(b"--- ") and "Traceback" not in stderr and "BrokenPipe" not in stderr
