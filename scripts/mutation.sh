@@ -78,6 +78,8 @@ eval "test_args=(${MUTATION_TESTS:-$DEFAULT_TESTS})"
   echo "only_mutate ="; printf '    %s\n' "${only_mutate[@]}"
   echo "also_copy ="; printf '    %s\n' fixtures rules docs examples bench
   echo "pytest_add_cli_args_test_selection ="; printf '    %s\n' "${test_args[@]}"
+  # a mutant that hangs (a timeout or retry count mutated) costs this many times its tests' time
+  echo "timeout_multiplier = 4.0"
 } > "$WORK/setup.cfg"
 # mutmut reads [tool.mutmut] from pyproject.toml before setup.cfg: make sure there is none
 "$PYTHON" - "$WORK/pyproject.toml" <<'PY'
