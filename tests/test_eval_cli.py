@@ -152,3 +152,28 @@ def test_candidate_and_compress_together_is_an_error(tmp_path):
     result = CliRunner().invoke(main, ["eval", str(suite), "--compress", "rules", "--candidate", str(suite)])
     assert result.exit_code == 2
     assert result.stderr == "promptopt eval: error: give --candidate or --compress, not both\n"
+
+
+def test_a_candidate_file_gets_the_same_system_prompt(tmp_path, server):
+    server.answer = staticmethod(polite_only)
+    suite = write_suite(tmp_path)
+    (tmp_path / "system.txt").write_text("You are a terse sentiment classifier.\n", encoding="utf-8")
+    rude = tmp_path / "rude.txt"
+    rude.write_text(PROMPT.replace("Please label", "Label"), encoding="utf-8")
+    result = CliRunner().invoke(main, ["eval", str(suite), "--candidate", str(rude), "--system",
+                                       str(tmp_path / "system.txt"), "--no-cache", "--format", "json"])
+    assert result.exit_code == 1, result.output + result.stderr  # the candidate lost every case
+    assert len(server.messages) == 2 * len(REVIEWS)
+    assert all(m[0] == {"role": "system", "content": "You are a terse sentiment classifier."} for m in server.messages)
+    assert sum(m[-1]["content"].startswith("Label the review") for m in server.messages) == len(REVIEWS)
+
+
+def test_without_a_candidate_the_suite_runs_once_and_fails_on_a_failing_case(tmp_path, server):
+    suite = write_suite(tmp_path)
+    server.answer = staticmethod(always_right)
+    passed = CliRunner().invoke(main, ["eval", str(suite), "--no-cache", "--format", "json"])
+    assert passed.exit_code == 0, passed.output + passed.stderr
+    assert len(server.prompts) == len(REVIEWS) and json.loads(passed.stdout)["exit_code"] == 0
+    server.answer = staticmethod(lambda prompt: "neutral")
+    failed = CliRunner().invoke(main, ["eval", str(suite), "--no-cache", "--format", "json"])
+    assert failed.exit_code == 1, failed.output + failed.stderr
