@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from promptopt.evaluation.assertions import Outcome
+from promptopt.evaluation.assertions import Assertion, AssertionResult, Outcome
 from promptopt.evaluation.compare import CaseScore, VariantScore, compare
 
 
@@ -30,3 +30,18 @@ def test_cases_only_one_side_completed_are_left_out():
     candidate.cases["c1"] = CaseScore("c1", [None], [], 1)  # the call failed: no outcome
     result = compare(original, candidate)
     assert [d.case_id for d in result.paired] == ["c0"] and result.lost == 0 and not result.regression
+
+
+def test_no_completed_pair_means_no_difference_and_no_regression():
+    original = variant("original", [(True, 1.0)])
+    candidate = VariantScore("candidate", "candidate", {"c0": CaseScore("c0", [None], [], 1)})
+    result = compare(original, candidate)
+    assert (result.paired, result.difference, result.regression) == ([], 0.0, False)
+
+
+def test_a_case_reason_is_its_first_failing_repeats_and_empty_when_it_passed():
+    equals = Assertion("equals", "a")
+    failed = Outcome(False, 0.0, [AssertionResult(equals, False, 0.0, "expected 'a', got 'b'")])
+    repeats = [Outcome(True, 1.0, [AssertionResult(equals, True, 1.0)]), failed]
+    assert CaseScore("c", ["a", "b"], repeats, 2).reason == "equals: expected 'a', got 'b'"
+    assert CaseScore("c", ["a"], [Outcome(True, 1.0)], 1).reason == ""

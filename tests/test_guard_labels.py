@@ -38,6 +38,8 @@ def test_reasons_show_short_items_whole_and_long_ones_cut_at_40_characters():
     forty = "{{ " + "x" * 34 + " }}"  # a placeholder of exactly 40 characters
     assert len(forty) == 40
     assert check_rewrite(f"Use {forty} here.", "Use it here.") == f"placeholder {forty} removed"
+    over = "{{ " + "x" * 35 + " }}"  # one character more: cut, with the quotes that show where
+    assert check_rewrite(f"Use {over} here.", "Use it here.") == f"placeholder '{over[:37]}...' removed"
     block = "```\nprint('a fairly long line of code, more than forty characters')\n```"
     flat = " ".join(block.split())
     assert check_rewrite(f"Run:\n{block}\n", "Run it.\n") == f"code block '{flat[:37]}...' removed"
