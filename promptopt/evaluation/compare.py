@@ -110,7 +110,7 @@ def paired_bootstrap_ci(
 ) -> tuple[float, float]:
     if not differences:
         return (0.0, 0.0)
-    rng = random.Random(None)
+    rng = random.Random(seed)
     n = len(differences)
     means = sorted(sum(rng.choices(differences, k=n)) / n for _ in range(samples))
     tail = (1 - confidence) / 2
