@@ -35,6 +35,7 @@ DEFAULT_SPECS=(
 # mutmut's trampolines fail outside the scratch folder).
 DEFAULT_TESTS="tests/test_promises.py tests/test_eval_cli.py tests/test_rules_command.py tests/test_reporters.py
   tests/test_projection.py tests/test_compare.py tests/test_guard_labels.py tests/test_force_exclude.py
+  tests/test_fix_loop.py
   tests/test_guard.py tests/test_fixes.py tests/test_cost.py tests/test_config.py tests/test_baseline.py
   tests/test_compress.py tests/test_compress_verify.py tests/test_eval_runner.py tests/test_eval_suite.py
   tests/test_rule_cases.py tests/test_loaders.py tests/test_security.py
