@@ -7,9 +7,10 @@ and verdicts. This turns
     @property                       def exit_code(self): ...
     def exit_code(self): ...   ->   exit_code = property(exit_code)
 
-which binds the same object under the same name. Caches (functools.lru_cache/cache) stay decorated:
-a cache filled before a mutant is switched on would hide it. staticmethod/classmethod stay: mutmut
-handles them. usage: python scripts/mutation_undecorate.py FILE...
+which binds the same object under the same name. Caches (functools.lru_cache/cache) are dropped, not
+rebound: mutmut forks each mutant from a process that already ran the tests, so a cache filled there
+would hide a mutant of anything the cached function calls (guard.features -> guard._is_name).
+staticmethod/classmethod stay: mutmut handles them. usage: python scripts/mutation_undecorate.py FILE...
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from pathlib import Path
 
 import libcst as cst
 
-KEEP = {"staticmethod", "classmethod", "lru_cache", "cache", "cached_property", "overload"}
+KEEP = {"staticmethod", "classmethod", "cached_property", "overload"}
+CACHES = {"lru_cache", "cache"}  # dropped: slower tests, no stale results across mutants
 
 
 def _name(decorator: cst.Decorator) -> str:
@@ -35,8 +37,11 @@ class Undecorate(cst.CSTTransformer):
     def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef):  # noqa: N802
         if not updated.decorators or any(_name(d) in KEEP for d in updated.decorators):
             return updated
+        kept = [d for d in updated.decorators if _name(d) not in CACHES]
+        if not kept:
+            return updated.with_changes(decorators=[])
         applied: cst.BaseExpression = cst.Name(updated.name.value)
-        for decorator in reversed(updated.decorators):
+        for decorator in reversed(kept):
             applied = cst.Call(func=decorator.decorator, args=[cst.Arg(applied)])
         rebind = cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(cst.Name(updated.name.value))], applied)])
         return cst.FlattenSentinel([updated.with_changes(decorators=[]), rebind])

@@ -58,3 +58,18 @@ def test_structured_files_must_still_load_after_a_fix():
     assert accept(source, source.replace("system: Answer", "system: - Answer: in")) == (
         "the yaml file would no longer load"
     )
+
+
+def test_a_json_example_at_the_very_start_is_protected_too():
+    before = '{"intent": "refund", "amount": 12} is the shape of every answer.'
+    assert check_rewrite(before, before.replace('"amount": 12', '"amount":12')).startswith("JSON example")
+
+
+def test_adding_text_to_an_empty_prompt_loses_nothing():
+    assert check_rewrite("", "Be brief.") is None and check_rewrite("   ", "Be brief.") is None
+
+
+def test_a_name_is_protected_even_mid_sentence_and_inside_capitals():
+    assert check_rewrite("Write to Alice today.", "Write to her today.") == "lost name 'Alice'"
+    assert check_rewrite("Ask OpenAI support.", "Ask support.") == "lost name 'OpenAI'"
+    assert check_rewrite("Then I answer.", "Then answer.") is None  # "I" is not a name
