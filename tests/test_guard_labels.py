@@ -72,4 +72,5 @@ def test_adding_text_to_an_empty_prompt_loses_nothing():
 def test_a_name_is_protected_even_mid_sentence_and_inside_capitals():
     assert check_rewrite("Write to Alice today.", "Write to her today.") == "lost name 'Alice'"
     assert check_rewrite("Ask OpenAI support.", "Ask support.") == "lost name 'OpenAI'"
+    assert check_rewrite("DBpedia lists it.", "It is listed.") == "lost name 'DBpedia'"  # not sentence case
     assert check_rewrite("Then I answer.", "Then answer.") is None  # "I" is not a name
