@@ -66,7 +66,11 @@ for spec in "${specs[@]}"; do
   dotted="${module%.py}"; dotted="${dotted//\//.}"
   if [[ "$spec" == *:* ]]; then
     IFS=, read -ra funcs <<< "${spec#*:}"
-    for f in "${funcs[@]}"; do names+=("$dotted.x_${f}__mutmut_*"); done
+    # functions are x_NAME, methods xǁCLASSǁNAME; a pattern that matches nothing is an error in mutmut
+    for f in "${funcs[@]}"; do
+      if grep -qE "^def ${f}\(" "$ROOT/$module"; then names+=("$dotted.x_${f}__mutmut_*"); fi
+      if grep -qE "^    def ${f}\(" "$ROOT/$module"; then names+=("$dotted.xǁ*ǁ${f}__mutmut_*"); fi
+    done
   else
     names+=("$dotted.*")
   fi
