@@ -75,3 +75,19 @@ def test_the_guard_on_every_fix_path_knows_the_declared_labels():
     accept = guarded_accept(PATH, source)
     dropped = source.replace("billing, refund, other", "billing, other").replace("Refund requests", "Requests")
     assert accept(source, dropped) == "lost label 'refund'"
+
+
+def test_after_an_overlapping_fix_the_later_ones_still_apply():
+    text = "0123456789"
+    new, chosen, _ = apply_once(text, [finding(0, 3, "a"), finding(2, 4, "z"), finding(6, 8, "c")])
+    assert new == "a345c89" and [f.snippet for f in chosen] == ["0", "6"]
+
+
+def test_order_of_findings_is_not_order_of_edits():
+    """A finding reported first may edit further on: an edit ending where it starts still fits."""
+    text = "0123456789"
+    late = finding(3, 6, "b")
+    early_edit = Finding("T2", "test", Severity.INFO, PATH, Location(1, 9, 1, 9), "x",
+                         fix=Fix((Edit(Span(0, 3), "a"),), Applicability.SAFE, "fix"), snippet="e")
+    new, chosen, _ = apply_once(text, [late, early_edit])
+    assert new == "ab6789" and len(chosen) == 2
