@@ -324,3 +324,11 @@ def test_diff_into_a_closed_pipe_is_quiet(tmp_path):
     stderr = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 1
     assert first.startswith(b"--- ") and "Traceback" not in stderr and "BrokenPipe" not in stderr
+
+
+def test_a_finding_with_nothing_to_remove_saves_nothing(tmp_path):
+    """PO803 (an undelimited user input) has no fix: it must not claim a token saved."""
+    prompt = tmp_path / "system.md"
+    prompt.write_text("You are a support agent.\nAnswer this: {{question}}\n", encoding="utf-8")
+    (finding,) = findings_of(prompt, "PO803")
+    assert finding["fix"] is None and finding["tokens_saved"] == 0
