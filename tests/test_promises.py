@@ -332,3 +332,12 @@ def test_a_finding_with_nothing_to_remove_saves_nothing(tmp_path):
     prompt.write_text("You are a support agent.\nAnswer this: {{question}}\n", encoding="utf-8")
     (finding,) = findings_of(prompt, "PO803")
     assert finding["fix"] is None and finding["tokens_saved"] == 0
+
+
+def test_a_duplicate_points_at_its_first_copy_and_its_fix_is_titled(tmp_path):
+    line = "Greet the customer politely.\n"
+    prompt = tmp_path / "greet.md"
+    prompt.write_text("You are a support agent.\n" + line + "Answer the question.\n" + line, encoding="utf-8")
+    (finding,) = findings_of(prompt, "PO101")
+    assert (finding["line"], finding["related"]) == (4, [{"line": 2, "column": 1, "end_line": 2, "end_column": 29}])
+    assert finding["fix"]["title"] == "Remove the duplicate" != finding["message"]
