@@ -37,6 +37,18 @@ def pre_commit_env(tmp_path_factory) -> dict:
     return env
 
 
+@pytest.fixture(scope="session")
+def o200k():
+    """tiktoken's o200k_base (gpt-4o's encoding), loaded by tiktoken itself from the BPE file that
+    litellm's wheel ships: tests recompute token counts with it instead of promptopt's counter."""
+    import tiktoken
+
+    spec = importlib.util.find_spec("litellm")
+    folder = Path(list(spec.submodule_search_locations)[0]) / "litellm_core_utils" / "tokenizers"
+    os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(folder))
+    return tiktoken.get_encoding("o200k_base")
+
+
 def local_model_missing(corpus_file: Path) -> str | None:
     """Why a test with the real local model cannot run here, or None when it can."""
     if not corpus_file.is_file():

@@ -284,13 +284,18 @@ def test_verify_on_the_snips_suite_with_the_local_model(tmp_path, monkeypatch):
     # every answer is a real generation, the original's once: (1 + distinct candidates) x cases
     assert report["stats"]["real_calls"] == (1 + len(evaluated)) * cases
     assert candidates["unsafe"]["real_calls"] == cases  # the original's answers were reused
+    # whatever the model answers, a verdict must follow from the answers: a regression lost more cases
+    # than it gained, and a candidate that lost none is not a regression
+    for candidate in evaluated:
+        if candidate["verdict"] == "regression":
+            assert candidate["lost"] > candidate["gained"], candidate
+        if candidate["lost"] == 0:
+            assert candidate["verdict"] != "regression", candidate
     passing = [c for c in evaluated if c["verdict"] == "pass"]
-    if passing:
-        best = min(passing, key=lambda c: c["tokens"])
-        assert report["chosen"] == best["name"] and report["written"] == str(prompt)
-        assert prompt.read_text(encoding="utf-8") != bloated
-    else:
-        assert report["chosen"] is None and prompt.read_text(encoding="utf-8") == bloated
+    best = min(passing, key=lambda c: c["tokens"], default=None)
+    assert report["chosen"] == (best["name"] if best else None)
+    assert report["written"] == (str(prompt) if best else None)
+    assert (prompt.read_text(encoding="utf-8") != bloated) == (best is not None)
     assert "{{text}}" in prompt.read_text(encoding="utf-8")
 
     rerun_started = time.perf_counter()

@@ -1,7 +1,9 @@
 """Reporters: golden files for every format, plus the behaviour each format promises its reader.
 
-The audit result is built by hand from findings on a small prompt written here; token counts are
-tiktoken's (o200k_base for gpt-4o), not invented. ``UPDATE_GOLDEN=1 pytest tests/test_reporters.py``
+The audit result is built by hand from findings on a small prompt written here: real registry rules
+(codes, names and severities as `promptopt rules` lists them), the rules' own messages and places, and
+token counts by tiktoken itself (o200k_base for gpt-4o), not by promptopt's counter. A test checks
+that the real audit reports the same findings. ``UPDATE_GOLDEN=1 pytest tests/test_reporters.py``
 rewrites the golden files after an intended change: review the diff before committing.
 """
 
@@ -10,8 +12,8 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
@@ -25,10 +27,11 @@ from promptopt.core import (
     Severity,
     Span,
 )
+from promptopt.registry import get_rule
 from promptopt.reporters import REPORTERS, ReportOptions, render
 from promptopt.reporters.github import escape_data, escape_property
 from promptopt.results import AuditResult, FileResult
-from promptopt.tokens import TokenCounter, choose_encoding
+from promptopt.tokens import choose_encoding
 
 GOLDEN = Path(__file__).parent / "golden"
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "json-format.md"
@@ -40,15 +43,23 @@ PRICE_PER_TOKEN = 2.5e-06  # the test's input price per token for MODEL, passed 
 FAKE_KEY = "sk-proj-" + "Zq7Lm2Xv9Rt4Wb8Nc1Hd5Kf3" + "Gs6Jp0Ty"  # split so scanners skip this file
 PROMPT = (
     "You are a support assistant for Acme Bank.\n"
-    "Please kindly answer the customer's question in a polite way.\n"
+    "Answer the customer's question and kindly make use of the FAQ.\n"
     "Always answer in English.\n"
     "Always answer in English.\n"
-    "IMPORTANT!!! Never share account numbers.\n"
+    "When unsure, NEVER GUESS ANY ACCOUNT DETAILS and ask instead.\n"
     f"Lookup tool key: {FAKE_KEY}\n"
     "\n"
     "Customer question: {{question}}\n"
 )
 CLEAN_PROMPT = "Summarize the ticket in one sentence.\n\nTicket: {{ticket}}\n"
+# The rules behind the findings below, as `promptopt rules` lists them (checked against the registry).
+RULES = {
+    "PO101": ("duplicate-instruction", Severity.WARNING),
+    "PO401": ("filler-phrase", Severity.WARNING),
+    "PO403": ("wordy-phrase", Severity.WARNING),
+    "PO404": ("shouting", Severity.INFO),
+    "PO801": ("secret-in-prompt", Severity.ERROR),
+}
 
 
 def _locate(doc: PromptDocument, start: int, end: int) -> Location:
@@ -64,17 +75,28 @@ def _span_of(text: str, needle: str, occurrence: int = 1) -> Span:
     return Span(start, start + len(needle))
 
 
-@pytest.fixture(scope="module")
-def counter() -> TokenCounter:
-    return TokenCounter(MODEL)
+def _fixed(text: str, fix: Fix) -> str:
+    for edit in sorted(fix.edits, key=lambda e: e.span.start, reverse=True):
+        text = text[: edit.span.start] + edit.replacement + text[edit.span.end :]
+    return text
 
 
 @pytest.fixture(scope="module")
-def result(counter: TokenCounter) -> AuditResult:
+def count(o200k) -> Callable[[str], int]:
+    """gpt-4o's token count, by tiktoken itself (not promptopt's counter)."""
+    return lambda text: len(o200k.encode(text))
+
+
+@pytest.fixture(scope="module")
+def result(count) -> AuditResult:
+    """What `promptopt audit --select PO101,PO401,PO403,PO404,PO801` reports on PROMPT today, written
+    out by hand so the reporters are tested apart from the rules: messages and places as the rules
+    give them, tokens saved = tiktoken's count of the file before minus after the finding's fix."""
     path = Path("prompts/support.md")
     doc = PromptDocument(path=path, source=PROMPT, text=PROMPT, format="markdown")
 
-    def finding(code, name, severity, span, message, saved, fix=None, related=()):
+    def finding(code, span, message, fix=None, related=()):
+        name, severity = RULES[code]
         return Finding(
             code=code,
             name=name,
@@ -82,7 +104,7 @@ def result(counter: TokenCounter) -> AuditResult:
             path=path,
             location=_locate(doc, span.start, span.end),
             message=message,
-            tokens_saved=saved,
+            tokens_saved=count(PROMPT) - count(_fixed(PROMPT, fix)) if fix else 0,
             fix=fix,
             snippet=PROMPT[span.start : span.end],
             related=list(related),
@@ -91,80 +113,66 @@ def result(counter: TokenCounter) -> AuditResult:
     first = _span_of(PROMPT, "Always answer in English.\n", 1)
     duplicate = _span_of(PROMPT, "Always answer in English.\n", 2)
     kindly = _span_of(PROMPT, "kindly ")
-    polite = _span_of(PROMPT, "in a polite way")
-    shout = _span_of(PROMPT, "IMPORTANT!!! ")
+    wordy = _span_of(PROMPT, "make use of")
+    shout = _span_of(PROMPT, "NEVER GUESS ANY ACCOUNT DETAILS")
     key = _span_of(PROMPT, FAKE_KEY)
-    polite_line = "Please kindly answer the customer's question in a polite way."
     findings = [
         finding(
+            "PO401",
+            Span(kindly.start, kindly.end - 1),
+            "'kindly' is filler: remove it",
+            Fix((Edit(kindly, ""),), Applicability.SAFE, "Remove 'kindly'"),
+        ),
+        finding(
+            "PO403",
+            wordy,
+            "'make use of' is wordy: use 'use'",
+            Fix((Edit(wordy, "use"),), Applicability.SAFE, "Replace 'make use of' with 'use'"),
+        ),
+        finding(
             "PO101",
-            "duplicate-instruction",
-            Severity.WARNING,
             Span(duplicate.start, duplicate.end - 1),
-            'Instruction "Always answer in English." repeats line 3',
-            counter.count(PROMPT[duplicate.start : duplicate.end]),
-            Fix((Edit(duplicate, ""),), Applicability.SAFE, "Remove the repeated instruction"),
+            "duplicate of the instruction at line 3: remove it",
+            Fix((Edit(duplicate, ""),), Applicability.SAFE, "Remove the duplicate"),
             related=[_locate(doc, first.start, first.end - 1)],
         ),
         finding(
-            "PO401",
-            "filler-word",
-            Severity.INFO,
-            Span(kindly.start, kindly.end - 1),
-            'Filler word "kindly" adds tokens, not meaning',
-            counter.saved(polite_line, polite_line.replace("kindly ", "")),
-            Fix((Edit(kindly, ""),), Applicability.UNSAFE, 'Remove "kindly"'),
+            "PO404",
+            shout,
+            "'NEVER GUESS ANY ACCOUNT DETAILS' is shouting: write it in sentence case",
+            Fix((Edit(shout, "never guess any account details"),), Applicability.UNSAFE, "Write it in sentence case"),
         ),
         finding(
-            "PO402",
-            "wordy-phrase",
-            Severity.INFO,
-            polite,
-            'Wordy phrase "in a polite way": write "politely"',
-            counter.saved(polite_line, polite_line.replace("in a polite way", "politely")),
-            Fix((Edit(polite, "politely"),), Applicability.SAFE, 'Replace with "politely"'),
-        ),
-        finding(
-            "PO405",
-            "shouting",
-            Severity.INFO,
-            Span(shout.start, shout.end - 1),
-            'Shouting "IMPORTANT!!!": models follow plain instructions as well',
-            counter.saved("IMPORTANT!!! Never share account numbers.", "Never share account numbers."),
-        ),
-        finding(
-            "PO701",
-            "secret-in-prompt",
-            Severity.ERROR,
+            "PO801",
             key,
-            f"OpenAI API key in a prompt file: {FAKE_KEY[:7]}…{FAKE_KEY[-4:]}",
-            0,
+            f"OpenAI API key {FAKE_KEY[:8]}…{FAKE_KEY[-4:]} in a prompt file: remove it, load it from the "
+            "environment, and rotate it",
         ),
     ]
     clean_path = Path("prompts/summarize.j2")
     return AuditResult(
         files=[
-            FileResult(path, [doc], counter.count(PROMPT), findings),
+            FileResult(path, [doc], count(PROMPT), findings),
             FileResult(
                 Path("prompts/broken.yaml"),
                 error="invalid YAML: mapping values are not allowed here (line 3)",
             ),
-            FileResult(clean_path, [], counter.count(CLEAN_PROMPT), []),
+            FileResult(clean_path, [], count(CLEAN_PROMPT), []),
         ],
         encoding=choose_encoding(MODEL),
     )
 
 
+def test_the_fixture_findings_are_registry_rules():
+    for code, (name, severity) in RULES.items():
+        rule = get_rule(code)
+        assert rule is not None, code
+        assert (rule.name, rule.severity) == (name, severity), code
+
+
 def _rule_docs(code: str):
-    """A stand-in for the rule registry: what SARIF's rule metadata is made of."""
-    known = {
-        "PO101": ("duplicate-instruction", Severity.WARNING, "An instruction appears twice."),
-        "PO701": ("secret-in-prompt", Severity.ERROR, "A credential is written into a prompt file."),
-    }
-    if code not in known:
-        return None
-    name, severity, summary = known[code]
-    return SimpleNamespace(code=code, name=name, severity=severity, summary=summary, docs=f"{summary} Why...")
+    """The rule registry, as the CLI passes it to the reporters (SARIF's rule metadata)."""
+    return get_rule(code)
 
 
 def _options(**overrides) -> ReportOptions:
@@ -203,18 +211,19 @@ def test_no_format_prints_the_secret_snippet(fmt: str, result: AuditResult) -> N
     assert "…" + FAKE_KEY[-4:] in output  # the masked message is shown
 
 
-def test_text_report_tells_the_reader_what_to_do(result: AuditResult, counter: TokenCounter) -> None:
+def test_text_report_tells_the_reader_what_to_do(result: AuditResult, count) -> None:
     output = render("text", result, _options())
     lines = output.splitlines()
     duplicate = next(line for line in lines if " PO101 " in line)
-    saved = counter.count("Always answer in English.\n")
+    saved = count(PROMPT) - count(PROMPT.replace("Always answer in English.\n", "", 1))
+    assert saved > 0
     assert duplicate.startswith("prompts/support.md:4:1: PO101 [*] [warning] ")
     assert duplicate.endswith(f"(-{saved} tokens) (see also 3:1)")
     # each finding links to its docs; fixable findings are counted like ruff counts them
     assert output.count("= docs: promptopt rules ") == len(result.findings)
-    assert "[*] 2 fixable with `promptopt audit --fix`." in output
+    assert "[*] 3 fixable with `promptopt audit --fix`." in output
     assert "(1 hidden fix can be enabled with `--unsafe-fixes`.)" in output
-    assert f"{counter.count(PROMPT)} tokens per request" in output
+    assert f"{count(PROMPT)} tokens per request" in output
     # the unreadable file is listed with its reason
     assert "prompts/broken.yaml: invalid YAML: mapping values are not allowed here (line 3)" in output
     # findings of a file are ordered by line
@@ -265,7 +274,7 @@ def _keys(value, found: set[str]) -> set[str]:
     return found
 
 
-def test_json_round_trips_with_the_documented_keys(result: AuditResult, counter: TokenCounter) -> None:
+def test_json_round_trips_with_the_documented_keys(result: AuditResult, count) -> None:
     report = json.loads(render("json", result, _options()))
     assert set(report) == {
         "version",
@@ -283,7 +292,7 @@ def test_json_round_trips_with_the_documented_keys(result: AuditResult, counter:
         False,
     )
     support, broken, clean = report["files"]
-    assert support["tokens"] == counter.count(PROMPT)
+    assert support["tokens"] == count(PROMPT)
     assert support["tokens_saved"] == result.files[0].tokens_saved
     assert broken["error"].startswith("invalid YAML") and broken["findings"] == []
     assert clean["findings"] == [] and clean["error"] is None
@@ -300,14 +309,15 @@ def test_json_round_trips_with_the_documented_keys(result: AuditResult, counter:
         )
         assert emitted["tokens_saved"] == original.tokens_saved
     # a fix's edits, applied to the file, give the fixed prompt
-    edit = by_code["PO402"]["fix"]["edits"][0]
+    edit = by_code["PO403"]["fix"]["edits"][0]
     fixed = PROMPT[: edit["start"]] + edit["replacement"] + PROMPT[edit["end"] :]
-    assert "question politely.\n" in fixed
-    assert by_code["PO405"]["fix"] is None
+    assert "and kindly use the FAQ.\n" in fixed
+    assert by_code["PO403"]["tokens_saved"] == count(PROMPT) - count(fixed) > 0
+    assert by_code["PO801"]["fix"] is None and by_code["PO404"]["fix"]["applicability"] == "unsafe"
     summary = report["summary"]
-    assert summary["findings"] == 5 and summary["by_severity"] == {"error": 1, "warning": 1, "info": 3}
+    assert summary["findings"] == 5 and summary["by_severity"] == {"error": 1, "warning": 3, "info": 1}
     assert summary["exit_code"] == 2  # a file could not be read
-    assert summary["fixable"] == {"safe": 2, "unsafe": 1}
+    assert summary["fixable"] == {"safe": 3, "unsafe": 1}
     # every key the report emits is documented in docs/json-format.md
     assert _keys(report, set()) - {"error", "warning", "info"} <= _documented_keys()
 
@@ -335,14 +345,7 @@ def test_github_annotations(result: AuditResult) -> None:
         "title=PO101 duplicate-instruction::100%25 repeated:%0Asecond line, too (-1 token per request)"
     )
     levels = [m.group(1) for m in re.finditer(r"^::(\w+) ", render("github", result, _options()), re.M)]
-    assert levels == [
-        "notice",
-        "notice",
-        "warning",
-        "notice",
-        "error",
-        "error",
-    ]  # by line, then the broken file
+    assert levels == ["warning", "warning", "warning", "notice", "error", "error"]  # by line, then the broken file
 
 
 def _sarif_validator():
@@ -367,7 +370,7 @@ def test_sarif_validates_against_the_schema(result: AuditResult, rule_docs) -> N
         region = res["locations"][0]["physicalLocation"]["region"]
         assert region["startLine"] >= 1
     levels = {r["ruleId"]: r["level"] for r in run["results"]}
-    assert levels["PO701"] == "error" and levels["PO405"] == "note"
+    assert levels["PO801"] == "error" and levels["PO404"] == "note"
     assert run["invocations"][0]["executionSuccessful"] is False
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]}
     assert uris == {"prompts/support.md"}
@@ -376,10 +379,13 @@ def test_sarif_validates_against_the_schema(result: AuditResult, rule_docs) -> N
 def test_sarif_rule_metadata_comes_from_the_registry(result: AuditResult) -> None:
     rules = json.loads(render("sarif", result, _options()))["runs"][0]["tool"]["driver"]["rules"]
     by_id = {r["id"]: r for r in rules}
-    assert by_id["PO701"]["shortDescription"]["text"] == "A credential is written into a prompt file."
-    assert by_id["PO701"]["defaultConfiguration"]["level"] == "error"
+    assert set(by_id) == set(RULES)
+    assert by_id["PO801"]["shortDescription"]["text"] == get_rule("PO801").summary
+    assert by_id["PO801"]["defaultConfiguration"]["level"] == "error"
     # a rule the registry does not know still gets a valid entry, from its findings
-    assert by_id["PO405"]["name"] == "shouting"
+    unknown = json.loads(render("sarif", result, _options(rule_docs=lambda c: None if c == "PO404" else get_rule(c))))
+    by_id = {r["id"]: r for r in unknown["runs"][0]["tool"]["driver"]["rules"]}
+    assert by_id["PO404"]["name"] == "shouting" and by_id["PO801"]["name"] == "secret-in-prompt"
 
 
 def test_absolute_paths_are_shown_relative_to_the_root(result: AuditResult, tmp_path: Path) -> None:
@@ -405,20 +411,21 @@ def test_concise_is_one_line_per_finding(result: AuditResult) -> None:
     finding_lines = [line for line in lines if re.match(r"^\S+:\d+:\d+: PO\d{3} ", line)]
     assert len(finding_lines) == len(result.findings)
     assert "prompts/broken.yaml: error: invalid YAML: mapping values are not allowed here (line 3)" in lines
-    assert lines[-2:] == ["Found 5 findings.", "[*] 2 fixable with `promptopt audit --fix`."]
+    assert lines[-2:] == ["Found 5 findings.", "[*] 3 fixable with `promptopt audit --fix`."]
     empty = AuditResult([FileResult(Path("a.md"), [], 3, [])], encoding=result.encoding)
     assert render("concise", empty, _options()) == "All checks passed!\n"
 
 
-def test_model_without_public_tokenizer_is_marked_estimate(result: AuditResult) -> None:
+def test_model_without_public_tokenizer_is_marked_estimate(result: AuditResult, count) -> None:
     claude = AuditResult(result.files, encoding=choose_encoding("claude-3-5-sonnet-20241022"))
     options = _options(model="claude-3-5-sonnet-20241022", price_per_token=None)
     text = render("text", claude, options)
-    assert "Tokens per request: 92 (estimate: o200k_base stands in for claude-3-5-sonnet-20241022)" in text
+    tokens = count(PROMPT) + count(CLEAN_PROMPT)
+    assert f"Tokens per request: {tokens} (estimate: o200k_base stands in for claude-3-5-sonnet-20241022)" in text
     assert json.loads(render("json", claude, options))["estimate"] is True
 
 
-def test_real_audit_renders_in_every_format(tmp_path: Path, counter: TokenCounter) -> None:
+def test_real_audit_renders_in_every_format(tmp_path: Path, count) -> None:
     """The real pipeline (loaders, registry, engine) into every reporter, unreadable file included."""
     from promptopt.config import Config
     from promptopt.engine import audit_paths
@@ -432,7 +439,7 @@ def test_real_audit_renders_in_every_format(tmp_path: Path, counter: TokenCounte
 
     report = json.loads(outputs["json"])
     by_path = {f["path"]: f for f in report["files"]}
-    assert by_path["support.md"]["tokens"] == counter.count(PROMPT)
+    assert by_path["support.md"]["tokens"] == count(PROMPT)
     assert by_path["binary.txt"]["error"]
     assert report["summary"]["findings"] == len(audit.findings)
     assert "binary.txt" in outputs["text"] and "support.md" in outputs["text"]
@@ -440,3 +447,23 @@ def test_real_audit_renders_in_every_format(tmp_path: Path, counter: TokenCounte
         assert FAKE_KEY not in output
     validator = _sarif_validator()
     assert not list(validator.iter_errors(json.loads(outputs["sarif"])))
+
+
+def test_the_fixture_is_what_the_real_rules_report(tmp_path: Path, result: AuditResult) -> None:
+    """The hand-written findings above are the real audit's on the same prompt: same rules, places,
+    fixes and savings (messages are the rules' own business and may be reworded)."""
+    from promptopt.config import Config
+    from promptopt.engine import audit_paths
+
+    (tmp_path / "support.md").write_text(PROMPT, encoding="utf-8")
+    real = audit_paths([tmp_path / "support.md"], Config(model=MODEL, select=list(RULES))).findings
+
+    def summary(findings):
+        return sorted(
+            (f.code, f.name, f.severity, f.location.line, f.location.column, f.tokens_saved,
+             f.fix.applicability if f.fix else None, [(e.span.start, e.span.end, e.replacement) for e in f.fix.edits]
+             if f.fix else [])
+            for f in findings
+        )  # fmt: skip
+
+    assert summary(real) == summary(result.findings)
