@@ -37,9 +37,7 @@ def test_llmlingua_output_keeps_placeholders_code_and_numbers(tmp_path):
     assert entry["written"] == str(target) and target.is_file()  # written even when nothing changed
     for rejection in entry["rejected"]:
         assert rejection["code"] == "LLMLINGUA" and rejection["reason"]
-    assert len(entry["paragraphs"]) == original.strip().count("
-
-") + 1
+    assert len(entry["paragraphs"]) == original.strip().count("\n\n") + 1
     rewritten = target.read_text()
     assert protected(rewritten) == protected(original)
     # the file as written passes the guard as a whole, not only chunk by chunk

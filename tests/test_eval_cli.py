@@ -128,8 +128,9 @@ def test_a_compressed_prompt_that_scores_worse_exits_1(tmp_path, server):
 
 
 def test_a_compressed_prompt_that_holds_exits_0(tmp_path, server):
+    # 8 unchanged cases rule out a drop of 40 points, not of 10 (a smaller max-drop is inconclusive)
     server.answer = staticmethod(always_right)
-    result = run_eval(write_suite(tmp_path), "--max-drop", "0.1", "--format", "json")
+    result = run_eval(write_suite(tmp_path), "--max-drop", "0.4", "--format", "json")
     assert result.exit_code == 0, result.output + result.stderr
     report = json.loads(result.stdout)
     assert report["verdict"] == "pass" and report["exit_code"] == 0
@@ -140,7 +141,7 @@ def test_a_compressed_prompt_that_holds_exits_0(tmp_path, server):
 def test_a_system_prompt_file_goes_first_to_both_prompts(tmp_path, server):
     server.answer = staticmethod(always_right)
     (tmp_path / "system.txt").write_text("You are a terse sentiment classifier.\n", encoding="utf-8")
-    result = run_eval(write_suite(tmp_path), "--system", str(tmp_path / "system.txt"), "--max-drop", "0.1")
+    result = run_eval(write_suite(tmp_path), "--system", str(tmp_path / "system.txt"), "--max-drop", "0.4")
     assert result.exit_code == 0, result.output + result.stderr
     assert len(server.messages) == 2 * len(REVIEWS)
     for messages in server.messages:
@@ -151,7 +152,7 @@ def test_candidate_and_compress_together_is_an_error(tmp_path):
     suite = write_suite(tmp_path)
     result = CliRunner().invoke(main, ["eval", str(suite), "--compress", "rules", "--candidate", str(suite)])
     assert result.exit_code == 2
-    assert result.stderr == "promptopt eval: error: give --candidate or --compress, not both\n"
+    assert result.stderr == "promptopt eval: error: give one of --candidate, --compress, not several\n"
 
 
 def test_a_candidate_file_gets_the_same_system_prompt(tmp_path, server):

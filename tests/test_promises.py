@@ -34,7 +34,8 @@ MIXED = (
 
 
 def audit(*args: str):
-    return CliRunner().invoke(main, ["audit", *map(str, args)])
+    # every finding however small: these tests are about fixes and exit codes, not the value floor
+    return CliRunner().invoke(main, ["audit", *map(str, args), "--min-tokens", "0"])
 
 
 def findings_of(path: Path, select: str) -> list[dict]:
@@ -129,17 +130,35 @@ def apply_fix(source: str, finding: dict) -> str:
 
 @pytest.mark.parametrize("name", ["support_bot.md", "ticket_classifier.j2"])
 def test_tokens_saved_is_what_applying_the_fix_removes(tmp_path, o200k, name):
-    """Filler deletions, wordy-phrase swaps and duplicate removals: plain edits of the file's text."""
+    """Filler deletions, wordy-phrase swaps and duplicate removals: plain edits of the file's text.
+    Each finding's saving is tiktoken's count before its edits minus after, the file's earlier fixes
+    applied first (as one `--fix --unsafe-fixes` round applies them); a fix that overlaps an earlier
+    one claims nothing and says so; together they add up to what applying them all removes."""
     source = (FIXTURES / name).read_text(encoding="utf-8")
     prompt = tmp_path / name
     prompt.write_text(source, encoding="utf-8")
     findings = [f for f in findings_of(prompt, "PO101,PO401,PO403") if f["fix"]]
     assert len(findings) >= 5, "the fixture is bloated on purpose"
+    applied: list[dict] = []
+    text = source
     for finding in findings:
-        after = apply_fix(source, finding)
-        expected = len(o200k.encode(source)) - len(o200k.encode(after))
+        if "overlaps an earlier finding" in finding["message"]:
+            assert finding["tokens_saved"] == 0
+            continue
+        applied.append(finding)
+        after = _apply_all(source, applied)
+        expected = len(o200k.encode(text)) - len(o200k.encode(after))
         assert finding["tokens_saved"] == expected, (finding["code"], finding["line"], finding["message"])
-    assert sum(f["tokens_saved"] for f in findings) > len(findings)  # most fixes save something
+        text = after
+    total = sum(f["tokens_saved"] for f in findings)
+    assert total == len(o200k.encode(source)) - len(o200k.encode(text)) > len(applied)  # most fixes save
+
+
+def _apply_all(source: str, findings: list[dict]) -> str:
+    edits = sorted((e for f in findings for e in f["fix"]["edits"]), key=lambda e: e["start"], reverse=True)
+    for edit in edits:
+        source = source[: edit["start"]] + edit["replacement"] + source[edit["end"] :]
+    return source
 
 
 def test_reported_file_tokens_are_tiktokens(tmp_path, o200k):
@@ -230,7 +249,7 @@ def test_fixes_that_never_settle_are_one_error_line_and_exit_2(tmp_path, monkeyp
 def test_audit_without_paths_audits_the_current_folder(tmp_path, monkeypatch):
     (tmp_path / "mixed.md").write_text(MIXED, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(main, ["audit", "--select", "PO401", "--format", "concise"])
+    result = CliRunner().invoke(main, ["audit", "--select", "PO401", "--min-tokens", "0", "--format", "concise"])
     assert result.exit_code == 1 and result.stdout.startswith("mixed.md:1:1: PO401 ")
 
 
@@ -283,11 +302,12 @@ def test_max_growth_against_git_head(tmp_path, monkeypatch):
     prompt.write_text("Answer in one word.\n" + "Mention the order number and the delivery date.\n" * 5,
                       encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    grown = CliRunner().invoke(main, ["audit", "grow.md", "--select", "PO401", "--max-growth", "50%"])
+    GROW = ["audit", "grow.md", "--select", "PO401", "--min-tokens", "0", "--max-growth"]  # noqa: N806
+    grown = CliRunner().invoke(main, [*GROW, "50%"])
     assert grown.exit_code == 1 and "grow.md" in grown.stderr and "--max-growth 50%" in grown.stderr
-    allowed = CliRunner().invoke(main, ["audit", "grow.md", "--select", "PO401", "--max-growth", "5000%"])
+    allowed = CliRunner().invoke(main, [*GROW, "5000%"])
     assert allowed.exit_code == 0, allowed.stderr
-    bad = CliRunner().invoke(main, ["audit", "grow.md", "--select", "PO401", "--max-growth", "lots"])
+    bad = CliRunner().invoke(main, [*GROW, "lots"])
     assert bad.exit_code == 2
 
 
@@ -329,7 +349,8 @@ def test_diff_into_a_closed_pipe_is_quiet(tmp_path):
 def test_a_finding_with_nothing_to_remove_saves_nothing(tmp_path):
     """PO803 (an undelimited user input) has no fix: it must not claim a token saved."""
     prompt = tmp_path / "system.md"
-    prompt.write_text("You are a support agent.\nAnswer this: {{question}}\n", encoding="utf-8")
+    prompt.write_text("You are a support agent.\nAnswer this: {{question}}\nThen thank the customer and close the "
+                      "ticket in the CRM.\n", encoding="utf-8")  # instructions after the input: PO803
     (finding,) = findings_of(prompt, "PO803")
     assert finding["fix"] is None and finding["tokens_saved"] == 0
 
