@@ -137,7 +137,7 @@ def test_a_real_rule_fix_the_guard_refuses_is_reported_with_its_reason_and_not_a
     line = "Greet {{name}} politely.\n"
     source = "You are a support agent.\n" + line + "Answer the question.\n" + line
     path = Path("greet.md")
-    auditor = Auditor(Config(select=["PO101"]))
+    auditor = Auditor(Config(select=["PO101"], min_tokens=0))  # a 6-token duplicate: under the floor
     outcome = fix_to_fixed_point(path, source, lambda p, t: auditor.audit_source(p, t).findings,
                                  accept=guarded_accept(path, source))
     assert outcome.text == source and outcome.applied == []

@@ -28,17 +28,18 @@ def test_the_listing_has_one_line_per_registered_rule_with_its_fix_mark():
     assert len(registry) >= 30
     for line in lines:
         rule = registry[line[:5]]
-        code, mark, name, severity = re.match(r"(PO\d{3}) (.) (\S+) +(\w+) ", line).groups()
+        code, mark, opt_in, name, severity = re.match(r"(PO\d{3}) (.)(.) (\S+) +(\w+) ", line).groups()
         assert (mark, name, severity) == (MARK[rule.fixable], rule.name, str(rule.severity)), line
+        assert opt_in == (" " if rule.default else "-"), line  # opt-in rules are marked
         assert line.endswith(rule.summary)
-    assert result.stdout.rstrip().endswith("* safe fix (--fix)   ~ unsafe fix (--unsafe-fixes)")
+    assert "* safe fix (--fix)   ~ unsafe fix (--unsafe-fixes)   - opt-in" in result.stdout
 
 
 def test_one_rule_prints_its_docs_options_and_where_it_lives():
     result = rules("PO205")
     assert result.exit_code == 0, result.output
     rule = all_rules()["PO205"]
-    assert result.stdout.startswith(f"PO205 {rule.name} [{rule.severity}] ({rule.fixable} fix)\n\n")
+    assert result.stdout.startswith(f"PO205 {rule.name} [{rule.severity}] ({rule.fixable} fix) (on by default)\n\n")
     assert rule.docs.strip() in result.stdout and "Bad:" in result.stdout and "Good:" in result.stdout
     assert "Options (config: [tool.promptopt.rules.PO205]):" in result.stdout
     for key, value in rule.options.items():
