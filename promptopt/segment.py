@@ -352,6 +352,12 @@ _CODE_LINE = re.compile(
 _MIN_CODE_RUN = 4
 
 
+def code_share(text: str) -> float:
+    """The share of non-blank lines that read as markup or code (a script in a string is not a prompt)."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    return sum(bool(_CODE_LINE.search(line)) for line in lines) / len(lines) if lines else 0.0
+
+
 def data_spans(doc: PromptDocument) -> list[Span]:
     """Spans of `doc.text` that are data the prompt carries, not instructions to the model: few-shot
     examples, code blocks, XML-tagged examples and documents, and unfenced runs of markup or code

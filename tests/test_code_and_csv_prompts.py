@@ -122,3 +122,16 @@ def test_metagpt_modules_of_the_corpus_are_read():
         for finding in entry["findings"]:
             if finding["code"] == "PO101":  # the flagged line holds the duplicated sentence itself
                 assert lines[finding["line"] - 1].strip(), (name, finding)
+
+
+def test_a_script_kept_in_a_string_is_not_a_prompt(tmp_path):
+    """A long multi-line constant is taken by its shape only when it reads as prose."""
+    runner = "\n".join(["import json, sys", "job = json.load(sys.stdin)", "if job.get('file'):",
+                        "    result = run(job['file'])", "else:", "    result = eval(job['code'])",
+                        "json.dump({'result': result}, sys.stdout)"] * 2)
+    prose = ("You are the sales assistant of a small bakery. Greet the customer by name, recommend one "
+             "bread of the day and never promise a delivery time.\nAnswer in two sentences, in the customer's "
+             "language, and end with the shop's opening hours.\n")
+    module = f'RUNNER = """{runner}"""\n\nGREETING = """{prose}"""\n'
+    path = tmp_path / "bakery.py"
+    assert [d.name for d in load_source(path, module)] == ["GREETING"]

@@ -3,7 +3,8 @@ teams do (MetaGPT, LangChain apps).
 
 A string assigned to a name is a prompt when the name says so (prompt, template, instruction, system,
 message, persona, preamble; the same test as YAML keys) and it has three words or more, or when it
-spans several lines and is 200 characters or longer. Module and class level assignments are read;
+spans several lines, is 200 characters or longer and reads as prose (at most 30% of its lines read as
+code: a script kept in a string is not a prompt). Module and class level assignments are read;
 docstrings, function bodies and other strings are not. Each prompt is one document named after its
 variable (`SALES_ASSISTANT`, `Prompts.SYSTEM`).
 
@@ -21,8 +22,15 @@ import re
 from pathlib import Path
 
 from ..core import LoadError, PromptDocument
+from ..segment import code_share
 from .build import finish, identity_origins
-from .structured import is_prompt_value
+from .structured import PROMPT_KEY, is_prompt_value
+
+MAX_CODE_SHARE = 0.3
+# Python statements, which the markup/code test of `segment` (braces, tags, semicolons) does not see
+_PY_STATEMENT = re.compile(
+    r"^\s*(?:(?:import|from|def|class|if|elif|else|for|while|try|except|finally|with|return|raise)\b.*"
+    r"|[\w.\[\]\"', ]+\s*[-+*/]?=\s*\S.*|\w[\w.]*\(.*\)\s*)$")
 
 _PREFIX = re.compile(r"[rRbBuUfF]{0,2}")
 
@@ -83,6 +91,8 @@ def _document(path: Path, source: str, fmt: str, starts: list[int], name: str,
     short = name.rsplit(".", 1)[-1]
     if not is_prompt_value([short], text):
         return None
+    if not PROMPT_KEY.search(short) and _code_like(text) > MAX_CODE_SHARE:
+        return None  # a long string taken by its shape alone must read as prose: RUNNER = """import sys..."""
     return PromptDocument(path, source, text, fmt, name=name, line_origins=origins, fallback_offset=start)
 
 
@@ -104,3 +114,9 @@ def _char_col(source: str, line_start: int, byte_col: int) -> int:
     line_end = source.find("\n", line_start)
     line = source[line_start : len(source) if line_end == -1 else line_end]
     return len(line.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
+
+
+def _code_like(text: str) -> float:
+    lines = [line for line in text.split("\n") if line.strip()]
+    python = sum(bool(_PY_STATEMENT.match(line)) for line in lines) / len(lines) if lines else 0.0
+    return max(python, code_share(text))
