@@ -24,6 +24,7 @@ import yaml
 
 from .core import Applicability, Edit, PromptDocument, SegmentKind, Severity, Span
 from .registry import Rule, kind_of
+from .segment import data_spans
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: rules load on every run
 CHECK_TYPES = ("existence", "substitution", "occurrence")
@@ -95,9 +96,7 @@ def _in_scope(span: Span, protected: list[Span], scope: str) -> bool:
 
 
 def _protected_for(doc: PromptDocument, scope: str) -> list[Span]:
-    from .segment import data_spans  # examples, tagged documents, pasted markup: data, not instructions
-
-    spans = protected_spans(doc) + data_spans(doc)
+    spans = protected_spans(doc) + data_spans(doc)  # examples, tagged documents, pasted markup: data
     if scope == "sentences":  # headings are labels, not sentences
         spans += [s.span for s in doc.segments if s.kind == SegmentKind.HEADING]
     return spans

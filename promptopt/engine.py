@@ -67,17 +67,18 @@ class Auditor:
         documents = load_source(path, source)
         result = FileResult(path, documents=documents)
         per_document = []
+        suppressions = _suppressions(source)
         for doc in documents:
             tokens = self.counter.count(doc.text)
             result.tokens += tokens
-            found = _suppress(source, self.check(doc, tokens))
+            found = _suppress(suppressions, self.check(doc, tokens))
             found = apply_floor(doc, found, self.rules_by_code, self.config.min_tokens, self.counter)
             per_document.append((doc, found))
-        settle(path, source, per_document, self.counter)
+        settle(path, source, per_document, self.counter, documents)
         result.findings = [f for _, found in per_document for f in found]
         if self.file_rules:
             whole = PromptDocument(path, source, source, "file", line_origins=identity_origins(source))
-            result.findings.extend(_suppress(source, self.check(whole, 0, self.file_rules)))
+            result.findings.extend(_suppress(suppressions, self.check(whole, 0, self.file_rules)))
         _mask_messages(source, result.findings)
         result.findings.sort(key=lambda f: f.sort_key)
         return result
@@ -106,9 +107,13 @@ def _mask_messages(source: str, findings: list[Finding]) -> None:
         f.message = redact(f.message, known)
 
 
-def _suppress(source: str, findings: list[Finding]) -> list[Finding]:
+Suppressions = tuple[set[str], dict[int, set[str]]]  # (whole file, per line) codes
+
+
+def _suppressions(source: str) -> Suppressions | None:
+    """The file's suppression comments, read once per file (None: there are none)."""
     if "promptopt:" not in source:
-        return findings
+        return None
     by_line: dict[int, set[str]] = {}
     whole_file: set[str] = set()
     line, counted = 1, 0
@@ -126,6 +131,13 @@ def _suppress(source: str, findings: list[Finding]) -> list[Finding]:
             counted = m.start()
             by_line.setdefault(line, set()).update(codes)
             by_line.setdefault(line + 1, set()).update(codes)
+    return whole_file, by_line
+
+
+def _suppress(suppressions: Suppressions | None, findings: list[Finding]) -> list[Finding]:
+    if suppressions is None:
+        return findings
+    whole_file, by_line = suppressions
 
     def suppressed(f: Finding) -> bool:
         codes = whole_file | by_line.get(f.location.line, set())

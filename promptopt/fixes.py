@@ -90,7 +90,7 @@ def fix_to_fixed_point(path: Path, source: str, check: Callable[[Path, str], lis
 STRUCTURED_FORMATS = {"yaml", "json", "prompty"}  # a rewrite of these must still load
 
 
-def guarded_accept(path: Path, text: str) -> Accept:
+def guarded_accept(path: Path, text: str, documents: list | None = None) -> Accept:
     """The check every fix path applies (audit --fix, compress, the cost saving): the fidelity guard,
     with the labels the file's prompts declare, and for YAML/JSON/prompty a file that still loads,
     whose prompts keep their quoted text and inline code, and whose YAML values keep their types
@@ -98,28 +98,32 @@ def guarded_accept(path: Path, text: str) -> Accept:
     from .guard import check_rewrite
     from .loaders import format_of
 
-    labels = declared_labels_of(path, text)
+    labels = declared_labels_of(path, text, documents)
     fmt = format_of(path)
     structured = fmt in STRUCTURED_FORMATS
+    loaded: dict[str, list] = {} if documents is None else {text: documents}  # `before` is shared by a round
 
     def accept(before: str, after: str) -> str | None:
         # in a YAML/JSON source, quotes delimit the values: quoted text is checked in the prompts below
         reason = check_rewrite(before, after, labels=labels, quotes=not structured)
         if reason is None and structured:
-            reason = _structured_problem(path, fmt, before, after)
+            reason = _structured_problem(path, fmt, before, after, loaded)
         return reason
 
     return accept
 
 
-def _structured_problem(path: Path, fmt: str, before: str, after: str) -> str | None:
+def _structured_problem(path: Path, fmt: str, before: str, after: str, loaded: dict[str, list]) -> str | None:
     from .core import LoadError
     from .guard import quoted_changes
     from .loaders import load_source
 
     try:
         new_docs = load_source(path, after)
-        old_docs = load_source(path, before)
+        if before not in loaded:
+            loaded.clear()  # a new round: the previous text will not be asked again
+            loaded[before] = load_source(path, before)
+        old_docs = loaded[before]
     except LoadError:
         return f"the {fmt} file would no longer load"
     reason = quoted_changes("\n".join(d.text for d in old_docs), "\n".join(d.text for d in new_docs))
@@ -161,17 +165,19 @@ def _first_type_change(old, new, where: str) -> str | None:
     return None
 
 
-def declared_labels_of(path: Path, text: str) -> tuple[str, ...]:
-    """Labels the prompts declare (`one of: billing, refund`): the guard keeps each one present."""
+def declared_labels_of(path: Path, text: str, documents: list | None = None) -> tuple[str, ...]:
+    """Labels the prompts declare (`one of: billing, refund`): the guard keeps each one present.
+    `documents`: the text's prompts when the caller has loaded them already (the audit has)."""
     from .analyzers._examples import declared_labels
     from .core import LoadError
     from .loaders import load_source
 
     labels: list[str] = []
-    try:
-        documents = load_source(path, text)
-    except LoadError:
-        return ()
+    if documents is None:
+        try:
+            documents = load_source(path, text)
+        except LoadError:
+            return ()
     for doc in documents:
         found = declared_labels(doc)
         if found:

@@ -77,7 +77,7 @@ def _overlap(a: Fix, b: Fix) -> bool:
 
 
 def settle(path: Path, source: str, per_document: list[tuple[PromptDocument, list[Finding]]],
-           counter: TokenCounter) -> None:
+           counter: TokenCounter, documents: list[PromptDocument] | None = None) -> None:
     """Set every finding's `tokens_saved` to what its fix removes in one `--fix --unsafe-fixes` round."""
     from .fixes import apply_once, guarded_accept
 
@@ -87,7 +87,7 @@ def settle(path: Path, source: str, per_document: list[tuple[PromptDocument, lis
             finding.tokens_saved = 0
     if not fixable:
         return
-    _, chosen, rejected = apply_once(source, fixable, unsafe=True, accept=guarded_accept(path, source))
+    _, chosen, rejected = apply_once(source, fixable, unsafe=True, accept=guarded_accept(path, source, documents))
     chosen_ids = {id(f) for f in chosen}
     reasons = {id(f): reason for f, reason in rejected}
     for finding in fixable:

@@ -89,12 +89,12 @@ def eval_command(
     compare them and give a verdict: 0 pass (a drop larger than --max-drop is ruled out), 1 regression
     or inconclusive (the suite cannot tell), 2 error.
 
-    With several models in the suite (`model: [a, b]` or promptfoo `providers`) and no candidate,
+    With one prompt on several models (`model: [a, b]` or promptfoo `providers`) and no candidate,
     each model runs the prompt: score, tokens, $ per request and per month, and whether each one
     holds quality against the first (the reference); exit 0 unless the run failed.
 
-    SUITE may be a promptfoo config as it is. With several prompts or providers every cell is run
-    and reported (exit 1 if a cell has a failing test); --candidate-prompt compares two prompts.
+    SUITE may be a promptfoo config as it is. With several prompts every cell (prompt x provider) is
+    run and reported (exit 1 if a cell has a failing test); --candidate-prompt compares two prompts.
 
     With no model named (here or in the suite) and no provider key set, a small local model runs
     in-process (local/smollm2): a smoke test of the pipeline, not a judge of prompt quality.

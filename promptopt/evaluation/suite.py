@@ -63,7 +63,6 @@ class Suite:
     prompt: PromptTemplate  # the first prompt (the baseline)
     cases: list[TestCase]
     model: str | None = None  # the first provider's litellm model, the reference
-    models: list[str] = field(default_factory=list)  # every provider's model, the first is `model`
     max_tokens: int = DEFAULT_MAX_TOKENS
     max_tokens_set: bool = False  # False: the default above, which a local model may cap (session.py)
     stop: list[str] = field(default_factory=list)  # stop sequences passed to the model
@@ -197,7 +196,6 @@ def _build(raw: dict[str, Any], path: Path, system_file: Path | None) -> Suite:
         prompt=prompts[0],
         cases=merged,
         model=providers[0].model if providers else None,
-        models=[p.model for p in providers if p.model],
         max_tokens=int(_number(raw.get("max_tokens"), f"{path}: max_tokens") or DEFAULT_MAX_TOKENS),
         stop=stop,
         max_tokens_set=raw.get("max_tokens") is not None,
