@@ -7,6 +7,7 @@ and sentences are split only inside prose and list items (`sentences`).
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -155,7 +156,41 @@ def find_examples(text: str, lines: list[_Line] | None = None) -> list[Segment]:
         examples = _comment_records(text, lines)
     if not examples:
         examples = _separated_records(text, lines)
+    if not examples:
+        examples = _json_line_records(text, lines)
     return examples
+
+
+# one few-shot pair per line, as JSON: `{"prompt": "...", "response": "..."}` (a bullet may lead)
+_JSON_PAIR_KEYS = {"prompt": "response", "input": "output", "question": "answer", "query": "answer",
+                   "user": "assistant", "instruction": "output", "q": "a"}
+_JSON_LINE = re.compile(r"^\s*(?:[-*+•]\s+)?(\{.*\})\s*,?\s*$")
+
+
+def _json_line_records(text: str, lines: list[_Line]) -> list[Segment]:
+    """JSON Lines pairs (`{"prompt": ..., "response": ...}`), one example per line, at least two."""
+    records = []
+    for line in lines:
+        m = _JSON_LINE.match(line.text)
+        if not m or '"' not in m.group(1):
+            continue
+        try:
+            obj = json.loads(m.group(1))
+        except ValueError:
+            continue
+        if not isinstance(obj, dict):
+            continue
+        keys = {str(k).lower(): k for k in obj}
+        pair = next(((i, o) for i, o in _JSON_PAIR_KEYS.items() if i in keys and o in keys), None)
+        if pair is None or not all(isinstance(obj[keys[k]], str) for k in pair):
+            continue
+        start = line.start + m.start(1)
+        body = m.group(1)
+        out_at = body.find(f'"{keys[pair[1]]}"')
+        output = Span(start + out_at, start + len(body)) if out_at != -1 else Span(start, line.end)
+        records.append(Segment(SegmentKind.EXAMPLE, Span(start, start + len(body)), body,
+                               parts={"input": Span(start, output.start), "output": output}, section="json"))
+    return records if len(records) >= 2 else []
 
 
 _SEPARATOR = re.compile(r"^\s*(-{3,}|={3,}|\*{3,}|#{3,})\s*$")

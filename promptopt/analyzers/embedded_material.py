@@ -65,6 +65,12 @@ def check(doc, ctx):
             "once, or retrieve it when a request needs it", tokens_saved=0)
 
 
+def instructing_share(text: str) -> float:
+    """The share of a text's non-blank lines that instruct (an imperative or a modal)."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    return sum(bool(_IMPERATIVE.match(line) or _MODAL.search(line)) for line in lines) / max(1, len(lines))
+
+
 def _material_runs(doc, ctx, share: float):
     """(span, tokens) of each run of consecutive heading sections that barely instruct."""
     starts = sorted({0, *(s.span.start for s in doc.segments_of(SegmentKind.HEADING))})
@@ -74,8 +80,7 @@ def _material_runs(doc, ctx, share: float):
         lines = [line for line in doc.text[start:end].split("\n") if line.strip()]
         if not lines:
             continue
-        instructing = sum(bool(_IMPERATIVE.match(line) or _MODAL.search(line)) for line in lines)
-        if len(lines) > 2 and instructing / len(lines) < share:
+        if len(lines) > 2 and instructing_share(doc.text[start:end]) < share:
             run_start = start if run_start is None else run_start
             run_end = end
             continue

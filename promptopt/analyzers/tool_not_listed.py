@@ -1,0 +1,84 @@
+"""A tool the prompt tells the model to call that its own list of allowed tools does not name.
+
+Agent prompts list the tools the model may use ("You may only use these tools: ...") and then, in a
+workflow written later, call another one: a tool that was renamed, dropped or never granted. The model
+either calls a tool that does not exist (an error on every run) or breaks the rule that limits it to
+the list. Read: a restrictive list of tools ("only", "allowed", "available", "可用", "只能" near
+"tools"/"工具", then the tool names, `code`-quoted or snake_case, on the lines that follow), and every
+snake_case name elsewhere in the instructions that starts with the same verb as a listed tool
+(`get_`, `create_`, `check_`...) but is not on the list. It has no fix: add the tool to the list or
+change the step.
+
+Bad:
+
+    You may only call these tools: `get_orders`, `create_refund`.
+    1. Look the order up with get_orders.
+    2. Check the delivery with get_tracking.
+
+Good:
+
+    You may only call these tools: `get_orders`, `create_refund`, `get_tracking`.
+    1. Look the order up with get_orders.
+    2. Check the delivery with get_tracking.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..core import Severity, Span
+from ._examples import instruction_text
+
+CODE = "PO605"
+NAME = "tool-not-listed"
+SEVERITY = Severity.WARNING
+KIND = "risk"  # a workflow that calls a missing tool fails at run time; it is not a token saving
+OPTIONS: dict = {}
+
+_LIST_INTRO = re.compile(
+    r"(?:\b(?:only|allowed|permitted|available)\b[^\n]{0,60}\btools?\b|\btools?\b[^\n]{0,40}\b(?:only|allowed|"
+    r"permitted|available)\b|(?:只能|仅能|仅可|可用|允许)[^\n]{0,30}工具)[^\n]*$", re.I | re.M)
+# ASCII boundaries: a name runs straight into CJK text ("使用create_simulation工具"); not a file name
+_TOOL_NAME = re.compile(r"(?<![A-Za-z0-9_./-])([a-z][a-z0-9]*_[A-Za-z0-9_]*[A-Za-z0-9])(?![A-Za-z0-9_/-]|\.[A-Za-z])")
+_QUOTED_NAME = re.compile(r"`([A-Za-z][\w.-]*)`")
+_LIST_LINE = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)、]|[a-z][.)])\s+")
+
+
+def check(doc, ctx):
+    text = instruction_text(doc)
+    for intro in _LIST_INTRO.finditer(text):
+        listed, end = _listed_tools(text, intro)
+        if len(listed) < 3:
+            continue
+        verbs = {name.split("_", 1)[0] for name in listed if "_" in name}
+        reported: set[str] = set()
+        for m in _TOOL_NAME.finditer(text):
+            name = m.group(1)
+            span = Span(m.start(1), m.end(1))
+            if (intro.start() <= m.start() < end or name in listed or name in reported
+                    or name.split("_", 1)[0] not in verbs or doc.in_code(span)):
+                continue
+            reported.add(name)
+            list_span = Span(intro.start(), intro.end())
+            yield ctx.report(doc, span,
+                             f"`{name}` is called here, but the list of allowed tools (line "
+                             f"{ctx.location(doc, list_span).line}) does not name it: add it to the list or use a "
+                             "listed tool", tokens_saved=0, related=[list_span])
+        return  # one list per prompt: a second list is another agent's
+
+
+def _listed_tools(text: str, intro: re.Match) -> tuple[set[str], int]:
+    """The tool names on the intro line and the list lines right after it; where the list ends."""
+    names = _names(intro.group(0))
+    pos = intro.end() + 1
+    for line in text[pos:].split("\n"):
+        if not _LIST_LINE.match(line) and not (line.startswith((" ", "\t")) and line.strip()):
+            break
+        names |= _names(line)
+        pos += len(line) + 1
+    return names, pos
+
+
+def _names(line: str) -> set[str]:
+    quoted = set(_QUOTED_NAME.findall(line))
+    return quoted | {m.group(1) for m in _TOOL_NAME.finditer(line)}
