@@ -99,6 +99,9 @@ class PromptDocument:
     fallback_offset: int = 0
     # for unmappable text: (text offset, source offset) of each piece's start, to place findings
     anchors: list[tuple[int, int]] = field(default_factory=list)
+    # text offsets where two string literals of the source meet with nothing between them
+    # (`"Avoid stopwords." "Example:"`): a line break or space the author meant and the code lost
+    glued: list[int] = field(default_factory=list)
     segments: list[Segment] = field(default_factory=list)
     placeholders: list[Placeholder] = field(default_factory=list)
     # spans of `text` that reach the model only through a role marker or not at all

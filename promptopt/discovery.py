@@ -22,7 +22,7 @@ from pathlib import Path
 from .config import DEFAULT_EXCLUDE, Config, _glob_match, _relative
 from .known_files import known_prompt, not_a_prompt
 from .loaders import LOADERS, format_of
-from .shapes import Verdict, json_verdict, yaml_verdict
+from .shapes import Verdict, json_verdict, text_verdict, yaml_verdict
 
 # Formats whose files are prompts by default (minus the known non-prompts).
 PROMPT_FORMATS = {"text", "markdown", "jinja", "prompty", "chatml"}
@@ -34,6 +34,7 @@ CONTENT_CHECKS: dict[str, Callable[[str], Verdict | None]] = {
     ".yaml": yaml_verdict,
     ".yml": yaml_verdict,
     ".json": json_verdict,
+    ".txt": text_verdict,
 }
 
 _FORMAT_NAMES = {"text": "a text prompt", "markdown": "a Markdown prompt", "jinja": "a Jinja template",

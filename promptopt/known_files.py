@@ -65,6 +65,9 @@ _CAPITAL_STEMS = {
     "MAINTAINERS": "a list of maintainers",
     "GOVERNANCE": "a governance document",
     "ROADMAP": "a roadmap",
+    "UPDATING": "upgrade notes",
+    "UPGRADING": "upgrade notes",
+    "MIGRATION": "upgrade notes",
 }
 
 # exact file names (lower case) of CI, action, tool and package definitions

@@ -273,6 +273,11 @@ def _keyed_records(text: str, lines: list[_Line]) -> list[Segment]:
         consistent = len(shape) >= 2 and count >= 0.75 * len(records)
         if consistent:  # an odd record ran into the text after it: cut it at its first blank line
             records = [r if tuple(sorted(_keys_in(r.text))) == shape else _cut_at_blank(text, r) for r in records]
+        elif len(records) >= 3:
+            # one field renamed in one record ("Filled in Answers" / "Synthesized Response"): records that
+            # share two or more keys, the last (the query) aside, are one template's examples too
+            shared = set.intersection(*(_keys_in(r.text) for r in records[:-1]))
+            consistent = len(shared) >= 2
         if len(records) >= 2 and (consistent or key.lower() in EXAMPLE_KEYS) and len(records) > len(best):
             best = records
     # a record whose output is empty or a placeholder is the query, not an example

@@ -1,4 +1,7 @@
-"""Is a YAML or JSON file a prompt file? Its shape says so, and the verdict carries the reason.
+"""Is a YAML, JSON or text file a prompt file? Its shape says so, and the verdict carries the reason.
+
+A `.txt` file is a prompt unless it is a word list (20 lines or more, nine in ten of them one word, no
+sentence: a stop-word list or a tokenizer's data that a package ships beside its prompts).
 
 Stricter than the loaders' value detection (`loaders/structured.py`), which runs only on files
 taken here. A file is a prompt file when it holds
@@ -41,6 +44,21 @@ def json_verdict(source: str) -> Verdict | None:
         return verdict([json.loads(source)])
     except (json.JSONDecodeError, RecursionError):
         return None
+
+
+WORD_LIST_LINES = 20  # a data file (a stop-word list, a tokenizer's abbreviations) has many of them
+WORD_LIST_SHARE = 0.9
+
+
+def text_verdict(source: str) -> Verdict:
+    """A text file is a prompt unless it is a word list: 20+ lines, nine in ten a single word, and not
+    one sentence (a prompt that lists labels still asks something: "Which intent is this query?")."""
+    lines = [line.strip() for line in source.splitlines() if line.strip()]
+    single = sum(1 for line in lines if len(line.split()) == 1)
+    sentence = any(len(line.split()) >= 4 for line in lines)
+    if len(lines) >= WORD_LIST_LINES and single >= WORD_LIST_SHARE * len(lines) and not sentence:
+        return False, f"a word list ({single} of {len(lines)} lines are one word), data rather than a prompt"
+    return True, "a text prompt"
 
 
 def verdict(roots: list) -> Verdict:

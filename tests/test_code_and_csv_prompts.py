@@ -135,3 +135,39 @@ def test_a_script_kept_in_a_string_is_not_a_prompt(tmp_path):
     module = f'RUNNER = """{runner}"""\n\nGREETING = """{prose}"""\n'
     path = tmp_path / "bakery.py"
     assert [d.name for d in load_source(path, module)] == ["GREETING"]
+
+
+ESCAPED_MODULE = '''"""Prompts with backslashes, as llama-index writes them."""
+
+ANSWER_PROMPT_TMPL = """\\
+Fill in the template with the answers.
+Keep the original formatting of the template \\
+if possible.
+
+Please make sure the final response follows the previous response.
+Keep the original formatting of the template if possible.
+Previous Response: {prev}
+"""
+'''
+
+
+def test_an_escaped_literal_reports_each_finding_on_its_own_line_without_a_fix(tmp_path):
+    path = tmp_path / "prompts.py"
+    path.write_text(ESCAPED_MODULE, encoding="utf-8")
+    (doc,) = load_source(path, ESCAPED_MODULE)
+    assert not doc.mappable  # the continuation joins two source lines: an edit cannot be mapped back
+    report = _audit(str(path), "--min-tokens", "0", "--select", "PO101")
+    (finding,) = report["files"][0]["findings"]
+    lines = ESCAPED_MODULE.splitlines()
+    assert lines[finding["line"] - 1] == "Keep the original formatting of the template if possible."
+    assert finding["fix"] is None
+
+
+def test_a_prefix_constant_ending_in_an_announcement_is_continued_by_the_program(tmp_path):
+    prefix = 'DESCRIPTION_PREFIX = """Use this tool to run a query plan.\nThe tools are as follows:\n"""\n'
+    (tmp_path / "plan.py").write_text(prefix, encoding="utf-8")
+    assert _audit(str(tmp_path / "plan.py"))["files"][0]["findings"] == []
+    # the same text as a prompt file of its own: the format it announces is missing
+    (tmp_path / "plan.txt").write_text("Use this tool to run a query plan.\nThe tools are as follows:\n")
+    codes = [f["code"] for f in _audit(str(tmp_path / "plan.txt"))["files"][0]["findings"]]
+    assert codes == ["PO304"]

@@ -363,3 +363,13 @@ def test_prompt_names_that_look_like_project_files_are_kept(name):
     from promptopt.known_files import not_a_prompt
 
     assert not_a_prompt(name, ("prompts",)) is None
+
+
+def test_a_word_list_is_data_and_a_label_list_prompt_is_a_prompt(tmp_path, monkeypatch):
+    words = "\n".join(["dr", "mr", "mrs", "st", "prof", "jr", "sr", "co", "inc", "ltd"] * 3) + "\n"
+    labels = ("These are the intents one might ask for:\n\n" + "".join(f"    Intent{n},\n" for n in range(25))
+              + "\nWhich intent is this query asking for? If none match, respond with Unknown.\n{{$input}}\n")
+    write(tmp_path, {"nltk/abbrev_types.txt": words, "prompts/intent.txt": labels})
+    assert show_files(tmp_path, monkeypatch) == ["prompts/intent.txt"]
+    code, out = run(tmp_path, monkeypatch, "audit", "--show-files", "--verbose")
+    assert "word list (30 of 30 lines are one word)" in out

@@ -5,7 +5,10 @@ then told to follow a format it never sees, and improvises one per request. Flag
 by announcing a format or a list to follow ("in the following format:", "in the given format:", "as
 follows:", "the following parts:") when what follows is not one: the prompt ends, or the next line is
 ordinary prose (a sentence, not a list item, a `key: value` line, a code fence, a tag, a placeholder,
-a fill-in template with blanks `____`, or a heading). It has no fix: only the author knows the format that was meant.
+a fill-in template with blanks `____`, or a heading). A string kept in code or config (a Python constant,
+a YAML value) that ends with the announcement is a prefix the program continues (`DESCRIPTION_PREFIX`
++ the tool list): only "plain prose follows" counts there. It has no fix: only the author knows the
+format that was meant.
 
 Bad:
 
@@ -41,6 +44,7 @@ _ANNOUNCES = re.compile(
     re.I | re.M,
 )
 # what a format looks like: a list item, `key: value`, a fence, a tag, a placeholder, JSON, a table
+_ASSEMBLED_BY_CODE = {"python", "yaml"}
 _FORMAT_LINE = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)]|`{3}|~{3}|<|\{|\[|\||[\w .'/()-]{1,40}:|#)")
 
 
@@ -51,6 +55,8 @@ def check(doc, ctx):
         if doc.in_code(span) or doc.in_example(span):
             continue
         following = _next_line(text, m.end())
+        if following is None and doc.format in _ASSEMBLED_BY_CODE:
+            continue  # the program appends what follows
         if following is not None and (_FORMAT_LINE.match(following) or heading_title(following) is not None
                                       or not _is_prose(following)):
             continue  # a format follows (or something that is not a plain sentence: leave it)

@@ -6,9 +6,10 @@ source of a website "just to show you". The model reads it on every request and 
 for it, while the instructions that use it are a few lines. Flagged: consecutive sections (split at
 headings) of at least `min-tokens` tokens in which fewer than `max-instruction-share` of the lines
 instruct (an imperative, a modal, a "you must"), when they are at least `min-share` of the prompt;
-few-shot examples are by design and not counted as material. The finding names the lines and their
-tokens; it has no fix, since only a person can tell what of the material the prompt needs (trim it,
-summarise it once, or retrieve it per request).
+few-shot examples are by design and not counted as material, and a run with no line of the prompt
+around it is the whole prompt written as prose (a spec), not material pasted into one. The finding
+names the lines and their tokens; it has no fix, since only a person can tell what of the material
+the prompt needs (trim it, summarise it once, or retrieve it per request).
 
 Bad:
 
@@ -30,6 +31,7 @@ from __future__ import annotations
 import re
 
 from ..core import SegmentKind, Severity, Span
+from ..segment import heading_title
 
 CODE = "PO503"
 NAME = "embedded-material"
@@ -56,6 +58,8 @@ def check(doc, ctx):
             continue  # material that does not dominate the prompt is its business
         if _example_share(doc, span) >= _EXAMPLE_SHARE:
             continue
+        if not _text_around(doc, span):
+            continue  # nothing around it: the whole prompt reads this way (a spec in prose), not pasted
         first, last = _line(doc, span.start), _line(doc, max(span.start, span.end - 1))
         line_end = doc.text.find("\n", span.start)
         yield ctx.report(
@@ -89,6 +93,12 @@ def _material_runs(doc, ctx, share: float):
             run_start = None
     if run_start is not None:
         yield Span(run_start, run_end), ctx.counter.count(doc.text[run_start:run_end])
+
+
+def _text_around(doc, span: Span) -> bool:
+    """Whether the prompt has a line of its own outside the run (not only headings)."""
+    outside = (doc.text[: span.start] + "\n" + doc.text[span.end :]).split("\n")
+    return any(line.strip() and heading_title(line) is None for line in outside)
 
 
 def _example_share(doc, span: Span) -> float:

@@ -16,7 +16,7 @@ import re
 from collections.abc import Collection
 
 PROMPT_KEY = re.compile(
-    r"prompt|template|instruction|system|message|content|persona|preamble|backstory|^goal$|^expected_output$"
+    r"prompt|template|tmpl|instruction|system|message|content|persona|preamble|backstory|^goal$|^expected_output$"
     r"|^doc_to_text$", re.I)
 
 
