@@ -15,6 +15,7 @@ hooks pass it) puts it through the same rules. Nothing here imports litellm, spa
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -223,8 +224,9 @@ def _folders_named(path: Path, config: Config) -> tuple[str, ...]:
 
 def _read(path: Path, max_bytes: int) -> str | None:
     try:
-        if path.stat().st_size > max_bytes:
-            return None
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
+            return None  # a FIFO or a device would block the read: the audit reports it
         return path.read_bytes().decode("utf-8").removeprefix("\ufeff")
     except (OSError, UnicodeDecodeError):
         return None
