@@ -31,11 +31,17 @@ def _tokens_and_money(tokens: int, monthly: float | None) -> str:
 
 
 def _headline(report: DiffReport) -> str:
-    safe, unsafe = report.safe_monthly, report.unsafe_monthly
-    if safe is not None and unsafe is not None:
-        return f"{money(safe)} per month with the safe fixes, {money(unsafe)} more needing review"
-    return (f"{plural(report.safe_tokens, 'token')} per request with the safe fixes, "
-            f"{report.unsafe_tokens:,} more needing review")
+    """"$285 per month with the safe fixes, $540 more needing review" (in tokens when no $ is known)."""
+    priced = report.safe_monthly is not None and report.unsafe_monthly is not None
+    safe = f"{money(report.safe_monthly)} per month" if priced else f"{plural(report.safe_tokens, 'token')} per request"
+    if not report.unsafe_tokens:
+        return f"{safe} with the safe fixes"
+    if not report.safe_tokens:
+        unsafe = (f"{money(report.unsafe_monthly)} per month" if priced
+                  else f"{plural(report.unsafe_tokens, 'token')} per request")
+        return f"{unsafe}, with fixes that need review"
+    more = money(report.unsafe_monthly) if priced else f"{report.unsafe_tokens:,}"
+    return f"{safe} with the safe fixes, {more} more needing review"
 
 
 def _finding_text(f: FindingWorth) -> str:
@@ -66,7 +72,8 @@ def _verification_line(v: Verification, markdown: bool) -> str:
     if v.score_before is not None and v.score_after is not None:
         scores = (f": score {v.score_before:.3f} → {v.score_after:.3f}, {plural(v.lost, 'case')} lost, "
                   f"{v.gained:,} gained")
-    paired = "" if v.eval_verdict in ("", "pass") else f" (the paired test alone is {v.eval_verdict})"
+    paired = ("" if v.eval_verdict in ("", "pass") else
+              f"; on {plural(v.cases, 'case')} the paired test is {v.eval_verdict}: it cannot rule out a drop")
     apply = f" Apply it: {code(v.command)}"
     return (f"{ran}: {code(v.candidate)} ({v.description}), {v.tokens_before:,} → {v.tokens_after:,} tokens per "
             f"request{share}{monthly}; verdict pass{scores}{paired}.{apply}")
