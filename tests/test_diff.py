@@ -219,6 +219,11 @@ def test_pr_comment_golden_with_the_saving_on_offer(repo, monkeypatch, o200k, gp
     assert comment == GOLDEN.read_text(encoding="utf-8")
 
 
+def test_the_ci_docs_show_the_golden_comment():
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "ci.md").read_text(encoding="utf-8")
+    assert f"````markdown\n{GOLDEN.read_text(encoding='utf-8')}````" in docs
+
+
 def test_head_ref_and_working_tree_agree(repo, monkeypatch):
     _, tree = run(repo, monkeypatch, "--base", "HEAD~1", "--format", "json")
     _, head = run(repo, monkeypatch, "--base", "HEAD~1", "--head", "HEAD", "--format", "json")
