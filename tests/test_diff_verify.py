@@ -91,6 +91,10 @@ def test_the_comment_shows_the_verified_compression_as_compress_verify_reports_i
     comment = invoke(repo, monkeypatch, "diff", "--base", "HEAD~1", "--head", "HEAD", "--verify",
                      "--format", "markdown").stdout
     line = next(each for each in comment.splitlines() if each.startswith("**Verified compression:**"))
+    # an eval that ran is reported even when --min-saving leaves the fixes' offer out (answers cached)
+    small = invoke(repo, monkeypatch, "diff", "--base", "HEAD~1", "--head", "HEAD", "--verify", "--format",
+                   "markdown", "--min-saving", "$100000").stdout
+    assert "Saving on offer" not in small and line in small.splitlines()
     head = f"`prompts/intent.txt` against `evals/intent.yaml` ({CASES} cases on `local/smollm2-text`)"
     assert line.startswith(f"**Verified compression:** {head}: "), line
     if report["chosen"] is None:  # the model lost cases with every candidate: the comment says so

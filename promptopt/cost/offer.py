@@ -8,7 +8,6 @@ worth is its own fix applied alone to the file, so the top findings need not add
 
 from __future__ import annotations
 
-import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,13 +74,6 @@ class SavingOffer:
             return None
         return self.safe_monthly + self.unsafe_monthly
 
-    def command(self, unsafe: bool, config_arg: str | None = None) -> str:
-        """The command that applies the fixes this offer counts, run at the repository's root."""
-        parts = ["promptopt", "audit", "--fix", *(["--unsafe-fixes"] if unsafe else [])]
-        if config_arg:
-            parts += ["--config", config_arg]
-        return shlex.join([*parts, self.path])
-
 
 def fixed_text(path: Path, source: str, auditor: Auditor, unsafe: bool) -> str:
     """The file's text after `audit --fix` (with `--unsafe-fixes` when asked); raises FixLoopError."""
@@ -117,14 +109,17 @@ def offer_of(result: FileResult, source: str, relative_path: str, auditor: Audit
     counter = TokenCounter(usage.model)
     before = measure_text(result.path, source, counter) or Measure(0, 0)
     offer = SavingOffer(relative_path, before.tokens, 0, None, 0, None, usage.requests_per_month)
+    # the fix loop's first round sees `result.findings`: with no fix there (no safe fix), it stops at once
+    fixes = [f.fix for f in result.findings if f.fix is not None]
+    has_safe = any(fix.applicability == Applicability.SAFE for fix in fixes)
     try:
-        safe = measure_text(result.path, fixed_text(result.path, source, auditor, unsafe=False), counter)
-        every = measure_text(result.path, fixed_text(result.path, source, auditor, unsafe=True), counter)
+        safe_text = fixed_text(result.path, source, auditor, unsafe=False) if has_safe else source
+        every_text = fixed_text(result.path, source, auditor, unsafe=True) if fixes else source
     except FixLoopError as exc:
         offer.error = str(exc)
         return offer
-    safe = safe or before
-    every = every or safe
+    safe = measure_text(result.path, safe_text, counter) or before
+    every = measure_text(result.path, every_text, counter) or safe
     offer.safe_tokens = before.tokens - safe.tokens
     offer.unsafe_tokens = safe.tokens - every.tokens
     offer.safe_per_request = _saving(before, safe, price, usage)

@@ -79,13 +79,21 @@ def _verification_line(v: Verification, markdown: bool) -> str:
             f"request{share}{monthly}; verdict pass{scores}{paired}.{apply}")
 
 
+def _evals_ran(report: DiffReport) -> bool:
+    """An eval that ran (`--verify`) is reported even when the offer is under `--min-saving`."""
+    return any(v.status != NOT_RUN for v in report.verifications)
+
+
 def offer_markdown(report: DiffReport) -> list[str]:
-    if not report.show_offer or not report.offers:
+    if not report.offers:
         return []
+    if not report.show_offer:
+        return _verification_markdown(report) if _evals_ran(report) else []
     lines: list[str] = []
     offered = [o for o in report.offers if o.safe_tokens or o.unsafe_tokens]
     if not offered:
-        lines += ["No fix on offer in the changed prompts.", ""]
+        lines += ["No fix on offer in the changed prompts.", *(f"No figure for `{o.path}`: {o.error}"
+                                                            for o in report.offers if o.error), ""]
     else:
         lines += [f"#### Saving on offer: {_headline(report)}", "",
                   "| Prompt | Safe fixes | Unsafe fixes (need review) |", "| --- | ---: | ---: |"]
@@ -100,6 +108,9 @@ def offer_markdown(report: DiffReport) -> list[str]:
             review = unsafe.replace(" --fix ", " --diff ", 1)
             lines.append(f"- The unsafe fixes change what a prompt says: read them with `{review}`, "
                          f"then apply with `{unsafe}`")
+        for o in report.offers:
+            if o.error:
+                lines.append(f"- No figure for `{o.path}`: {o.error}")
         if report.offer_unpriced:
             lines.append(f"- No monthly figure for {', '.join(f'`{p}`' for p in report.offer_unpriced)}: "
                          "no price or no volume (`[tool.promptopt.usage]`)")
@@ -123,26 +134,31 @@ def _verification_markdown(report: DiffReport) -> list[str]:
 
 
 def offer_text(report: DiffReport) -> list[str]:
-    if not report.show_offer or not report.offers:
+    if not report.offers or not (report.show_offer or _evals_ran(report)):
         return []
-    offered = [o for o in report.offers if o.safe_tokens or o.unsafe_tokens]
-    if not offered:
-        lines = ["No fix on offer in the changed prompts."]
-    else:
-        lines = [f"Saving on offer: {_headline(report)}"]
-        for o in offered:
-            lines.append(f"  {o.path}: safe fixes {_tokens_and_money(o.safe_tokens, o.safe_monthly)}; "
-                         f"unsafe fixes {_tokens_and_money(o.unsafe_tokens, o.unsafe_monthly)} (need review)")
-        for label, unsafe in (("apply", False), ("after review", True)):
-            command = fix_command(report, unsafe)
-            if command:
-                lines.append(f"  {label}: {command}")
-        for f in report.top_findings:
-            lines.append(f"  worth most: {f.code} {f.name} {f.path}:{f.line} {_finding_text(f)}")
+    lines = _saving_text(report) if report.show_offer else []
     shown = report.verifications
     if not shown:
         lines.append(f"Verified compression: none: {NO_SUITE.replace('`', '')}")
     lines += [f"Verified compression: {_verification_line(v, False)}" for v in shown]
+    return lines
+
+
+def _saving_text(report: DiffReport) -> list[str]:
+    offered = [o for o in report.offers if o.safe_tokens or o.unsafe_tokens]
+    if not offered:
+        return ["No fix on offer in the changed prompts.",
+                *(f"  no figure for {o.path}: {o.error}" for o in report.offers if o.error)]
+    lines = [f"Saving on offer: {_headline(report)}"]
+    for o in offered:
+        lines.append(f"  {o.path}: safe fixes {_tokens_and_money(o.safe_tokens, o.safe_monthly)}; "
+                     f"unsafe fixes {_tokens_and_money(o.unsafe_tokens, o.unsafe_monthly)} (need review)")
+    for label, unsafe in (("apply", False), ("after review", True)):
+        command = fix_command(report, unsafe)
+        if command:
+            lines.append(f"  {label}: {command}")
+    lines += [f"  worth most: {f.code} {f.name} {f.path}:{f.line} {_finding_text(f)}" for f in report.top_findings]
+    lines += [f"  no figure for {o.path}: {o.error}" for o in report.offers if o.error]
     return lines
 
 
