@@ -20,6 +20,7 @@ Keys (kebab-case, as in ruff):
   rules              options per rule: [tool.promptopt.rules.PO205] max-examples = 8
   usage, pricing     monthly volume and price overrides (see docs/cost.md)
   baseline           a baseline file of accepted findings (see README)
+  eval-suites        {prompt glob: eval suite}: `diff --verify` runs a changed prompt's suite (docs/ci.md)
 An unknown key or rule option is an error: exit 2.
 """
 
@@ -44,7 +45,7 @@ DEFAULT_MIN_TOKENS = 10
 KNOWN_KEYS = {
     "model", "select", "ignore", "extend-select", "per-file-ignores", "exclude", "extend-exclude",
     "token-budget", "min-tokens", "fail-on", "max-file-size", "rules", "usage", "pricing", "baseline",
-    "force-exclude", "include", "extend-include",
+    "force-exclude", "include", "extend-include", "eval-suites",
 }
 DEFAULT_EXCLUDE = [".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", "build", "dist"]
 

@@ -67,10 +67,19 @@ def run_diff_step(repo: Path, tmp_path: Path, **inputs: str) -> dict[str, str]:
         INPUT_BASE=inputs.get("base", ""),
         FAIL_ON_INCREASE=inputs.get("fail_on_increase", ""),
         MIN_CHANGE=inputs.get("min_change", ""),
+        MIN_SAVING=inputs.get("min_saving", ""),
         EXTRA_ARGS=inputs.get("args", ""),
     )
     subprocess.run(["bash", "-e", "-c", step("promptopt diff")], cwd=repo, env=env, check=True)
     return dict(line.split("=", 1) for line in outputs.read_text().splitlines())
+
+
+def test_min_saving_input_leaves_the_offer_out(pr_repo, tmp_path):
+    shown = Path(run_diff_step(pr_repo, tmp_path)["comment-file"]).read_text(encoding="utf-8")
+    assert "No fix on offer in the changed prompts." in shown  # p.md has nothing left to take
+    hidden = Path(run_diff_step(pr_repo, tmp_path, min_saving="$1")["comment-file"]).read_text(encoding="utf-8")
+    assert hidden.startswith("<!-- promptopt-diff -->") and "fix on offer" not in hidden
+    assert "Verified compression" in shown and "Verified compression" not in hidden
 
 
 def test_diff_step_writes_the_comment_and_its_exit_code(pr_repo, tmp_path):

@@ -462,13 +462,9 @@ class VerifyRequest:
     fmt: str = "text"
 
 
-def run_verify(request: VerifyRequest, echo: Callable[[str], None],
-               progress: Callable[[str], None] | None = None) -> VerifyReport:
-    """Load the suite, verify, report, and write the chosen text when asked. Raises VerifyError (and
-    the eval's own errors, which the caller turns into one line and exit 2)."""
-    import json
-
-    from ..atomic import write_atomic
+def verify_request(request: VerifyRequest, progress: Callable[[str], None] | None = None) -> tuple[VerifyReport, str]:
+    """Load the suite and its prompt, and verify: the report and the prompt's text as it was read.
+    Raises VerifyError (and the eval's own errors). `compress --verify` and `diff --verify` both run this."""
     from ..evaluation.cache import ResponseCache
     from ..evaluation.runner import check_credentials, resolve_model
     from ..evaluation.session import generation_settings
@@ -486,7 +482,19 @@ def run_verify(request: VerifyRequest, echo: Callable[[str], None],
     source = read_text(path, request.config.max_file_size)
     options = VerifyOptions(request.rates, request.max_drop, request.confidence, request.repeat or suite.repeat)
     lingua = lingua_compressor(path, request.config, request.lingua_model) if request.rates else None
-    report = verify(path, source, suite, runner, request.config, options, lingua, progress)
+    return verify(path, source, suite, runner, request.config, options, lingua, progress), source
+
+
+def run_verify(request: VerifyRequest, echo: Callable[[str], None],
+               progress: Callable[[str], None] | None = None) -> VerifyReport:
+    """Load the suite, verify, report, and write the chosen text when asked. Raises VerifyError (and
+    the eval's own errors, which the caller turns into one line and exit 2)."""
+    import json
+
+    from ..atomic import write_atomic
+
+    report, source = verify_request(request, progress)
+    path = report.path
     written = None
     if report.chosen is not None and (request.write or request.output):
         target = request.output or path
@@ -517,4 +525,5 @@ def unified_diff(path: Path, before: str, after: str) -> str:
 
 
 __all__ = ["Candidate", "VerifyError", "VerifyOptions", "VerifyReport", "VerifyRequest", "check_suite_prompt",
-           "json_report", "lingua_compressor", "parse_rates", "run_verify", "text_report", "verify"]
+           "json_report", "lingua_compressor", "parse_rates", "run_verify", "text_report", "verify",
+           "verify_request"]

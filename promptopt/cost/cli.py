@@ -69,6 +69,11 @@ class Threshold:
             return report.monthly_percent if report.priced else report.token_percent
         return report.monthly_delta if report.priced else None
 
+    def measure_offer(self, report) -> float | None:
+        """The saving on offer (safe and unsafe fixes) in this threshold's unit: $ per month, or percent
+        of the offered prompts' monthly cost (of their tokens when no $ figure is known)."""
+        return report.offer_percent if self.percent else report.offer_monthly
+
 
 class ThresholdType(click.ParamType):
     name = "AMOUNT|PERCENT"
@@ -159,27 +164,52 @@ def cost_command(
     type=ThresholdType(),
     help="Print nothing and exit 0 when the monthly change is smaller than this ($ or %).",
 )
+@click.option(
+    "--min-saving",
+    type=ThresholdType(),
+    help="Leave out the saving on offer when it is smaller than this: $ per month (5) or percent of the "
+    "changed prompts' monthly cost (2%).",
+)
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="Run the eval suite mapped to each changed prompt (`eval-suites` in the config), as `compress "
+    "--verify` does, and show the strongest compression that passed.",
+)
 @click.option("--baseline", type=click.Path(path_type=Path),
               help="Findings in this baseline file are not reported as introduced (default: config `baseline`).")
 @_output
-def diff_command(base, head, fmt, model, config_file, fail_on_increase, min_change, output_file, baseline=None):
-    """Tokens, monthly cost and findings of every prompt changed between --base and --head.
+def diff_command(base, head, fmt, model, config_file, fail_on_increase, min_change, output_file, baseline=None,
+                 min_saving=None, verify=False):
+    """Tokens, monthly cost and findings of every prompt changed between --base and --head, and the
+    saving still on offer in them: what `audit --fix` (and `--unsafe-fixes`) would remove.
 
     `--format markdown` renders a pull-request comment whose first line is a hidden marker, so a CI job
-    can find and update the same comment on every push (see docs/ci.md).
+    can find and update the same comment on every push (see docs/ci.md). Exit 0, 1 (past
+    --fail-on-increase), 2 (git, config or a file failed, or a --verify eval could not complete).
     """
-    from ..gitdiff import GitError
+    import os
+
+    from ..gitdiff import GitError, repo_root, resolve_ref
     from ..tokens import TokenizerUnavailable
     from .diff import diff_refs
+    from .links import source_links
     from .render import diff_json, diff_markdown, diff_text
+    from .verified import FAILED
 
     settings = _settings(Path.cwd(), config_file, model)
     try:
-        report = diff_refs(base, head, settings)
+        report = diff_refs(base, head, settings, verify=verify)
+        head_commit = resolve_ref(head, repo_root()) if head else None
     except (GitError, TokenizerUnavailable, ValueError) as exc:  # ValueError: a rule option of the wrong type
         _fail(str(exc))
+    report.link = source_links(os.environ, head_commit)
+    report.config_arg = str(config_file) if config_file else None
     for change in report.errors:
         click.echo(f"promptopt: error: {change.path}: {change.error}", err=True)
+    failed_evals = [v for v in report.verifications if v.status == FAILED]
+    for check in failed_evals:
+        click.echo(f"promptopt: error: {check.path}: eval {check.suite}: {check.reason}", err=True)
     baseline = baseline or settings.config.baseline
     if baseline is not None:  # accepted findings are not "introduced" (promptopt/baseline.py)
         from ..baseline import load, new_findings
@@ -194,9 +224,12 @@ def diff_command(base, head, fmt, model, config_file, fail_on_increase, min_chan
         size = min_change.measure(report)
         if size is None or abs(size) < min_change.amount:
             sys.exit(0)
+    if min_saving is not None:
+        size = min_saving.measure_offer(report)
+        report.show_offer = size is not None and size >= min_saving.amount
     render = {"text": diff_text, "json": diff_json, "markdown": diff_markdown}[fmt]
     _emit(render(report), output_file)
-    if report.errors:
+    if report.errors or failed_evals:
         sys.exit(2)
     if fail_on_increase is not None:
         rise = fail_on_increase.measure(report)

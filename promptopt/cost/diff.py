@@ -7,6 +7,7 @@ Findings are matched by rule code and offending text, not by line, so moving a p
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +16,9 @@ from ..discovery import classify, classify_by_path
 from ..engine import Auditor
 from ..gitdiff import ChangedFile, changed_files, read_at, repo_root
 from .estimate import CostSettings, cost_of_result
+from .offer import FindingWorth, SavingOffer, offer_of, top_findings
 from .projection import PromptCost
+from .verified import Verification, suite_for, verify_prompt
 
 
 @dataclass
@@ -27,6 +30,8 @@ class PromptChange:
     after: PromptCost | None
     introduced: list[Finding] = field(default_factory=list)
     fixed: list[Finding] = field(default_factory=list)
+    offer: SavingOffer | None = None  # what the fixes would still save at the head side
+    verification: Verification | None = None  # the mapped eval suite's verdict (`--verify`)
 
     @property
     def tokens_before(self) -> int:
@@ -73,6 +78,9 @@ class DiffReport:
     head: str  # "working tree" when comparing against files on disk
     changes: list[PromptChange] = field(default_factory=list)
     price_source: str = ""
+    show_offer: bool = True  # False: the offer is under `--min-saving`
+    config_arg: str | None = None  # `--config` as given, repeated in the commands the comment shows
+    link: Callable[[str, int], str | None] = field(default=lambda path, line: None, repr=False)
 
     @property
     def errors(self) -> list[PromptChange]:
@@ -126,6 +134,61 @@ class DiffReport:
     def fixed(self) -> int:
         return sum(len(c.fixed) for c in self.changes)
 
+    # -- the saving on offer in the prompts at the head side
+
+    @property
+    def offers(self) -> list[SavingOffer]:
+        return [c.offer for c in self.changes if c.offer is not None and not c.error]
+
+    @property
+    def safe_tokens(self) -> int:
+        return sum(o.safe_tokens for o in self.offers)
+
+    @property
+    def unsafe_tokens(self) -> int:
+        return sum(o.unsafe_tokens for o in self.offers)
+
+    @property
+    def safe_monthly(self) -> float | None:
+        return _known_sum(o.safe_monthly for o in self.offers)
+
+    @property
+    def unsafe_monthly(self) -> float | None:
+        return _known_sum(o.unsafe_monthly for o in self.offers)
+
+    @property
+    def offer_monthly(self) -> float | None:
+        return _known_sum(o.total_monthly for o in self.offers)
+
+    @property
+    def offer_unpriced(self) -> list[str]:
+        """Prompts whose offer has no monthly figure (unknown price or no volume): left out of the $ sums."""
+        return [o.path for o in self.offers if o.total_monthly is None]
+
+    @property
+    def offer_percent(self) -> float | None:
+        """The offer as a percentage of the offered prompts' monthly cost (of their tokens when unpriced)."""
+        priced = [c for c in self.changes if c.offer and not c.error and c.offer.total_monthly is not None]
+        cost = sum(c.after.monthly_cost or 0.0 for c in priced if c.after)
+        if cost:
+            return 100.0 * (self.offer_monthly or 0.0) / cost
+        tokens = sum(o.tokens for o in self.offers)
+        return 100.0 * (self.safe_tokens + self.unsafe_tokens) / tokens if tokens else None
+
+    @property
+    def top_findings(self) -> list[FindingWorth]:
+        return top_findings(self.offers)
+
+    @property
+    def verifications(self) -> list[Verification]:
+        return [c.verification for c in self.changes if c.verification is not None]
+
+
+def _known_sum(values) -> float | None:
+    """The sum of the known values; None when none is known (unknown is never $0)."""
+    known = [v for v in values if v is not None]
+    return sum(known) if known else None
+
 
 def _key(finding: Finding) -> tuple[str, str]:
     return finding.code, " ".join(finding.snippet.split()) or finding.message
@@ -154,8 +217,10 @@ def compare_findings(before: list[Finding], after: list[Finding]) -> tuple[list[
 _STATUS = {"A": "added", "D": "removed", "M": "changed", "R": "renamed"}
 
 
-def diff_refs(base: str, head: str | None, settings: CostSettings, start: Path | None = None) -> DiffReport:
-    """Audit and price each changed prompt at base and at head (None: the working tree).
+def diff_refs(base: str, head: str | None, settings: CostSettings, start: Path | None = None,
+              verify: bool = False) -> DiffReport:
+    """Audit and price each changed prompt at base and at head (None: the working tree), measure what
+    the fixes would still save at head, and with `verify` run the eval suites mapped to the prompts.
 
     Only files that discovery takes as prompts count (at either side, judged on that side's text, as
     `promptopt audit .` at the repository's root would); a file with no prompt on either side gets no row."""
@@ -172,6 +237,11 @@ def diff_refs(base: str, head: str | None, settings: CostSettings, start: Path |
             continue
         row = _price_change(change, texts, settings, auditor, root)
         if row is not None:
+            suite = suite_for(settings.eval_suites, change.new_path) if change.new_path else None
+            if suite is not None and texts[1] is not None and row.after is not None and not row.error:
+                usage = settings.usage.for_path(change.new_path, settings.config.model)
+                row.verification = verify_prompt(change.new_path, texts[1], suite, root, settings.config, usage,
+                                                 settings.prices.lookup(usage.model), run=verify)
             report.changes.append(row)
     return report
 
@@ -195,7 +265,8 @@ def _price_change(
 ) -> PromptChange | None:
     sides: list[tuple[PromptCost | None, list[Finding]]] = []
     documents = 0
-    for text, path in zip(texts, (change.old_path, change.new_path), strict=True):
+    offer = None
+    for side, (text, path) in enumerate(zip(texts, (change.old_path, change.new_path), strict=True)):
         if text is None or path is None:
             sides.append((None, []))
             continue
@@ -203,12 +274,15 @@ def _price_change(
         if result.error:
             documents += 1  # an error is worth a row: the file could not be priced
         documents += len(result.documents)
-        # the saving of fixes is not part of a diff: skip the second audit
+        # `cost`'s safe-fix figure is left out: the offer below measures the head side's fixes
         sides.append((cost_of_result(result, settings, auditor, path, with_fixes=False), result.findings))
+        if side == 1 and not result.error and result.documents:  # the head side: what is left to take
+            usage = settings.usage.for_path(path, settings.config.model)
+            offer = offer_of(result, text, path, auditor, usage, settings.prices.lookup(usage.model))
     if documents == 0:
         return None  # no prompt in the file at either side: nothing to price
     (before, base_findings), (after, head_findings) = sides
     introduced, fixed = compare_findings(base_findings, head_findings)
     return PromptChange(
-        _STATUS[change.status], change.path, change.old_path, before, after, introduced, fixed
+        _STATUS[change.status], change.path, change.old_path, before, after, introduced, fixed, offer
     )

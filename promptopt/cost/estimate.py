@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import Config
@@ -12,6 +12,7 @@ from ..tokens import TokenCounter, choose_encoding
 from .prices import PriceTable, load_price_table
 from .projection import CostReport, Measure, PromptCost, measure_documents, price_prompt, relative_to
 from .usage import UsageConfig, Volume, parse_pricing, parse_usage
+from .verified import parse_eval_suites
 
 
 @dataclass
@@ -19,6 +20,7 @@ class CostSettings:
     config: Config
     usage: UsageConfig
     prices: PriceTable
+    eval_suites: dict[str, Path] = field(default_factory=dict)  # prompt glob -> eval suite (`diff --verify`)
 
     @property
     def root(self) -> Path:
@@ -31,7 +33,8 @@ def cost_settings(config: Config, volume: Volume | None = None) -> CostSettings:
     if volume is not None:
         usage.defaults = volume.over(usage.defaults)
     pricing = parse_pricing(config.raw.get("pricing"), config.root)
-    return CostSettings(config, usage, load_price_table(pricing.file, pricing.models))
+    suites = parse_eval_suites(config.raw.get("eval-suites"), config.root)
+    return CostSettings(config, usage, load_price_table(pricing.file, pricing.models), suites)
 
 
 def _source_of(result: FileResult) -> str | None:

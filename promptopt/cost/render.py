@@ -3,48 +3,15 @@
 from __future__ import annotations
 
 import json
-import math
 
 from ..redact import redact
 from .diff import DiffReport, PromptChange
+from .figures import NONE, count, money, percent, plural
 from .projection import CostReport, PromptCost
+from .render_offer import change_offer_json, offer_json, offer_markdown, offer_text, verification_json
 
 MARKER = "<!-- promptopt-diff -->"
 UNKNOWN = "unknown"
-NONE = "–"
-
-
-def money(value: float | None, signed: bool = False) -> str:
-    """$1,240 above $100, $12.34 above $0.10, and three significant digits below that."""
-    if value is None:
-        return NONE
-    sign = ("+" if value > 0 else "-" if value < 0 else "") if signed else ("-" if value < 0 else "")
-    amount = abs(value)
-    if amount == 0:
-        text = "0"
-    elif amount >= 100:
-        text = f"{amount:,.0f}"
-    elif amount >= 1:
-        text = f"{amount:,.2f}"
-    elif amount >= 0.1:
-        text = f"{amount:.2f}"
-    else:  # per-request figures: three significant digits
-        decimals = min(10, -math.floor(math.log10(amount)) + 2)
-        text = f"{amount:.{decimals}f}"
-    return f"{sign}${text}"
-
-
-def count(value: float | None, signed: bool = False) -> str:
-    if value is None:
-        return NONE
-    text = f"{value:+,.0f}" if signed else f"{value:,.0f}"
-    return text
-
-
-def percent(value: float | None) -> str:
-    if value is None:
-        return ""
-    return f"{value:+.0f}%" if abs(value) >= 1 or value == 0 else f"{value:+.1f}%"
 
 
 # ---------------------------------------------------------------- cost
@@ -119,7 +86,7 @@ def _notes(report: CostReport) -> list[str]:
     ]
     if no_volume:
         notes.append(
-            f"no volume configured for {len(no_volume)} prompt(s): set requests-per-day in "
+            f"no volume configured for {plural(len(no_volume), 'prompt')}: set requests-per-day in "
             "[tool.promptopt.usage] (see docs/cost.md)"
         )
     notes.append(f"prices: {report.price_source}")
@@ -227,7 +194,7 @@ def diff_markdown(report: DiffReport) -> str:
         return ""
     lines = [MARKER, f"### promptopt: {headline(report)}", ""]
     summary = (
-        f"{len(report.changes)} prompt file(s) changed: "
+        f"{plural(len(report.changes), 'prompt')} changed: "
         f"**{report.tokens_before:,} → {report.tokens_after:,}** prompt tokens per request"
     )
     if report.priced:
@@ -253,10 +220,11 @@ def diff_markdown(report: DiffReport) -> str:
         else:
             change = f"{count(c.token_delta, signed=True)} tokens"
         lines.append(f"| {name} | {c.model} | {tokens} | {monthly} | {change} |")
+    lines.append("")
+    lines += offer_markdown(report)
     lines += [
-        "",
         "<details>",
-        f"<summary>Details: {report.fixed} finding(s) fixed, {report.introduced} introduced</summary>",
+        f"<summary>Details: {plural(report.fixed, 'finding')} fixed, {report.introduced:,} introduced</summary>",
         "",
     ]
     for c in report.changes:
@@ -302,10 +270,11 @@ def diff_text(report: DiffReport) -> str:
             money_part = f", {money(c.monthly_before)} -> {money(c.monthly_after)}/month"
         lines.append(
             f"  {c.path} ({c.status}): {c.tokens_before:,} -> {c.tokens_after:,} tokens/request{money_part}, "
-            f"{len(c.fixed)} finding(s) fixed, {len(c.introduced)} introduced"
+            f"{plural(len(c.fixed), 'finding')} fixed, {len(c.introduced):,} introduced"
         )
         for f in c.introduced:
             lines.append(f"    introduced {f.code} line {f.location.line}: {redact(f.message, _secrets(c))}")
+    lines += offer_text(report)
     return "\n".join(lines) + "\n"
 
 
@@ -339,9 +308,12 @@ def diff_json(report: DiffReport) -> str:
                 "monthly_delta": c.monthly_delta,
                 "introduced": [finding(f, _secrets(c)) for f in c.introduced],
                 "fixed": [finding(f, _secrets(c)) for f in c.fixed],
+                "offer": change_offer_json(c),
+                "verification": verification_json(c.verification),
             }
             for c in report.changes
         ],
+        "offer": offer_json(report),
         "price_source": report.price_source,
     }
     return json.dumps(data, indent=2) + "\n"
