@@ -20,6 +20,8 @@ Keys (kebab-case, as in ruff):
   rules              options per rule: [tool.promptopt.rules.PO205] max-examples = 8
   usage, pricing     monthly volume and price overrides (see docs/cost.md)
   baseline           a baseline file of accepted findings (see README)
+  cache-dir          where the audit keeps results of unchanged files (default .promptopt_cache
+                     beside the config; $PROMPTOPT_CACHE_DIR wins; `audit --no-cache` skips it)
 An unknown key or rule option is an error: exit 2.
 """
 
@@ -32,11 +34,6 @@ from typing import Any
 
 from .core import Severity
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 DEFAULT_MODEL = "gpt-4o"
 # Readers judging findings on real prompts called a waste finding that saves under 10 tokens (and
 # under 1% of the prompt) too minor to act on (../shared/notes/judging.md).
@@ -44,9 +41,10 @@ DEFAULT_MIN_TOKENS = 10
 KNOWN_KEYS = {
     "model", "select", "ignore", "extend-select", "per-file-ignores", "exclude", "extend-exclude",
     "token-budget", "min-tokens", "fail-on", "max-file-size", "rules", "usage", "pricing", "baseline",
-    "force-exclude", "include", "extend-include",
+    "force-exclude", "include", "extend-include", "cache-dir",
 }
-DEFAULT_EXCLUDE = [".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", "build", "dist"]
+DEFAULT_EXCLUDE = [".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", "build", "dist",
+                   ".promptopt_cache"]
 
 
 class ConfigError(Exception):
@@ -69,6 +67,7 @@ class Config:
     max_file_size: int = 10 * 1024 * 1024
     rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     baseline: Path | None = None
+    cache_dir: str | None = None  # `cache-dir`, relative to `root` (promptopt/cache.py)
     raw: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None  # the file it came from
     root: Path = field(default_factory=Path.cwd)  # paths in the config are relative to this
@@ -136,6 +135,11 @@ def find_config_file(start: Path) -> tuple[Path, dict] | None:
 
 
 def _read_toml(path: Path) -> dict:
+    # imported here: a folder with no config file (the hook in many repositories) never parses TOML
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
@@ -185,6 +189,10 @@ def from_table(table: dict[str, Any], path: Path | None = None) -> Config:
         if not isinstance(options, dict):
             raise ValueError("'rules' must be a table of rule codes")
         config.rule_options = {str(code): dict(opts) for code, opts in options.items()}
+        if table.get("cache-dir") is not None:
+            if not isinstance(table["cache-dir"], str) or not table["cache-dir"].strip():
+                raise ValueError(f"'cache-dir' must be a folder name, got {table['cache-dir']!r}")
+            config.cache_dir = table["cache-dir"]
         if table.get("baseline"):
             config.baseline = config.root / str(table["baseline"])
     except (TypeError, ValueError, AttributeError, OverflowError) as exc:
