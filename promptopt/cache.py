@@ -32,10 +32,9 @@ ENTRY_FORMAT = 1
 
 def cache_root(config: Config) -> Path:
     """The cache folder for this config: env var first (as RUFF_CACHE_DIR), then `cache-dir`, then the default."""
-    configured = os.environ.get(CACHE_ENV) or config.cache_dir
-    if configured:
-        return config.root / configured  # an absolute path stays as it is
-    return config.root / DEFAULT_CACHE_DIR
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV])  # as for eval's cache: relative to the working folder
+    return config.root / (config.cache_dir or DEFAULT_CACHE_DIR)  # an absolute cache-dir stays as it is
 
 
 class ResultCache:

@@ -27,6 +27,8 @@ An unknown key or rule option is an error: exit 2.
 
 from __future__ import annotations
 
+import functools
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,9 +102,15 @@ def _relative(path: Path, root: Path) -> str:
     except (OSError, RuntimeError):  # a symlink loop: judge the path by its own name
         resolved = path.absolute()
     try:
-        return resolved.relative_to(root.resolve()).as_posix()
+        return resolved.relative_to(_resolved_root(root, os.getcwd())).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+@functools.lru_cache(maxsize=32)
+def _resolved_root(root: Path, cwd: str) -> Path:
+    """The config root, resolved once per run (discovery asks for every file); `cwd` keys a relative root."""
+    return root.resolve()
 
 
 def _glob_match(rel: str, pattern: str) -> bool:
