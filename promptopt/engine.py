@@ -179,7 +179,7 @@ def audit_paths(paths: list[Path], config: Config, jobs: int | None = None,
     auditor = Auditor(config) if todo else None
     jobs = jobs or _default_jobs(todo)
     if auditor is not None and jobs > 1 and len(todo) > jobs:
-        auditor.counter.count("warm")  # load the tokenizer once here; forked workers inherit it
+        auditor.counter.encoding.encode_ordinary("warm")  # load the tokenizer here; forked workers inherit it
         texts = [sources.get(p) for p in todo]
         by_path.update(zip(todo, _audit_in_processes(auditor, todo, jobs, texts), strict=True))
     else:
