@@ -110,19 +110,10 @@ def light_counter() -> LightCounter | None:
     mirrors or the table cannot be built (then tiktoken counts everything)."""
     from .tokens import TokenizerUnavailable, cached_ranks, encoding_params, offline_bpe_files, rank_cache_dir
 
-    seen: dict[str, str | None] = {}
-
-    def note_hash(blobpath: str, expected_hash: str | None = None) -> dict:
-        seen["hash"] = expected_hash
-        return {}
-
-    try:
-        params = encoding_params(ENCODING, note_hash)  # the pattern and the table's hash, nothing loaded
-    except Exception:
+    definition = _definition()
+    if definition is None or definition[0] != O200K_PATTERN:
         return None
-    if params is None or params.get("pat_str") != O200K_PATTERN or not seen.get("hash"):
-        return None
-    table = rank_cache_dir() / f"{seen['hash']}.sqlite3"
+    table = rank_cache_dir() / f"{definition[1]}.sqlite3"
     for _ in range(2):
         if table.is_file():
             try:
@@ -139,6 +130,50 @@ def light_counter() -> LightCounter | None:
         if not _build_table(table, ranks):
             return None
     return None
+
+
+def _definition() -> tuple[str, str] | None:
+    """(pattern, BPE file hash) of tiktoken's o200k_base. Read from tiktoken's own definition, which
+    imports tiktoken (a tenth of a cold hook run), once per installed copy of it: the answer is kept
+    beside the tables, keyed by the definition file's path, size and modification time."""
+    import importlib.util
+    import json
+
+    from .tokens import encoding_params, rank_cache_dir
+
+    try:
+        spec = importlib.util.find_spec("tiktoken_ext.openai_public")
+        origin = spec.origin if spec else None
+        info = os.stat(origin) if origin else None
+    except (ImportError, OSError, ValueError):
+        return None
+    if info is None:
+        return None
+    key = f"{origin}\t{info.st_size}\t{info.st_mtime_ns}"
+    marker = rank_cache_dir() / f"{ENCODING}-definition.json"
+    try:
+        known = json.loads(marker.read_text(encoding="utf-8"))
+        if known["key"] == key:
+            return known["pattern"], known["hash"]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    seen: dict[str, str | None] = {}
+
+    def note_hash(blobpath: str, expected_hash: str | None = None) -> dict:
+        seen["hash"] = expected_hash
+        return {}
+
+    try:
+        params = encoding_params(ENCODING, note_hash)  # the pattern and the table's hash, nothing loaded
+    except Exception:
+        return None
+    if params is None or not isinstance(params.get("pat_str"), str) or not seen.get("hash"):
+        return None
+    definition = (params["pat_str"], str(seen["hash"]))
+    from .tokens import _write_quietly
+
+    _write_quietly(marker, json.dumps({"key": key, "pattern": definition[0], "hash": definition[1]}).encode())
+    return definition
 
 
 def _build_table(path: Path, ranks: dict[bytes, int]) -> bool:
