@@ -46,6 +46,17 @@ class Auditor:
         self.options = {r.code: r.resolve_options(self._configured(r)) for r in self.rules}
         self.document_rules = [r for r in self.rules if r.scope == "document"]
         self.file_rules = [r for r in self.rules if r.scope == "file"]
+        self._selection: tuple[Path | None, dict[str, bool]] = (None, {})  # the last path's answers
+
+    def _selected(self, code: str, path: Path) -> bool:
+        # asked for every rule and prompt: the answer for a file's path is the same for all its prompts
+        last_path, answers = self._selection
+        if last_path != path:
+            answers = {}
+            self._selection = (path, answers)
+        if code not in answers:
+            answers[code] = self.config.is_selected(code, path)
+        return answers[code]
 
     def _configured(self, rule: Rule) -> dict | None:
         opts = self.config.rule_options
@@ -97,7 +108,7 @@ class Auditor:
 
         findings: list[Finding] = []
         for rule in self.document_rules if rules is None else rules:
-            if not self.config.is_selected(rule.code, doc.path):
+            if not self._selected(rule.code, doc.path):
                 continue
             ctx = Context(self.counter, self.config, self.options[rule.code], rule, tokens)
             findings.extend(rule.check(doc, ctx))
