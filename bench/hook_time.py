@@ -10,7 +10,7 @@ load from other processes hits them alike:
 Then each step of both promptopt runs is timed inside fresh processes (`--steps`).
 Prints medians, spreads and ratios; the target is a median of 0.2 s or less.
 
-    python bench/hook_time.py [--runs 15] [--files A B] [--rival PATH] [--no-steps]
+    python bench/hook_time.py [--runs 15] [--files A B] [--rival PATH] [--before ../main] [--no-steps]
 """
 
 from __future__ import annotations
@@ -97,16 +97,16 @@ def promptopt_command() -> list[str]:
     return [found, "audit"] if found else [sys.executable, "-m", "promptopt", "audit"]
 
 
-def bench_env() -> dict[str, str]:
-    """This checkout first on the path; bytecode written as an installed package has it."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+def bench_env(checkout: Path = ROOT) -> dict[str, str]:
+    """The checkout first on the path; bytecode written as an installed package has it."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(checkout), os.environ.get("PYTHONPATH")]))}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 
-def run_once(command: list[str], cwd: Path) -> float:
+def run_once(command: list[str], cwd: Path, checkout: Path = ROOT) -> float:
     start = time.perf_counter()
-    done = subprocess.run(command, cwd=cwd, capture_output=True, env=bench_env())
+    done = subprocess.run(command, cwd=cwd, capture_output=True, env=bench_env(checkout))
     elapsed = time.perf_counter() - start
     if done.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(command)} failed ({done.returncode}): {done.stderr.decode()[-2000:]}")
@@ -135,6 +135,7 @@ def main() -> None:
     parser.add_argument("--files", nargs="+", type=Path, help="prompt files (default: two written here)")
     parser.add_argument("--rival", type=Path, default=DEFAULT_RIVAL, help="the rival linter's executable")
     parser.add_argument("--no-steps", action="store_true", help="skip the step-by-step timing")
+    parser.add_argument("--before", type=Path, help="another checkout of promptopt (say, main) timed alongside")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         cwd = Path(folder)
@@ -149,14 +150,19 @@ def main() -> None:
         names = [f.name for f in files]
         commands = {"promptopt, cached": [*promptopt_command(), *names],
                     "promptopt, --no-cache": [*promptopt_command(), "--no-cache", *names]}
+        checkouts = dict.fromkeys(commands, ROOT)
+        if args.before:
+            commands["before (--before checkout)"] = [*promptopt_command(), *names]
+            checkouts["before (--before checkout)"] = args.before.resolve()
         if args.rival.exists():
             commands["rival (promptproof)"] = [str(args.rival), *names]
-        for command in commands.values():  # warm the OS file cache, bytecode and the result cache
-            run_once(command, cwd)
+            checkouts["rival (promptproof)"] = ROOT
+        for name, command in commands.items():  # warm the OS file cache, bytecode and the result cache
+            run_once(command, cwd, checkouts[name])
         times: dict[str, list[float]] = {name: [] for name in commands}
         for _ in range(args.runs):
             for name, command in commands.items():
-                times[name].append(run_once(command, cwd))
+                times[name].append(run_once(command, cwd, checkouts[name]))
         step_times = {} if args.no_steps else {
             "cached": steps(names, cwd, max(5, args.runs // 2), cached=True),
             "--no-cache": steps(names, cwd, max(5, args.runs // 2), cached=False),
@@ -174,6 +180,10 @@ def main() -> None:
         print(f"ratio to the rival (same run): cached {cached / rival:.1f}x, --no-cache {fresh / rival:.1f}x")
     else:
         print(f"rival not installed at {args.rival}: no ratio")
+    if args.before:
+        before = statistics.median(times["before (--before checkout)"])
+        print(f"before ({args.before}): median {before:.3f} s; this checkout: cached {cached / before:.2f}x, "
+              f"--no-cache {fresh / before:.2f}x of it")
     for label, measured in step_times.items():
         print(f"\nsteps, {label} (median of fresh processes, in-process clock, after the interpreter's start):")
         for name, seconds in measured:
