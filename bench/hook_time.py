@@ -1,14 +1,23 @@
-"""Cold wall time of the pre-commit hook's command on two changed prompt files.
+"""Cold wall time of the pre-commit hook's command on two changed prompt files, step by step, beside a
+rival linter in the same run.
 
-Each run is a fresh process (as pre-commit starts one): imports, tokenizer load, audit, report.
-Prints the median and the spread of N runs; the target is 0.6 s or less.
+Each run is a fresh process (as pre-commit starts one). Three commands are timed, interleaved so that
+load from other processes hits them alike:
+- `promptopt audit A B` with its result cache filled (the files are unchanged since the last run),
+- `promptopt audit --no-cache A B` (every file new: rules, tokenizer, audit, report),
+- the rival linter `promptproof A B`, when installed (`--rival PATH`, default /tmp/pp-venv/bin/promptproof;
+  install it outside the repo: `python -m venv /tmp/pp-venv && /tmp/pp-venv/bin/pip install promptproof`).
+Then each step of both promptopt runs is timed inside fresh processes (`--steps`).
+Prints medians, spreads and ratios; the target is a median of 0.2 s or less.
 
-    python bench/hook_time.py [--runs 15] [--files A B]
+    python bench/hook_time.py [--runs 15] [--files A B] [--rival PATH] [--before ../main] [--no-steps]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -17,7 +26,9 @@ import tempfile
 import time
 from pathlib import Path
 
-TARGET_SECONDS = 0.6
+TARGET_SECONDS = 0.2
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_RIVAL = Path("/tmp/pp-venv/bin/promptproof")
 
 SUPPORT = """# Support assistant
 
@@ -39,9 +50,46 @@ do not add any other text.
 Ticket: {ticket}
 """
 
+# Run in a fresh interpreter: the time of each step of one audit, in seconds, as JSON.
+STEPS = r"""
+import json, sys, time
+from pathlib import Path
+marks = [("start", time.perf_counter())]
+use_cache, files = sys.argv[1] == "cache", [Path(p) for p in sys.argv[2:]]
+import promptopt.cli
+marks.append(("import the CLI", time.perf_counter()))
+from promptopt.config import load_config
+config = load_config(files[0])
+marks.append(("load config", time.perf_counter()))
+from promptopt.engine import Auditor, audit_paths, discover
+entries = discover(files, config)
+marks.append(("import engine, discover", time.perf_counter()))
+cache = None
+if use_cache:
+    from promptopt.cache import ResultCache
+    cache = ResultCache(config)
+    marks.append(("cache key (code fingerprint)", time.perf_counter()))
+    result = audit_paths(files, config, cache=cache)
+    marks.append(("read, hash, cached results", time.perf_counter()))
+else:
+    auditor = Auditor(config)
+    marks.append(("load rules (imports, regexes)", time.perf_counter()))
+    auditor.counter.count("warm")
+    marks.append(("load tokenizer", time.perf_counter()))
+    result = audit_paths(files, config)
+    marks.append(("audit: rules, savings", time.perf_counter()))
+from promptopt.cli import _input_price
+from promptopt.reporters import ReportOptions, render
+text = render("text", result, ReportOptions(color=False, show_fixes=True, model=config.model,
+                                            price_per_token=_input_price(config.model)))
+marks.append(("report (text)", time.perf_counter()))
+print(json.dumps([(name, t - marks[i][1]) for i, (name, t) in enumerate(marks[1:])]))
+"""
 
-def command() -> list[str]:
-    """The hook's entry as pre-commit runs it: the installed `promptopt` script, else this Python's."""
+
+def promptopt_command() -> list[str]:
+    """The hook's entry as pre-commit runs it: the installed `promptopt` script, else this Python's
+    (PYTHONPATH puts this checkout first either way)."""
     script = Path(sys.executable).parent / "promptopt"
     if script.exists():
         return [str(script), "audit"]
@@ -49,39 +97,98 @@ def command() -> list[str]:
     return [found, "audit"] if found else [sys.executable, "-m", "promptopt", "audit"]
 
 
-def time_runs(files: list[Path], runs: int, cwd: Path) -> list[float]:
-    times = []
+def bench_env(checkout: Path = ROOT) -> dict[str, str]:
+    """The checkout first on the path; bytecode written as an installed package has it."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(checkout), os.environ.get("PYTHONPATH")]))}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def run_once(command: list[str], cwd: Path, checkout: Path = ROOT) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, capture_output=True, env=bench_env(checkout))
+    elapsed = time.perf_counter() - start
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(command)} failed ({done.returncode}): {done.stderr.decode()[-2000:]}")
+    return elapsed
+
+
+def steps(files: list[Path], cwd: Path, runs: int, cached: bool) -> list[tuple[str, float]]:
+    """Median seconds of each step over `runs` fresh processes."""
+    samples: dict[str, list[float]] = {}
     for _ in range(runs):
-        start = time.perf_counter()
-        done = subprocess.run([*command(), *map(str, files)], cwd=cwd, capture_output=True)
-        times.append(time.perf_counter() - start)
-        if done.returncode not in (0, 1):
-            raise SystemExit(f"promptopt audit failed ({done.returncode}): {done.stderr.decode()}")
-    return times
+        done = subprocess.run([sys.executable, "-c", STEPS, "cache" if cached else "fresh", *map(str, files)],
+                              cwd=cwd, capture_output=True, text=True, env=bench_env(), check=True)
+        for name, seconds in json.loads(done.stdout.strip().splitlines()[-1]):
+            samples.setdefault(name, []).append(seconds)
+    return [(name, statistics.median(values)) for name, values in samples.items()]
+
+
+def describe(times: list[float]) -> str:
+    return (f"median {statistics.median(times):.3f} s, min {min(times):.3f} s, max {max(times):.3f} s "
+            f"({len(times)} runs)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--files", nargs="+", type=Path, help="prompt files (default: two written here)")
+    parser.add_argument("--rival", type=Path, default=DEFAULT_RIVAL, help="the rival linter's executable")
+    parser.add_argument("--no-steps", action="store_true", help="skip the step-by-step timing")
+    parser.add_argument("--before", type=Path, help="another checkout of promptopt (say, main) timed alongside")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         cwd = Path(folder)
         if args.files:
-            files = [f.resolve() for f in args.files]
+            files = [cwd / f.name for f in args.files]
+            for source, target in zip(args.files, files, strict=True):
+                shutil.copyfile(source, target)
         else:
             files = [cwd / "support.md", cwd / "triage.txt"]
             files[0].write_text(SUPPORT, encoding="utf-8")
             files[1].write_text(TRIAGE, encoding="utf-8")
-        time_runs(files, 1, cwd)  # warm the OS file cache (not the process: every run is cold)
-        times = time_runs(files, args.runs, cwd)
-    median = statistics.median(times)
-    verdict = "within" if median <= TARGET_SECONDS else "OVER"
-    print(f"command: {' '.join(command())} <{len(files)} files>")
-    print(
-        f"cold wall time, {args.runs} runs: median {median:.3f} s, min {min(times):.3f} s, "
-        f"max {max(times):.3f} s ({verdict} the {TARGET_SECONDS} s target)"
-    )
+        names = [f.name for f in files]
+        commands = {"promptopt, cached": [*promptopt_command(), *names],
+                    "promptopt, --no-cache": [*promptopt_command(), "--no-cache", *names]}
+        checkouts = dict.fromkeys(commands, ROOT)
+        if args.before:
+            commands["before (--before checkout)"] = [*promptopt_command(), *names]
+            checkouts["before (--before checkout)"] = args.before.resolve()
+        if args.rival.exists():
+            commands["rival (promptproof)"] = [str(args.rival), *names]
+            checkouts["rival (promptproof)"] = ROOT
+        for name, command in commands.items():  # warm the OS file cache, bytecode and the result cache
+            run_once(command, cwd, checkouts[name])
+        times: dict[str, list[float]] = {name: [] for name in commands}
+        for _ in range(args.runs):
+            for name, command in commands.items():
+                times[name].append(run_once(command, cwd, checkouts[name]))
+        step_times = {} if args.no_steps else {
+            "cached": steps(names, cwd, max(5, args.runs // 2), cached=True),
+            "--no-cache": steps(names, cwd, max(5, args.runs // 2), cached=False),
+        }
+    load = os.getloadavg()
+    print(f"command: {' '.join(promptopt_command())} <{len(files)} files>; load average {load[0]:.2f}")
+    for name, values in times.items():
+        print(f"{name:24} {describe(values)}")
+    cached = statistics.median(times["promptopt, cached"])
+    fresh = statistics.median(times["promptopt, --no-cache"])
+    verdict = "within" if cached <= TARGET_SECONDS else "OVER"
+    print(f"cached median {cached:.3f} s: {verdict} the {TARGET_SECONDS} s target; --no-cache median {fresh:.3f} s")
+    if "rival (promptproof)" in times:
+        rival = statistics.median(times["rival (promptproof)"])
+        print(f"ratio to the rival (same run): cached {cached / rival:.1f}x, --no-cache {fresh / rival:.1f}x")
+    else:
+        print(f"rival not installed at {args.rival}: no ratio")
+    if args.before:
+        before = statistics.median(times["before (--before checkout)"])
+        print(f"before ({args.before}): median {before:.3f} s; this checkout: cached {cached / before:.2f}x, "
+              f"--no-cache {fresh / before:.2f}x of it")
+    for label, measured in step_times.items():
+        print(f"\nsteps, {label} (median of fresh processes, in-process clock, after the interpreter's start):")
+        for name, seconds in measured:
+            print(f"  {name:32} {seconds * 1000:7.1f} ms")
+        print(f"  {'total':32} {sum(s for _, s in measured) * 1000:7.1f} ms")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@ Exit codes, as in ruff: 0 nothing at the failing level, 1 findings (or changes w
 
 from __future__ import annotations
 
-import difflib
 import os
 import sys
 from pathlib import Path
@@ -105,15 +104,21 @@ def _config(paths: tuple[Path, ...], config_file: Path | None, **overrides):
               help="List the files that would be audited, and audit nothing (with --verbose: why each "
                    "file is audited or skipped).")
 @click.option("-v", "--verbose", is_flag=True, help="With --show-files: the reason for every file.")
+@click.option("--no-cache", is_flag=True,
+              help="Audit every file again: neither read nor write the result cache (`cache-dir` in the "
+                   "config, default .promptopt_cache; $PROMPTOPT_CACHE_DIR overrides).")
 def audit(paths, fmt, model, config_file, select, extend_select, ignore, min_tokens, fix, unsafe_fixes, show_diff,
           fail_on, exit_zero, baseline, write_baseline, no_color, output_file, force_exclude, max_growth,
-          show_files, verbose):
+          show_files, verbose, no_cache):
     """Lint prompt files for token waste; exit 1 when something at the failing level is found.
 
     With no PATHS, the current folder. In a folder, the files that are prompts are audited: prompt
     formats, minus what git ignores, `exclude`, and files known not to be prompts (READMEs, docs/,
     tests/, CI and package files); YAML and JSON only when their shape says prompt. `--show-files
     --verbose` says why for each file; `include`/`extend-include` in the config change the choice.
+
+    Results of unchanged files come from a cache (as ruff's): `.promptopt_cache` beside the config,
+    or `cache-dir` in it; `--no-cache` audits everything afresh.
     """
     from .engine import audit_paths
 
@@ -136,7 +141,12 @@ def audit(paths, fmt, model, config_file, select, extend_select, ignore, min_tok
             changed = _apply_fixes(paths, config, unsafe_fixes, show_diff, write_failures)
             if show_diff:
                 sys.exit(1 if changed else 0)
-        result = audit_paths(list(paths), config)
+        cache = None
+        if not no_cache:
+            from .cache import ResultCache
+
+            cache = ResultCache(config)
+        result = audit_paths(list(paths), config, cache=cache)
     except Exception as exc:  # a bug or an environment problem: still one line, still exit 2
         from .tokens import TokenizerUnavailable
 
@@ -263,6 +273,8 @@ def _apply_fixes(paths, config, unsafe: bool, show_diff: bool, failures: list[st
             continue
         changed = True
         if show_diff:
+            import difflib
+
             from .redact import redact_pair
 
             shown_before, shown_after = redact_pair(source, outcome.text)

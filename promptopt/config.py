@@ -21,22 +21,21 @@ Keys (kebab-case, as in ruff):
   usage, pricing     monthly volume and price overrides (see docs/cost.md)
   baseline           a baseline file of accepted findings (see README)
   eval-suites        {prompt glob: eval suite}: `diff --verify` runs a changed prompt's suite (docs/ci.md)
+  cache-dir          where the audit keeps results of unchanged files (default .promptopt_cache
+                     beside the config; $PROMPTOPT_CACHE_DIR wins; `audit --no-cache` skips it)
 An unknown key or rule option is an error: exit 2.
 """
 
 from __future__ import annotations
 
+import functools
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .core import Severity
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 DEFAULT_MODEL = "gpt-4o"
 # Readers judging findings on real prompts called a waste finding that saves under 10 tokens (and
@@ -45,9 +44,10 @@ DEFAULT_MIN_TOKENS = 10
 KNOWN_KEYS = {
     "model", "select", "ignore", "extend-select", "per-file-ignores", "exclude", "extend-exclude",
     "token-budget", "min-tokens", "fail-on", "max-file-size", "rules", "usage", "pricing", "baseline",
-    "force-exclude", "include", "extend-include", "eval-suites",
+    "force-exclude", "include", "extend-include", "eval-suites", "cache-dir",
 }
-DEFAULT_EXCLUDE = [".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", "build", "dist"]
+DEFAULT_EXCLUDE = [".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", "build", "dist",
+                   ".promptopt_cache"]
 
 
 class ConfigError(Exception):
@@ -70,6 +70,7 @@ class Config:
     max_file_size: int = 10 * 1024 * 1024
     rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     baseline: Path | None = None
+    cache_dir: str | None = None  # `cache-dir`, relative to `root` (promptopt/cache.py)
     raw: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None  # the file it came from
     root: Path = field(default_factory=Path.cwd)  # paths in the config are relative to this
@@ -102,9 +103,15 @@ def _relative(path: Path, root: Path) -> str:
     except (OSError, RuntimeError):  # a symlink loop: judge the path by its own name
         resolved = path.absolute()
     try:
-        return resolved.relative_to(root.resolve()).as_posix()
+        return resolved.relative_to(_resolved_root(root, os.getcwd())).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+@functools.lru_cache(maxsize=32)
+def _resolved_root(root: Path, cwd: str) -> Path:
+    """The config root, resolved once per run (discovery asks for every file); `cwd` keys a relative root."""
+    return root.resolve()
 
 
 def _glob_match(rel: str, pattern: str) -> bool:
@@ -137,6 +144,11 @@ def find_config_file(start: Path) -> tuple[Path, dict] | None:
 
 
 def _read_toml(path: Path) -> dict:
+    # imported here: a folder with no config file (the hook in many repositories) never parses TOML
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
@@ -186,6 +198,10 @@ def from_table(table: dict[str, Any], path: Path | None = None) -> Config:
         if not isinstance(options, dict):
             raise ValueError("'rules' must be a table of rule codes")
         config.rule_options = {str(code): dict(opts) for code, opts in options.items()}
+        if table.get("cache-dir") is not None:
+            if not isinstance(table["cache-dir"], str) or not table["cache-dir"].strip():
+                raise ValueError(f"'cache-dir' must be a folder name, got {table['cache-dir']!r}")
+            config.cache_dir = table["cache-dir"]
         if table.get("baseline"):
             config.baseline = config.root / str(table["baseline"])
     except (TypeError, ValueError, AttributeError, OverflowError) as exc:

@@ -20,13 +20,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .core import Applicability, Edit, PromptDocument, SegmentKind, Severity, Span
 from .registry import Rule, kind_of
 from .segment import data_spans
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: rules load on every run
 CHECK_TYPES = ("existence", "substitution", "occurrence")
 RULE_KEYS = {
     "code", "name", "extends", "level", "message", "summary", "description", "example-bad", "example-good",
@@ -45,10 +42,7 @@ def load_rule_files(folder: Path) -> list[Rule]:
 
 
 def load_rule_file(path: Path) -> Rule:
-    try:
-        spec = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
-    except (OSError, yaml.YAMLError) as exc:
-        raise RuleFileError(f"{path}: {exc}") from None
+    spec = _read_spec(path)
     unknown = set(spec) - RULE_KEYS
     if unknown:
         raise RuleFileError(f"{path}: unknown key(s) {sorted(unknown)}")
@@ -70,6 +64,38 @@ def load_rule_file(path: Path) -> Rule:
         default=bool(spec.get("default", True)),
         kind=kind_of(spec["code"]),
     )
+
+
+def _read_spec(path: Path) -> Any:
+    """The rule file's YAML, parsed. Rules load on every run, and importing a YAML parser costs more than
+    the rest: a parse is kept as JSON in the user's cache, keyed by the file's text."""
+    import hashlib
+    import json
+
+    from .tokens import _write_quietly, rank_cache_dir
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RuleFileError(f"{path}: {exc}") from None
+    memo = rank_cache_dir().parent / "rules" / f"{hashlib.blake2b(text.encode(), digest_size=20).hexdigest()}.json"
+    try:
+        return json.loads(memo.read_bytes())
+    except (OSError, ValueError):
+        pass
+    import yaml
+
+    try:
+        spec = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        raise RuleFileError(f"{path}: {exc}") from None
+    try:
+        kept = json.dumps(spec)
+    except (TypeError, ValueError):
+        return spec
+    if json.loads(kept) == spec:  # only what JSON keeps as it is (no dates, no number keys)
+        _write_quietly(memo, kept.encode())
+    return spec
 
 
 def _docs(spec: dict[str, Any]) -> str:

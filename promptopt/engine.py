@@ -8,17 +8,18 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import Config
-from .context import Context
 from .core import Finding, LoadError, PromptDocument
 from .discovery import discover
-from .loaders import load_source, read_text
-from .loaders.build import identity_origins
-from .registry import Rule, all_rules
+from .loaders import read_text
 from .results import AuditResult, FileResult
-from .savings import apply_floor, settle
-from .tokens import TokenCounter
+from .tokens import TokenCounter, choose_encoding
+
+if TYPE_CHECKING:
+    from .cache import ResultCache
+    from .registry import Rule
 
 # `{# promptopt: ignore PO101 PO205 #}` (Jinja) or `# promptopt: ignore PO101` (YAML): comments that
 # never reach the model. It covers its own line and the next; `ignore-file` covers the whole file.
@@ -34,6 +35,10 @@ class Auditor:
     """Holds what a run shares across files: config, the token counter, the selected rules."""
 
     def __init__(self, config: Config, rules: dict[str, Rule] | None = None):
+        # the rules, loaders and fix machinery load here, not at import: a run whose files are all
+        # in the result cache never builds an Auditor
+        from .registry import all_rules
+
         self.config = config
         self.counter = TokenCounter(config.model)
         self.rules = [r for r in (rules or all_rules()).values() if config.is_selected(r.code)]
@@ -41,6 +46,17 @@ class Auditor:
         self.options = {r.code: r.resolve_options(self._configured(r)) for r in self.rules}
         self.document_rules = [r for r in self.rules if r.scope == "document"]
         self.file_rules = [r for r in self.rules if r.scope == "file"]
+        self._selection: tuple[Path | None, dict[str, bool]] = (None, {})  # the last path's answers
+
+    def _selected(self, code: str, path: Path) -> bool:
+        # asked for every rule and prompt: the answer for a file's path is the same for all its prompts
+        last_path, answers = self._selection
+        if last_path != path:
+            answers = {}
+            self._selection = (path, answers)
+        if code not in answers:
+            answers[code] = self.config.is_selected(code, path)
+        return answers[code]
 
     def _configured(self, rule: Rule) -> dict | None:
         opts = self.config.rule_options
@@ -64,6 +80,10 @@ class Auditor:
             return FileResult(path, error=f"promptopt could not analyse this file ({type(exc).__name__}: {exc})")
 
     def _audit_source(self, path: Path, source: str) -> FileResult:
+        from .loaders import load_source
+        from .loaders.build import identity_origins
+        from .savings import apply_floor, settle
+
         documents = load_source(path, source)
         result = FileResult(path, documents=documents)
         per_document = []
@@ -84,9 +104,11 @@ class Auditor:
         return result
 
     def check(self, doc: PromptDocument, tokens: int, rules: list[Rule] | None = None) -> list[Finding]:
+        from .context import Context
+
         findings: list[Finding] = []
         for rule in self.document_rules if rules is None else rules:
-            if not self.config.is_selected(rule.code, doc.path):
+            if not self._selected(rule.code, doc.path):
                 continue
             ctx = Context(self.counter, self.config, self.options[rule.code], rule, tokens)
             findings.extend(rule.check(doc, ctx))
@@ -150,26 +172,55 @@ def _suppress(suppressions: Suppressions | None, findings: list[Finding]) -> lis
 PARALLEL_MIN_BYTES = 2_000_000
 
 
-def audit_paths(paths: list[Path], config: Config, jobs: int | None = None) -> AuditResult:
+def audit_paths(paths: list[Path], config: Config, jobs: int | None = None,
+                cache: ResultCache | None = None) -> AuditResult:
     """Audit every prompt file under the paths; results come back in input order.
 
+    With a `cache` (promptopt/cache.py), a file whose text and settings are unchanged is not audited
+    again, and nothing the audit needs (rules, tokenizer) is loaded unless some file is new.
     A large tree is split across processes (`jobs`, default: the CPU count, at most 4, once the files
-    add up to PARALLEL_MIN_BYTES; `PROMPTOPT_JOBS` overrides)."""
-    auditor = Auditor(config)
+    to audit add up to PARALLEL_MIN_BYTES; `PROMPTOPT_JOBS` overrides)."""
     entries = list(dict.fromkeys(discover(paths, config)))  # a file named twice is audited once
     readable = [e for e in entries if not isinstance(e, tuple)]
-    jobs = jobs or _default_jobs(readable)
     by_path: dict[Path, FileResult] = {}
-    if jobs > 1 and len(readable) > jobs:
-        auditor.counter.count("warm")  # load the tokenizer once here; forked workers inherit it
-        by_path = dict(zip(readable, _audit_in_processes(auditor, readable, jobs), strict=True))
-    files = []
-    for entry in entries:
-        if isinstance(entry, tuple):
-            files.append(FileResult(entry[0], error=entry[1]))
+    sources: dict[Path, str] = {}  # files read to look them up, not found in the cache
+    if cache is not None:
+        by_path, sources = _from_cache(readable, config, cache)
+    todo = [p for p in readable if p not in by_path]
+    auditor = Auditor(config) if todo else None
+    jobs = jobs or _default_jobs(todo)
+    if auditor is not None and jobs > 1 and len(todo) > jobs:
+        auditor.counter.encoding.encode_ordinary("warm")  # load the tokenizer here; forked workers inherit it
+        texts = [sources.get(p) for p in todo]
+        by_path.update(zip(todo, _audit_in_processes(auditor, todo, jobs, texts), strict=True))
+    else:
+        for path in todo:
+            text = sources.get(path)
+            by_path[path] = auditor.audit_file(path) if text is None else auditor.audit_source(path, text)
+    if cache is not None:
+        for path, text in sources.items():
+            cache.put(path, cache.digest(text), by_path[path])
+    files = [FileResult(e[0], error=e[1]) if isinstance(e, tuple) else by_path[e] for e in entries]
+    return AuditResult(files, choose_encoding(config.model), config.fail_on)
+
+
+def _from_cache(files: list[Path], config: Config, cache: ResultCache) -> tuple[dict[Path, FileResult],
+                                                                                dict[Path, str]]:
+    """(results found in the cache or unreadable, texts of the files still to audit)."""
+    found: dict[Path, FileResult] = {}
+    texts: dict[Path, str] = {}
+    for path in files:
+        try:
+            text = read_text(path, config.max_file_size)
+        except LoadError as exc:
+            found[path] = FileResult(path, error=str(exc))
+            continue
+        hit = cache.get(path, cache.digest(text))
+        if hit is not None:
+            found[path] = hit
         else:
-            files.append(by_path.get(entry) or auditor.audit_file(entry))
-    return AuditResult(files, auditor.counter.choice, config.fail_on)
+            texts[path] = text
+    return found, texts
 
 
 def _default_jobs(files: list[Path]) -> int:
@@ -192,7 +243,9 @@ def _default_jobs(files: list[Path]) -> int:
 _worker_auditor: Auditor | None = None
 
 
-def _audit_in_processes(auditor: Auditor, files: list[Path], jobs: int) -> list[FileResult]:
+def _audit_in_processes(auditor: Auditor, files: list[Path], jobs: int,
+                        texts: list[str | None] | None = None) -> list[FileResult]:
+    """`texts[i]`: the text of `files[i]` already read (and hashed for the cache), None to read it."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -203,7 +256,8 @@ def _audit_in_processes(auditor: Auditor, files: list[Path], jobs: int) -> list[
     config = None if method == "fork" else auditor.config
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
                              initargs=(config, os.getpid())) as pool:
-        return list(pool.map(_audit_one, files, chunksize=max(1, len(files) // (jobs * 8))))
+        return list(pool.map(_audit_one, files, texts or [None] * len(files),
+                             chunksize=max(1, len(files) // (jobs * 8))))
 
 
 def _init_worker(config: Config | None, parent: int) -> None:
@@ -226,5 +280,6 @@ def _die_with(parent: int, every: float = 0.5) -> None:
     threading.Thread(target=watch, name="promptopt-parent-watch", daemon=True).start()
 
 
-def _audit_one(path: Path) -> FileResult:
-    return _worker_auditor.audit_file(path)
+def _audit_one(path: Path, text: str | None) -> FileResult:
+    # the text the parent read and hashed, so a file edited during the run is never cached wrongly
+    return _worker_auditor.audit_file(path) if text is None else _worker_auditor.audit_source(path, text)

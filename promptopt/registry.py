@@ -123,8 +123,16 @@ def kind_of(code: str) -> str:
     return "waste" if code[:3] in ("PO1", "PO2", "PO3", "PO4") else "risk"
 
 
+_defaults_of: tuple[dict[str, Rule], frozenset[str]] | None = None
+
+
 def default_codes() -> frozenset[str]:
-    return frozenset(code for code, rule in all_rules().items() if rule.default)
+    # asked once per rule and prompt (`Config.is_selected`): computed once per registry
+    global _defaults_of
+    rules = all_rules()
+    if _defaults_of is None or _defaults_of[0] is not rules:
+        _defaults_of = (rules, frozenset(code for code, rule in rules.items() if rule.default))
+    return _defaults_of[1]
 
 
 def get_rule(code: str) -> Rule | None:

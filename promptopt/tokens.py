@@ -60,6 +60,17 @@ class TokenizerUnavailable(RuntimeError):
 @functools.lru_cache(maxsize=4)
 def get_encoding(name: str):
     """Load a tiktoken encoding from the bundled BPE files; never from the network."""
+    offline_bpe_files()
+    import tiktoken
+
+    try:
+        return _load_with_rank_cache(name) or tiktoken.get_encoding(name)
+    except Exception as exc:  # tiktoken raises requests/OSError when it would download
+        raise TokenizerUnavailable(f"cannot load tiktoken encoding {name} offline: {exc}") from exc
+
+
+def offline_bpe_files() -> None:
+    """Point tiktoken at the BPE files litellm's wheel ships (unless the user chose a folder)."""
     if "TIKTOKEN_CACHE_DIR" not in os.environ and "DATA_GYM_CACHE_DIR" not in os.environ:
         folder = bundled_bpe_dir()
         if folder is None:
@@ -68,12 +79,6 @@ def get_encoding(name: str):
                 "or set TIKTOKEN_CACHE_DIR to a folder that holds them"
             )
         os.environ["TIKTOKEN_CACHE_DIR"] = str(folder)
-    import tiktoken
-
-    try:
-        return _load_with_rank_cache(name) or tiktoken.get_encoding(name)
-    except Exception as exc:  # tiktoken raises requests/OSError when it would download
-        raise TokenizerUnavailable(f"cannot load tiktoken encoding {name} offline: {exc}") from exc
 
 
 def rank_cache_dir() -> Path:
@@ -86,31 +91,41 @@ def _load_with_rank_cache(name: str):
     cache: parsing the 200k-line BPE file is the largest part of a cold run (the pre-commit hook's
     floor). The cache is keyed by the BPE file's SHA-256, so it can never serve another table."""
     import tiktoken
+
+    params = encoding_params(name, cached_ranks)
+    return None if params is None else tiktoken.Encoding(**params)
+
+
+def encoding_params(name: str, load_ranks) -> dict | None:
+    """tiktoken's definition of an encoding (name, pattern, ranks, special tokens), with its merge
+    table loaded by `load_ranks(blobpath, expected_hash)`; None for an encoding it does not define."""
     import tiktoken_ext.openai_public as public
 
     constructor = getattr(public, name, None)
     if constructor is None:
         return None
     original = public.load_tiktoken_bpe
-
-    def cached(blobpath: str, expected_hash: str | None = None):
-        path = rank_cache_dir() / f"{expected_hash}-py{sys.version_info[0]}{sys.version_info[1]}.marshal"
-        if expected_hash and path.is_file():
-            try:
-                return marshal.loads(path.read_bytes())
-            except (EOFError, ValueError, TypeError, OSError):
-                pass  # a damaged cache is rebuilt below
-        ranks = original(blobpath, expected_hash=expected_hash)
-        if expected_hash:
-            _write_quietly(path, marshal.dumps(ranks))
-        return ranks
-
-    public.load_tiktoken_bpe = cached
+    public.load_tiktoken_bpe = load_ranks
     try:
-        params = constructor()
+        return constructor()
     finally:
         public.load_tiktoken_bpe = original
-    return tiktoken.Encoding(**params)
+
+
+def cached_ranks(blobpath: str, expected_hash: str | None = None) -> dict[bytes, int]:
+    """A merge table, from the marshal cache when it holds this hash's table."""
+    from tiktoken.load import load_tiktoken_bpe
+
+    path = rank_cache_dir() / f"{expected_hash}-py{sys.version_info[0]}{sys.version_info[1]}.marshal"
+    if expected_hash and path.is_file():
+        try:
+            return marshal.loads(path.read_bytes())
+        except (EOFError, ValueError, TypeError, OSError):
+            pass  # a damaged cache is rebuilt below
+    ranks = load_tiktoken_bpe(blobpath, expected_hash=expected_hash)
+    if expected_hash:
+        _write_quietly(path, marshal.dumps(ranks))
+    return ranks
 
 
 def _write_quietly(path: Path, data: bytes) -> None:
@@ -125,12 +140,20 @@ def _write_quietly(path: Path, data: bytes) -> None:
 
 
 class TokenCounter:
-    """Counts tokens for one model; caches counts of repeated strings (bullets, sentences)."""
+    """Counts tokens for one model; caches counts of repeated strings (bullets, sentences).
+
+    A small job (the pre-commit hook on a few files) is counted without building tiktoken's encoder,
+    which costs more than the whole audit: ASCII text by `light_tokens` (exact, same counts) until
+    `light_limit` characters; anything else loads the encoder, which counts everything after."""
+
+    light_limit = 50_000  # characters (~0.1 s of light counting); past this, tiktoken's encoder pays
 
     def __init__(self, model: str):
         self.choice = choose_encoding(model)
         self._encoding = None
         self._cache: dict[str, int] = {}
+        self._light = None  # light_tokens.LightCounter, False when unavailable
+        self._light_left = self.light_limit
 
     @property
     def encoding(self):
@@ -144,9 +167,33 @@ class TokenCounter:
         if len(text) < 512:
             cached = self._cache.get(text)
             if cached is None:
-                cached = self._cache[text] = len(self.encoding.encode_ordinary(text))
+                cached = self._cache[text] = self._count(text)
             return cached
+        return self._count(text)
+
+    def _count(self, text: str) -> int:
+        if self._encoding is None and self._light_left >= len(text) and text.isascii():
+            light = self._light_counter()
+            if light is not None:
+                from .light_tokens import NotLight
+
+                try:
+                    tokens = light.count(text)
+                except NotLight:
+                    pass
+                else:
+                    self._light_left -= len(text)
+                    return tokens
         return len(self.encoding.encode_ordinary(text))
+
+    def _light_counter(self):
+        if self._light is None:
+            self._light = False
+            if self.choice.encoding == "o200k_base":
+                from .light_tokens import light_counter
+
+                self._light = light_counter() or False
+        return self._light or None
 
     def saved(self, before: str, after: str) -> int:
         """Tokens removed by rewriting `before` into `after` (never negative)."""

@@ -57,3 +57,9 @@ def local_model_missing(corpus_file: Path) -> str | None:
         if importlib.util.find_spec(module) is None:
             return f"{module} is not installed (the local model needs it; see scripts/test.sh)"
     return None
+
+
+@pytest.fixture(autouse=True)
+def _own_result_cache(tmp_path_factory, monkeypatch):
+    """Each test audits with its own result cache (promptopt/cache.py), never the working folder's."""
+    monkeypatch.setenv("PROMPTOPT_CACHE_DIR", str(tmp_path_factory.mktemp("promptopt_cache")))

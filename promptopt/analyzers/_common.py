@@ -36,12 +36,19 @@ def words(text: str) -> list[str]:
 
 
 @functools.lru_cache(maxsize=1)
-def _lemma_table() -> dict[str, str]:
-    """English lookup lemmas from spacy-lookups-data, read directly: no spaCy import, no pipeline."""
+def _lemma_table():
+    """English lookup lemmas from spacy-lookups-data, read directly: no spaCy import, no pipeline
+    (looked up a word at a time: promptopt/lookup_table.py)."""
+    from ..lookup_table import open_table
+
     spec = importlib.util.find_spec("spacy_lookups_data")
     if spec is None or not spec.submodule_search_locations:
         return {}
     path = Path(list(spec.submodule_search_locations)[0]) / "data" / "en_lemma_lookup.json.gz"
+    return open_table("en-lemmas", path, _read_lemmas)
+
+
+def _read_lemmas(path: Path) -> dict[str, str]:
     try:
         with gzip.open(path, "rt", encoding="utf-8") as fh:
             return json.load(fh)

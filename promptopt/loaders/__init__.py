@@ -10,26 +10,45 @@ import errno
 from pathlib import Path
 
 from ..core import LoadError, PromptDocument
-from . import chat_json, chatml, csv_prompts, prompty, python_module, text, yaml_prompts
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 
+
+
+class _Lazy:
+    """A loader module's `load`, imported on first use: a run that only reads cached results, or
+    only Markdown, does not import the YAML, JSON and Python loaders (and their parsers)."""
+
+    def __init__(self, module: str):
+        self.module = module
+        self._load = None
+
+    def __call__(self, path: Path, source: str, fmt: str) -> list[PromptDocument]:
+        if self._load is None:
+            from importlib import import_module
+
+            self._load = import_module(f"{__name__}.{self.module}").load
+        return self._load(path, source, fmt)
+
+
+_text = _Lazy("text")
+_yaml = _Lazy("yaml_prompts")
 # suffix -> (format name, loader)
 LOADERS = {
-    ".txt": ("text", text.load),
-    ".prompt": ("text", text.load),
-    ".md": ("markdown", text.load),
-    ".markdown": ("markdown", text.load),
-    ".j2": ("jinja", text.load),
-    ".jinja": ("jinja", text.load),
-    ".jinja2": ("jinja", text.load),
-    ".prompty": ("prompty", prompty.load),
-    ".chatml": ("chatml", chatml.load),
-    ".json": ("json", chat_json.load),
-    ".yaml": ("yaml", yaml_prompts.load),
-    ".yml": ("yaml", yaml_prompts.load),
-    ".py": ("python", python_module.load),
-    ".csv": ("csv", csv_prompts.load),
+    ".txt": ("text", _text),
+    ".prompt": ("text", _text),
+    ".md": ("markdown", _text),
+    ".markdown": ("markdown", _text),
+    ".j2": ("jinja", _text),
+    ".jinja": ("jinja", _text),
+    ".jinja2": ("jinja", _text),
+    ".prompty": ("prompty", _Lazy("prompty")),
+    ".chatml": ("chatml", _Lazy("chatml")),
+    ".json": ("json", _Lazy("chat_json")),
+    ".yaml": ("yaml", _yaml),
+    ".yml": ("yaml", _yaml),
+    ".py": ("python", _Lazy("python_module")),
+    ".csv": ("csv", _Lazy("csv_prompts")),
 }
 PROMPT_SUFFIXES = frozenset(LOADERS)
 
@@ -106,7 +125,7 @@ def _looks_utf16(data: bytes) -> bool:
 
 def load_source(path: Path, source: str) -> list[PromptDocument]:
     """Documents of a file whose text is already read (from disk or from a git ref)."""
-    fmt, loader = LOADERS.get(path.suffix.lower(), ("text", text.load))
+    fmt, loader = LOADERS.get(path.suffix.lower(), ("text", _text))
     if path.name == "skprompt.txt":
         fmt = "skprompt"
     documents = loader(path, source, fmt)
