@@ -98,14 +98,19 @@ class Config:
 
 
 def _relative(path: Path, root: Path) -> str:
+    # os.path on strings: discovery asks for every file of a tree, and pathlib's parsing was most of
+    # an unchanged tree's re-audit
     try:
-        resolved = path.resolve()
+        resolved = os.path.realpath(path)
     except (OSError, RuntimeError):  # a symlink loop: judge the path by its own name
-        resolved = path.absolute()
-    try:
-        return resolved.relative_to(_resolved_root(root, os.getcwd())).as_posix()
-    except ValueError:
-        return path.as_posix()
+        resolved = os.path.abspath(path)
+    base = str(_resolved_root(root, os.getcwd()))
+    if resolved == base:
+        return "."
+    prefix = base if base.endswith(os.sep) else base + os.sep
+    if resolved.startswith(prefix):
+        return resolved[len(prefix) :].replace(os.sep, "/")
+    return path.as_posix()
 
 
 @functools.lru_cache(maxsize=32)

@@ -124,7 +124,12 @@ def _found_by_loader(path: Path, source: str) -> Verdict | None:
     from .loaders import load_source
 
     try:
-        found = len(load_source(path, source))
+        if path.suffix.lower() == ".py":
+            from .loaders.python_module import count_prompts
+
+            found = count_prompts(path, source)  # no segmentation: only whether there is a prompt
+        else:
+            found = len(load_source(path, source))
     except LoadError:
         return None
     if not found:

@@ -42,6 +42,15 @@ _PREFIX = re.compile(r"[rRbBuUfF]{0,2}")
 
 
 def load(path: Path, source: str, fmt: str) -> list[PromptDocument]:
+    return [finish(doc) for doc in _documents(path, source, fmt)]
+
+
+def count_prompts(path: Path, source: str) -> int:
+    """How many prompts the module holds, without segmenting them (discovery asks this of every .py)."""
+    return len(_documents(path, source, "python"))
+
+
+def _documents(path: Path, source: str, fmt: str) -> list[PromptDocument]:
     try:
         tree = ast.parse(source, filename=str(path))
     except SyntaxError as exc:
@@ -49,12 +58,8 @@ def load(path: Path, source: str, fmt: str) -> list[PromptDocument]:
     except (ValueError, RecursionError) as exc:
         raise LoadError(f"invalid Python: {exc}") from None
     starts = identity_origins(source)
-    docs: list[PromptDocument] = []
-    for name, node in _assignments(tree):
-        doc = _document(path, source, fmt, starts, name, node)
-        if doc is not None:
-            docs.append(finish(doc))
-    return docs
+    found = (_document(path, source, fmt, starts, name, node) for name, node in _assignments(tree))
+    return [doc for doc in found if doc is not None]
 
 
 def _assignments(tree: ast.Module):
