@@ -199,3 +199,10 @@ def test_a_case_is_scored_with_its_vars_and_passes_at_its_threshold(tmp_path):
     paris, tokyo = (scored.cases[case.id] for case in suite.cases)
     assert (paris.score, paris.passed) == (1.0, True)  # "{{city}}" is Paris for this case
     assert (tokyo.score, tokyo.passed) == (0.5, True)  # half the assertions reach its threshold of 0.5
+
+
+def test_a_suite_that_reaches_the_drop_exactly_does_not_rule_it_out():
+    # 64 cases rule out exactly this drop (to six places), not less: ruling it out needs one more case
+    exactly = ruled_out_drop(64, 0.0, 0.95)
+    assert cases_needed(exactly, 0.0, 0.95) == 65
+    assert ruled_out_drop(65, 0.0, 0.95) < exactly
