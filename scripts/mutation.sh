@@ -6,7 +6,8 @@
 #
 # It works on a scratch copy of the checkout (the worktree stays clean) and prints the score per
 # module (scripts/mutation_score.py); survivors are listed, and `cd $MUTATION_DIR && mutmut show NAME`
-# prints a survivor's diff. Not part of the CI test command: the whole run takes tens of minutes.
+# prints a survivor's diff. Not part of the CI test command: the whole run takes hours with one worker
+# (docs/mutation.md has the figures); scripts/mutation_recheck.py re-tests one run's survivors.
 #
 # Environment: PYTHON (default: .venv/bin/python, else python3), MUTATION_WORKERS (default 1: CI and
 # shared machines have few cores), MUTATION_DIR (scratch folder, default: a new temporary one),
@@ -18,16 +19,19 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PYTHON="${PYTHON:-$([ -x "$ROOT/.venv/bin/python" ] && echo "$ROOT/.venv/bin/python" || command -v python3)}"
 WORKERS="${MUTATION_WORKERS:-1}"
 
-# The promises: the CLI's fix and exit paths, exit levels, findings' savings, fixes, the guard,
-# eval's verdict and exit code, cost's projection.
+# The promises: the CLI's fix and exit paths, exit levels, findings' savings (a rule's estimate, which
+# the value floor reads, then the measured saving: savings.py), fixes, the guard, eval's verdict and
+# exit code (session.py maps the verdict to the exit code), cost's projection.
 DEFAULT_SPECS=(
   "promptopt/cli.py:audit,_apply_fixes,fail"
   "promptopt/results.py"
   "promptopt/context.py:saving,report,location"
+  "promptopt/savings.py"
   "promptopt/fixes.py"
   "promptopt/guard.py"
   "promptopt/evaluation/compare.py"
   "promptopt/evaluation/cli.py:eval_command,_fail"
+  "promptopt/evaluation/session.py:exit_code,run_eval"
   "promptopt/cost/projection.py"
 )
 # Fast tests only (seconds each): no local model (slow), no corpus-wide loops, no subprocess-only
@@ -35,12 +39,16 @@ DEFAULT_SPECS=(
 # mutmut's trampolines fail outside the scratch folder).
 DEFAULT_TESTS="tests/test_promises.py tests/test_eval_cli.py tests/test_rules_command.py tests/test_reporters.py
   tests/test_projection.py tests/test_compare.py tests/test_guard_labels.py tests/test_force_exclude.py
-  tests/test_fix_loop.py
+  tests/test_fix_loop.py tests/test_value_floor.py tests/test_cli_paths.py tests/test_discovery.py
+  tests/test_eval_verdict.py tests/test_verdict_interval.py
+  tests/test_eval_cli_paths.py tests/test_eval_http.py tests/test_eval_promptfoo.py tests/test_eval_models_http.py
+  tests/test_hardening_input.py::test_a_file_that_cannot_be_written_is_reported_and_the_others_are_fixed
   tests/test_guard.py tests/test_fixes.py tests/test_cost.py tests/test_config.py tests/test_baseline.py
   tests/test_compress.py tests/test_compress_verify.py tests/test_eval_runner.py tests/test_eval_suite.py
   tests/test_rule_cases.py tests/test_loaders.py tests/test_security.py
   --deselect tests/test_compress.py::test_killed_compress_process_leaves_the_original_intact
   --deselect tests/test_eval_runner.py::test_eval_cli_imports_neither_litellm_nor_torch
+  --deselect tests/test_discovery.py::test_the_hook_audits_the_prompts_alone
   -m 'not slow' -k 'not corpus and not precommit' -p no:cacheprovider"
 
 specs=("$@")

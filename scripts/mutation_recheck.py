@@ -1,0 +1,64 @@
+"""Re-test the survivors of a finished `scripts/mutation.sh` run against tests written since.
+
+usage: python scripts/mutation_recheck.py MUTATION_DIR MODULE[:FUNC,...] TEST [TEST...] [pytest args]
+
+A full mutmut run of a module takes from minutes to most of an hour; after adding tests for its
+survivors, this runs only those survivors (mutmut's own mutants and trampolines, in MUTATION_DIR),
+each in a forked process with MUTANT_UNDER_TEST set, against the given tests (copied from the
+checkout into the scratch copy first). A test failing means the mutant is killed. It prints each
+survivor's fate and the module's score counting the run's kills plus these.
+Run it as mutation.sh runs mutmut: no PYTHONPATH pointing at a checkout.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+from mutation_score import module_statuses  # noqa: E402
+
+
+def main(argv: list[str]) -> int:
+    work, spec, *tests = argv
+    mutants = Path(work).resolve() / "mutants"
+    module, _, names = spec.partition(":")
+    statuses = module_statuses(mutants, module, set(filter(None, names.split(","))))
+    survivors = sorted(name for name, state in statuses.items() if state in ("survived", "suspicious"))
+    args = []
+    for test in tests:
+        path = ROOT / test.split("::")[0]
+        if not test.startswith("-") and path.is_file():
+            shutil.copy(path, mutants / "tests" / path.name)
+        args.append(test)
+    os.chdir(mutants)
+    sys.path.insert(0, str(mutants))
+    os.environ.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", LITELLM_LOCAL_MODEL_COST_MAP="True")
+    import pytest
+
+    killed = []
+    for name in survivors:
+        pid = os.fork()
+        if pid == 0:
+            os.environ["MUTANT_UNDER_TEST"] = name
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, 1)
+            os.dup2(null, 2)
+            os._exit(int(pytest.main(["-x", "-q", "-p", "no:cacheprovider", *args])))
+        _, status = os.waitpid(pid, 0)
+        dead = os.waitstatus_to_exitcode(status) != 0
+        killed += [name] * dead
+        print(f"{'killed' if dead else 'survived'}: {name}", flush=True)
+    before = sum(state in ("killed", "timeout") for state in statuses.values())
+    total = len(statuses)
+    after = before + len(killed)
+    print(f"{spec}: {total} mutants, {before} killed by the run, {len(killed)} more now, "
+          f"{total - after} surviving: {100 * after / total:.1f}%")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
