@@ -89,13 +89,6 @@ class Config:
                     return False
         return True
 
-    def is_excluded(self, path: Path) -> bool:
-        rel = _relative(path, self.root)
-        parts = set(Path(rel).parts)
-        if any(part in parts for part in DEFAULT_EXCLUDE):
-            return True
-        return any(_glob_match(rel, pattern) for pattern in self.exclude)
-
 
 def _relative(path: Path, root: Path) -> str:
     # os.path on strings: discovery asks for every file of a tree, and pathlib's parsing was most of

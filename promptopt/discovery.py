@@ -139,7 +139,7 @@ def _found_by_loader(path: Path, source: str) -> Verdict | None:
 
 def excluded_by(path: Path, config: Config) -> str | None:
     rel = _relative(path, config.root)
-    parts = set(Path(rel).parts)
+    parts = set(rel.split("/"))  # _relative gives a posix path
     for name in DEFAULT_EXCLUDE:
         if name in parts:
             return f"excluded by default ({name})"

@@ -6,12 +6,12 @@ import json
 import re
 
 from ..core import PromptDocument, Segment, SegmentKind, Span
+from ..segment import LIST_LINE
 
 _LABEL_LINE = re.compile(
     r"(?P<lead>(?:\b(?:types?|categor(?:y|ies)|labels?|class(?:es)?|intents?|options|choices|sentiments?)\b[^:\n]{0,30}"
     r"|\bone of(?: the following)?(?: \w+)?|\beither))[ \t]*:?[ \t]*(?P<items>[^\n]+)", re.I)
 _LIST_INTRO = re.compile(r"\b(?:categories|labels|classes|intents|options|choices|types)\b[^\n]{0,40}:\s*$", re.I)
-_BULLET = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+(.+?)\s*$")
 _JSON_SPEC = re.compile(
     r"\b(?:respond|reply|output|return|answer|format(?:ted)?|provide)\b[^.\n]{0,50}\bJSON\b|\bJSON (?:object|format)\b",
     re.I)
@@ -68,13 +68,13 @@ def _declared_labels(doc: PromptDocument) -> tuple[list[str], Span] | None:
         if _LIST_INTRO.search(line):
             labels, end = [], pos + len(line)
             for nxt in lines[idx + 1 :]:
-                bullet = _BULLET.match(nxt)
+                bullet = LIST_LINE.match(nxt)
                 if not bullet:
                     if nxt.strip():
                         break
                     end += len(nxt) + 1
                     continue
-                labels.append(_clean_label(bullet.group(1)))
+                labels.append(_clean_label(bullet.group(2)))
                 end += len(nxt) + 1
             if len(labels) >= 2 and all(len(lbl.split()) <= 3 for lbl in labels):
                 return labels, Span(pos, end)

@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 
 from ..core import SegmentKind, Severity, Span
+from ..segment import LIST_LINE
 from .embedded_material import instructing_share
 
 CODE = "PO607"
@@ -46,7 +47,6 @@ _NUMBER = {word: n for n, word in enumerate(_WORDS, start=2)}
 _ANNOUNCED = re.compile(
     r"\b(?:there are|the following|these|here are|following|includes?)\s+(?P<n>\d{1,2}|" + "|".join(_WORDS)
     + r")\s+[a-z][a-z-]*(?: [a-z-]+)?\b[^\n:]{0,60}:[ \t]*$", re.I | re.M)
-_ITEM = re.compile(r"^([ \t]*)(?:[-*+•]|\d{1,2}[.)]|[a-z][.)])\s+\S")
 
 
 def check(doc, ctx):
@@ -73,7 +73,7 @@ def _top_level_items(following: str) -> int:
             if count:
                 break
             continue
-        item = _ITEM.match(line)
+        item = LIST_LINE.match(line)
         if item:
             indent = len(item.group(1)) if indent is None else indent
             count += len(item.group(1)) == indent

@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 
 from ..core import Severity, Span
-from ..segment import heading_title
+from ..segment import LIST_LINE, heading_title
 
 CODE = "PO704"
 NAME = "input-not-declared"
@@ -40,7 +40,6 @@ KIND = "risk"  # the model stops for an input nobody sends: a failure, not a tok
 OPTIONS: dict = {}
 
 _INPUTS_TITLE = re.compile(r"^(?:required |user |expected )?inputs?(?: required)?$", re.I)
-_LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+(.+?)\s*$")
 _NAME = r"[A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,3}"
 _CHECK = re.compile(
     rf"\b[Ii]f\s+(?:the\s+)?(?P<names>{_NAME}(?:\s*(?:,|\bor\b|\band\b)\s*(?:the\s+)?{_NAME})*)\s+(?:is|are)\s+"
@@ -78,11 +77,11 @@ def _declared_inputs(text: str) -> tuple[list[str], Span] | None:
         if title is not None and _INPUTS_TITLE.match(title.strip(" :#*")):
             labels, end = [], pos + len(line)
             for nxt in lines[idx + 1 :]:
-                if heading_title(nxt) is not None and not _LIST_ITEM.match(nxt):
+                if heading_title(nxt) is not None and not LIST_LINE.match(nxt):
                     break
-                item = _LIST_ITEM.match(nxt)
+                item = LIST_LINE.match(nxt)
                 if item and not nxt.startswith((" ", "\t")):
-                    label = re.split(r"[:(\[]", item.group(1), maxsplit=1)[0].strip(" *_`").lower()
+                    label = re.split(r"[:(\[]", item.group(2), maxsplit=1)[0].strip(" *_`").lower()
                     if label and len(label.split()) <= 5:
                         labels.append(label)
                 end += len(nxt) + 1

@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 
 from ..core import Severity, Span
+from ..segment import LIST_LINE
 from ._examples import instruction_text
 
 CODE = "PO605"
@@ -41,7 +42,6 @@ _LIST_INTRO = re.compile(
 # ASCII boundaries: a name runs straight into CJK text ("使用create_simulation工具"); not a file name
 _TOOL_NAME = re.compile(r"(?<![A-Za-z0-9_./-])([a-z][a-z0-9]*_[A-Za-z0-9_]*[A-Za-z0-9])(?![A-Za-z0-9_/-]|\.[A-Za-z])")
 _QUOTED_NAME = re.compile(r"`([A-Za-z][\w.-]*)`")
-_LIST_LINE = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)、]|[a-z][.)])\s+")
 
 
 def check(doc, ctx):
@@ -72,7 +72,7 @@ def _listed_tools(text: str, intro: re.Match) -> tuple[set[str], int]:
     names = _names(intro.group(0))
     pos = intro.end() + 1
     for line in text[pos:].split("\n"):
-        if not _LIST_LINE.match(line) and not (line.startswith((" ", "\t")) and line.strip()):
+        if not LIST_LINE.match(line) and not (line.startswith((" ", "\t")) and line.strip()):
             break
         names |= _names(line)
         pos += len(line) + 1

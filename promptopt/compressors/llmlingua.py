@@ -147,18 +147,7 @@ def compress_with_llmlingua(
             out.append(new)
         seconds = time.perf_counter() - started
 
-    compressed = "".join(out)
-    return LinguaResult(
-        original=text,
-        compressed=compressed,
-        tokens_before=tokens_before,
-        tokens_after=len(encoding.encode_ordinary(compressed)),
-        seconds=seconds,
-        model=compressor.model_name,
-        prose_rate=prose_rate,
-        fragments_compressed=changed,
-        fragments_kept=done - changed,
-    )
+    return _result(text, "".join(out), tokens_before, encoding, seconds, compressor, prose_rate, changed, done)
 
 
 def compress_prose_sentences(
@@ -193,20 +182,15 @@ def compress_prose_sentences(
                 report(f"compressing prose sentence {number}/{len(prose)}")
                 edits.append(cut_sentence(compressor, text, sentence, spans, prose_rate))
         seconds = time.perf_counter() - started
-    compressed = apply_edits(text, edits)
     changed = sum(e.status in ("cut", "dropped") for e in edits)
-    return LinguaResult(
-        original=text,
-        compressed=compressed,
-        tokens_before=tokens_before,
-        tokens_after=len(encoding.encode_ordinary(compressed)),
-        seconds=seconds,
-        model=compressor.model_name,
-        prose_rate=prose_rate,
-        fragments_compressed=changed,
-        fragments_kept=len(edits) - changed,
-        edits=tuple(edits),
-    )
+    return _result(text, apply_edits(text, edits), tokens_before, encoding, seconds, compressor, prose_rate,
+                   changed, len(edits), tuple(edits))
+
+
+def _result(text: str, compressed: str, tokens_before: int, encoding, seconds: float, compressor,
+            prose_rate: float, changed: int, considered: int, edits: tuple = ()) -> LinguaResult:
+    return LinguaResult(text, compressed, tokens_before, len(encoding.encode_ordinary(compressed)), seconds,
+                        compressor.model_name, prose_rate, changed, considered - changed, edits)
 
 
 def cut_sentence(compressor: Any, text: str, sentence: Sentence, spans: Sequence[tuple[int, int]],
