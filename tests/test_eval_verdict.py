@@ -9,31 +9,19 @@ from __future__ import annotations
 import random
 
 import pytest
+from paired_scores import pair
 
-from promptopt.evaluation.assertions import Outcome
 from promptopt.evaluation.compare import (
     INCONCLUSIVE,
     PASS,
     REGRESSION,
-    CaseScore,
-    VariantScore,
     cases_needed,
-    compare,
     mcnemar_exact,
     paired_score_interval,
     ruled_out_drop,
 )
 
 Z95 = 1.959964
-
-
-def _variant(name: str, scores: list[float]) -> VariantScore:
-    cases = {f"c{i}": CaseScore(f"c{i}", ["x"], [Outcome(s >= 0.5, s)], 1) for i, s in enumerate(scores)}
-    return VariantScore(name, name, cases)
-
-
-def _pair(original: list[float], candidate: list[float], **options):
-    return compare(_variant("original", original), _variant("candidate", candidate), **options)
 
 
 def test_exact_mcnemar_matches_the_binomial_tail():
@@ -71,22 +59,22 @@ def test_cases_needed_is_the_first_size_that_rules_out_the_drop():
 
 
 def test_identical_prompts_pass_only_with_enough_cases():
-    small = _pair([1.0, 0.0] * 8, [1.0, 0.0] * 8)  # 16 cases, nothing changed
+    small = pair([1.0, 0.0] * 8, [1.0, 0.0] * 8)  # 16 cases, nothing changed
     assert small.verdict == INCONCLUSIVE and small.difference == 0
     assert small.power.ruled_out > 0.05 and small.power.cases_needed == cases_needed(0.05, 0.0, 0.95)
-    large = _pair([1.0, 0.0] * 50, [1.0, 0.0] * 50)  # 100 cases: a 5-point drop is ruled out
+    large = pair([1.0, 0.0] * 50, [1.0, 0.0] * 50)  # 100 cases: a 5-point drop is ruled out
     assert large.verdict == PASS and large.ci[0] > -0.05
-    assert _pair([1.0] * 16, [1.0] * 16, max_drop=0.25).verdict == PASS  # a generous margin needs fewer
+    assert pair([1.0] * 16, [1.0] * 16, max_drop=0.25).verdict == PASS  # a generous margin needs fewer
 
 
 def test_a_real_difference_in_doubt_on_a_small_suite_is_inconclusive():
-    result = _pair([1.0] * 16, [1.0] * 14 + [0.0] * 2)
+    result = pair([1.0] * 16, [1.0] * 14 + [0.0] * 2)
     assert result.verdict == INCONCLUSIVE and result.lost == 2
     assert result.ci[0] < -0.05 < result.ci[1]
 
 
 def test_a_stripped_prompt_that_loses_most_cases_is_a_regression():
-    result = _pair([1.0] * 16, [0.0] * 10 + [1.0] * 6)
+    result = pair([1.0] * 16, [0.0] * 10 + [1.0] * 6)
     assert result.verdict == REGRESSION and result.regression and result.ci[1] < -0.05
-    assert _pair([1.0] * 16, [0.0] * 2 + [1.0] * 14, max_drop=0.5).verdict == PASS  # a drop that is allowed
+    assert pair([1.0] * 16, [0.0] * 2 + [1.0] * 14, max_drop=0.5).verdict == PASS  # a drop that is allowed
 

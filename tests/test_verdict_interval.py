@@ -13,6 +13,7 @@ import math
 from statistics import NormalDist
 
 import pytest
+from paired_scores import pair, variant
 
 from promptopt.evaluation.assertions import Outcome
 from promptopt.evaluation.compare import (
@@ -93,19 +94,10 @@ def test_a_suite_with_no_case_to_compare_leaves_every_difference_possible():
     assert (result.verdict, result.ci, result.power.n) == (INCONCLUSIVE, (-1.0, 1.0), 0)
 
 
-def _variant(name: str, scores: list[float]) -> VariantScore:
-    cases = {f"c{i}": CaseScore(f"c{i}", ["x"], [Outcome(s >= 0.5, s)], 1) for i, s in enumerate(scores)}
-    return VariantScore(name, name, cases)
-
-
-def _pair(original: list[float], candidate: list[float], **options):
-    return compare(_variant("original", original), _variant("candidate", candidate), **options)
-
-
 def test_the_power_is_what_a_tie_with_as_many_changed_cases_rules_out():
     # 3 of 20 cases changed (2 lost, 1 gained): a candidate as good that changes 3 cases would be a
     # tie of 1.5 gained and 1.5 lost
-    result = _pair([1.0] * 2 + [0.0] + [1.0] * 17, [0.0] * 2 + [1.0] + [1.0] * 17)
+    result = pair([1.0] * 2 + [0.0] + [1.0] * 17, [0.0] * 2 + [1.0] + [1.0] * 17)
     assert result.power.changed_rate == pytest.approx(3 / 20)
     assert result.power.ruled_out == pytest.approx(-_reference_interval(1.5, 1.5, 20, 0.95)[0], abs=2e-6)
     assert ruled_out_drop(20, 3 / 20, 0.95) == pytest.approx(-_reference_interval(1.5, 1.5, 20, 0.95)[0], abs=2e-6)
@@ -127,24 +119,24 @@ def test_a_drop_too_small_for_a_million_cases_is_unreachable():
 
 def test_one_case_passes_only_under_a_margin_wider_than_its_interval():
     low, _ = paired_score_interval(0, 0, 1, 0.95)  # -z^2 / (1 + z^2), about -0.79
-    assert _pair([1.0], [1.0], max_drop=0.9).verdict == PASS
-    assert _pair([1.0], [1.0], max_drop=-low - 0.01).verdict == INCONCLUSIVE
+    assert pair([1.0], [1.0], max_drop=0.9).verdict == PASS
+    assert pair([1.0], [1.0], max_drop=-low - 0.01).verdict == INCONCLUSIVE
 
 
 def test_an_interval_that_reaches_the_margin_exactly_neither_passes_nor_fails():
     """Pass needs the lower end strictly above -max_drop, regression the upper end strictly below."""
-    doubtful = _pair([1.0] * 16, [1.0] * 14 + [0.0] * 2)
+    doubtful = pair([1.0] * 16, [1.0] * 14 + [0.0] * 2)
     low, high = doubtful.ci
-    assert _pair([1.0] * 16, [1.0] * 14 + [0.0] * 2, max_drop=-low).verdict == INCONCLUSIVE
-    assert _pair([1.0] * 16, [1.0] * 14 + [0.0] * 2, max_drop=-low + 1e-6).verdict == PASS
-    worse = _pair([1.0] * 16, [0.0] * 10 + [1.0] * 6)
-    assert _pair([1.0] * 16, [0.0] * 10 + [1.0] * 6, max_drop=-worse.ci[1]).verdict == INCONCLUSIVE
-    assert _pair([1.0] * 16, [0.0] * 10 + [1.0] * 6, max_drop=-worse.ci[1] - 1e-6).verdict == REGRESSION
+    assert pair([1.0] * 16, [1.0] * 14 + [0.0] * 2, max_drop=-low).verdict == INCONCLUSIVE
+    assert pair([1.0] * 16, [1.0] * 14 + [0.0] * 2, max_drop=-low + 1e-6).verdict == PASS
+    worse = pair([1.0] * 16, [0.0] * 10 + [1.0] * 6)
+    assert pair([1.0] * 16, [0.0] * 10 + [1.0] * 6, max_drop=-worse.ci[1]).verdict == INCONCLUSIVE
+    assert pair([1.0] * 16, [0.0] * 10 + [1.0] * 6, max_drop=-worse.ci[1] - 1e-6).verdict == REGRESSION
 
 
 def test_a_small_suite_whose_interval_straddles_the_margin_is_inconclusive_not_a_regression():
     # 8 lost of 100: a drop of 4 to 15 points; more than 5 is not shown, nor ruled out
-    result = _pair([1.0] * 100, [0.0] * 8 + [1.0] * 92)
+    result = pair([1.0] * 100, [0.0] * 8 + [1.0] * 92)
     assert result.ci[0] < -0.05 < result.ci[1] < 0
     assert result.verdict == INCONCLUSIVE
 
@@ -153,7 +145,7 @@ def test_fractional_scores_give_the_interval_of_the_summed_gains_and_losses():
     # graded answers: one case gains half a point, three lose a quarter, 8 are unchanged
     original = [0.5] + [1.0] * 3 + [1.0] * 8
     candidate = [1.0] + [0.75] * 3 + [1.0] * 8
-    result = _pair(original, candidate)
+    result = pair(original, candidate)
     ref_low, ref_high = _reference_interval(0.5, 0.75, 12, 0.95)
     assert result.ci[0] == pytest.approx(ref_low, abs=2e-6) and result.ci[1] == pytest.approx(ref_high, abs=2e-6)
     assert result.difference == round((0.5 - 0.75) / 12, 6)
@@ -161,7 +153,7 @@ def test_fractional_scores_give_the_interval_of_the_summed_gains_and_losses():
 
 
 def test_power_figures_are_rounded_to_six_places():
-    result = _pair([1.0] * 9 + [0.0] * 5, [0.0] * 9 + [0.0] * 4 + [0.5])
+    result = pair([1.0] * 9 + [0.0] * 5, [0.0] * 9 + [0.0] * 4 + [0.5])
     assert result.power.changed_rate == round(9.5 / 14, 6)
     assert result.power.changed_rate != 9.5 / 14  # the rounding is visible
     assert result.power.ruled_out == round(ruled_out_drop(14, 9.5 / 14, 0.95), 6)
@@ -174,9 +166,9 @@ def test_a_suite_with_no_pair_claims_no_change_and_no_power():
 
 
 def test_the_mean_score_averages_the_completed_cases():
-    variant = _variant("v", [1.0, 0.5, 0.0, 0.5])
-    assert variant.mean_score == 0.5
-    assert _variant("v", [1.0, 0.5]).mean_score == 0.75
+    scored = variant("v", [1.0, 0.5, 0.0, 0.5])
+    assert scored.mean_score == 0.5
+    assert variant("v", [1.0, 0.5]).mean_score == 0.75
 
 
 def test_a_case_is_scored_with_its_vars_and_passes_at_its_threshold(tmp_path):
