@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .core import Applicability, Edit, PromptDocument, SegmentKind, Severity, Span
+from .lazyre import lazy_compile
 from .registry import Rule, kind_of
 from .segment import data_spans
 
@@ -110,7 +111,7 @@ def _docs(spec: dict[str, Any]) -> str:
 def _pattern(alternatives: list[str], ignorecase: bool, trailing_comma: bool = False) -> re.Pattern:
     body = "|".join(f"(?:{a})" for a in sorted(alternatives, key=len, reverse=True))
     tail = r",?" if trailing_comma else ""
-    return re.compile(rf"(?<![\w-])(?:{body})(?![\w-]){tail}", re.I if ignorecase else 0)
+    return lazy_compile(rf"(?<![\w-])(?:{body})(?![\w-]){tail}", re.I if ignorecase else 0)
 
 
 def protected_spans(doc: PromptDocument) -> list[Span]:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from .config import Config
 from .core import Finding, LoadError, PromptDocument
 from .discovery import discover
+from .lazyre import lazy_compile
 from .loaders import read_text
 from .results import AuditResult, FileResult
 from .tokens import TokenCounter, choose_encoding
@@ -27,8 +28,8 @@ __all__ = ["Auditor", "audit_paths", "discover"]  # discover: promptopt.discover
 
 # The codes are read from the rest of the line in Python: the former single pattern had three
 # quantifiers that could all match the same spaces (cubic: 4,000 spaces took minutes).
-_SUPPRESS = re.compile(r"(?:\{#-?|#)[ \t]*promptopt:[ \t]*(ignore-file|ignore)\b([^\n]*)")
-_CODE_LIST = re.compile(r"[ \w,]*")
+_SUPPRESS = lazy_compile(r"(?:\{#-?|#)[ \t]*promptopt:[ \t]*(ignore-file|ignore)\b([^\n]*)")
+_CODE_LIST = lazy_compile(r"[ \w,]*")
 
 
 class Auditor:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from .lazyre import lazy_compile
+
 # folder name -> what it holds
 FOLDERS = {
     "docs": "a documentation site",
@@ -121,9 +123,9 @@ _NAMES = {
     "swagger.json": "a Swagger definition",
 }
 
-_REQUIREMENTS = re.compile(r"^(?:.*[-_.])?(?:requirements|constraints)(?:[-_.].*)?\.(?:txt|in)$", re.I)
-_LOCKFILE = re.compile(r"\.lock$|-lock\.(?:json|ya?ml)$|\.lock\.json$", re.I)
-_SCHEMA = re.compile(r"\.schema\.json$|\.schema\.ya?ml$", re.I)
+_REQUIREMENTS = lazy_compile(r"^(?:.*[-_.])?(?:requirements|constraints)(?:[-_.].*)?\.(?:txt|in)$", re.I)
+_LOCKFILE = lazy_compile(r"\.lock$|-lock\.(?:json|ya?ml)$|\.lock\.json$", re.I)
+_SCHEMA = lazy_compile(r"\.schema\.json$|\.schema\.ya?ml$", re.I)
 _JINJA = {".j2", ".jinja", ".jinja2"}
 # `page.html.j2`, `nginx.conf.j2`: a template of another format, not a prompt (`x.md.j2` is one)
 _TEMPLATED_FORMATS = {".html", ".htm", ".xml", ".conf", ".cfg", ".ini", ".toml", ".yaml", ".yml", ".json",
@@ -131,7 +133,7 @@ _TEMPLATED_FORMATS = {".html", ".htm", ".xml", ".conf", ".cfg", ".ini", ".toml",
 
 
 # prompts by name wherever they sit, `.github/` included: GitHub Copilot's prompt and instruction files
-_PROMPT_NAMES = re.compile(r"(?:\.prompt|\.instructions|\.chatmode|\.agent)\.md$|^copilot-instructions\.md$", re.I)
+_PROMPT_NAMES = lazy_compile(r"(?:\.prompt|\.instructions|\.chatmode|\.agent)\.md$|^copilot-instructions\.md$", re.I)
 
 
 def known_prompt(name: str) -> str | None:

@@ -12,9 +12,10 @@ equal on the corpus and on generated text.
 from __future__ import annotations
 
 import os
-import re
 import sqlite3
 from pathlib import Path
+
+from .lazyre import lazy_compile
 
 ENCODING = "o200k_base"
 # tiktoken's o200k_base pattern, as its definition spells it: the light path runs only while it is this
@@ -31,7 +32,7 @@ O200K_PATTERN = "|".join([
 # is Unicode White_Space, which in ASCII is tab, LF, VT, FF, CR and space (Python's \s adds \x1c-\x1f).
 _S = r"\t\n\x0b\x0c\r "
 _CONTRACTION = r"(?:'[sStTmMdD]|'[rR][eE]|'[vV][eE]|'[lL][lL])?"
-ASCII_PATTERN = re.compile("|".join([
+ASCII_PATTERN = lazy_compile("|".join([
     rf"[^\r\nA-Za-z0-9]?[A-Z]*[a-z]+{_CONTRACTION}",
     rf"[^\r\nA-Za-z0-9]?[A-Z]+[a-z]*{_CONTRACTION}",
     r"[0-9]{1,3}",

@@ -13,13 +13,14 @@ import re
 from collections.abc import Iterator
 
 from .core import Placeholder, Span
+from .lazyre import lazy_compile
 
-_FORMAT_FIELD = re.compile(
+_FORMAT_FIELD = lazy_compile(
     r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)(?:\.[A-Za-z_]\w*|\[[^\]\n{}]{0,100}\])*(?:![rsa])?"
     # a format spec as Python writes one ({x:>10}, {x:.2f}); `{event:1453}` in prose is literal text
     r"(?::(?:[^{}]?[<>=^])?[+\- ]?#?0?\d{0,2}[,_]?(?:\.\d+)?[bcdeEfFgGnosxX%]?)?\}(?!\})"
 )
-_IDENT = re.compile(r"[A-Za-z_][\w.]*")
+_IDENT = lazy_compile(r"[A-Za-z_][\w.]*")
 
 # Jinja keywords and filters that are not variables a caller provides.
 _NOT_VARIABLES = {"loop", "true", "false", "none", "True", "False", "None", "range", "not", "and", "or", "in", "is"}

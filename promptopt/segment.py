@@ -13,24 +13,25 @@ from collections import Counter
 from dataclasses import dataclass
 
 from .core import PromptDocument, Segment, SegmentKind, Span
+from .lazyre import lazy_compile
 from .placeholders import find_placeholders
 
-_FENCE = re.compile(r"^\s*(```|~~~)")
-_MD_HEADING = re.compile(r"^(#{1,6})\s+(\S.*?)\s*#*\s*$")
-_CAPS_HEADING = re.compile(r"^([A-Z][A-Z0-9 /&()'-]{2,60}):?\s*$")
-_BOLD_HEADING = re.compile(r"^\*\*([^*]{2,60})\*\*:?\s*$")
-_LIST_ITEM = re.compile(r"^(\s*)([-*+•]|\d{1,3}[.)])\s+\S")
+_FENCE = lazy_compile(r"^\s*(```|~~~)")
+_MD_HEADING = lazy_compile(r"^(#{1,6})\s+(\S.*?)\s*#*\s*$")
+_CAPS_HEADING = lazy_compile(r"^([A-Z][A-Z0-9 /&()'-]{2,60}):?\s*$")
+_BOLD_HEADING = lazy_compile(r"^\*\*([^*]{2,60})\*\*:?\s*$")
+_LIST_ITEM = lazy_compile(r"^(\s*)([-*+•]|\d{1,3}[.)])\s+\S")
 # a list line as rules read it (its indent, its text), lettered and CJK-numbered items too ("a)", "1、")
-LIST_LINE = re.compile(r"^([ \t]*)(?:[-*+•]|\d{1,3}[.)、]|[a-z][.)])\s+(\S.*?)\s*$")
-_RECORD_KEY = re.compile(r"^([A-Z][A-Za-z0-9 _-]{0,24}|[A-Z]):(\s|$)")
-_EXAMPLE_HEADING = re.compile(r"^(?:#+\s*|\*\*)?examples?\s*(\d+|[A-Z])?\s*[:.)]?(\*\*)?\s*$", re.I)
-_OUTPUT_HEADING = re.compile(r"\b(output|format|response|respond|return|answer format|json|schema)\b", re.I)
+LIST_LINE = lazy_compile(r"^([ \t]*)(?:[-*+•]|\d{1,3}[.)、]|[a-z][.)])\s+(\S.*?)\s*$")
+_RECORD_KEY = lazy_compile(r"^([A-Z][A-Za-z0-9 _-]{0,24}|[A-Z]):(\s|$)")
+_EXAMPLE_HEADING = lazy_compile(r"^(?:#+\s*|\*\*)?examples?\s*(\d+|[A-Z])?\s*[:.)]?(\*\*)?\s*$", re.I)
+_OUTPUT_HEADING = lazy_compile(r"\b(output|format|response|respond|return|answer format|json|schema)\b", re.I)
 # a sentence ends at . ! ? before a capital, or before a line break whatever follows (`{% if %}`...)
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*(?:[ \t]*\n\s*|\s+(?=[\"'(\[]?[A-Z0-9]))")
+_SENTENCE_END = lazy_compile(r"(?<=[.!?])[\"')\]]*(?:[ \t]*\n\s*|\s+(?=[\"'(\[]?[A-Z0-9]))")
 # record keys that start a few-shot example on their own (other keys need a consistent key pair)
 EXAMPLE_KEYS = {"q", "question", "input", "example", "text", "message", "user", "human", "sentence", "review",
                 "query", "problem", "request", "utterance", "document", "passage", "context", "customer"}
-_ROLE_LINE = re.compile(r"^(system|user|assistant|human|ai|developer)\s*:\s*$", re.I)
+_ROLE_LINE = lazy_compile(r"^(system|user|assistant|human|ai|developer)\s*:\s*$", re.I)
 
 
 @dataclass
@@ -166,7 +167,7 @@ def find_examples(text: str, lines: list[_Line] | None = None) -> list[Segment]:
 # one few-shot pair per line, as JSON: `{"prompt": "...", "response": "..."}` (a bullet may lead)
 _JSON_PAIR_KEYS = {"prompt": "response", "input": "output", "question": "answer", "query": "answer",
                    "user": "assistant", "instruction": "output", "q": "a"}
-_JSON_LINE = re.compile(r"^\s*(?:[-*+•]\s+)?(\{.*\})\s*,?\s*$")
+_JSON_LINE = lazy_compile(r"^\s*(?:[-*+•]\s+)?(\{.*\})\s*,?\s*$")
 
 
 def _json_line_records(text: str, lines: list[_Line]) -> list[Segment]:
@@ -195,7 +196,7 @@ def _json_line_records(text: str, lines: list[_Line]) -> list[Segment]:
     return records if len(records) >= 2 else []
 
 
-_SEPARATOR = re.compile(r"^\s*(-{3,}|={3,}|\*{3,}|#{3,})\s*$")
+_SEPARATOR = lazy_compile(r"^\s*(-{3,}|={3,}|\*{3,}|#{3,})\s*$")
 
 
 def _separated_records(text: str, lines: list[_Line]) -> list[Segment]:
@@ -377,17 +378,17 @@ def _trim(text: str, start: int, end: int) -> Span:
 
 
 # Sections that hold material, not instructions: sample outputs, reference documents, pasted input.
-_DATA_SECTION = re.compile(
+_DATA_SECTION = lazy_compile(
     r"\b(?:examples?|samples?|sample output|example output|references?|appendix|documentation|transcript|"
     r"input data|context|knowledge|background material)\b", re.I)
 # `{a description with spaces}`: a slot an output template asks the model to fill
-_TEMPLATE_FIELD = re.compile(r"(?<![{%])\{(?![{%#])[^{}\n]*\s[^{}\n]*\}(?!\})|\[[A-Z][A-Za-z]*(?: [a-z]+)+\]")
+_TEMPLATE_FIELD = lazy_compile(r"(?<![{%])\{(?![{%#])[^{}\n]*\s[^{}\n]*\}(?!\})|\[[A-Z][A-Za-z]*(?: [a-z]+)+\]")
 # tags that wrap material the prompt carries (Anthropic-style XML sections)
-_DATA_TAG = re.compile(
+_DATA_TAG = lazy_compile(
     r"<(examples?|sample|documents?|reference|context|input|transcript|article|data|output_example|"
     r"example_\w+|\w+_example)(?:\s[^<>]*)?>(.*?)</\1\s*>", re.S | re.I)
 # a line that reads as markup or code rather than prose: tags, braces, statements, selectors
-_CODE_LINE = re.compile(
+_CODE_LINE = lazy_compile(
     r"^\s*(?:</?[A-Za-z!][^>]*>|[{}\[\]();]|//|/\*|\*/|@\w|\.[\w-]+\s*\{|[\w-]+\s*:\s*[^ ]+;\s*$|"
     r"(?:import|export|const|let|var|function|def|class|return|if|for|while)\b.*[;{:)]\s*$)"
     r"|[;{]\s*$|</[A-Za-z][^>]*>\s*$")
@@ -418,7 +419,7 @@ def _data_spans(doc: PromptDocument) -> list[Span]:
 
 
 # "E.g.:", "For example:", "Like this:" at the end of a line: what follows is a sample, not a rule
-_EXAMPLE_LEAD = re.compile(r"(?:\be\.g\.|\bfor (?:example|instance)|\bexample|\bsample|\blike this)\s*:[ \t*_]*$",
+_EXAMPLE_LEAD = lazy_compile(r"(?:\be\.g\.|\bfor (?:example|instance)|\bexample|\bsample|\blike this)\s*:[ \t*_]*$",
                            re.I | re.M)
 
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import functools
-import gzip
 import importlib.util
 import json
 import re
 from pathlib import Path
 
 from ..core import Edit, PromptDocument, Segment, SegmentKind, Span
+from ..lazyre import lazy_compile
 
-WORD = re.compile(r"[A-Za-z][A-Za-z'-]*|\d+(?:[.,]\d+)*")
+WORD = lazy_compile(r"[A-Za-z][A-Za-z'-]*|\d+(?:[.,]\d+)*")
 STOPWORDS = frozenset(
     """a an the and or but if then of to in on at by for with from as is are was were be been being it its this
     that these those you your yours we our i me my he she they them their his her not no do does did so such than
@@ -50,6 +50,8 @@ def _lemma_table():
 
 def _read_lemmas(path: Path) -> dict[str, str]:
     try:
+        import gzip  # only for a gzipped word list, not on every run
+
         with gzip.open(path, "rt", encoding="utf-8") as fh:
             return json.load(fh)
     except OSError:
@@ -77,7 +79,7 @@ def whole_unit(doc: PromptDocument, span: Span, holder: Segment) -> bool:
     return holder.kind == SegmentKind.PROSE and _own_line(doc.text, span)
 
 
-_MARKER = re.compile(r"\s*(?:[-*+•]|\d{1,3}[.)])\s+")
+_MARKER = lazy_compile(r"\s*(?:[-*+•]|\d{1,3}[.)])\s+")
 
 
 def covers(text: str, holder: Segment, span: Span) -> bool:

@@ -6,16 +6,17 @@ import json
 import re
 
 from ..core import PromptDocument, Segment, SegmentKind, Span
+from ..lazyre import lazy_compile
 from ..segment import LIST_LINE
 
-_LABEL_LINE = re.compile(
+_LABEL_LINE = lazy_compile(
     r"(?P<lead>(?:\b(?:types?|categor(?:y|ies)|labels?|class(?:es)?|intents?|options|choices|sentiments?)\b[^:\n]{0,30}"
     r"|\bone of(?: the following)?(?: \w+)?|\beither))[ \t]*:?[ \t]*(?P<items>[^\n]+)", re.I)
-_LIST_INTRO = re.compile(r"\b(?:categories|labels|classes|intents|options|choices|types)\b[^\n]{0,40}:\s*$", re.I)
-_JSON_SPEC = re.compile(
+_LIST_INTRO = lazy_compile(r"\b(?:categories|labels|classes|intents|options|choices|types)\b[^\n]{0,40}:\s*$", re.I)
+_JSON_SPEC = lazy_compile(
     r"\b(?:respond|reply|output|return|answer|format(?:ted)?|provide)\b[^.\n]{0,50}\bJSON\b|\bJSON (?:object|format)\b",
     re.I)
-_ONE_WORD = re.compile(r"\b(?:one|a single|single) word\b", re.I)
+_ONE_WORD = lazy_compile(r"\b(?:one|a single|single) word\b", re.I)
 
 
 def examples(doc: PromptDocument) -> list[Segment]:
@@ -42,7 +43,7 @@ def _instruction_text(doc: PromptDocument) -> str:
     return "".join(pieces)
 
 
-_NOT_NEWLINE = re.compile(r"[^\n]")
+_NOT_NEWLINE = lazy_compile(r"[^\n]")
 
 
 def _clean_label(item: str) -> str:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 
 from ..core import PromptDocument
+from ..lazyre import lazy_compile
 from ..placeholders import block_variables, variable_names
 
-_LOOP_SOURCE = re.compile(r"for\s+[\w\s,]+?\s+in\s+([A-Za-z_]\w*)")
+_LOOP_SOURCE = lazy_compile(r"for\s+[\w\s,]+?\s+in\s+([A-Za-z_]\w*)")
 
 
 def used_names(placeholders) -> set[str]:

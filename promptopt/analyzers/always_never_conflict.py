@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 
 from ..core import Severity, Span
+from ..lazyre import lazy_compile
 from ._common import content_lemmas
 from ._contradiction import in_jinja_branch, instruction_sentences, line_of
 
@@ -31,12 +32,12 @@ SEVERITY = Severity.WARNING
 FIXABLE = ""
 OPTIONS: dict = {}
 
-_CLAUSE = re.compile(
+_CLAUSE = lazy_compile(
     r"\b(?P<polarity>always|never|do\s+not|don't|must\s+not|mustn't|should\s+not|shouldn't)\s+"
     r"(?P<body>[^.;:!?\n]{3,80})",
     re.I,
 )
-_BODY_END = re.compile(r"\b(?:unless|except|but|when|if|because|so\s+that|without|instead)\b", re.I)
+_BODY_END = lazy_compile(r"\b(?:unless|except|but|when|if|because|so\s+that|without|instead)\b", re.I)
 _WEAK = {"use", "make", "be", "do", "have", "get", "go", "say"}
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 
 from ..core import Severity, Span
+from ..lazyre import lazy_compile
 from ..segment import heading_title
 
 CODE = "PO304"
@@ -37,7 +38,7 @@ SEVERITY = Severity.WARNING
 KIND = "risk"  # a defect in the output spec, not a waste of tokens
 OPTIONS: dict = {}
 
-_ANNOUNCES = re.compile(
+_ANNOUNCES = lazy_compile(
     r"\b(?:in|using|with|follow(?:ing)?)\s+(?:the|this)\s+(?:following|given|below|format below)\s+"
     r"(?:format|structure|template|form|schema|parts|sections|fields)\s*:\s*$"
     r"|\b(?:as follows|the following (?:format|structure|template|parts|sections|fields))\s*:\s*$",
@@ -45,7 +46,7 @@ _ANNOUNCES = re.compile(
 )
 # what a format looks like: a list item, `key: value`, a fence, a tag, a placeholder, JSON, a table
 _ASSEMBLED_BY_CODE = {"python", "yaml"}
-_FORMAT_LINE = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)]|`{3}|~{3}|<|\{|\[|\||[\w .'/()-]{1,40}:|#)")
+_FORMAT_LINE = lazy_compile(r"^\s*(?:[-*+•]|\d{1,3}[.)]|`{3}|~{3}|<|\{|\[|\||[\w .'/()-]{1,40}:|#)")
 
 
 def check(doc, ctx):

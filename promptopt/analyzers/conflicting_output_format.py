@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 
 from ..core import Severity
+from ..lazyre import lazy_compile
 from ._common import negated
 from ._contradiction import in_jinja_branch, instruction_sentences, line_of
 
@@ -33,7 +34,7 @@ FIXABLE = ""
 OPTIONS: dict = {}
 
 _FORMAT = r"(JSON|JSONL|Markdown|YAML|XML|CSV|HTML|plain[\s-]+text)"
-_DECLARATION = re.compile(
+_DECLARATION = lazy_compile(
     r"\b(?:respond|reply|answer|output|return|format|formatted|write|written|provide|give|produce|generate|"
     r"present|print|emit)\w*\b(?:\s+[\w'\"-]+){0,5}?\s+(?:in|as|using)\s+(?:a\s+|an\s+|valid\s+|the\s+|strict\s+|"
     r"raw\s+|only\s+|pure\s+|well-formed\s+|proper\s+|following\s+)*" + _FORMAT + r"\b(?!\s+(?:code|block|fence|"
@@ -44,7 +45,7 @@ _DECLARATION = re.compile(
     + _FORMAT + r"\b(?!\s+(?:code|block|fence|snippet|table)s?)",
     re.I,
 )
-_WRAPPED = re.compile(r"code\s*block|fence|```|wrapped|inside|within|enclosed", re.I)
+_WRAPPED = lazy_compile(r"code\s*block|fence|```|wrapped|inside|within|enclosed", re.I)
 
 
 def _kind(name: str) -> str:

@@ -31,6 +31,7 @@ import re
 from dataclasses import dataclass
 
 from ..core import Severity, Span
+from ..lazyre import lazy_compile
 from ._common import content_lemmas, lemma
 from ._contradiction import in_jinja_branch, instruction_sentences, line_of
 
@@ -41,14 +42,14 @@ FIXABLE = ""
 OPTIONS: dict = {}
 # share of content words two sentences must have in common to be about the same thing
 SUBJECT_OVERLAP = 0.34
-_CAPS = re.compile(r"\b[A-Z]{2,}(?:[ -][A-Z]{2,})*\b")
+_CAPS = lazy_compile(r"\b[A-Z]{2,}(?:[ -][A-Z]{2,})*\b")
 
 _NUMBER_WORDS = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
     "seventeen eighteen nineteen twenty".split())}
 _NUMBER_WORDS.update({"thirty": 30, "forty": 40, "fifty": 50, "hundred": 100})
 _NUM = r"(\d{1,6}|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")"
-_BOUNDS = re.compile(
+_BOUNDS = lazy_compile(
     r"\b(?:(?P<between>between)\s+" + _NUM + r"\s+and\s+" + _NUM
     + r"|(?P<exact>exactly)\s+" + _NUM
     + r"|(?P<low>at\s+least|no\s+fewer\s+than|no\s+less\s+than|a\s+minimum\s+of|minimum\s+of|min\.?)\s+" + _NUM
@@ -60,11 +61,11 @@ _BOUNDS = re.compile(
     re.I,
 )
 # cheap test first: most sentences hold no number, and _BOUNDS tries many branches at every word
-_HAS_NUMBER = re.compile(r"\d|\b(?:" + "|".join(_NUMBER_WORDS) + r")\b", re.I)
+_HAS_NUMBER = lazy_compile(r"\d|\b(?:" + "|".join(_NUMBER_WORDS) + r")\b", re.I)
 _UNITS = {"word", "sentence", "character", "char", "line", "paragraph", "token", "letter", "syllable", "page"}
 _NOT_NOUNS = {"is", "was", "this", "has", "does", "its", "as", "us", "less", "unless", "plus", "always", "times",
               "minutes", "seconds", "hours", "days", "years", "percent", "ms", "yes", "thus"}
-_PER_ITEM = re.compile(r"\b(?:each|every|per|individual|apiece)\b", re.I)
+_PER_ITEM = lazy_compile(r"\b(?:each|every|per|individual|apiece)\b", re.I)
 
 
 @dataclass

@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 
 from ..core import SegmentKind, Severity, Span
+from ..lazyre import lazy_compile
 from ..segment import LIST_LINE
 from .embedded_material import instructing_share
 
@@ -44,7 +45,7 @@ OPTIONS: dict = {}
 _WORDS = "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen " \
          "eighteen nineteen twenty".split()
 _NUMBER = {word: n for n, word in enumerate(_WORDS, start=2)}
-_ANNOUNCED = re.compile(
+_ANNOUNCED = lazy_compile(
     r"\b(?:there are|the following|these|here are|following|includes?)\s+(?P<n>\d{1,2}|" + "|".join(_WORDS)
     + r")\s+[a-z][a-z-]*(?: [a-z-]+)?\b[^\n:]{0,60}:[ \t]*$", re.I | re.M)
 

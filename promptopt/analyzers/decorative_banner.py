@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 
 from ..core import Edit, SegmentKind, Severity, Span
+from ..lazyre import lazy_compile
 
 CODE = "PO904"
 NAME = "decorative-banner"
@@ -30,7 +31,7 @@ SEVERITY = Severity.INFO
 FIXABLE = "safe"
 OPTIONS = {"min-length": 5}
 
-_ROW = re.compile(r"^[ \t]*(?:([=*#~_-])(?:[ \t]?\1){4,})[ \t]*$", re.M)
+_ROW = lazy_compile(r"^[ \t]*(?:([=*#~_-])(?:[ \t]?\1){4,})[ \t]*$", re.M)
 
 
 def check(doc, ctx):

@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 
 from ..core import SegmentKind, Severity, Span
+from ..lazyre import lazy_compile
 from ..segment import heading_title
 
 CODE = "PO503"
@@ -38,12 +39,12 @@ NAME = "embedded-material"
 SEVERITY = Severity.WARNING
 OPTIONS = {"min-tokens": 1500, "max-instruction-share": 0.25, "min-share": 0.25}
 
-_IMPERATIVE = re.compile(
+_IMPERATIVE = lazy_compile(
     r"^\s*(?:[-*•]|\d{1,3}[.)])?\s*(?:\*\*)?(?:please\s+)?(?:do not|don't|never|always|make sure|ensure|use|write|"
     r"output|include|avoid|give|list|extract|create|return|respond|answer|provide|keep|focus|think|consider|"
     r"follow|read|identify|summari[sz]e|generate|explain|describe|add|remove|only|start|end|put|place|format|"
     r"limit|ask|reply|check|note|remember|take|do|rate|determine|analy[sz]e|select|find|translate)\b", re.I)
-_MODAL = re.compile(r"\b(?:you (?:must|should|will|need|are to|may not|cannot)|must|should|do not|don't|never)\b",
+_MODAL = lazy_compile(r"\b(?:you (?:must|should|will|need|are to|may not|cannot)|must|should|do not|don't|never)\b",
                     re.I)
 _EXAMPLE_SHARE = 0.4  # a run mostly made of few-shot examples is the prompt's design, not material
 

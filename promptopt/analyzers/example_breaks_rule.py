@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 
 from ..core import Severity
+from ..lazyre import lazy_compile
 from ._examples import examples, instruction_text, part
 
 CODE = "PO208"
@@ -36,18 +37,18 @@ SEVERITY = Severity.WARNING
 KIND = "risk"  # the example teaches the opposite of a rule: a quality risk, not a token saving
 OPTIONS: dict = {}
 
-_FORBIDDEN_PHRASE = re.compile(
+_FORBIDDEN_PHRASE = lazy_compile(
     r"\b(?:never|do not|don't|avoid|must not|should not|shouldn't)\s+(?:ever\s+)?"
     r"(?:say|use|write|include|mention|output|start (?:\w+ )?(?:answer|response|reply)s? with|begin with|"
     r"start with|use the (?:word|phrase)s?|say the (?:word|phrase)s?)[^\"“'\n]{0,20}"
     r"[\"“']([^\"”'\n]{2,60})[\"”']", re.I)
-_NO_EMOJI = re.compile(r"\b(?:never|do not|don't|no|avoid|without)\s+(?:use\s+|using\s+|any\s+|add\s+)*emojis?\b",
+_NO_EMOJI = lazy_compile(r"\b(?:never|do not|don't|no|avoid|without)\s+(?:use\s+|using\s+|any\s+|add\s+)*emojis?\b",
                        re.I)
-_QUESTIONS_ONLY = re.compile(
+_QUESTIONS_ONLY = lazy_compile(
     r"\b(?:avoid giving|do not give|don't give|never give|without giving)\s+(?:(?:a|the)\s+)?(?:direct|straight)\s+"
     r"answers?\b|\b(?:respond|reply|answer)\s+(?:only\s+)?(?:with|in)\s+(?:the form of\s+)?(?:[\w-]+\s+){0,2}"
     r"questions\b|\bonly (?:ask|respond with|reply with) questions\b", re.I)
-_EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF]")
+_EMOJI = lazy_compile("[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 
 
 def check(doc, ctx):

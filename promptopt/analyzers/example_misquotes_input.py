@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 
 from ..core import Severity, Span
+from ..lazyre import lazy_compile
 from ._examples import examples
 
 CODE = "PO210"
@@ -34,11 +35,11 @@ KIND = "risk"  # a reasoning error in a worked example: a quality risk, not a to
 OPTIONS: dict = {}
 
 # a number and the two words after it: "8 3 pointers", "30 highlighter pens"
-_QUANTITY = re.compile(r"(?<![\w.$=*/+-])(\d+(?:\.\d+)?)\s+([A-Za-z0-9][\w-]*\s+[A-Za-z][\w-]*)")
+_QUANTITY = lazy_compile(r"(?<![\w.$=*/+-])(\d+(?:\.\d+)?)\s+([A-Za-z0-9][\w-]*\s+[A-Za-z][\w-]*)")
 # the operands of an arithmetic expression on the line: "8*3", "25 x 2", "12 / 4"
-_RESULT_BEFORE = re.compile(r"[=*x×/+-]\s*\$?$")
-_OPERAND_AFTER = re.compile(r"^[\w\s/]{0,24}?\s[*x×/+-]\s*\$?\d")
-_OPERAND = re.compile(r"(\d+(?:\.\d+)?)\s*[*x×/+-]\s*(?=\d)|(?<=[*x×/+-])\s*(\d+(?:\.\d+)?)")
+_RESULT_BEFORE = lazy_compile(r"[=*x×/+-]\s*\$?$")
+_OPERAND_AFTER = lazy_compile(r"^[\w\s/]{0,24}?\s[*x×/+-]\s*\$?\d")
+_OPERAND = lazy_compile(r"(\d+(?:\.\d+)?)\s*[*x×/+-]\s*(?=\d)|(?<=[*x×/+-])\s*(\d+(?:\.\d+)?)")
 
 
 def check(doc, ctx):

@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 
 from ..core import Severity, Span
+from ..lazyre import lazy_compile
 
 CODE = "PO209"
 NAME = "example-noop-edit"
@@ -44,10 +45,10 @@ _NEW = r"(?:new_str|new_string)"
 _JSON_VALUE = r'"((?:[^"\\]|\\.)*)"'
 # each pattern captures the old text as group 1 and the new text as group 2
 _EDIT_PAIRS = [
-    re.compile(rf"<parameter={_OLD}>(.*?)</parameter>\s*<parameter={_NEW}>(.*?)</parameter>", re.S),
-    re.compile(rf"<{_OLD}>(.*?)</{_OLD}>\s*<{_NEW}>(.*?)</{_NEW}>", re.S),
-    re.compile(rf'"{_OLD}"\s*:\s*{_JSON_VALUE}\s*,\s*"{_NEW}"\s*:\s*{_JSON_VALUE}'),
-    re.compile(r"^<{5,9} SEARCH[^\n]*\n(.*?)\n={5,9}\n(.*?)\n>{5,9} REPLACE", re.S | re.M),
+    lazy_compile(rf"<parameter={_OLD}>(.*?)</parameter>\s*<parameter={_NEW}>(.*?)</parameter>", re.S),
+    lazy_compile(rf"<{_OLD}>(.*?)</{_OLD}>\s*<{_NEW}>(.*?)</{_NEW}>", re.S),
+    lazy_compile(rf'"{_OLD}"\s*:\s*{_JSON_VALUE}\s*,\s*"{_NEW}"\s*:\s*{_JSON_VALUE}'),
+    lazy_compile(r"^<{5,9} SEARCH[^\n]*\n(.*?)\n={5,9}\n(.*?)\n>{5,9} REPLACE", re.S | re.M),
 ]
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 
 from ..core import Severity, Span
+from ..lazyre import lazy_compile
 
 CODE = "PO804"
 NAME = "injection-payload"
@@ -29,7 +30,7 @@ SEVERITY = Severity.WARNING
 FIXABLE = ""
 OPTIONS: dict = {}
 
-_PAYLOAD = re.compile(
+_PAYLOAD = lazy_compile(
     r"\b(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|any\s+|the\s+|your\s+|every\s+)*"
     r"(?:previous|prior|above|preceding|earlier|original|system|initial)\s+"
     r"(?:instructions?|prompts?|rules|directions|messages?|guidelines|context)\b"
@@ -41,7 +42,7 @@ _PAYLOAD = re.compile(
     re.I,
 )
 # words just before the phrase that make it a description of an attack, not the attack
-_DESCRIBING = re.compile(
+_DESCRIBING = lazy_compile(
     r"(?:such as|like|e\.g\.,?|i\.e\.,?|for example,?|for instance,?|says?|saying|asks? (?:you )?to|tries to|try to|"
     r"attempts? to|attempting to|requests? to|tells? you to|instructs? you to|told to|asked to|whether|if|never|not|"
     r"don't|do not|refuse to|as in|called|named|including|phrases?|contains?|containing|detect|flag|"

@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 
 from ..core import Severity, Span
+from ..lazyre import lazy_compile
 from ..segment import LIST_LINE, heading_title
 
 CODE = "PO704"
@@ -39,9 +40,9 @@ SEVERITY = Severity.WARNING
 KIND = "risk"  # the model stops for an input nobody sends: a failure, not a token saving
 OPTIONS: dict = {}
 
-_INPUTS_TITLE = re.compile(r"^(?:required |user |expected )?inputs?(?: required)?$", re.I)
+_INPUTS_TITLE = lazy_compile(r"^(?:required |user |expected )?inputs?(?: required)?$", re.I)
 _NAME = r"[A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,3}"
-_CHECK = re.compile(
+_CHECK = lazy_compile(
     rf"\b[Ii]f\s+(?:the\s+)?(?P<names>{_NAME}(?:\s*(?:,|\bor\b|\band\b)\s*(?:the\s+)?{_NAME})*)\s+(?:is|are)\s+"
     r"(?:missing|not provided|absent|empty|not given|not specified)\b")
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 
 from ..core import Severity, Span
+from ..lazyre import lazy_compile
 
 CODE = "PO905"
 NAME = "merge-conflict-marker"
@@ -30,7 +31,7 @@ SEVERITY = Severity.WARNING
 KIND = "risk"  # a leftover the model reads and may copy
 OPTIONS: dict = {}
 
-_MARKER = re.compile(r"^(?:<{7}|>{7})[ \t]+(\S[^\n]*)$", re.M)
+_MARKER = lazy_compile(r"^(?:<{7}|>{7})[ \t]+(\S[^\n]*)$", re.M)
 _EDIT_FORMAT = {"search", "replace", "original", "updated"}
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 
 from ..core import Severity
+from ..lazyre import lazy_compile
 from ..segment import sentences
 
 CODE = "PO606"
@@ -41,13 +42,13 @@ _QUALITIES = [
      r"sentences?|answers?|responses?|paragraphs?|repl(?:y|ies)"),
     ("formal", "informal|casual|colloquial", r"tone|language|style|register"),
 ]
-_NEGATION = re.compile(r"\b(?:avoid|don't|do not|never|no|not|without|refrain from)\b", re.I)
-_QUOTED = re.compile(r"\"[^\"\n]*\"|“[^”\n]*”")
+_NEGATION = lazy_compile(r"\b(?:avoid|don't|do not|never|no|not|without|refrain from)\b", re.I)
+_QUOTED = lazy_compile(r"\"[^\"\n]*\"|“[^”\n]*”")
 
 
 def _pole(words: str, thing: str) -> re.Pattern:
     # "rare or unusual words", "short, clear sentences"
-    return re.compile(rf"\b(?:{words})(?:,?\s+(?:and|or)?\s*[\w-]+)?,?\s+(?:{thing})\b", re.I)
+    return lazy_compile(rf"\b(?:{words})(?:,?\s+(?:and|or)?\s*[\w-]+)?,?\s+(?:{thing})\b", re.I)
 
 
 _POLES = [(_pole(one, thing), _pole(other, thing)) for one, other, thing in _QUALITIES]

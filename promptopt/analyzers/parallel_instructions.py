@@ -22,10 +22,10 @@ Good:
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 
 from ..core import Applicability, Edit, Severity, Span
+from ..lazyre import lazy_compile
 from ..segment import sentences
 from ._common import delete_unit, whole_unit
 
@@ -34,7 +34,7 @@ NAME = "parallel-instructions"
 SEVERITY = Severity.WARNING
 FIXABLE = "unsafe"
 OPTIONS = {"min-repeats": 3}
-_TOKEN = re.compile(r"\S+")
+_TOKEN = lazy_compile(r"\S+")
 
 
 def check(doc, ctx):

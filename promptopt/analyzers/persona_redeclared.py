@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 
 from ..core import Severity
+from ..lazyre import lazy_compile
 from ._contradiction import in_jinja_branch, instruction_sentences, line_of
 
 CODE = "PO603"
@@ -30,7 +31,7 @@ SEVERITY = Severity.WARNING
 FIXABLE = ""
 OPTIONS: dict = {}
 
-_PERSONA = re.compile(
+_PERSONA = lazy_compile(
     r"^(?:\W*)(?:you\s+are|you're|act\s+as|i\s+want\s+you\s+to\s+act\s+as|pretend\s+to\s+be)\s+"
     r"(?!also\b|now\b)(?:a|an|the|my|our)\s+(?P<role>[^.,;:!?\n()]{3,80}?)"
     r"(?=\s+(?:who|that|which|with|in|at|for|from|of|and|to|specialized|specializing|tasked|responsible)\b|[.,;:!?(\n]|$)",

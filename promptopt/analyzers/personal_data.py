@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 
 from ..core import Severity, Span
+from ..lazyre import lazy_compile
 
 CODE = "PO802"
 NAME = "personal-data"
@@ -28,18 +29,18 @@ SEVERITY = Severity.WARNING
 FIXABLE = ""
 OPTIONS: dict = {}
 
-_EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,24}(?![\w@-])")
-_RESERVED_DOMAIN = re.compile(r"(?:^|\.)(?:example\.(?:com|org|net)|[\w-]+\.(?:test|example|invalid|localhost)|"
+_EMAIL = lazy_compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,24}(?![\w@-])")
+_RESERVED_DOMAIN = lazy_compile(r"(?:^|\.)(?:example\.(?:com|org|net)|[\w-]+\.(?:test|example|invalid|localhost)|"
                               r"domain\.com|email\.com|company\.com|acme\.com|yourcompany\.com|test\.com)$", re.I)
-_PLACEHOLDER_USER = re.compile(r"^(?:no-?reply|user|username|name|your[._-]?\w*|email|someone|john\.?doe|jane\.?doe|"
+_PLACEHOLDER_USER = lazy_compile(r"^(?:no-?reply|user|username|name|your[._-]?\w*|email|someone|john\.?doe|jane\.?doe|"
                                r"first\.?last|firstname\.?lastname|x+|test)$", re.I)
 # international (+44 20 7946 0958) or North American ((415) 555-0134, 415-555-0134) forms, with separators
-_PHONE = re.compile(
+_PHONE = lazy_compile(
     r"(?<![\w+/.-])(?:\+\d{1,3}[ .-]?\(?\d{1,4}\)?(?:[ .-]\d{2,4}){2,4}"
     r"|\(\d{3}\)\s?\d{3}[ .-]\d{4}|\d{3}[.-]\d{3}[.-]\d{4})"
     r"(?![\w/.-]*\d)"
 )
-_CARD = re.compile(r"(?<![\w-])(?:\d{4}[ -]){3}\d{1,7}(?![\w-])|(?<![\w-])\d{13,19}(?![\w-])")
+_CARD = lazy_compile(r"(?<![\w-])(?:\d{4}[ -]){3}\d{1,7}(?![\w-])|(?<![\w-])\d{13,19}(?![\w-])")
 
 
 def luhn_ok(digits: str) -> bool:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 
 from ..core import Applicability, Edit, SegmentKind, Severity, Span
+from ..lazyre import lazy_compile
 from ._common import NEGATIONS, STOPWORDS
 
 CODE = "PO301"
@@ -38,9 +39,9 @@ FIXABLE = "unsafe"
 OPTIONS = {"min-tokens": 150}
 _KEEP = {"only", "must", "always", "never", "exactly", "json", "markdown", "one", "each", "every",
          "should", "shall", "at", "least", "most", "than", "do", "does"} | set(NEGATIONS)
-_DROP = re.compile(r"(?<![\w'-])(?:the|a|an|very|just|really|please|kindly|simply|basically|actually) (?=[\w\"'*`(])",
+_DROP = lazy_compile(r"(?<![\w'-])(?:the|a|an|very|just|really|please|kindly|simply|basically|actually) (?=[\w\"'*`(])",
                    re.I)
-_LINE_LEAD = re.compile(r"^\s*(?:#+\s+|[-*+•]\s+|\d{1,3}[.)]\s+)?")
+_LINE_LEAD = lazy_compile(r"^\s*(?:#+\s+|[-*+•]\s+|\d{1,3}[.)]\s+)?")
 
 
 def compact_form(text: str) -> str:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 
 from ..core import Applicability, Severity
+from ..lazyre import lazy_compile
 from ..segment import sentences
 from ._common import delete_unit, negated
 
@@ -29,7 +30,7 @@ NAME = "repeated-format-instruction"
 DEFAULT = False  # opt-in: see the precision table in docs/precision.md
 SEVERITY = Severity.WARNING
 FIXABLE = "unsafe"
-_FORMAT = re.compile(
+_FORMAT = lazy_compile(
     r"\b(?:respond|reply|output|return|answer|format|write|give|provide|use)\b[^.\n]{0,40}?"
     r"\b(json|markdown|yaml|xml|csv|html|plain text|bullet(?:ed)? (?:points|list)|numbered list|table)\b",
     re.I,

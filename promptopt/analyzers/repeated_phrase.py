@@ -21,17 +21,17 @@ Good:
 from __future__ import annotations
 
 import bisect
-import re
 from collections import Counter, defaultdict
 
 from ..core import SegmentKind, Severity, Span
+from ..lazyre import lazy_compile
 
 CODE = "PO104"
 NAME = "repeated-phrase"
 DEFAULT = False  # opt-in: see the precision table in docs/precision.md
 SEVERITY = Severity.INFO
 OPTIONS = {"min-words": 6, "min-repeats": 3}
-_WORD = re.compile(r"\w[\w'/-]*[,.;:]?")
+_WORD = lazy_compile(r"\w[\w'/-]*[,.;:]?")
 
 
 def check(doc, ctx):

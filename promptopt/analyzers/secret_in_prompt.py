@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 
 from ..core import Severity, Span
+from ..lazyre import lazy_compile
 
 CODE = "PO801"
 NAME = "secret-in-prompt"
@@ -34,31 +35,31 @@ SCOPE = "file"  # the whole file: front matter, config values and comments hold 
 
 # (provider, pattern, length of the prefix shown when masking); the first matching pattern wins.
 _KEYS: list[tuple[str, re.Pattern, int]] = [
-    ("Anthropic API key", re.compile(r"sk-ant-[a-z]{3,6}\d{0,2}-[A-Za-z0-9_-]{32,}"), 7),
-    ("OpenAI API key", re.compile(r"sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{32,}"), 8),
-    ("OpenAI API key", re.compile(r"sk-[A-Za-z0-9]{32,}"), 3),
-    ("AWS access key id", re.compile(r"(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}"), 4),
-    ("Google API key", re.compile(r"AIza[0-9A-Za-z_-]{35}"), 4),
-    ("GitHub token", re.compile(r"gh[pousr]_[A-Za-z0-9]{36,}"), 4),
-    ("GitHub token", re.compile(r"github_pat_[A-Za-z0-9_]{40,}"), 11),
-    ("Slack token", re.compile(r"xox[bpasr]-[A-Za-z0-9-]{20,}"), 5),
-    ("Stripe secret key", re.compile(r"(?:sk|rk)_live_[A-Za-z0-9]{20,}"), 8),
-    ("Hugging Face token", re.compile(r"hf_[A-Za-z0-9]{34,}"), 3),
-    ("JSON Web Token", re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}"), 3),
+    ("Anthropic API key", lazy_compile(r"sk-ant-[a-z]{3,6}\d{0,2}-[A-Za-z0-9_-]{32,}"), 7),
+    ("OpenAI API key", lazy_compile(r"sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{32,}"), 8),
+    ("OpenAI API key", lazy_compile(r"sk-[A-Za-z0-9]{32,}"), 3),
+    ("AWS access key id", lazy_compile(r"(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}"), 4),
+    ("Google API key", lazy_compile(r"AIza[0-9A-Za-z_-]{35}"), 4),
+    ("GitHub token", lazy_compile(r"gh[pousr]_[A-Za-z0-9]{36,}"), 4),
+    ("GitHub token", lazy_compile(r"github_pat_[A-Za-z0-9_]{40,}"), 11),
+    ("Slack token", lazy_compile(r"xox[bpasr]-[A-Za-z0-9-]{20,}"), 5),
+    ("Stripe secret key", lazy_compile(r"(?:sk|rk)_live_[A-Za-z0-9]{20,}"), 8),
+    ("Hugging Face token", lazy_compile(r"hf_[A-Za-z0-9]{34,}"), 3),
+    ("JSON Web Token", lazy_compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}"), 3),
 ]
-_AWS_SECRET = re.compile(r"aws_secret_access_key\s*[=:]\s*[\"']?([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])", re.I)
-_PEM = re.compile(
+_AWS_SECRET = lazy_compile(r"aws_secret_access_key\s*[=:]\s*[\"']?([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])", re.I)
+_PEM = lazy_compile(
     r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY(?: BLOCK)?-----"
     r"(?:.*?-----END (?:[A-Z]+ )*PRIVATE KEY(?: BLOCK)?-----|(?:\r?\n[ \t]*[A-Za-z0-9+/=]{16,}[ \t]*)*)",
     re.S,
 )
-_CONNECTION = re.compile(r"\b([a-z][a-z0-9+.-]{1,20})://([^\s:/@'\"<>]+):([^\s'\"<>@]+(?:@[^\s'\"<>@]+)*?)@[\w.-]+")
-_PLACEHOLDER_PASSWORD = re.compile(
+_CONNECTION = lazy_compile(r"\b([a-z][a-z0-9+.-]{1,20})://([^\s:/@'\"<>]+):([^\s'\"<>@]+(?:@[^\s'\"<>@]+)*?)@[\w.-]+")
+_PLACEHOLDER_PASSWORD = lazy_compile(
     r"^(?:\$\{?\w+\}?|\{\{?.*\}?\}|<[^>]*>|\[[^\]]*\]|%\(?\w+\)?s?|\*+|x+|\.{3}|password|passwd|pass|pwd|secret|"
     r"changeme|your[-_]?password|mypassword|example)$",
     re.I,
 )
-_BOUNDARY = re.compile(r"[A-Za-z0-9_-]")
+_BOUNDARY = lazy_compile(r"[A-Za-z0-9_-]")
 
 
 def mask(secret: str, prefix_len: int) -> str:

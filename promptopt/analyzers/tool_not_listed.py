@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 
 from ..core import Severity, Span
+from ..lazyre import lazy_compile
 from ..segment import LIST_LINE
 from ._examples import instruction_text
 
@@ -36,12 +37,12 @@ SEVERITY = Severity.WARNING
 KIND = "risk"  # a workflow that calls a missing tool fails at run time; it is not a token saving
 OPTIONS: dict = {}
 
-_LIST_INTRO = re.compile(
+_LIST_INTRO = lazy_compile(
     r"(?:\b(?:only|allowed|permitted|available)\b[^\n]{0,60}\btools?\b|\btools?\b[^\n]{0,40}\b(?:only|allowed|"
     r"permitted|available)\b|(?:只能|仅能|仅可|可用|允许)[^\n]{0,30}工具)[^\n]*$", re.I | re.M)
 # ASCII boundaries: a name runs straight into CJK text ("使用create_simulation工具"); not a file name
-_TOOL_NAME = re.compile(r"(?<![A-Za-z0-9_./-])([a-z][a-z0-9]*_[A-Za-z0-9_]*[A-Za-z0-9])(?![A-Za-z0-9_/-]|\.[A-Za-z])")
-_QUOTED_NAME = re.compile(r"`([A-Za-z][\w.-]*)`")
+_TOOL_NAME = lazy_compile(r"(?<![A-Za-z0-9_./-])([a-z][a-z0-9]*_[A-Za-z0-9_]*[A-Za-z0-9])(?![A-Za-z0-9_/-]|\.[A-Za-z])")
+_QUOTED_NAME = lazy_compile(r"`([A-Za-z][\w.-]*)`")
 
 
 def check(doc, ctx):

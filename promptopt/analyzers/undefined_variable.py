@@ -25,9 +25,8 @@ Good:
 
 from __future__ import annotations
 
-import re
-
 from ..core import Severity
+from ..lazyre import lazy_compile
 from ._template_vars import defined_names
 
 CODE = "PO701"
@@ -36,7 +35,7 @@ SEVERITY = Severity.WARNING
 FIXABLE = ""
 OPTIONS: dict = {}
 
-_LOOP_SOURCE = re.compile(r"for\s+[\w\s,]+?\s+in\s+([A-Za-z_]\w*)")
+_LOOP_SOURCE = lazy_compile(r"for\s+[\w\s,]+?\s+in\s+([A-Za-z_]\w*)")
 
 
 def check(doc, ctx):

@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 
 from ..core import SegmentKind, Severity
+from ..lazyre import lazy_compile
 
 CODE = "PO803"
 NAME = "undelimited-user-input"
@@ -38,16 +39,16 @@ OPTIONS = {"names": ["user_input", "input", "question", "query", "message", "use
                      "user_question", "request", "user_request", "prompt", "user_prompt", "ask", "chat_input",
                      "human_input", "utterance", "user_text"]}
 
-_PERSONA_OPENER = re.compile(r"\A\s*(?:#[^\n]*\n\s*)*(?:you are|you're|act as|as an? )", re.I)
+_PERSONA_OPENER = lazy_compile(r"\A\s*(?:#[^\n]*\n\s*)*(?:you are|you're|act as|as an? )", re.I)
 _OPENERS = ('"', "'", "`", "“", "‘", "<", "[", "(", "{")
 TRIPLE_DOUBLE, TRIPLE_SINGLE, FENCE = '"' * 3, "'" * 3, "`" * 3
-_OPEN_TAG = re.compile(r"<([A-Za-z_][\w.-]*)(?:\s[^<>]*)?>")
-_BEGIN = re.compile(r"\bBEGIN\b|\bSTART\b")
-_END = re.compile(r"\bEND\b")
-_FENCE_LINE = re.compile(
+_OPEN_TAG = lazy_compile(r"<([A-Za-z_][\w.-]*)(?:\s[^<>]*)?>")
+_BEGIN = lazy_compile(r"\bBEGIN\b|\bSTART\b")
+_END = lazy_compile(r"\bEND\b")
+_FENCE_LINE = lazy_compile(
     r"^\s*(?:```\w*|~~~\w*|\"\"\"|'''|<[A-Za-z_][\w.-]*(?:\s[^>]*)?>|-{3,}|={3,}|#{3,}|\*{3,})\s*$"
 )
-_CLOSE_TAG = re.compile(r"^\s*(?:```|~~~|\"\"\"|'''|</[A-Za-z_][\w.-]*>|-{3,}|={3,}|#{3,}|\*{3,})\s*$")
+_CLOSE_TAG = lazy_compile(r"^\s*(?:```|~~~|\"\"\"|'''|</[A-Za-z_][\w.-]*>|-{3,}|={3,}|#{3,}|\*{3,})\s*$")
 
 
 def _is_system(doc, offset: int) -> bool:

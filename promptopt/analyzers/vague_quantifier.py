@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 
 from ..core import SegmentKind, Severity, Span
+from ..lazyre import lazy_compile
 from ._contradiction import instruction_sentences
 
 CODE = "PO901"
@@ -36,19 +37,19 @@ _COUNTED = (r"(?:bullet\s+points?|bullets?|points?|sentences?|paragraphs?|exampl
 _LENGTHY = (r"(?:summary|summaries|answer|answers|response|responses|reply|replies|description|descriptions|"
             r"explanation|explanations|paragraph|paragraphs|sentence|sentences|overview|introduction|"
             r"conclusion|title|bio|message|note|list|report|essay|story|abstract|comment|caption)")
-_VAGUE = re.compile(
+_VAGUE = lazy_compile(
     r"\b(?:(?P<count>a\s+few|a\s+couple\s+of|several|some|many|a\s+number\s+of|a\s+handful\s+of|various|"
     r"a\s+lot\s+of|lots\s+of|numerous|multiple)\s+(?:(?:short|brief|key|main|relevant|good|more|other|"
     r"concise|specific|\w+ed)\s+)?" + _COUNTED + r"\b"
     r"|(?P<length>short|brief|shortish|long|lengthy)\s+(?:\w+\s+)?" + _LENGTHY + r"\b)",
     re.I,
 )
-_OUTPUT_VERB = re.compile(
+_OUTPUT_VERB = lazy_compile(
     r"\b(?:write|list|give|provide|return|output|respond|reply|answer|produce|generate|include|summari[sz]e|"
     r"create|suggest|offer|draft|compose|add|end\s+with|finish\s+with|use|keep)\b",
     re.I,
 )
-_QUESTION = re.compile(r"\b(?:how\s+(?:many|much|long)|what|which|who|whose|when|where|why)\b[^.!]*\?", re.I)
+_QUESTION = lazy_compile(r"\b(?:how\s+(?:many|much|long)|what|which|who|whose|when|where|why)\b[^.!]*\?", re.I)
 
 
 def _output_spans(doc) -> list[Span]:

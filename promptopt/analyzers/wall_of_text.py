@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 
 from ..core import SegmentKind, Severity, Span
+from ..lazyre import lazy_compile
 
 CODE = "PO903"
 NAME = "wall-of-text"
@@ -32,7 +33,7 @@ SEVERITY = Severity.INFO
 FIXABLE = ""
 OPTIONS = {"max-words": 200, "min-sentences": 5}
 
-_SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
+_SENTENCE_END = lazy_compile(r"[.!?](?=\s|$)")
 
 
 def check(doc, ctx):

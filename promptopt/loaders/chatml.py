@@ -7,10 +7,11 @@ import re
 from pathlib import Path
 
 from ..core import PromptDocument, Segment, SegmentKind, Span
+from ..lazyre import lazy_compile
 from .build import finish, identity_origins
 
-_TURN = re.compile(r"<\|im_start\|>\s*(\w+)[^\n]*\n(.*?)(?:<\|im_end\|>|(?=<\|im_start\|>)|\Z)", re.S)
-_MARKER = re.compile(r"<\|im_(?:start|end)\|>[^\n]*")
+_TURN = lazy_compile(r"<\|im_start\|>\s*(\w+)[^\n]*\n(.*?)(?:<\|im_end\|>|(?=<\|im_start\|>)|\Z)", re.S)
+_MARKER = lazy_compile(r"<\|im_(?:start|end)\|>[^\n]*")
 
 
 def load(path: Path, source: str, fmt: str) -> list[PromptDocument]:

@@ -8,9 +8,10 @@ from pathlib import Path
 import yaml
 
 from ..core import LoadError, PromptDocument
+from ..lazyre import lazy_compile
 from .build import finish, identity_origins
 
-_FRONT = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*\n", re.S)
+_FRONT = lazy_compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*\n", re.S)
 
 
 def load(path: Path, source: str, fmt: str) -> list[PromptDocument]:

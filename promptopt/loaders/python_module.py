@@ -28,17 +28,18 @@ import tokenize
 from pathlib import Path
 
 from ..core import LoadError, PromptDocument
+from ..lazyre import lazy_compile
 from ..segment import code_share
 from .build import finish, identity_origins
 from .structured import PROMPT_KEY, is_prompt_value
 
 MAX_CODE_SHARE = 0.3
 # Python statements, which the markup/code test of `segment` (braces, tags, semicolons) does not see
-_PY_STATEMENT = re.compile(
+_PY_STATEMENT = lazy_compile(
     r"^\s*(?:(?:import|from|def|class|if|elif|else|for|while|try|except|finally|with|return|raise)\b.*"
     r"|[\w.\[\]\"', ]+\s*[-+*/]?=\s*\S.*|\w[\w.]*\(.*\)\s*)$")
 
-_PREFIX = re.compile(r"[rRbBuUfF]{0,2}")
+_PREFIX = lazy_compile(r"[rRbBuUfF]{0,2}")
 
 
 def load(path: Path, source: str, fmt: str) -> list[PromptDocument]:
@@ -156,10 +157,10 @@ def _pieces(literal: str, offset: int, value: str) -> tuple[list[tuple[int, int]
 
 
 # a sentence end or a word against the next word with no space: "stopwords.-----", "output.If", "Example:Text"
-_GLUED = re.compile(r"[.!?:;,][A-Za-z0-9{(=-]|[a-z})][A-Z]")
+_GLUED = lazy_compile(r"[.!?:;,][A-Za-z0-9{(=-]|[a-z})][A-Z]")
 
 
-_ESCAPE = re.compile(r"\\(?:\n|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|N\{[^}]*\}|[0-7]{1,3}|.)", re.S)
+_ESCAPE = lazy_compile(r"\\(?:\n|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|N\{[^}]*\}|[0-7]{1,3}|.)", re.S)
 _SINGLE = set("\\'\"abfnrtv")
 
 

@@ -15,7 +15,9 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-PROMPT_KEY = re.compile(
+from ..lazyre import lazy_compile
+
+PROMPT_KEY = lazy_compile(
     r"prompt|template|tmpl|instruction|system|message|content|persona|preamble|backstory|^goal$|^expected_output$"
     r"|^doc_to_text$", re.I)
 
