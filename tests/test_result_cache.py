@@ -162,10 +162,13 @@ def test_the_default_cache_sits_beside_the_config_and_keeps_out_of_git(tree, mon
 def test_cache_dir_in_the_config_and_no_cache(tree, monkeypatch):
     monkeypatch.delenv(cache_module.CACHE_ENV, raising=False)
     (tree / "promptopt.toml").write_text('cache-dir = "build/lint-cache"\n', encoding="utf-8")
-    assert run_cli(["audit", ".", "--no-cache"], tree).exit_code in (0, 1)
+    fresh = run_cli(["audit", ".", "--no-cache", "--format", "json"], tree)
     assert not (tree / "build").exists() and not (tree / ".promptopt_cache").exists()
-    assert run_cli(["audit", "."], tree).exit_code in (0, 1)
+    cached = run_cli(["audit", ".", "--format", "json"], tree)
     assert list((tree / "build" / "lint-cache" / "audit").rglob("*.json"))
+    # the same report and exit code either way (a crash would be exit 1 with no report)
+    assert (fresh.exit_code, json.loads(fresh.output)) == (cached.exit_code, json.loads(cached.output))
+    assert json.loads(fresh.output)["summary"]["files"] > 0
     assert not (tree / ".promptopt_cache").exists()
     (tree / "promptopt.toml").write_text("cache-dir = 3\n", encoding="utf-8")
     bad = run_cli(["audit", "."], tree)
