@@ -141,6 +141,8 @@ def _yaml_type_change(before: str, after: str) -> str | None:
         old, new = list(yaml.load_all(before, Loader=loader)), list(yaml.load_all(after, Loader=loader))
     except yaml.YAMLError:
         return "the yaml file would no longer load"
+    if len(old) == len(new) == 1:  # one document, as most files are: places start at its root
+        old, new = old[0], new[0]
     return _first_type_change(old, new, "")
 
 

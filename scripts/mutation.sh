@@ -46,6 +46,7 @@ DEFAULT_TESTS="tests/test_promises.py tests/test_eval_cli.py tests/test_rules_co
   tests/test_guard.py tests/test_fixes.py tests/test_cost.py tests/test_config.py tests/test_baseline.py
   tests/test_compress.py tests/test_compress_verify.py tests/test_eval_runner.py tests/test_eval_suite.py
   tests/test_rule_cases.py tests/test_loaders.py tests/test_security.py tests/test_result_cache.py
+  tests/test_hardening_meaning.py
   --deselect tests/test_compress.py::test_killed_compress_process_leaves_the_original_intact
   --deselect tests/test_eval_runner.py::test_eval_cli_imports_neither_litellm_nor_torch
   --deselect tests/test_discovery.py::test_the_hook_audits_the_prompts_alone

@@ -212,3 +212,51 @@ def test_every_prompt_provider_cell_runs_and_tests_without_assertions_are_unscor
     assert json.loads(pair.stdout)["comparison"]["verdict"] == "inconclusive"
     allowed = run(str(suite), tmp_path, "--candidate-prompt", "long", "--provider", "b", "--allow-inconclusive")
     assert allowed.exit_code == 0
+
+
+def write_pair_suite(tmp_path, url: str, options: str = "") -> str:
+    """Two prompts, one provider: --candidate-prompt compares them; Atlantis has no assertion (unscored)."""
+    suite = tmp_path / "pair.yaml"
+    suite.write_text(textwrap.dedent(f"""\
+        prompts:
+          - {{raw: 'Capital of {{{{country}}}}?', label: short}}
+          - {{raw: 'What is the capital city of {{{{country}}}}? Answer in one sentence.', label: long}}
+        providers:
+          - {{id: openai:chat:subject, config: {{apiBaseUrl: "{url}", apiKey: k}}}}
+        tests:
+          - vars: {{country: France}}
+            assert: [{{type: icontains, value: paris}}]
+          - vars: {{country: Atlantis}}
+        {options}
+    """), encoding="utf-8")  # fmt: skip
+    return str(suite)
+
+
+def test_a_compared_pair_reports_what_was_run_and_at_the_asked_confidence(server, tmp_path):
+    suite = write_pair_suite(tmp_path, server.url)
+    args = ["--candidate-prompt", "long", "--repeat", "2", "--allow-inconclusive"]
+    result = run(suite, tmp_path, *args, "--confidence", "0.8")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    # the report says which model (and why), how many repeats, which prompt is which, and the suite's notes
+    assert (data["model"], data["model_reason"], data["repeat"]) == ("openai/subject", "named", 2)
+    variants = data["variants"]
+    assert variants["original"]["source"] != variants["candidate"]["source"]
+    assert "Capital of" in variants["original"]["source"] and "capital city" in variants["candidate"]["source"]
+    assert any("reported unscored" in n for n in data["notes"])
+    assert len(by_model(server, "subject")) == 8  # 2 prompts x 2 tests x 2 repeats
+    # --confidence sets the interval's level: 80% gives a narrower interval than the default 95%
+    narrow = data["comparison"]
+    assert narrow["confidence"] == 0.8
+    default = json.loads(run(suite, tmp_path, *args).stdout)["comparison"]  # answers from the cache
+    assert default["confidence"] == 0.95
+    assert default["ci"][0] < narrow["ci"][0] <= narrow["ci"][1] < default["ci"][1]
+
+
+def test_a_suite_repeat_below_one_is_an_error_that_names_where_it_comes_from(server, tmp_path):
+    suite = write_pair_suite(tmp_path, server.url, "evaluateOptions: {repeat: 0}")
+    result = run(suite, tmp_path, "--candidate-prompt", "long")
+    assert result.exit_code == 2 and server.requests == []
+    assert result.stderr.strip() == (
+        "promptopt eval: error: repeat must be at least 1, not 0 (--repeat, or the suite's evaluateOptions.repeat)"
+    )

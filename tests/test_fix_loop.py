@@ -91,3 +91,21 @@ def test_order_of_findings_is_not_order_of_edits():
                          fix=Fix((Edit(Span(0, 3), "a"),), Applicability.SAFE, "fix"), snippet="e")
     new, chosen, _ = apply_once(text, [late, early_edit])
     assert new == "ab6789" and len(chosen) == 2
+
+
+def test_a_fix_fine_alone_but_not_with_another_waits_and_does_not_hold_up_the_next():
+    """A sentence and its duplicate: each deletion alone keeps the number, both together lose it."""
+    text = "Reply within 3 days.\nReply within 3 days.\nPlease note that you must sign.\n"
+    accept = guarded_accept(PATH, text)
+    sign = text.index("Please")
+    first, second = finding(0, 21), finding(21, 42)
+    filler = finding(sign, sign + len("Please note that you"), "You", code="T2")
+    new, chosen, rejected = apply_once(text, [first, second, filler], accept=accept)
+    assert chosen == [first, filler] and rejected == []  # the duplicate's deletion waits; the filler goes now
+    assert new == "Reply within 3 days.\nYou must sign.\n"
+
+    def check(path, current):  # the duplicate is reported while there is one
+        return [first, second] if current.startswith("Reply within 3 days.\nReply") else []
+
+    outcome = fix_to_fixed_point(PATH, "Reply within 3 days.\nReply within 3 days.\n", check, accept=accept)
+    assert outcome.text == "Reply within 3 days.\n" and outcome.rejected == [] and outcome.rounds == 1

@@ -75,3 +75,42 @@ def test_rules_compression_keeps_every_line_of_the_embedded_html_document():
     first_tag = next(line for line in text.splitlines() if line.strip().startswith("<script"))
     reason = check_rewrite(text, text.replace(first_tag + "\n", "", 1))
     assert reason is not None and "embedded document line" in reason
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "reason"),
+    [
+        # the place of the value, from the root of the file's one document
+        ("agent:\n  prompts:\n    - Please note that yes\n    - Be brief.\n",
+         "agent:\n  prompts:\n    - Yes\n    - Be brief.\n",
+         "the YAML value at agent.prompts[0] would change type (str -> bool)"),
+        ("- Please note that 12\n- Be brief.\n", "- 12\n- Be brief.\n",
+         "the YAML value at [0] would change type (str -> int)"),
+        ("Please note that yes\n", "Yes\n", "the YAML value at the top would change type (str -> bool)"),
+        # with several documents the place starts with the document's index
+        ("system: Be brief.\n---\nsystem: Please note that yes\n", "system: Be brief.\n---\nsystem: Yes\n",
+         "the YAML value at [1].system would change type (str -> bool)"),
+        # a duplicate removed from a list, a key removed
+        ("prompts:\n  - Be brief.\n  - Be brief.\n", "prompts:\n  - Be brief.\n",
+         "the YAML list at prompts would change length"),
+        ("- Be brief.\n- Be brief.\n", "- Be brief.\n", "the YAML list at the top would change length"),
+        ("system: Be brief.\nuser: Be brief.\n", "system: Be brief.\n", "the YAML keys at the top would change"),
+        ("agent:\n  system: Be brief.\n  user: Be brief.\n", "agent:\n  system: Be brief.\n",
+         "the YAML keys at agent would change"),
+        # still YAML, but no longer data: a mapping key that is a list
+        ("prompts:\n  - Be brief.\n", "prompts:\n  - Be brief.\n? [a]\n: b\n", "the yaml file would no longer load"),
+    ],
+)  # fmt: skip
+def test_guard_refuses_a_yaml_rewrite_that_changes_the_data_and_says_where(tmp_path, before, after, reason):
+    assert guarded_accept(tmp_path / "prompts.yaml", before)(before, after) == reason
+
+
+def test_yaml_prompts_keep_their_quoted_text_and_placeholders(tmp_path):
+    path = tmp_path / "prompts.yaml"
+    # the second prompt's text starts with a quoted word: protected, and no obstacle to a fix elsewhere
+    before = "prompts:\n  - Please note that you must be kind.\n  - \"'Sorry' is a word you never say.\"\n"
+    accept = guarded_accept(path, before)
+    assert accept(before, before.replace("Please note that you must", "You must")) is None
+    assert accept(before, before.replace("'Sorry'", "Sorry")) == "changed quoted text or inline code 'Sorry'"
+    before = "system: Answer about {{topic}} in one word.\n"
+    assert guarded_accept(path, before)(before, "system: Answer in one word.\n") == "placeholder {{topic}} removed"

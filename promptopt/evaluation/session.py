@@ -217,8 +217,8 @@ def run_eval(
     model_reason: str = "named",
     allow_inconclusive: bool = False,
 ) -> EvalResult:
-    if repeat < 1:
-        raise SuiteError("--repeat must be at least 1")
+    if repeat < 1:  # --repeat cannot be below 1 (click checks it): the suite's evaluateOptions.repeat can
+        raise SuiteError(f"repeat must be at least 1, not {repeat} (--repeat, or the suite's evaluateOptions.repeat)")
     variants = variants_of(suite, candidate)
     calls = runner.plan(variants, suite.cases, repeat)
     run = runner.run(calls)
