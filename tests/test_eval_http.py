@@ -253,10 +253,11 @@ def test_a_compared_pair_reports_what_was_run_and_at_the_asked_confidence(server
     assert default["ci"][0] < narrow["ci"][0] <= narrow["ci"][1] < default["ci"][1]
 
 
-def test_a_suite_repeat_below_one_is_an_error_that_names_where_it_comes_from(server, tmp_path):
+@pytest.mark.parametrize("extra", [[], ["--dry-run"]], ids=["run", "dry run"])
+def test_a_suite_repeat_below_one_is_an_error_that_names_where_it_comes_from(server, tmp_path, extra):
     suite = write_pair_suite(tmp_path, server.url, "evaluateOptions: {repeat: 0}")
-    result = run(suite, tmp_path, "--candidate-prompt", "long")
+    result = run(suite, tmp_path, "--candidate-prompt", "long", *extra)
     assert result.exit_code == 2 and server.requests == []
     assert result.stderr.strip() == (
-        "promptopt eval: error: repeat must be at least 1, not 0 (--repeat, or the suite's evaluateOptions.repeat)"
+        f"promptopt eval: error: {suite}: evaluateOptions.repeat must be a whole number, 1 or more, not 0"
     )

@@ -186,6 +186,9 @@ def _build(raw: dict[str, Any], path: Path, system_file: Path | None) -> Suite:
                              "match none of the prompts' labels")  # fmt: skip
 
     repeat = (raw.get("evaluateOptions") or {}).get("repeat", 1)
+    if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
+        # every mode (pair, matrix, models, dry run) reads it: checked once, here
+        raise SuiteError(f"{path}: evaluateOptions.repeat must be a whole number, 1 or more, not {repeat!r}")
     stop = raw.get("stop") or []
     stop = [stop] if isinstance(stop, str) else stop
     if not isinstance(stop, list) or not all(isinstance(s, str) for s in stop):
@@ -199,7 +202,7 @@ def _build(raw: dict[str, Any], path: Path, system_file: Path | None) -> Suite:
         max_tokens=int(_number(raw.get("max_tokens"), f"{path}: max_tokens") or DEFAULT_MAX_TOKENS),
         stop=stop,
         max_tokens_set=raw.get("max_tokens") is not None,
-        repeat=int(repeat),
+        repeat=repeat,
         description=str(raw.get("description") or ""),
         notes=notes,
         prompts=prompts,
