@@ -294,6 +294,12 @@ def test_a_rewrite_that_keeps_a_multi_word_label_is_accepted():
     assert check_rewrite(before, after, labels=["billing", "not sure", "n/a"]) is None
 
 
+def test_a_str_format_field_with_an_index_is_a_placeholder():
+    before = "Order {order[id]} ships to {customer.name} on {dates[0]:%d %B}.\n"
+    assert check_rewrite(before, before.replace("{order[id]} ", "")) == "placeholder {order[id]} removed"
+    assert check_rewrite(before, before.replace(" on {dates[0]:%d %B}", "")) == "placeholder {dates[0]:%d %B} removed"
+
+
 def test_brackets_nested_past_the_parsers_limit_do_not_end_the_search_for_json_examples():
     prompt = ("Ignore this line: " + "[" * 2000 + "\n" + "Answer the question in plain words. " * 250
               + '\nReply with {"answer": "yes", "source": 2}.\n')
