@@ -215,3 +215,25 @@ def test_a_fix_inside_one_an_earlier_fix_removes_claims_no_saving_and_says_why(t
     )
     both = apply_edits(text, filler["fix"]["edits"] + duplicate["fix"]["edits"])
     assert filler["tokens_saved"] + duplicate["tokens_saved"] == len(o200k.encode(text)) - len(o200k.encode(both))
+
+
+def test_fixes_that_together_save_nothing_are_not_reported_at_any_floor(tmp_path, o200k):
+    text = ("You are a travel booking assistant.\nUSE THE LOCAL TIME when you reply.\n"
+            "Summarize the itinerary.\nUSE THE HOTEL NAME in the summary.\n")
+    alone = findings_at(tmp_path, text, "PO404", 0)
+    assert [f["line"] for f in alone] == [2, 4]
+    fixed = apply_edits(text, [e for f in alone for e in f["fix"]["edits"]])
+    assert len(o200k.encode(text)) - len(o200k.encode(fixed)) == 0 == sum(f["tokens_saved"] for f in alone)
+    assert findings_at(tmp_path, text, "PO404", 1) == []
+
+
+def test_a_finding_without_a_fix_is_judged_by_its_rules_estimate_and_claims_nothing(tmp_path, o200k):
+    text = ("You are a support assistant for Acme Cloud.\n"
+            "Answer the question, and check the order status in the admin panel before you reply.\n"
+            "If the customer asks about a refund, check the order status in the admin panel first.\n"
+            "Escalate to a human when you cannot check the order status in the admin panel.\n")
+    # said once instead of three times: two repeats of the phrase go
+    estimate = 2 * len(o200k.encode(" check the order status in the admin"))
+    (finding,) = findings_at(tmp_path, text, "PO104", estimate)
+    assert finding["fix"] is None and finding["tokens_saved"] == 0
+    assert findings_at(tmp_path, text, "PO104", estimate + 1) == []
