@@ -237,3 +237,28 @@ def test_a_finding_without_a_fix_is_judged_by_its_rules_estimate_and_claims_noth
     (finding,) = findings_at(tmp_path, text, "PO104", estimate)
     assert finding["fix"] is None and finding["tokens_saved"] == 0
     assert findings_at(tmp_path, text, "PO104", estimate + 1) == []
+
+
+ACRONYMS = (
+    "Write an acronym for the product described.\n\n"
+    "Input: an intelligent bot that helps with productivity.\n"
+    "Output: P.A.L. = Personal Assistant Light.\n\n"
+    "Input: an intelligent bot that helps with productivity.\n"
+    "Output: C.O.R.E. = Central Optimization Routines and Efficiency.\n\n"
+    "Input: a tool that sorts email.\n"
+    "Output: S.O.R.T. = Smart Organiser of Received Texts.\n\n"
+    "Input: a tool that sorts email.\n"
+    "Output: M.A.I.L. = Message Assistant for Inbox Life.\n"
+)
+
+
+def test_grouped_deletions_of_repeated_examples_are_still_example_deletions(tmp_path, o200k):
+    """Deleting a repeated few-shot example removes the names in its answer: the guard lets that pass
+    for examples (data, not instructions), grouped or not, so the group's saving counts."""
+    alone = findings_at(tmp_path, ACRONYMS, "PO204", 0)
+    assert [f["line"] for f in alone] == [6, 12] and max(f["tokens_saved"] for f in alone) < 30
+    (group,) = findings_at(tmp_path, ACRONYMS, "PO204", 30)
+    assert group["message"] == "1 example(s) repeat the example at line 3: keep one (and 1 more like it, lines 12)"
+    fixed = apply_edits(ACRONYMS, group["fix"]["edits"])
+    assert "Central" not in fixed and "Inbox" not in fixed
+    assert group["tokens_saved"] == len(o200k.encode(ACRONYMS)) - len(o200k.encode(fixed)) >= 30
