@@ -40,10 +40,13 @@ from .redact import secrets_in
 PLACEHOLDER = re.compile(
     r"\{\{.{0,1000}?\}\}|\{%.{0,1000}?%\}|\{#.{0,1000}?#\}"
     r"|\$\{[^{}\n]*\}"
-    r"|(?<![{\w])\{[A-Za-z_][\w.]*(?:![rsa])?(?::[^{}\n]*)?\}(?!\})",
+    r"|(?<![{\w])\{[A-Za-z_][\w.]*(?:\[[^\]\n{}]{0,100}\][\w.]*)*(?:![rsa])?(?::[^{}\n]*)?\}(?!\})",
     re.S,
 )
-SIMPLE_PLACEHOLDER = re.compile(r"\$\{[^{}\n]*\}|(?<![{\w])\{[A-Za-z_][\w.]*(?:![rsa])?(?::[^{}\n]*)?\}(?!\})")
+# str.format fields index too: {order[id]}, {items[0].name}
+SIMPLE_PLACEHOLDER = re.compile(
+    r"\$\{[^{}\n]*\}|(?<![{\w])\{[A-Za-z_][\w.]*(?:\[[^\]\n{}]{0,100}\][\w.]*)*(?:![rsa])?(?::[^{}\n]*)?\}(?!\})"
+)
 FENCED_CODE = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]*\1[ \t]*$|\Z)", re.M | re.S)
 URL = re.compile(r"\b(?:https?|ftp)://[^\s<>()\"'`]+[^\s<>()\"'`.,;:!?]")
 NUMBER = re.compile(r"\d+(?:[.,:/]\d+)*")

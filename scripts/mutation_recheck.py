@@ -7,14 +7,18 @@ survivors, this runs only those survivors (mutmut's own mutants and trampolines,
 each in a forked process with MUTANT_UNDER_TEST set, against the given tests (copied from the
 checkout into the scratch copy first). A test failing means the mutant is killed. It prints each
 survivor's fate and the module's score counting the run's kills plus these.
-Run it as mutation.sh runs mutmut: no PYTHONPATH pointing at a checkout.
+Run it as mutation.sh runs mutmut: no PYTHONPATH pointing at a checkout. A survivor whose tests run
+longer than MUTATION_RECHECK_TIMEOUT seconds (default 300) is stopped and counted as a timeout, which
+mutmut counts as killed (a mutated loop bound that never ends).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import signal
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +43,7 @@ def main(argv: list[str]) -> int:
     os.environ.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", LITELLM_LOCAL_MODEL_COST_MAP="True")
     import pytest
 
+    limit = float(os.environ.get("MUTATION_RECHECK_TIMEOUT", "300"))
     killed = []
     for name in survivors:
         pid = os.fork()
@@ -48,10 +53,17 @@ def main(argv: list[str]) -> int:
             os.dup2(null, 1)
             os.dup2(null, 2)
             os._exit(int(pytest.main(["-x", "-q", "-p", "no:cacheprovider", *args])))
-        _, status = os.waitpid(pid, 0)
-        dead = os.waitstatus_to_exitcode(status) != 0
-        killed += [name] * dead
-        print(f"{'killed' if dead else 'survived'}: {name}", flush=True)
+        deadline = time.monotonic() + limit
+        while (done := os.waitpid(pid, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if done[0] == 0:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            fate = "timeout"
+        else:
+            fate = "killed" if os.waitstatus_to_exitcode(done[1]) != 0 else "survived"
+        killed += [name] * (fate != "survived")
+        print(f"{fate}: {name}", flush=True)
     before = sum(state in ("killed", "timeout") for state in statuses.values())
     total = len(statuses)
     after = before + len(killed)
