@@ -20,7 +20,7 @@ from promptopt.evaluation.cli import eval_command
 from promptopt.evaluation.report import render
 from promptopt.evaluation.runner import Runner, describe_error, resolve_model
 from promptopt.evaluation.session import run_eval
-from promptopt.evaluation.suite import load_suite
+from promptopt.evaluation.suite import SuiteError, load_suite
 
 MODEL = "gpt-4o-mini"
 
@@ -184,3 +184,14 @@ def test_eval_cli_imports_neither_litellm_nor_torch():
                          cwd=Path(__file__).resolve().parents[1])  # fmt: skip
     assert out.stdout.split() == ["False", "False"]
 
+
+
+def test_run_eval_refuses_no_repeat_before_any_call(tmp_path, suite, litellm):
+    """The API's caller (not only the CLI, where click and the suite's loader check it) gets an error
+    naming the value, and no model is called: an eval of zero calls would be a verdict on no evidence."""
+    completion = scripted(litellm, [])
+    with pytest.raises(SuiteError) as raised:
+        run_eval(suite, make_runner(tmp_path, completion), None, 0)
+    assert str(raised.value) == ("repeat must be at least 1, not 0 "
+                                 "(--repeat, or the suite's evaluateOptions.repeat)")
+    assert completion.seen == []
