@@ -69,14 +69,15 @@ def _usage(suite: Suite):
     from promptopt.cost.prices import PricingError
     from promptopt.cost.usage import UsageConfigError
 
+    where = suite.prompt_path or suite.path  # a prompt written inline in the suite lives in the suite's file
     try:
-        settings = cost_settings(load_config(suite.prompt_path.parent))
+        settings = cost_settings(load_config(where.parent))
     except (ConfigError, UsageConfigError, PricingError) as exc:
-        raise SuiteError(f"usage config for {suite.prompt_path}: {exc}") from None
+        raise SuiteError(f"usage config for {where}: {exc}") from None
     try:
-        relative = suite.prompt_path.resolve().relative_to(settings.config.root.resolve()).as_posix()
+        relative = where.resolve().relative_to(settings.config.root.resolve()).as_posix()
     except ValueError:
-        relative = suite.prompt_path.name
+        relative = where.name
     return settings, relative
 
 
