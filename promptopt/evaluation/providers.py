@@ -107,6 +107,8 @@ def load_provider(entry: Any, base: Path, where: str) -> Provider:
     if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
         raise ProviderError(f"{where}: a provider is a string id or a mapping with `id`")
     pid = entry["id"].strip()
+    if not pid:
+        raise ProviderError(f"{where}: a provider's id is empty")
     prompts = entry.get("prompts")
     provider = Provider(
         id=pid,
