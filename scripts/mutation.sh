@@ -42,6 +42,7 @@ DEFAULT_TESTS="tests/test_promises.py tests/test_eval_cli.py tests/test_rules_co
   tests/test_fix_loop.py tests/test_value_floor.py tests/test_cli_paths.py tests/test_discovery.py
   tests/test_eval_verdict.py tests/test_verdict_interval.py
   tests/test_eval_cli_paths.py tests/test_eval_http.py tests/test_eval_promptfoo.py tests/test_eval_models_http.py
+  tests/test_eval_cli_options.py
   tests/test_hardening_input.py::test_a_file_that_cannot_be_written_is_reported_and_the_others_are_fixed
   tests/test_guard.py tests/test_fixes.py tests/test_cost.py tests/test_config.py tests/test_baseline.py
   tests/test_compress.py tests/test_compress_verify.py tests/test_eval_runner.py tests/test_eval_suite.py
