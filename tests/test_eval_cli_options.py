@@ -341,7 +341,7 @@ def test_ctrl_c_during_the_run_reports_what_arrived_and_exits_2(server, tmp_path
         raise SystemExit(code)
 
     monkeypatch.setattr(os, "_exit", exit_now)
-    handler = signal.getsignal(signal.SIGINT)
+    handler = signal.signal(signal.SIGINT, signal.default_int_handler)  # a background job ignores SIGINT
     server.delay = 0.5
 
     def press_ctrl_c(body):
