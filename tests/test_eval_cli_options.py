@@ -137,6 +137,14 @@ def test_a_provider_without_its_key_stops_every_mode_before_any_call_and_is_name
     assert server.requests == []
 
 
+def test_comparing_two_prompts_on_one_provider_needs_only_that_providers_key(server, tmp_path):
+    keyless = "openai:chat:gpt-4o-mini"  # OPENAI_API_KEY is not set
+    suite = write(tmp_path, f"{TWO_PROMPTS}providers:\n  - {subject(server.url, 'a')}\n  - {keyless}\n{CASES}")
+    result = run(suite, tmp_path, "--candidate-prompt", "long", "--provider", "a", "--format", "json")
+    assert result.exit_code == 1, result.output  # 2 cases cannot rule out a drop: inconclusive, not an error
+    assert json.loads(result.stdout)["comparison"]["verdict"] == "inconclusive"
+    assert len(server.requests) == 4
+
 def test_a_grader_without_its_key_stops_the_run_before_any_call(server, tmp_path):
     suite = write(tmp_path, f"{ONE_PROMPT}providers:\n  - {subject(server.url)}\n{GRADED}")
     result = run(suite, tmp_path, "--grader", "openai:gpt-4o-mini", "--retries", "0")
@@ -218,6 +226,13 @@ def test_the_suites_max_tokens_and_stop_reach_every_call_and_repeat_multiplies_t
     assert [(r["max_tokens"], r["stop"]) for r in openai_env.requests] == [(7, ["###"])] * 3
 
 
+def test_the_report_says_why_its_model_was_chosen(openai_env, tmp_path):
+    suite = write(tmp_path, ONE_PROMPT + CASES)  # no model named; OPENAI_API_KEY is set
+    data = json.loads(run(suite, tmp_path, "--format", "json").stdout)
+    assert (data["model"], data["model_reason"]) == ("gpt-4o-mini", "no model named; OPENAI_API_KEY is set")
+    data = json.loads(run(suite, tmp_path, "--format", "json", "--model", "openai/subject").stdout)
+    assert (data["model"], data["model_reason"]) == ("openai/subject", "named")
+
 def test_answers_are_kept_in_the_cache_dir_and_not_at_all_with_no_cache(server, tmp_path):
     suite = write(tmp_path, f"{ONE_PROMPT}providers:\n  - {subject(server.url)}\n{CASES}")
     assert run(suite, tmp_path, "--no-cache").exit_code == 0
@@ -268,6 +283,8 @@ def test_a_dry_run_prices_each_provider_at_its_own_max_tokens(server, tmp_path):
     two = f"providers:\n  - {subject(server.url, 'a', max_tokens=40)}\n  - {subject(server.url, 'b', max_tokens=9)}\n"
     plans = dry_run(write(tmp_path, ONE_PROMPT + two + CASES), tmp_path)["providers"]
     assert [(len(p["planned"]), p["max_output_tokens"]) for p in plans] == [(2, 80), (2, 18)]  # every model planned
+    alone = write(tmp_path, f"{ONE_PROMPT}providers: [{subject(server.url, max_tokens=40)}]\n{CASES}", "one.yaml")
+    assert dry_run(alone, tmp_path)["max_output_tokens"] == 80  # one provider: the same ceiling
     assert server.requests == []
 
 
@@ -458,12 +475,13 @@ def test_a_provider_that_fails_for_good_in_a_matrix_is_exit_2_after_the_partial_
     assert "boom" in result.stderr and len(result.stderr.splitlines()) == 1
 
 
-def test_a_grader_that_fails_in_a_matrix_is_exit_2_naming_its_error(server, tmp_path):
-    server.faults["judge"] = ["prose"]
-    result = run(graded_matrix(tmp_path, server.url), tmp_path, "--format", "json", "--concurrency", "1")
+def test_a_grader_that_fails_in_a_matrix_is_exit_2_naming_its_first_error(server, tmp_path):
+    server.faults["judge"] = ["prose", "garbage"]  # the first verdict is prose, the second call gets no JSON body
+    result = run(graded_matrix(tmp_path, server.url), tmp_path, "--format", "json", "--retries", "0")
     assert result.exit_code == 2, result.output
     assert json.loads(result.stdout)["cells"]
-    assert result.stderr.startswith("promptopt eval: error: ") and "not a JSON object" in result.stderr
+    first = "the grader's reply is not a JSON object: 'Sure! Here you go.'"
+    assert result.stderr == f"promptopt eval: error: {first} (partial results above)\n"
     assert result.stderr.endswith(" (partial results above)\n") and len(result.stderr.splitlines()) == 1
 
 
