@@ -256,11 +256,16 @@ def test_concurrency_is_the_most_calls_in_flight(server, tmp_path):
     assert server.most_in_flight > 1
 
 
-def test_an_empty_provider_id_is_an_error_naming_the_entry(server, tmp_path):
-    suite = write(tmp_path, f"{ONE_PROMPT}providers:\n  - {subject(server.url)}\n  - ''\n{CASES}")
+@pytest.mark.parametrize("pid", ["''", "'litellm:'"])
+def test_a_provider_id_naming_no_model_is_an_error_naming_the_entry(server, tmp_path, pid):
+    suite = write(tmp_path, f"{ONE_PROMPT}providers:\n  - {subject(server.url)}\n  - {pid}\n{CASES}")
     result = run(suite, tmp_path, "--dry-run")
     assert result.exit_code == 2
-    assert result.stderr == f"promptopt eval: error: {suite}: provider #2: a provider's id is empty\n"
+    assert result.stderr == f"promptopt eval: error: {suite}: provider #2: {pid} names no model\n"
+    suite = write(tmp_path, f"{ONE_PROMPT}providers:\n  - {subject(server.url)}\n{GRADED}", "graded.yaml")
+    result = run(suite, tmp_path, "--grader", "litellm:")
+    assert (result.exit_code, result.stderr) == (2, "promptopt eval: error: 'litellm:' names no model\n")
+    assert server.requests == []
 
 
 def test_two_ways_to_name_a_candidate_is_an_error_naming_both_flags(tmp_path):

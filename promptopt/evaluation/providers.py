@@ -70,6 +70,13 @@ class Provider:
 
 def litellm_model(provider_id: str) -> str:
     """`openai:chat:gpt-4o` -> `openai/gpt-4o`; an id already in litellm form is kept."""
+    model = _litellm_name(provider_id)
+    if not model:  # `""`, `litellm:`: nothing to call
+        raise ProviderError(f"{provider_id!r} names no model")
+    return model
+
+
+def _litellm_name(provider_id: str) -> str:
     if ":" not in provider_id:
         return provider_id
     prefix, _, rest = provider_id.partition(":")
@@ -107,8 +114,6 @@ def load_provider(entry: Any, base: Path, where: str) -> Provider:
     if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
         raise ProviderError(f"{where}: a provider is a string id or a mapping with `id`")
     pid = entry["id"].strip()
-    if not pid:
-        raise ProviderError(f"{where}: a provider's id is empty")
     prompts = entry.get("prompts")
     provider = Provider(
         id=pid,
@@ -118,7 +123,10 @@ def load_provider(entry: Any, base: Path, where: str) -> Provider:
     )
     provider.skip_reason = unsupported_reason(pid)
     if not provider.skip_reason:
-        provider.model = litellm_model(pid)
+        try:
+            provider.model = litellm_model(pid)
+        except ProviderError as exc:
+            raise ProviderError(f"{where}: {exc}") from None
         provider.params = provider_params(entry.get("config") or {}, base, f"{where} ({pid})", provider.notes)
     for key in ("transform", "delay", "env"):
         if entry.get(key) is not None:
