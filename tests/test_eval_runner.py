@@ -188,10 +188,10 @@ def test_eval_cli_imports_neither_litellm_nor_torch():
 
 def test_run_eval_refuses_no_repeat_before_any_call(tmp_path, suite, litellm):
     """The API's caller (not only the CLI, where click and the suite's loader check it) gets an error
-    naming the value, and no model is called: an eval of zero calls would be a verdict on no evidence."""
+    naming the value, and no model is called: an eval of zero calls would be a verdict on no evidence.
+    The check sits where every mode plans its calls (`Runner.plan`)."""
     completion = scripted(litellm, [])
     with pytest.raises(SuiteError) as raised:
         run_eval(suite, make_runner(tmp_path, completion), None, 0)
-    assert str(raised.value) == ("repeat must be at least 1, not 0 "
-                                 "(--repeat, or the suite's evaluateOptions.repeat)")
+    assert str(raised.value) == "repeat must be at least 1, not 0"
     assert completion.seen == []

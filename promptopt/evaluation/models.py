@@ -123,8 +123,6 @@ def run_models(
     confidence: float = 0.95,
 ) -> ModelsResult:
     """Run the suite's prompt on every runner's model; compare each with the first."""
-    if repeat < 1:
-        raise SuiteError("--repeat must be at least 1")
     settings, relative = _usage(suite)
     stats = RunStats()
     runs: list[ModelRun] = []

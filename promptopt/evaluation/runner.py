@@ -20,7 +20,7 @@ from typing import Any
 from .cache import ResponseCache, cache_key
 from .outputs import ModelOutput
 from .prompts import PromptTemplate
-from .suite import TestCase
+from .suite import SuiteError, TestCase
 
 LOCAL_MODEL = "local/smollm2"
 MAX_RETRY_AFTER = 120.0  # seconds: a provider asking for a longer pause fails the call instead
@@ -202,6 +202,8 @@ class Runner:
         return params
 
     def plan(self, variants: dict[str, PromptTemplate], cases: list[TestCase], repeat: int) -> list[PlannedCall]:
+        if repeat < 1:  # every mode plans here: no calls would be a verdict on no evidence
+            raise SuiteError(f"repeat must be at least 1, not {repeat}")
         calls = []
         for variant, template in variants.items():
             for case in cases:

@@ -9,7 +9,7 @@ from .compare import DEFAULT_MAX_DROP, INCONCLUSIVE, PASS, Comparison, VariantSc
 from .pricing import Price, price_for
 from .prompts import PromptFileError, PromptTemplate, fill, load_prompt, parse_prompt_text
 from .runner import PlannedCall, Runner, RunStats
-from .suite import Suite, SuiteError, TestCase
+from .suite import Suite, TestCase
 
 ORIGINAL, CANDIDATE = "original", "candidate"
 COMPRESS_METHODS = ("rules", "llmlingua")
@@ -217,8 +217,6 @@ def run_eval(
     model_reason: str = "named",
     allow_inconclusive: bool = False,
 ) -> EvalResult:
-    if repeat < 1:  # --repeat cannot be below 1 (click checks it): the suite's evaluateOptions.repeat can
-        raise SuiteError(f"repeat must be at least 1, not {repeat} (--repeat, or the suite's evaluateOptions.repeat)")
     variants = variants_of(suite, candidate)
     calls = runner.plan(variants, suite.cases, repeat)
     run = runner.run(calls)
