@@ -185,20 +185,11 @@ def test_grader_that_answers_in_prose_fails_the_check_and_the_run(server, tmp_pa
 
 
 def test_every_prompt_provider_cell_runs_and_tests_without_assertions_are_unscored(server, tmp_path):
-    suite = tmp_path / "matrix.yaml"
-    suite.write_text(textwrap.dedent(f"""\
-        prompts:
-          - {{raw: 'Capital of {{{{country}}}}?', label: short}}
-          - {{raw: 'What is the capital city of {{{{country}}}}? Answer in one sentence.', label: long}}
-        providers:
-          - {{id: openai:chat:subject, label: a, config: {{apiBaseUrl: "{server.url}", apiKey: k}}}}
-          - {{id: openai:chat:subject, label: b, config: {{apiBaseUrl: "{server.url}", apiKey: k, temperature: 0.5}}}}
-        tests:
-          - vars: {{country: France}}
-            assert: [{{type: icontains, value: paris}}]
-          - vars: {{country: Atlantis}}
-    """), encoding="utf-8")  # fmt: skip
-    result = run(str(suite), tmp_path)
+    suite = write_pair_suite(tmp_path, server.url, providers=[
+        f'{{id: openai:chat:subject, label: a, config: {{apiBaseUrl: "{server.url}", apiKey: k}}}}',
+        f'{{id: openai:chat:subject, label: b, config: {{apiBaseUrl: "{server.url}", apiKey: k, temperature: 0.5}}}}',
+    ])  # two providers: every prompt x provider cell
+    result = run(suite, tmp_path)
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     cells = {(c["prompt"], c["provider"]): c for c in data["cells"]}
@@ -206,23 +197,25 @@ def test_every_prompt_provider_cell_runs_and_tests_without_assertions_are_unscor
     assert all(c["passed"] == c["completed"] == 1 and c["unscored_answers"] == 1 for c in cells.values())
     assert len(by_model(server, "subject")) == 8  # 2 prompts x 2 providers x 2 tests, none dropped
     assert any("reported unscored" in n for n in data["notes"])
-    pair = run(str(suite), tmp_path, "--candidate-prompt", "long", "--provider", "b")
+    pair = run(suite, tmp_path, "--candidate-prompt", "long", "--provider", "b")
     # one scored case cannot rule out a drop: inconclusive, which fails unless allowed
     assert pair.exit_code == 1 and json.loads(pair.stdout)["comparison"]["n"] == 1
     assert json.loads(pair.stdout)["comparison"]["verdict"] == "inconclusive"
-    allowed = run(str(suite), tmp_path, "--candidate-prompt", "long", "--provider", "b", "--allow-inconclusive")
+    allowed = run(suite, tmp_path, "--candidate-prompt", "long", "--provider", "b", "--allow-inconclusive")
     assert allowed.exit_code == 0
 
 
-def write_pair_suite(tmp_path, url: str, options: str = "") -> str:
-    """Two prompts, one provider: --candidate-prompt compares them; Atlantis has no assertion (unscored)."""
+def write_pair_suite(tmp_path, url: str, options: str = "", providers: list[str] | None = None) -> str:
+    """Two prompts (short, long), one provider unless `providers` are given (flow-style YAML entries):
+    --candidate-prompt compares the prompts; Atlantis has no assertion (unscored)."""
+    providers = providers or [f'{{id: openai:chat:subject, config: {{apiBaseUrl: "{url}", apiKey: k}}}}']
+    entries = "".join(f"\n          - {p}" for p in providers)
     suite = tmp_path / "pair.yaml"
     suite.write_text(textwrap.dedent(f"""\
         prompts:
           - {{raw: 'Capital of {{{{country}}}}?', label: short}}
           - {{raw: 'What is the capital city of {{{{country}}}}? Answer in one sentence.', label: long}}
-        providers:
-          - {{id: openai:chat:subject, config: {{apiBaseUrl: "{url}", apiKey: k}}}}
+        providers:{entries}
         tests:
           - vars: {{country: France}}
             assert: [{{type: icontains, value: paris}}]
