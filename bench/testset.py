@@ -10,6 +10,7 @@ and none of bench/heldout.py's (where the rules were already looked at); permiss
     python bench/testset.py audit  [--cache DIR] [--set S] --out RUN   # findings.json + tokens.tsv
     python bench/testset.py packet --run RUN --out DIR [--n 40] [--seed 22]   # precision packet
     python bench/testset.py recall --run RUN --out DIR            # recall packet: files, no findings
+    python bench/testset.py table --dev V.tsv --test V.tsv [V.tsv]  # per rule, dev vs test, from verdicts
     python bench/testset.py manifest [--cache DIR]                # maintainers: rebuild MANIFEST.tsv
 
 `--set` is `new` (this set, the default), `corpus-test` or `corpus-dev` (bench/split.py's halves of
@@ -285,9 +286,14 @@ def audit(root: Path, files: list[str], out: Path) -> dict:
     (out / "findings.json").write_text(run.stdout, encoding="utf-8")
     (out / "root.txt").write_text(str(root) + "\n", encoding="utf-8")
     with (out / "tokens.tsv").open("w", encoding="utf-8") as fh:
-        fh.write("path\ttokens\tfindings\ttokens_saved\terror\n")
+        fh.write("path\ttokens\tfindings\ttokens_saved\tsections\tlargest_section\tlargest_tokens\terror\n")
         for f in report["files"]:
-            fh.write(f"{f['path']}\t{f['tokens']}\t{len(f['findings'])}\t{f['tokens_saved']}\t{f['error'] or ''}\n")
+            sections = f.get("token_map", {}).get("sections", [])
+            top = max(sections, key=lambda s: s["tokens"], default=None)
+            doc = top["document"] if top and top["document"] != top["section"] else None
+            name = (f"{doc}: {top['section']}" if doc else top["section"]) if top else ""
+            fh.write(f"{f['path']}\t{f['tokens']}\t{len(f['findings'])}\t{f['tokens_saved']}\t{len(sections)}\t"
+                     f"{name}\t{top['tokens'] if top else ''}\t{f['error'] or ''}\n")
     return report
 
 
@@ -362,6 +368,46 @@ def recall_packet(run: Path, out: Path, brief: Path = JUDGING) -> list[str]:
     return paths
 
 
+def read_verdicts(sheet: Path) -> list[dict[str, str]]:
+    with sheet.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh, delimiter="\t"))
+
+
+def per_rule(sheets: list[Path]) -> dict[str, tuple[int, int]]:
+    """code -> (RIGHT, judged) over filled-in verdict sheets; rows without a verdict are not judged."""
+    tally: dict[str, list[int]] = {}
+    for sheet in sheets:
+        for row in read_verdicts(sheet):
+            verdict = (row.get("verdict") or "").strip().upper()
+            if verdict not in {"RIGHT", "WRONG"}:
+                continue
+            entry = tally.setdefault(row["code"], [0, 0])
+            entry[0] += verdict == "RIGHT"
+            entry[1] += 1
+    return {code: (right, judged) for code, (right, judged) in sorted(tally.items())}
+
+
+def dev_test_table(dev: list[Path], test: list[Path]) -> str:
+    """The note's table: per rule, right of judged on dev and on test, and the totals."""
+    dev_rules, test_rules = per_rule(dev), per_rule(test)
+
+    def cell(figures: tuple[int, int] | None) -> str:
+        if not figures:
+            return ""
+        right, judged = figures
+        return f"{right} / {judged} ({right / judged:.0%})"
+
+    def total(rules: dict[str, tuple[int, int]]) -> tuple[int, int] | None:
+        judged = sum(j for _, j in rules.values())
+        return (sum(r for r, _ in rules.values()), judged) if judged else None
+
+    lines = ["| rule | dev | test |", "|---|---|---|"]
+    for code in sorted(set(dev_rules) | set(test_rules)):
+        lines.append(f"| {code} | {cell(dev_rules.get(code))} | {cell(test_rules.get(code))} |")
+    lines.append(f"| **all** | {cell(total(dev_rules))} | {cell(total(test_rules))} |")
+    return "\n".join(lines) + "\n"
+
+
 # ---------------------------------------------------------------- command line
 
 
@@ -382,6 +428,9 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--run", type=Path, required=True, help="a run folder written by `audit`")
         p.add_argument("--out", type=Path, required=True)
         p.add_argument("--brief", type=Path, default=JUDGING)
+    table = sub.add_parser("table")
+    table.add_argument("--dev", type=Path, nargs="+", required=True, help="filled-in verdicts.tsv of dev")
+    table.add_argument("--test", type=Path, nargs="+", required=True, help="filled-in verdicts.tsv of the test sets")
     args = parser.parse_args(argv)
 
     if args.command == "manifest":
@@ -401,6 +450,8 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "packet":
         shown = precision_packet(args.run, args.out, args.n, args.seed, args.brief)
         print(f"{len(shown)} findings for the reader -> {args.out}")
+    elif args.command == "table":
+        print(dev_test_table(args.dev, args.test), end="")
     else:
         paths = recall_packet(args.run, args.out, args.brief)
         print(f"{len(paths)} files for the recall reader -> {args.out}")

@@ -162,3 +162,17 @@ def test_recall_packet_has_the_files_and_no_finding(fixture_run, tmp_path):
     assert len(rows) == len(paths) + 1
     tokens = json.loads((run / "findings.json").read_text(encoding="utf-8"))["files"][0]["tokens"]
     assert rows[1].split("\t")[1] == str(tokens)
+
+
+def test_the_dev_test_table_counts_only_judged_rows(tmp_path):
+    head = "n\tcode\tname\tpath\tline\tverdict\treason\n"
+    dev = tmp_path / "dev.tsv"
+    dev.write_text(head + "1\tPO101\td\ta.md\t3\tRIGHT\tok\n2\tPO101\td\tb.md\t4\twrong\tdata\n"
+                   "3\tPO503\te\tc.md\t1\t\t\n", encoding="utf-8")
+    test_a, test_b = tmp_path / "a.tsv", tmp_path / "b.tsv"
+    test_a.write_text(head + "1\tPO101\td\tx.md\t9\tWRONG\texample\n", encoding="utf-8")
+    test_b.write_text(head + "1\tPO503\te\ty.md\t2\tRIGHT\tessay\n", encoding="utf-8")
+    table = testset.dev_test_table([dev], [test_a, test_b]).splitlines()
+    assert "| PO101 | 1 / 2 (50%) | 0 / 1 (0%) |" in table
+    assert "| PO503 |  | 1 / 1 (100%) |" in table  # an unfilled row is not a verdict
+    assert table[-1] == "| **all** | 1 / 2 (50%) | 1 / 2 (50%) |"
