@@ -107,7 +107,7 @@ def _config(paths: tuple[Path, ...], config_file: Path | None, **overrides):
 @click.option("--token-map", "token_map", type=click.Choice(["auto", "all", "off"]), default="auto",
               show_default=True,
               help="Where each prompt's tokens go, by section, in the text report: the 3 largest sections of "
-                   "files of 1,000 tokens or more (auto), every section of every file (all), or none.")
+                   "files of 1,000 tokens or more (auto), every section of files with two or more (all), or none.")
 @click.option("--no-cache", is_flag=True,
               help="Audit every file again: neither read nor write the result cache (`cache-dir` in the "
                    "config, default .promptopt_cache; $PROMPTOPT_CACHE_DIR overrides).")

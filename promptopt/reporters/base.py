@@ -37,7 +37,7 @@ class ReportOptions:
     # paths are shown relative to this folder when they are inside it; None: the working directory
     root: Path | None = None
     # the token map in the text report: "auto" (the largest sections of files worth mapping), "all"
-    # (every section of every file), "off"; JSON always carries the whole map
+    # (every section of every file with two or more), "off"; JSON always carries the whole map
     token_map: str = "auto"
     # requests per month for a file at the configured volume ([tool.promptopt.usage]); None: unknown
     requests_per_month: Callable[[Path], float | None] | None = None
