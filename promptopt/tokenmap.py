@@ -8,7 +8,9 @@ fence, and each section's tokens are counted with the audit's tokenizer. A file 
 prompts (a YAML config, a Python module of templates) maps each prompt by its name.
 
 Every section has a `role` slot, empty today: the document model fills it (instruction, example,
-reference material...) and `by_role` then adds the map up by role without a change of shape.
+reference material...) with the role of the section's blocks when they share one, or cuts a section
+where the role changes (the section's name then appears once per role); `by_role` adds the map up by
+role, and the reporters show it, without a change of shape.
 """
 
 from __future__ import annotations
