@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
 import heldout  # noqa: E402
+import packets  # noqa: E402
 import split  # noqa: E402
 import testset  # noqa: E402
 
@@ -127,10 +128,10 @@ def _brief(tmp_path: Path) -> Path:
 
 def test_precision_packet_samples_as_the_brief_says(fixture_run, tmp_path):
     run, report = fixture_run
-    findings = testset.findings_in_order(report)
+    findings = packets.findings_in_order(report)
     assert len(findings) >= 3, "the bundled prompts have findings to sample"
     n = len(findings) - 1
-    shown = testset.precision_packet(run, tmp_path / "packet", n, seed=7, brief=_brief(tmp_path))
+    shown = packets.precision_packet(run, tmp_path / "packet", n, seed=7, brief=_brief(tmp_path))
     expected = random.Random(7).sample(findings, n)
     assert [(f["path"], f["line"], f["code"]) for f in shown] == [(f["path"], f["line"], f["code"]) for f in expected]
     packet = tmp_path / "packet"
@@ -146,18 +147,18 @@ def test_precision_packet_samples_as_the_brief_says(fixture_run, tmp_path):
 
 def test_precision_packet_takes_every_finding_when_there_are_few(fixture_run, tmp_path):
     run, report = fixture_run
-    shown = testset.precision_packet(run, tmp_path / "packet", 1000, seed=7, brief=_brief(tmp_path))
-    assert len(shown) == len(testset.findings_in_order(report))
+    shown = packets.precision_packet(run, tmp_path / "packet", 1000, seed=7, brief=_brief(tmp_path))
+    assert len(shown) == len(packets.findings_in_order(report))
 
 
 def test_recall_packet_has_the_files_and_no_finding(fixture_run, tmp_path):
     run, report = fixture_run
-    paths = testset.recall_packet(run, tmp_path / "recall", brief=_brief(tmp_path))
+    paths = packets.recall_packet(run, tmp_path / "recall", brief=_brief(tmp_path))
     packet = tmp_path / "recall"
     assert sorted(paths) == sorted(f["path"] for f in report["files"] if not f["error"])
     assert not (packet / "findings.json").exists()
     everything = "".join(p.read_text(encoding="utf-8") for p in packet.glob("*.*"))
-    codes = {f["code"] for f in testset.findings_in_order(report)}
+    codes = {f["code"] for f in packets.findings_in_order(report)}
     assert codes and not any(code in everything for code in codes)
     rows = (packet / "recall.tsv").read_text(encoding="utf-8").splitlines()
     assert len(rows) == len(paths) + 1
@@ -173,7 +174,7 @@ def test_the_dev_test_table_counts_only_judged_rows(tmp_path):
     test_a, test_b = tmp_path / "a.tsv", tmp_path / "b.tsv"
     test_a.write_text(head + "1\tPO101\td\tx.md\t9\tWRONG\texample\n", encoding="utf-8")
     test_b.write_text(head + "1\tPO503\te\ty.md\t2\tRIGHT\tessay\n", encoding="utf-8")
-    table = testset.dev_test_table([dev], [test_a, test_b]).splitlines()
+    table = packets.dev_test_table([dev], [test_a, test_b]).splitlines()
     assert "| PO101 | 1 / 2 (50%) | 0 / 1 (0%) |" in table
     assert "| PO503 |  | 1 / 1 (100%) |" in table  # an unfilled row is not a verdict
     assert table[-1] == "| **all** | 1 / 2 (50%) | 1 / 2 (50%) |"
