@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from ..core import Applicability, Finding, Severity
+from ..core import Applicability, Finding, Severity, printable
 from ..results import AuditResult, FileResult
 
 
@@ -43,8 +43,9 @@ class ReportOptions:
         return self.price_per_token if self.price_per_token else None
 
 
-def display_path(path: Path, root: Path | None) -> str:
-    """A path as users typed it: relative to `root` when inside it, with forward slashes."""
+def display_path(path: Path, root: Path | None, escape: bool = True) -> str:
+    """A path as users typed it: relative to `root` when inside it, with forward slashes; a name that is
+    not UTF-8 escaped (`caf\\xff.md`) unless `escape` is false (SARIF percent-encodes its bytes)."""
     path = Path(path)
     if path.is_absolute():
         base = Path(os.path.abspath(root if root is not None else os.getcwd()))
@@ -52,7 +53,7 @@ def display_path(path: Path, root: Path | None) -> str:
             path = path.relative_to(base)
         except ValueError:
             pass
-    return path.as_posix()
+    return printable(path.as_posix()) if escape else path.as_posix()
 
 
 def ordered_findings(file: FileResult) -> list[Finding]:
