@@ -262,20 +262,19 @@ _ANY_RULE = ("ALL", "DEFAULT")
 
 def _check_rule_names(config: Config) -> None:
     """Every code, prefix and `[rules.X]` the config names is a rule's (as ruff: an unknown selector is
-    an error, not a silent no-op). The registry loads only when the config names a rule."""
+    an error, not a silent no-op). Only a config that names a rule asks, and the answer is cached."""
     named = [*config.select, *config.ignore, *(c for codes in config.per_file_ignores.values() for c in codes)]
     named = [code for code in named if code not in _ANY_RULE]
     if not named and not config.rule_options:
         return
-    from .registry import all_rules
+    from .registry import known_rules
 
-    rules = all_rules()
+    codes, names = known_rules()
     for code in named:
-        if not any(known.startswith(code) for known in rules):
+        if not any(known.startswith(code) for known in codes):
             raise ValueError(f"unknown rule code or prefix {code!r} (`promptopt rules` lists them)")
-    names = {rule.name for rule in rules.values()}
     for key in config.rule_options:
-        if key not in rules and key not in names:
+        if key not in codes and key not in names:
             raise ValueError(f"[rules.{key}]: no rule {key!r} (`promptopt rules` lists them)")
 
 
