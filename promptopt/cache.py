@@ -22,7 +22,7 @@ from typing import Any
 
 from . import __version__
 from .config import Config
-from .core import Applicability, Edit, Finding, Fix, Location, Severity, Span
+from .core import Applicability, Edit, Finding, Fix, Location, Severity, Span, printable
 from .results import FileResult
 from .tokenmap import SectionTokens
 
@@ -53,7 +53,8 @@ class ResultCache:
         return hashlib.blake2b(source.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
 
     def _entry(self, path: Path) -> Path:
-        name = hashlib.blake2b(str(path).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        # the name's bytes as the OS gave them (a name that is not UTF-8 arrives as lone surrogates)
+        name = hashlib.blake2b(os.fsencode(path), digest_size=16).hexdigest()
         return self.folder / f"{name}.json"
 
     def get(self, path: Path, digest: str) -> FileResult | None:
@@ -63,7 +64,7 @@ class ResultCache:
         except (OSError, ValueError):
             return None
         if not isinstance(entry, dict) or entry.get("key") != self.key or entry.get("digest") != digest \
-                or entry.get("path") != str(path):
+                or entry.get("path") != printable(path):
             return None
         try:
             return FileResult(path, tokens=entry["tokens"], findings=[_finding(path, f) for f in entry["findings"]],
@@ -75,7 +76,7 @@ class ResultCache:
         """Store a file's result; a run that cannot write (read-only folder, full disk) just has no cache."""
         if result.error is not None:
             return
-        entry = {"key": self.key, "path": str(path), "digest": digest, "tokens": result.tokens,
+        entry = {"key": self.key, "path": printable(path), "digest": digest, "tokens": result.tokens,
                  "findings": [_finding_json(f) for f in result.findings],
                  "sections": [astuple(s) for s in result.sections]}
         target = self._entry(path)

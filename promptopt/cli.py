@@ -164,8 +164,10 @@ def audit(paths, fmt, model, config_file, select, extend_select, ignore, min_tok
         click.echo("promptopt: warning: no prompt files found (`promptopt audit --show-files --verbose` "
                    "says why each file was skipped)", err=True)
     _apply_baseline(result, config, baseline, write_baseline)
+    from .core import printable
+
     for bad in result.errors:
-        click.echo(f"promptopt: error: {bad.path}: {bad.error}", err=True)
+        click.echo(f"promptopt: error: {printable(bad.path)}: {bad.error}", err=True)
     _emit(result, fmt, config.model, no_color, output_file, token_map, _monthly_volume(config))
     code = 2 if write_failures else result.exit_code
     if max_growth:
@@ -296,11 +298,12 @@ def _apply_fixes(paths, config, unsafe: bool, show_diff: bool, failures: list[st
         if show_diff:
             import difflib
 
+            from .core import printable
             from .redact import redact_pair
 
             shown_before, shown_after = redact_pair(source, outcome.text)
             diff = difflib.unified_diff(shown_before.splitlines(keepends=True), shown_after.splitlines(keepends=True),
-                                        fromfile=str(entry), tofile=str(entry))
+                                        fromfile=printable(entry), tofile=printable(entry))
             click.echo("".join(diff), nl=False)
         else:
             try:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from ..core import Applicability, Finding, Severity
+from ..core import Applicability, Finding, Severity, printable
 from ..results import AuditResult, FileResult
 from ..tokenmap import SectionTokens, largest
 
@@ -52,8 +52,9 @@ class ReportOptions:
         return self.requests_per_month(path) if self.requests_per_month else None
 
 
-def display_path(path: Path, root: Path | None) -> str:
-    """A path as users typed it: relative to `root` when inside it, with forward slashes."""
+def display_path(path: Path, root: Path | None, escape: bool = True) -> str:
+    """A path as users typed it: relative to `root` when inside it, with forward slashes; a name that is
+    not UTF-8 escaped (`caf\\xff.md`) unless `escape` is false (SARIF percent-encodes its bytes)."""
     path = Path(path)
     if path.is_absolute():
         base = Path(os.path.abspath(root if root is not None else os.getcwd()))
@@ -61,7 +62,7 @@ def display_path(path: Path, root: Path | None) -> str:
             path = path.relative_to(base)
         except ValueError:
             pass
-    return path.as_posix()
+    return printable(path.as_posix()) if escape else path.as_posix()
 
 
 def ordered_findings(file: FileResult) -> list[Finding]:
