@@ -173,7 +173,8 @@ def _arrow(before: str, after: str, change: PromptChange) -> str:
 
 def _secrets(change: PromptChange) -> list[str]:
     """What PO801 found in a change: another rule's quote of the same line must not show it either."""
-    return [f.snippet for f in change.introduced + change.fixed if f.code == "PO801" and f.snippet]
+    found = change.introduced + change.fixed + [f for pair in change.changed for f in pair if f is not None]
+    return [f.snippet for f in found if f.code == "PO801" and f.snippet]
 
 
 def _quote(f, known: list[str]) -> str:
@@ -187,6 +188,13 @@ def _finding_line(kind: str, f, known: list[str] = ()) -> str:
         snippet = snippet[:77] + "..."
     quoted = f': "{snippet}"' if snippet else ""
     return f"- {kind} `{f.code}` {f.name} (line {f.location.line}){quoted}"
+
+
+def _was(before, known: list[str]) -> str:
+    """What a changed finding was at the base: its old message, or why it is new on unchanged text."""
+    if before is None:
+        return "on text this change left as it was; not reported at the base"
+    return f"was: {redact(before.message, known)}"
 
 
 def diff_markdown(report: DiffReport) -> str:
@@ -224,7 +232,8 @@ def diff_markdown(report: DiffReport) -> str:
     lines += offer_markdown(report)
     lines += [
         "<details>",
-        f"<summary>Details: {plural(report.fixed, 'finding')} fixed, {report.introduced:,} introduced</summary>",
+        f"<summary>Details: {plural(report.fixed, 'finding')} fixed, {report.introduced:,} introduced"
+        + (f", {report.changed:,} changed" if report.changed else "") + "</summary>",
         "",
     ]
     for c in report.changes:
@@ -252,6 +261,8 @@ def diff_markdown(report: DiffReport) -> str:
         known = _secrets(c)
         lines += [_finding_line("fixed", f, known) for f in c.fixed]
         lines += [_finding_line("introduced", f, known) for f in c.introduced]
+        lines += [f"- changed `{after.code}` {after.name} (line {after.location.line}): "
+                  f"{redact(after.message, known)} ({_was(before, known)})" for before, after in c.changed]
         lines.append("")
     lines += [f"Prices: {report.price_source}. Volumes: `[tool.promptopt.usage]`.", "", "</details>", ""]
     return "\n".join(lines)
@@ -271,9 +282,13 @@ def diff_text(report: DiffReport) -> str:
         lines.append(
             f"  {c.path} ({c.status}): {c.tokens_before:,} -> {c.tokens_after:,} tokens/request{money_part}, "
             f"{plural(len(c.fixed), 'finding')} fixed, {len(c.introduced):,} introduced"
+            + (f", {len(c.changed):,} changed" if c.changed else "")
         )
         for f in c.introduced:
             lines.append(f"    introduced {f.code} line {f.location.line}: {redact(f.message, _secrets(c))}")
+        for before, f in c.changed:
+            lines.append(f"    changed {f.code} line {f.location.line}: {redact(f.message, _secrets(c))} "
+                         f"({_was(before, _secrets(c))})")
     lines += offer_text(report)
     return "\n".join(lines) + "\n"
 
@@ -308,6 +323,8 @@ def diff_json(report: DiffReport) -> str:
                 "monthly_delta": c.monthly_delta,
                 "introduced": [finding(f, _secrets(c)) for f in c.introduced],
                 "fixed": [finding(f, _secrets(c)) for f in c.fixed],
+                "changed": [{**finding(f, _secrets(c)), "was": redact(b.message, _secrets(c)) if b else None}
+                            for b, f in c.changed],
                 "offer": change_offer_json(c),
                 "verification": verification_json(c.verification),
             }
