@@ -17,6 +17,7 @@ A base finding left over is *fixed*: it is no longer reported.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
@@ -61,6 +62,14 @@ def places(finding: Finding) -> set[int]:
     return lines
 
 
+_LINE_REFERENCE = re.compile(r"\blines? \d+(?:, \d+)*(?:, \.\.\.)?")
+
+
+def _redescribed(base: Finding, head: Finding) -> bool:
+    """Does the message say something else? "the example at line 9" that moved to line 7 does not."""
+    return _LINE_REFERENCE.sub("line", base.message) != _LINE_REFERENCE.sub("line", head.message)
+
+
 def _text_key(finding: Finding) -> tuple[str, str]:
     return finding.code, " ".join(finding.snippet.split()) or finding.message
 
@@ -82,7 +91,7 @@ def compare_findings(before: list[Finding], after: list[Finding], base_text: str
         if twins:
             base = twins.pop(0)
             base_left.remove(base)
-            if base.message != finding.message:
+            if _redescribed(base, finding):
                 result.changed.append((base, finding))
         else:
             head_left.append(finding)
@@ -96,7 +105,7 @@ def compare_findings(before: list[Finding], after: list[Finding], base_text: str
             unmatched.append(finding)
             continue
         base_left.remove(base)
-        if base.message != finding.message:
+        if _redescribed(base, finding):
             result.changed.append((base, finding))
 
     # 3. what the change did not touch was not introduced by it
@@ -107,7 +116,7 @@ def compare_findings(before: list[Finding], after: list[Finding], base_text: str
         base = next((b for b in base_left if b.code == finding.code and b.document == finding.document), None)
         if base is not None:
             base_left.remove(base)
-        if base is None or base.message != finding.message:
+        if base is None or _redescribed(base, finding):
             result.changed.append((base, finding))
     result.fixed = base_left
     return result
