@@ -199,6 +199,7 @@ def _apply_baseline(result, config, baseline: Path | None, write_baseline: Path 
         click.echo(f"promptopt: wrote {count} findings to {write_baseline}", err=True)
         for file in result.files:
             file.findings = []
+        result.suppressed = count
         return
     path = baseline or config.baseline
     try:
