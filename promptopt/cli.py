@@ -212,8 +212,10 @@ def _emit(result, fmt: str, model: str, no_color: bool, output_file: Path | None
     from .reporters import ReportOptions, render
 
     color = fmt == "text" and not no_color and output_file is None and sys.stdout.isatty()
+    # audit has printed the errors on stderr: a report on the terminal says each once
+    on_stderr = fmt in ("text", "concise") and output_file is None
     options = ReportOptions(color=color, show_fixes=True, model=model, tool_version=__version__,
-                            rule_docs=_rule_info, price_per_token=_input_price(model))
+                            rule_docs=_rule_info, price_per_token=_input_price(model), errors_on_stderr=on_stderr)
     text = render(fmt, result, options)
     if output_file:
         from .atomic import write_report

@@ -35,6 +35,8 @@ class ReportOptions:
     price_per_token: float | None = None
     # paths are shown relative to this folder when they are inside it; None: the working directory
     root: Path | None = None
+    # the caller has printed each unreadable file's error on stderr: the human formats do not repeat it
+    errors_on_stderr: bool = False
 
     def model_name(self, result: AuditResult) -> str:
         return self.model or result.encoding.model

@@ -11,7 +11,8 @@ def render(result: AuditResult, options: ReportOptions) -> str:
     for file in result.files:
         path = display_path(file.path, options.root)
         if file.error:
-            lines.append(f"{path}: error: {file.error}")
+            if not options.errors_on_stderr:
+                lines.append(f"{path}: error: {file.error}")
             continue
         for finding in ordered_findings(file):
             loc = finding.location

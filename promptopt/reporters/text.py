@@ -34,7 +34,8 @@ def render(result: AuditResult, options: ReportOptions) -> str:
     for file in audited:
         out.block(_file_lines(file, options))
     _print_summary(out, result, options)
-    _print_errors(out, result, options)
+    if not options.errors_on_stderr:
+        _print_errors(out, result, options)
     return out.getvalue()
 
 
