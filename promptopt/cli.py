@@ -329,7 +329,7 @@ def rules(code, fmt):
             click.echo("\nOptions (config: [tool.promptopt.rules." + rule.code + "]):")
             for key, value in rule.options.items():
                 click.echo(f"    {key} = {value!r}")
-        click.echo(f"\nDefined in {rule.source}; test cases in tests/rules/{rule.code}.yaml")
+        click.echo(_defined_in(rule))
         return
     listing = list(all_rules().values())
     if fmt == "json":
@@ -341,6 +341,18 @@ def rules(code, fmt):
         click.echo(f"{rule.code} {fix}{on} {rule.name:<34} {str(rule.severity):<8} {rule.summary}")
     click.echo("\n* safe fix (--fix)   ~ unsafe fix (--unsafe-fixes)   - opt-in: not on by default "
                "(select it with extend-select; docs/precision.md says why)")
+
+
+def _defined_in(rule) -> str:
+    """Where the rule lives, as a path that exists here (relative to the current folder when inside
+    it); its YAML test cases only in a checkout, where they are."""
+    from .registry import rule_file
+    from .reporters.base import display_path
+
+    where = rule_file(rule)
+    line = f"\nDefined in {display_path(where, None) if where.exists() else rule.source}"
+    cases = where.parents[len(Path(rule.source).parts) - 1] / "tests" / "rules" / f"{rule.code}.yaml"
+    return line + (f"; test cases in {display_path(cases, None)}" if cases.exists() else "")
 
 
 def _rule_json(rule) -> dict:
