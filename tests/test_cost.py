@@ -278,3 +278,18 @@ def test_fixture_prompts_cost_their_tiktoken_count(monkeypatch, o200k, price_map
         tokens = len(o200k.encode(file.read_text(encoding="utf-8")))
         assert row["tokens_per_request"] == tokens, file
         assert row["monthly_cost"] == pytest.approx(tokens * input_price * 1000, rel=1e-12)
+
+
+def test_cost_names_files_as_audit_does_from_the_current_folder(tmp_path, monkeypatch):
+    """Run from above the config's folder, `cost` and `audit` show each file under one name (relative
+    to the current folder), and the usage globs still match from the config's folder."""
+    write_project(tmp_path / "app", USAGE)
+    code, out = run(tmp_path, "cost", "app/prompts", "--format", "json", monkeypatch=monkeypatch)
+    assert code == 0, out
+    rows = {p["path"]: p for p in json.loads(out)["prompts"]}
+    _, audited = run(tmp_path, "audit", "app/prompts", "--format", "json", "--exit-zero", monkeypatch=monkeypatch)
+    assert set(rows) == {f["path"] for f in json.loads(audited)["files"]}
+    assert set(rows) == {"app/prompts/support/reply.md", "app/prompts/summary.txt"}
+    assert rows["app/prompts/support/reply.md"]["model"] == "gpt-4o-mini"  # the glob still applies
+    _, text = run(tmp_path, "cost", "app/prompts", monkeypatch=monkeypatch)
+    assert "app/prompts/support/reply.md" in text
