@@ -35,7 +35,51 @@ def _cost_fields(p: PromptCost) -> dict:
         "monthly_saving": p.monthly_saving,
         "unknown": p.unknown or None,
         "error": p.error,
+        "caching": _caching_json(p),
     }
+
+
+def _caching_json(p: PromptCost) -> dict | None:
+    c = p.caching
+    if not c.status:
+        return None
+    return {"status": c.status, "static_prefix_tokens": c.static_prefix_tokens, "minimum_tokens": c.minimum_tokens}
+
+
+def _per_million(rate: float | None) -> str:
+    return f"${(rate or 0.0) * 1e6:,.4g}"
+
+
+def _listed(items: list[str], most: int = 5) -> str:
+    shown = ", ".join(items[:most])
+    return shown + (f" and {len(items) - most} more" if len(items) > most else "")
+
+
+def _caching_notes(report: CostReport) -> list[str]:
+    """What `caching = true` did: the prompts it prices at the cached rate, and why it caches nothing in
+    the others (a static prefix under the provider's minimum, a variable first, no cached rate)."""
+    prompts = [p for p in report.prompts if p.caching.status and not p.error]
+    notes = []
+    for p in prompts:
+        c = p.caching
+        if c.status == "cached":
+            notes.append(f"caching: {p.path}: {count(c.static_prefix_tokens)} of {count(p.tokens)} tokens (the "
+                         f"static prefix) at the cached rate, {_per_million(c.cached_rate)} instead of "
+                         f"{_per_million(c.input_rate)} per 1M input tokens")
+        elif c.status == "no-discount":
+            notes.append(f"caching: {p.path}: no cached rate known for {p.model}: its static prefix is priced at "
+                         "the full input rate")
+    under = [p for p in prompts if p.caching.status == "under-minimum"]
+    for model, minimum in sorted({(p.model, p.caching.minimum_tokens) for p in under}):
+        small = [f"{p.path} (static prefix {count(p.caching.static_prefix_tokens)} tokens)" for p in under
+                 if (p.model, p.caching.minimum_tokens) == (model, minimum)]
+        notes.append(f"caching: nothing cached in {_listed(small)}: under {model}'s caching minimum of "
+                     f"{count(minimum)} tokens (the static prefix is the text before the first variable)")
+    first = [p.path for p in prompts if p.caching.status == "no-prefix"]
+    if first:
+        notes.append(f"caching: nothing cached in {_listed(first)}: the prompt starts with a template variable, "
+                     "so no prefix is the same on every request (rule PO502)")
+    return notes
 
 
 def cost_json(report: CostReport) -> str:
@@ -89,6 +133,7 @@ def _notes(report: CostReport) -> list[str]:
             f"no volume configured for {plural(len(no_volume), 'prompt')}: set requests-per-day in "
             "[tool.promptopt.usage] (see docs/cost.md)"
         )
+    notes.extend(_caching_notes(report))
     notes.append(f"prices: {report.price_source}")
     return notes
 
