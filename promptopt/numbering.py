@@ -108,12 +108,12 @@ def with_renumbering(text: str, edits: list[Edit]) -> list[Edit]:
 
 
 def combined(text: str, edits: list[Edit]) -> list[Edit]:
-    """Several fixes' edits applied together: when two of them renumber the same list (each deleted an
-    item of it), the list is renumbered once for both deletions."""
-    renumbers = sorted((e for e in edits if isinstance(e, Renumber)), key=lambda e: e.span.start)
-    if all(a.span.end <= b.span.start for a, b in zip(renumbers, renumbers[1:], strict=False)):
-        return list(edits)
-    return with_renumbering(text, edits)
+    """Several fixes' edits applied together: when two of them delete items of the same list, one fix's
+    renumbering meets the other's (or falls inside its deletion), so the list is renumbered once for all."""
+    renumbers = [e for e in edits if isinstance(e, Renumber)]
+    if any(r.span.start < e.span.end and e.span.start < r.span.end for r in renumbers for e in edits if e is not r):
+        return with_renumbering(text, edits)
+    return list(edits)
 
 
 def own_edits(edits) -> list[Edit]:

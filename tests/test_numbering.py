@@ -73,3 +73,17 @@ def test_a_list_the_prompt_refers_to_by_number_is_not_renumbered(tmp_path):
     audit(str(prompt), "--fix", "--exit-zero")
     text = prompt.read_text(encoding="utf-8")
     assert "5. Escalate anything about injuries" in text, "'rule 5' still points at the same rule"
+
+
+def test_deleting_an_item_and_the_one_after_it_in_one_round_leaves_a_clean_list(tmp_path):
+    """The first deletion's renumbering (4 -> 3) falls inside the second deletion: the list is renumbered
+    once for both, never edited twice in one place."""
+    first, second = (line.split(". ", 1)[1] for line in RULES.splitlines()[3:5])
+    prompt = tmp_path / "support.md"
+    # items 3 and 4 repeat items 2 and 1
+    prompt.write_text(f"Rules:\n1. {first}\n2. {second}\n3. {second}\n4. {first}\n\nCustomer: {{{{ message }}}}\n",
+                      encoding="utf-8")
+    assert markers(prompt.read_text(encoding="utf-8")) == [1, 2, 3, 4]
+    audit(str(prompt), "--fix", "--exit-zero")
+    text = prompt.read_text(encoding="utf-8")
+    assert markers(text) == [1, 2] and text.count("Refunds are possible") == 1, text
