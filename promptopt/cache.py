@@ -23,6 +23,7 @@ from typing import Any
 from . import __version__
 from .config import Config
 from .core import Applicability, Edit, Finding, Fix, Location, Severity, Span, printable
+from .numbering import Renumber
 from .results import FileResult
 from .tokenmap import SectionTokens
 
@@ -168,11 +169,12 @@ def _span(pair: list[int]) -> Span:
 
 
 def _edits_json(edits: tuple[Edit, ...]) -> list:
-    return [[e.span.start, e.span.end, e.replacement] for e in edits]
+    # a list's renumbering is marked: fixes applied together renumber once (promptopt/numbering.py)
+    return [[e.span.start, e.span.end, e.replacement, *([1] if isinstance(e, Renumber) else [])] for e in edits]
 
 
 def _edits(raw: list) -> tuple[Edit, ...]:
-    return tuple(Edit(_span(e[:2]), str(e[2])) for e in raw)
+    return tuple((Renumber if len(e) > 3 and e[3] else Edit)(_span(e[:2]), str(e[2])) for e in raw)
 
 
 def _location_json(loc: Location) -> list[int]:

@@ -205,6 +205,7 @@ def _apply_baseline(result, config, baseline: Path | None, write_baseline: Path 
         click.echo(f"promptopt: wrote {count} findings to {write_baseline}", err=True)
         for file in result.files:
             file.findings = []
+        result.suppressed = count
         return
     path = baseline or config.baseline
     try:
@@ -218,9 +219,11 @@ def _emit(result, fmt: str, model: str, no_color: bool, output_file: Path | None
     from .reporters import ReportOptions, render
 
     color = fmt == "text" and not no_color and output_file is None and sys.stdout.isatty()
+    # audit has printed the errors on stderr: a report on the terminal says each once
+    on_stderr = fmt in ("text", "concise") and output_file is None
     options = ReportOptions(color=color, show_fixes=True, model=model, tool_version=__version__,
                             rule_docs=_rule_info, price_per_token=_input_price(model), token_map=token_map,
-                            requests_per_month=volume)
+                            requests_per_month=volume, errors_on_stderr=on_stderr)
     text = render(fmt, result, options)
     if output_file:
         from .atomic import write_report
@@ -350,7 +353,7 @@ def rules(code, fmt):
             click.echo("\nOptions (config: [tool.promptopt.rules." + rule.code + "]):")
             for key, value in rule.options.items():
                 click.echo(f"    {key} = {value!r}")
-        click.echo(f"\nDefined in {rule.source}; test cases in tests/rules/{rule.code}.yaml")
+        click.echo(_defined_in(rule))
         return
     listing = list(all_rules().values())
     if fmt == "json":
@@ -362,6 +365,18 @@ def rules(code, fmt):
         click.echo(f"{rule.code} {fix}{on} {rule.name:<34} {str(rule.severity):<8} {rule.summary}")
     click.echo("\n* safe fix (--fix)   ~ unsafe fix (--unsafe-fixes)   - opt-in: not on by default "
                "(select it with extend-select; docs/precision.md says why)")
+
+
+def _defined_in(rule) -> str:
+    """Where the rule lives, as a path that exists here (relative to the current folder when inside
+    it); its YAML test cases only in a checkout, where they are."""
+    from .registry import rule_file
+    from .reporters.base import display_path
+
+    where = rule_file(rule)
+    line = f"\nDefined in {display_path(where, None) if where.exists() else rule.source}"
+    cases = where.parents[len(Path(rule.source).parts) - 1] / "tests" / "rules" / f"{rule.code}.yaml"
+    return line + (f"; test cases in {display_path(cases, None)}" if cases.exists() else "")
 
 
 def _rule_json(rule) -> dict:

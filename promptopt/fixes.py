@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .core import Applicability, Finding, Fix, LoadError
+from .numbering import combined, own_edits
 
 MAX_ROUNDS = 10
 
@@ -44,7 +45,8 @@ def apply_once(source: str, findings: list[Finding], unsafe: bool = False,
     for finding in sorted(findings, key=lambda f: f.sort_key):
         if not usable(finding.fix, unsafe):
             continue
-        spans = [(e.span.start, e.span.end) for e in finding.fix.edits]
+        # two fixes that each renumber a list they delete from do not overlap: it is renumbered once
+        spans = [(e.span.start, e.span.end) for e in own_edits(finding.fix.edits)]
         if any(s < te and ts < e or (s == e == ts) for s, e in spans for ts, te in taken):
             continue
         if accept is not None and finding.fix.scope != "examples":
@@ -62,7 +64,8 @@ def apply_once(source: str, findings: list[Finding], unsafe: bool = False,
 
 
 def _apply_edits(source: str, findings: list[Finding]) -> str:
-    edits = sorted((e for f in findings for e in f.fix.edits), key=lambda e: e.span.start, reverse=True)
+    edits = combined(source, [e for f in findings for e in f.fix.edits])
+    edits = sorted(edits, key=lambda e: e.span.start, reverse=True)
     text = source
     for edit in edits:
         text = text[: edit.span.start] + edit.replacement + text[edit.span.end :]

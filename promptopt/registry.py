@@ -69,6 +69,12 @@ def _checked_option(code: str, key: str, default: Any, value: Any) -> Any:
     return value
 
 
+def rule_file(rule: Rule) -> Path:
+    """The file that defines a rule, on this machine (`Rule.source` is relative to the folder holding
+    `promptopt/`: a checkout's root, or site-packages)."""
+    return Path(__file__).resolve().parent.parent / rule.source
+
+
 def builtin_rules_dir() -> Path:
     """`rules/` in a checkout; `promptopt/_builtin_rules` in an installed wheel."""
     here = Path(__file__).resolve().parent

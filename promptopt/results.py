@@ -31,6 +31,7 @@ class AuditResult:
     files: list[FileResult]
     encoding: EncodingChoice
     fail_on: Severity = Severity.INFO
+    suppressed: int = 0  # findings a baseline accepted, left out of `files` (reporters say how many)
 
     @property
     def findings(self) -> list[Finding]:

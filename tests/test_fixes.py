@@ -29,7 +29,8 @@ def corpus_files() -> list[Path]:
 
 
 def protected(text: str) -> tuple[Counter, Counter, set]:
-    """Placeholders, fenced code blocks and numbers, extracted without the guard's code."""
+    """Placeholders, fenced code blocks and numbers, extracted without the guard's code. A numbered
+    list's item markers are its order, not numbers it states: a deleted item renumbers the rest."""
     placeholders = Counter(re.findall(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", text, re.S))
     blocks, current, fence = Counter(), [], None
     for line in text.split("\n"):
@@ -41,7 +42,8 @@ def protected(text: str) -> tuple[Counter, Counter, set]:
             if stripped.startswith(fence):
                 blocks["\n".join(current)] += 1
                 fence = None
-    return placeholders, blocks, set(re.findall(r"\d+", text))
+    stated = re.sub(r"(?m)^([ \t]*)\d{1,3}[.)](?=[ \t]|$)", r"\1", text)
+    return placeholders, blocks, set(re.findall(r"\d+", stated))
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..config import Config
 from ..engine import Auditor, audit_paths
+from ..reporters.base import display_path
 from ..results import FileResult
 from ..tokenmap import token_map
 from ..tokens import TokenCounter, choose_encoding
@@ -97,5 +98,7 @@ def estimate_paths(paths: list[Path], settings: CostSettings) -> CostReport:
     auditor = Auditor(settings.config)
     report = CostReport(price_source=settings.prices.source)
     for result in audit.files:
-        report.prompts.append(cost_of_result(result, settings, auditor))
+        cost = cost_of_result(result, settings, auditor)  # usage globs match paths from the config's folder
+        cost.path = display_path(result.path, None)  # shown as `audit` shows it: from the current folder
+        report.prompts.append(cost)
     return report

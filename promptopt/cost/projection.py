@@ -62,6 +62,34 @@ def cached_tokens(measure: Measure, price: ModelPrice, caching: bool) -> int:
     return measure.static_prefix_tokens if measure.static_prefix_tokens >= minimum else 0
 
 
+@dataclass(frozen=True)
+class CachingOutcome:
+    """What `caching = true` did to one prompt, so the report can say it (empty status: caching off)."""
+
+    status: str = ""  # cached | under-minimum | no-prefix | no-discount
+    static_prefix_tokens: int = 0
+    minimum_tokens: int = 0
+    cached_rate: float | None = None  # dollars per cached input token
+    input_rate: float | None = None
+
+
+def caching_outcome(measure: Measure, price: ModelPrice | None, caching: bool) -> CachingOutcome:
+    if not caching or price is None:
+        return CachingOutcome()
+    minimum = price.cache_min_tokens or DEFAULT_CACHE_MIN_TOKENS
+    prefix = measure.static_prefix_tokens
+    rate = cache_read_rate(price)
+    if prefix == 0:
+        status = "no-prefix"
+    elif prefix < minimum:
+        status = "under-minimum"
+    elif rate >= price.input_per_token:
+        status = "no-discount"
+    else:
+        status = "cached"
+    return CachingOutcome(status, prefix, minimum, rate, price.input_per_token)
+
+
 def request_cost(measure: Measure, price: ModelPrice | None, usage: PromptUsage) -> float | None:
     """Dollars per request; None when a price it needs is unknown."""
     if price is None:
@@ -108,6 +136,7 @@ class PromptCost:
         if self.input_price is None or self.requests_per_month is None:
             return None
         return tokens * self.input_price * self.requests_per_month
+    caching: CachingOutcome = field(default_factory=CachingOutcome)
 
     @property
     def monthly_cost(self) -> float | None:
@@ -188,6 +217,7 @@ def price_prompt(
         price_key=price.key if price else "",
         unknown=unknown_reason(price, usage),
         input_price=price.input_per_token if price else None,
+        caching=caching_outcome(measure, price, usage.caching),
     )
 
 

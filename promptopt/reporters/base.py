@@ -41,6 +41,8 @@ class ReportOptions:
     token_map: str = "auto"
     # requests per month for a file at the configured volume ([tool.promptopt.usage]); None: unknown
     requests_per_month: Callable[[Path], float | None] | None = None
+    # the caller has printed each unreadable file's error on stderr: the human formats do not repeat it
+    errors_on_stderr: bool = False
 
     def model_name(self, result: AuditResult) -> str:
         return self.model or result.encoding.model

@@ -119,6 +119,7 @@ def _summary(result: AuditResult, options: ReportOptions) -> dict[str, Any]:
         "tokens": result.tokens,
         "tokens_saved": result.tokens_saved,
         "findings": len(findings),
+        "suppressed_by_baseline": result.suppressed,
         "by_severity": count_by_severity(findings),
         "by_rule": [
             {"code": t.code, "name": t.name, "count": t.count, "tokens_saved": t.tokens_saved}

@@ -36,7 +36,8 @@ def render(result: AuditResult, options: ReportOptions) -> str:
     for file in audited:
         out.block(_file_lines(file, options))
     _print_summary(out, result, options)
-    _print_errors(out, result, options)
+    if not options.errors_on_stderr:
+        _print_errors(out, result, options)
     return out.getvalue()
 
 
@@ -238,11 +239,13 @@ def _print_summary(out, result: AuditResult, options: ReportOptions) -> None:
         cost = format_dollars(dollars_per_1k_requests(result.tokens, price))
         out.line(f"  Input cost per 1k requests: {cost} ({model})", soft_wrap=True)
     if not findings:
-        out.line(("  No findings.", "green"))
+        suppressed = f" ({result.suppressed:,} suppressed by the baseline)" if result.suppressed else ""
+        out.line((f"  No findings{suppressed}.", "green"))
         return
 
     severities = ", ".join(f"{n} {level}" for level, n in count_by_severity(findings).items() if n)
-    out.line(f"  Findings: {len(findings):,} ({severities})")
+    suppressed = f"; {result.suppressed:,} more suppressed by the baseline" if result.suppressed else ""
+    out.line(f"  Findings: {len(findings):,} ({severities}){suppressed}")
     share = f" ({result.tokens_saved / result.tokens:.1%})" if result.tokens else ""
     out.line(
         "  Fixes would save: ",
