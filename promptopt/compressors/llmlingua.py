@@ -42,6 +42,7 @@ from promptopt.localmodel import (
     LocalModelError,
     ModelPackageMissing,
     hub_offline_requested,
+    quiet_ml_libraries,
     smollm2_dir,
 )
 from promptopt.tokens import get_encoding
@@ -118,6 +119,7 @@ def compress_with_llmlingua(
     if level not in LEVELS:
         raise ValueError(f"level must be one of {', '.join(LEVELS)}, got {level!r}")
     require_lingua()
+    quiet_ml_libraries()
     if keep_critical:
         return compress_prose_sentences(text, rate, target_tokens, model, protected, level, progress)
     encoding = get_encoding(COUNT_ENCODING)
