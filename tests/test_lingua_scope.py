@@ -35,6 +35,7 @@ def offline(monkeypatch):
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("level", ["token", "sentence"])
 def test_three_real_prompts_lose_no_rule_scope_literal_or_number(tmp_path, level):
     paths = [CORPUS / name for name in THREE]
