@@ -11,7 +11,10 @@ from pathlib import Path
 import pytest
 from test_precommit import PROJECT, git
 
+from promptopt import __version__
+
 SHARED_CORPUS = PROJECT.parent / "shared" / "corpus"
+RELEASE_TAG = f"v{__version__}"  # the tag the README's pre-commit snippet and the action's examples name
 
 
 def pytest_collection_modifyitems(config, items):
@@ -40,7 +43,9 @@ def hook_repo(tmp_path_factory) -> tuple[Path, str]:
     git(snapshot, "init", "-q")
     git(snapshot, "add", ".")
     git(snapshot, "commit", "-q", "-m", "snapshot")
-    return snapshot, git(snapshot, "rev-parse", "HEAD").stdout.strip()
+    # pinned as the README tells users to pin it: at the release tag (pre-commit resolves it in its clone)
+    git(snapshot, "tag", RELEASE_TAG)
+    return snapshot, RELEASE_TAG
 
 
 @pytest.fixture(scope="session")
