@@ -119,7 +119,6 @@ def compress_with_llmlingua(
     if level not in LEVELS:
         raise ValueError(f"level must be one of {', '.join(LEVELS)}, got {level!r}")
     require_lingua()
-    quiet_ml_libraries()
     if keep_critical:
         return compress_prose_sentences(text, rate, target_tokens, model, protected, level, progress)
     encoding = get_encoding(COUNT_ENCODING)
@@ -318,6 +317,7 @@ def compress_line(compressor: Any, line: str, rate: float) -> str:
 
 def run_llmlingua(compressor: Any, text: str, rate: float, model_tokens: int | None = None) -> str:
     """One compress_prompt call with the settings that work offline and on short texts."""
+    quiet_ml_libraries()  # torch's and transformers' deprecation warnings are not the user's business
     if model_tokens is None:
         model_tokens = compressor.get_token_length(text, add_special_tokens=False)
     if getattr(compressor, "use_llmlingua2", False):
@@ -339,6 +339,7 @@ def run_llmlingua(compressor: Any, text: str, rate: float, model_tokens: int | N
 def load_compressor(model: str | None, report: Progress) -> Any:
     """The PromptCompressor for ``model`` (SmolLM2 when None), loaded once per process."""
     require_lingua()
+    quiet_ml_libraries()
     source = str(smollm2_dir(report)) if model is None else model
     if source not in LOADED_COMPRESSORS:
         LOADED_COMPRESSORS[source] = build_compressor(source, report)
