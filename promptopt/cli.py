@@ -33,6 +33,7 @@ class LazyGroup(click.Group):
         "diff": ("promptopt.cost.cli", "diff_command"),
         "compress": ("promptopt.compressors.cli", "compress_command"),
         "eval": ("promptopt.evaluation.cli", "eval_command"),  # litellm only when it runs
+        "setup": ("promptopt.setup", "setup_command"),
     }
 
     def list_commands(self, ctx):
@@ -61,6 +62,7 @@ def main() -> None:
     promptopt diff --base main          cost and findings, base vs head (PR comment)
     promptopt eval suite.yaml           did quality hold? original vs rewritten prompt
     promptopt rules [CODE]              list rules, or show one rule's docs
+    promptopt setup                     install torch, the local model, LLMLingua (eval, compress)
     """
 
 

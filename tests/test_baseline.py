@@ -40,6 +40,7 @@ def corpus_copy(tmp_path) -> Path:
     return target
 
 
+@pytest.mark.corpus
 def test_adopting_a_baseline_on_the_corpus(corpus_copy, tmp_path):
     baseline = tmp_path / "promptopt-baseline.json"
     before = findings(str(corpus_copy))

@@ -77,6 +77,7 @@ def test_diff_exits_1_and_writes_nothing(fixture_copy):
 EXAMPLE_PRUNING = ["PO204", "PO205", "PO206"]  # remove whole few-shot examples: data, checked below
 
 
+@pytest.mark.corpus
 def test_fixes_on_the_corpus_are_idempotent_and_keep_what_matters():
     auditor = Auditor(Config(select=["ALL"], ignore=EXAMPLE_PRUNING, min_tokens=0))
 
@@ -91,6 +92,7 @@ def test_fixes_on_the_corpus_are_idempotent_and_keep_what_matters():
         assert protected(first.text) == protected(source), path
 
 
+@pytest.mark.corpus
 def test_example_pruning_only_deletes_whole_example_lines():
     """Pruning few-shot examples may drop the numbers inside them, but nothing else: what is left is
     the original's lines in order, with every placeholder and code block."""

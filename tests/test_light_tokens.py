@@ -34,6 +34,7 @@ def tiktoken_count():
     return lambda text: len(encoding.encode_ordinary(text))
 
 
+@pytest.mark.corpus
 def test_counts_equal_tiktoken_on_every_ascii_prompt_of_the_corpus(light, tiktoken_count):
     if not CORPUS.is_dir():
         pytest.skip(f"shared corpus not found at {CORPUS}")
