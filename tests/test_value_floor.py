@@ -108,7 +108,7 @@ FILLERS = [
     "You are a support assistant for Acme Cloud.",
     "Please note that refunds take 30 days.",
     "Kindly keep answers short.",
-    "Feel free to ask for the order number.",
+    "Please ask for the order number.",  # not "Feel free to": its fix is unsafe (a permission)
     "Keep in mind that invoices are sent by email.",
     "Bear in mind that prices include tax.",
     "Please answer in English.",
