@@ -8,7 +8,8 @@ deletion or a swap was seen to break a real sentence (issue 23, the shared corpu
 - a removed conjunct: "you should kindly and gently explain" -> "you should and gently explain"
   ("gently and kindly explain" too; "answer and kindly use the FAQ" is fine);
 - a removed verb: "it is important to keep in mind that our policy" -> "it is important to our policy",
-  "please note the following:" -> "the following:", "you should note that X" -> "you should X";
+  "please note the following:" -> "the following:", "you should note that X" -> "you should X",
+  "be brief and please note that X" -> "be brief and X", "if you please," -> "if you,";
 - a removed manner adverb: "answer kindly." -> "answer.";
 - punctuation left dangling: "Please note: X" -> ": X";
 - a swap that needs other words: "the majority of the session" -> "most the session" (most of),
@@ -96,9 +97,12 @@ def _deletion_problem(removed: list[str], left: list[str], prev: str, nxt: str, 
         return f"'{said}' is the second half of '{prev} ...': removing it leaves '{prev}' dangling"
     if len(words) == 1 and words[0].endswith("ly") and (not nxt or not nxt[0].isalpha()):
         return f"'{said}' says how to do what comes before it: removing it changes the instruction"
-    if prev in MODALS and (not nxt or nxt in NOUN_STARTS or not nxt[0].isalpha()):
+    closes = not nxt or not nxt[0].isalpha() or not removed[-1][0].isalpha()  # "please," takes its comma
+    if prev in MODALS and (closes or nxt in NOUN_STARTS):
         return f"'{prev} {said}': '{said}' is the verb after '{prev}', and the sentence would lose it"
-    if words[-1] == "that" and (prev in MODALS or prev in SUBJECTS):
+    if prev in SUBJECTS and closes:  # "if you please," is a verb
+        return f"'{prev} {said}': '{said}' is the verb after '{prev}', and the sentence would lose it"
+    if words[-1] == "that" and (prev in MODALS or prev in SUBJECTS or prev in COORDINATORS and words[0] != "it"):
         return f"'{prev} {said}': the clause after '{prev}' would have no verb"
     if words[-1] in VERBS_TAKING_OBJECT and nxt and nxt[0].isalpha():
         return f"'{said}' takes '{' '.join(right[:3])}' as its object: removing it leaves the object stranded"
