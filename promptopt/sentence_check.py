@@ -66,8 +66,12 @@ def problem(text: str, edits: Sequence[Edit]) -> str | None:
 
 def edit_problem(text: str, start: int, end: int, replacement: str) -> str | None:
     old = text[start:end]
-    if "\n" in old.strip() or not old.strip():  # whole lines or blocks, or an insertion: not a sentence edit
+    if not old.strip():  # an insertion or whitespace: no word of a sentence changes
         return None
+    if not replacement.strip() and _whole_sentences(text, start, end):
+        return None  # whole sentences, lines or items go: none is left half
+    if "\n" in old.strip():
+        return "the edit spans lines without taking them whole: its sentences cannot be checked"
     left = _words(_sentence_before(text, start))
     right = _words(_sentence_after(text, end))
     removed = [w.lower() for w in _words(old)]
@@ -127,6 +131,15 @@ def _swap_problem(removed: list[str], added: list[str], prev: str, nxt: str, rig
         if prev and prev not in TOPIC_OPENERS and prev not in (",", ";", ":", "("):
             return f"'{prev} {old}' may be a relation ('relative to'), not a topic: 'about' cannot be checked"
     return None
+
+
+def _whole_sentences(text: str, start: int, end: int) -> bool:
+    """`text[start:end]` starts where a sentence (or line) starts and ends where one ends."""
+    before = text[:start].rstrip(" \t")
+    starts = not before or before[-1] in ".!?:\n" or re.search(r"(^|\n)\s*(?:[-*+>]|\d+[.)])$", before) is not None
+    removed, after = text[start:end].rstrip(), text[end:].lstrip(" \t")
+    ends = removed[-1:] in (".", "!", "?") or not after or after[0] == "\n"
+    return starts and ends
 
 
 def _variable(words: list[str]) -> bool:

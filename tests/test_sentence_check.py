@@ -96,3 +96,11 @@ def test_every_safe_rewrite_on_the_corpus_leaves_its_sentences_whole():
                 broken.append(f"{path.relative_to(CORPUS)}: {text[max(0, start - 60):end + 40]!r}: {reason}")
     assert rewrites, "compress rewrote nothing on the corpus: the check above checked nothing"
     assert broken == []
+
+
+def test_an_edit_across_lines_is_checked_only_when_it_takes_whole_sentences():
+    text = "Answer the first question. Then answer\nthe second one, briefly.\nEnd with a summary.\n"
+    wrapped = text.index("Then"), text.index("End")  # a whole sentence, wrapped over two lines
+    assert edit_problem(text, *wrapped, "") is None
+    partial = text.index("answer\n"), text.index("one,")  # half of one sentence and half of the next line
+    assert "cannot be checked" in edit_problem(text, *partial, "")
