@@ -31,6 +31,8 @@ from .core import Edit
 _WORD = re.compile(r"[A-Za-z][\w'’-]*|[^\sA-Za-z]")
 _BOUNDARY = re.compile(r"[.!?](?=\s)|\n\s*\n|\n\s*(?:[-*+]|\d+[.)])\s")
 
+_WINDOW = 2000  # characters either side: a sentence is shorter, and a long file is not rescanned per fix
+
 COORDINATORS = frozenset({"and", "or", "nor", "but"})
 MODALS = frozenset({"to", "can", "could", "may", "might", "must", "shall", "should", "will", "would",
                     "do", "does", "did", "don't", "doesn't", "didn't", "not", "never", "cannot", "won't"})
@@ -135,9 +137,9 @@ def _swap_problem(removed: list[str], added: list[str], prev: str, nxt: str, rig
 
 def _whole_sentences(text: str, start: int, end: int) -> bool:
     """`text[start:end]` starts where a sentence (or line) starts and ends where one ends."""
-    before = text[:start].rstrip(" \t")
+    before = text[max(0, start - _WINDOW):start].rstrip(" \t")
     starts = not before or before[-1] in ".!?:\n" or re.search(r"(^|\n)\s*(?:[-*+>]|\d+[.)])$", before) is not None
-    removed, after = text[start:end].rstrip(), text[end:].lstrip(" \t")
+    removed, after = text[start:end].rstrip(), text[end:end + _WINDOW].lstrip(" \t")
     ends = removed[-1:] in (".", "!", "?") or not after or after[0] == "\n"
     return starts and ends
 
@@ -151,7 +153,7 @@ def _variable(words: list[str]) -> bool:
 
 
 def _sentence_before(text: str, start: int) -> str:
-    head = text[:start]
+    head = text[max(0, start - _WINDOW):start]
     cut = 0
     for m in _BOUNDARY.finditer(head):
         cut = m.end()
@@ -161,7 +163,7 @@ def _sentence_before(text: str, start: int) -> str:
 
 
 def _sentence_after(text: str, end: int) -> str:
-    tail = text[end:]
+    tail = text[end:end + _WINDOW]
     m = _BOUNDARY.search(tail)
     stop = m.start() + 1 if m else len(tail)
     line = tail.find("\n")
