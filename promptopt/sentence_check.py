@@ -17,7 +17,7 @@ deletion or a swap was seen to break a real sentence (issue 23, the shared corpu
 - a swap that changes the sense: "need in order to rein in" (needed for) -> "need to rein in" (must),
   "Differentiate f with respect to x" -> "Differentiate f about x" (a relation, not a topic).
 
-Spacy would see more, but costs most of a second to import and the audit and the hook stay light; the
+spaCy would see more, but its import costs most of a second and the audit and the hook stay light; the
 measure of these checks is tests/test_sentence_check.py over every safe fix in the shared corpus.
 """
 

@@ -389,7 +389,10 @@ def _text_report(results, show_diff: bool, side_by_side: bool, color: bool, wrot
             else:
                 _unified(r, console)
         lines = [_summary_line(r)]
-        lines += [f"  line {c.line}: {c.title}" for c in r.applied if c.code == LINGUA_CODE]
+        if any(c.code == LINGUA_CODE for c in r.applied):  # the titles quote the prompt: redacted like the diff
+            from ..redact import redact
+
+            lines += [redact(f"  line {c.line}: {c.title}") for c in r.applied if c.code == LINGUA_CODE]
         lines += [f"  line {x.line}: {x.code} rejected by the guard: {x.reason}" for x in r.rejected]
         for line in lines:
             if summary_to_stderr:
