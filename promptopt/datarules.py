@@ -147,7 +147,7 @@ def _make_check(spec: dict[str, Any]):
     message = spec["message"]
     applicability = Applicability(spec.get("applicability", "safe"))
     action = spec.get("action", "none")
-    unsafe_when = [(re.compile(k, re.I if ignorecase else 0), v) for k, v in (spec.get("unsafe") or {}).items()]
+    unsafe_when = [(lazy_compile(k, re.I if ignorecase else 0), v) for k, v in (spec.get("unsafe") or {}).items()]
 
     def applicability_of(matched: str, title: str) -> tuple[Applicability, str]:
         for pattern, reason in unsafe_when:
