@@ -67,7 +67,14 @@ class Context:
             edits = with_renumbering(doc.text, edits)
         if tokens_saved is None:
             tokens_saved = self.saving(doc, edits or [])
-        fix = self._fix(doc, edits, applicability, fix_title or message, fix_scope)
+        title = fix_title or message
+        if edits and applicability == Applicability.SAFE:
+            from .sentence_check import problem  # a safe fix must leave its sentence whole
+
+            reason = problem(doc.text, edits)
+            if reason:
+                applicability, title = Applicability.UNSAFE, f"{title} (unsafe: {reason})"
+        fix = self._fix(doc, edits, applicability, title, fix_scope)
         return Finding(
             code=rule.code,
             name=rule.name,

@@ -8,7 +8,9 @@ Check types
 Keys: code, name, extends, level (info|warning|error), message (``%s`` is the match), summary,
 description, example-bad, example-good, ignorecase (default true), scope (instructions | all),
 action (remove | replace | none), applicability (safe | unsafe), max (occurrence), default (false: the
-rule is opt-in, selected only by `select`/`extend-select`).
+rule is opt-in, selected only by `select`/`extend-select`), unsafe (a map of regex -> reason: a match it
+fully matches gets an unsafe fix, e.g. "feel free to", whose removal turns a permission into an order).
+A safe fix also passes `sentence_check` (via `Context.report`), or it is offered as unsafe.
 Scope `instructions` skips code blocks, few-shot examples, placeholders, role markers and the data a
 prompt carries (`segment.data_spans`: tagged documents, pasted markup, samples after "E.g.:");
 `sentences` skips headings too; `all` checks everything.
@@ -28,7 +30,7 @@ from .segment import data_spans
 CHECK_TYPES = ("existence", "substitution", "occurrence")
 RULE_KEYS = {
     "code", "name", "extends", "level", "message", "summary", "description", "example-bad", "example-good",
-    "ignorecase", "scope", "action", "applicability", "max", "tokens", "swap", "default",
+    "ignorecase", "scope", "action", "applicability", "max", "tokens", "swap", "default", "unsafe",
 }
 _PROTECTED = (SegmentKind.CODE, SegmentKind.EXAMPLE, SegmentKind.PLACEHOLDER, SegmentKind.ROLE_MARKER,
               SegmentKind.FRONT_MATTER)
@@ -155,6 +157,13 @@ def _make_check(spec: dict[str, Any]):
     message = spec["message"]
     applicability = Applicability(spec.get("applicability", "safe"))
     action = spec.get("action", "none")
+    unsafe_when = [(lazy_compile(k, re.I if ignorecase else 0), v) for k, v in (spec.get("unsafe") or {}).items()]
+
+    def applicability_of(matched: str, title: str) -> tuple[Applicability, str]:
+        for pattern, reason in unsafe_when:
+            if pattern.fullmatch(matched.rstrip(",")):
+                return Applicability.UNSAFE, f"{title} (unsafe: {reason})"
+        return applicability, title
 
     if kind == "substitution":
         swap: dict[str, str] = spec["swap"]
@@ -165,9 +174,9 @@ def _make_check(spec: dict[str, Any]):
             for m, span in _matches(doc, pattern, scope):
                 replacement = _match_case(m.group(0), _lookup(lookup, m.group(0)))
                 edits = [Edit(span, replacement)] if action == "replace" else None
+                fix_applicability, title = applicability_of(m.group(0), f"Replace '{m.group(0)}' with '{replacement}'")
                 yield ctx.report(doc, span, message.replace("%s", m.group(0), 1).replace("%s", replacement),
-                                 edits=edits, applicability=applicability,
-                                 fix_title=f"Replace '{m.group(0)}' with '{replacement}'",
+                                 edits=edits, applicability=fix_applicability, fix_title=title,
                                  tokens_saved=None if edits else ctx.counter.saved(m.group(0), replacement))
 
         return check
@@ -182,8 +191,9 @@ def _make_check(spec: dict[str, Any]):
                     edits, title = _removal(doc.text, span), f"Remove '{m.group(0).rstrip(',')}'"
                 elif action == "lowercase":
                     edits, title = [Edit(span, _sentence_case(doc.text, span))], "Write it in sentence case"
+                fix_applicability, title = applicability_of(m.group(0), title)
                 yield ctx.report(doc, span, message.replace("%s", m.group(0).rstrip(",")), edits=edits,
-                                 applicability=applicability, fix_title=title,
+                                 applicability=fix_applicability, fix_title=title,
                                  tokens_saved=None if edits else 0)
 
         return check

@@ -4,7 +4,8 @@ A rule reports a finding with its own estimate. Before anything is shown, the en
 
 1. **Floor.** A waste finding (PO1xx-PO4xx) whose fix saves fewer than `min-tokens` tokens is too small
    to act on alone: a rule's small findings in one prompt are grouped into one finding carrying all
-   their edits when together they reach the floor, and dropped otherwise.
+   their edits (safe fixes apart from unsafe ones) when together they reach the floor, and dropped
+   otherwise.
 2. **Measure.** The fixes are chosen exactly as one round of `audit --fix --unsafe-fixes` chooses them
    (`fixes.apply_once`: in file order, no overlap, each accepted by the fidelity guard) and applied to
    each prompt one after another; a finding's `tokens_saved` is the tiktoken count before its edits
@@ -36,13 +37,14 @@ def apply_floor(doc: PromptDocument, findings: list[Finding], rules: dict[str, R
     if min_tokens <= 0:
         return findings
     kept: list[Finding] = []
-    small: dict[str, list[Finding]] = {}
+    small: dict[tuple[str, Applicability], list[Finding]] = {}
     for finding in findings:
         rule = rules.get(finding.code)
         if rule is None or rule.kind != "waste" or finding.tokens_saved >= min_tokens:
             kept.append(finding)
         elif finding.fix is not None:
-            small.setdefault(finding.code, []).append(finding)
+            # safe and unsafe fixes group apart: one unsafe member would keep `--fix` off the safe ones
+            small.setdefault((finding.code, finding.fix.applicability), []).append(finding)
         # a waste finding with no fix and a small estimate ("keep the 3 shortest of 3") is dropped
     for group in small.values():
         grouped = _group(doc, group, counter)

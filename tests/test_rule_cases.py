@@ -4,7 +4,8 @@ A case has `fail` (text that must raise the rule; `count` pins how many findings
 that must not), an optional `file` name (its suffix picks the loader; default prompt.md), optional
 `options` for the rule, an optional `min-tokens` (default 0 here: a case tests the rule's logic, and
 the value floor has cases of its own), and for fixable rules an optional `fix`: the text after this rule's fixes
-(safe and unsafe) are applied to a fixed point.
+(safe and unsafe) are applied to a fixed point, and an optional `safe-fix`: the text after its safe fixes
+only (what `--fix` and `compress` do; a fix that would break its sentence is not among them).
 """
 
 from __future__ import annotations
@@ -54,6 +55,9 @@ def test_rule_case(code, case, tmp_path):
         assert outcome.text == case["fix"]
         again = fix_to_fixed_point(path, outcome.text, lambda p, t: auditor.audit_source(p, t).findings, unsafe=True)
         assert again.text == outcome.text, "a second fix changed the text again"
+    if "safe-fix" in case:
+        outcome = fix_to_fixed_point(path, text, lambda p, t: auditor.audit_source(p, t).findings)
+        assert outcome.text == case["safe-fix"]
 
 
 def test_every_rule_has_docs_and_cases():

@@ -108,7 +108,7 @@ FILLERS = [
     "You are a support assistant for Acme Cloud.",
     "Please note that refunds take 30 days.",
     "Kindly keep answers short.",
-    "Feel free to ask for the order number.",
+    "Please ask for the order number.",  # not "Feel free to": its fix is unsafe (a permission)
     "Keep in mind that invoices are sent by email.",
     "Bear in mind that prices include tax.",
     "Please answer in English.",
@@ -262,3 +262,13 @@ def test_grouped_deletions_of_repeated_examples_are_still_example_deletions(tmp_
     fixed = apply_edits(ACRONYMS, group["fix"]["edits"])
     assert "Central" not in fixed and "Inbox" not in fixed
     assert group["tokens_saved"] == len(o200k.encode(ACRONYMS)) - len(o200k.encode(fixed)) >= 30
+
+
+def test_an_unsafe_filler_fix_does_not_make_the_safe_group_unsafe(tmp_path):
+    """ "Feel free to" has an unsafe fix (it grants a permission): grouped with the safe fillers, it
+    would keep `audit --fix` from applying any of them."""
+    text = "\n".join([*FILLERS[:8], "Feel free to ask for the order number."]) + "\n"
+    groups = findings_at(tmp_path, text, "PO401", 5)
+    safe = [g for g in groups if g["fix"]["applicability"] == "safe"]
+    assert [g["line"] for g in safe] == [2]
+    assert safe[0]["fix"]["title"] == "Remove 'Please note that' (7 places)"

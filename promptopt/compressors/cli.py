@@ -241,7 +241,8 @@ def compress_with_lingua(path: Path, source: str, auditor, config, *, rate=None,
             result.rejected.append(Rejection(LINGUA_CODE, 1, doc.name,
                                              "prompt text is escaped in the file: not rewritten"))
             continue
-        new_text = _lingua_document(doc, start, labels, result, rate, target_tokens, model, progress, level)
+        new_text = _lingua_document(doc, start, labels, result, rate, target_tokens, model, progress, level,
+                                    auditor.counter.count)
         if new_text != doc.text:
             replacements.append((start, start + len(doc.text), new_text))
     text = source
@@ -260,12 +261,15 @@ def _verbatim_start(doc) -> int | None:
     return start if doc.source[start : start + len(doc.text)] == doc.text else None
 
 
-def _lingua_document(doc, file_start, labels, result, rate, target_tokens, model, progress, level) -> str:
+def _lingua_document(doc, file_start, labels, result, rate, target_tokens, model, progress, level,
+                     count=len) -> str:
     """One LLMLingua pass over the prompt (rules kept whole, prose sentences cut or dropped), then the
-    guard per paragraph: a paragraph whose edits it rejects keeps its text, the others are used."""
+    guard per paragraph: a paragraph whose edits it rejects keeps its text, the others are used, and
+    each cut or dropped sentence is counted in ``result.applied`` with the tokens it took out
+    (`count`: the run's token counter)."""
     from ..compressors.llmlingua import compress_with_llmlingua
     from ..guard import check_rewrite
-    from .rules import Rejection
+    from .rules import Change, Rejection
 
     text = doc.text
     report = progress or _progress_printer()
@@ -288,6 +292,14 @@ def _lingua_document(doc, file_start, labels, result, rate, target_tokens, model
         if reason is not None:
             result.rejected.append(Rejection(LINGUA_CODE, line, block[:60], reason))
             new_block = block
+        else:
+            for edit in mine:
+                if edit.status in ("cut", "dropped"):
+                    old = text[edit.start:edit.end]
+                    saved = count(old) - count(edit.new)
+                    verb = "Drop the sentence" if edit.status == "dropped" else "Cut words from the sentence"
+                    result.applied.append(Change(LINGUA_CODE, doc.line_col(file_start + edit.start)[0],
+                                                 f"{verb} ({saved} token(s)): {old[:60]}"))
         result.paragraphs.append(_paragraph_report(line, block, new_block, mine, reason))
         if new_block.strip():
             out.append(new_block)
@@ -353,7 +365,7 @@ def _json_report(results, method: str, unsafe: bool) -> dict:
             "applied": [{"code": c.code, "line": c.line, "title": c.title} for c in r.applied],
             "rejected": [x.to_json() for x in r.rejected],
             "written": str(r.written_to) if r.written_to else None,
-            **({"paragraphs": r.paragraphs} if method == "llmlingua" else {}),
+            **({"paragraphs": r.paragraphs, "sentences": _sentence_counts(r)} if method == "llmlingua" else {}),
         })
     before = sum(r.tokens_before for r in results)
     after = sum(r.tokens_after for r in results)
@@ -377,6 +389,10 @@ def _text_report(results, show_diff: bool, side_by_side: bool, color: bool, wrot
             else:
                 _unified(r, console)
         lines = [_summary_line(r)]
+        if any(c.code == LINGUA_CODE for c in r.applied):  # the titles quote the prompt: redacted like the diff
+            from ..redact import redact
+
+            lines += [redact(f"  line {c.line}: {c.title}") for c in r.applied if c.code == LINGUA_CODE]
         lines += [f"  line {x.line}: {x.code} rejected by the guard: {x.reason}" for x in r.rejected]
         for line in lines:
             if summary_to_stderr:
@@ -398,8 +414,21 @@ def _summary_line(r) -> str:
         verb = f"written to {r.written_to}" + ("" if r.changed else " (unchanged: the original text)")
     else:
         verb = "would change" if r.changed else "unchanged"
+    what = f"{len(r.applied)} rewrite(s)"
+    if r.paragraphs:  # llmlingua: say what the rewrites were
+        counts = _sentence_counts(r)
+        what += f" ({counts['dropped']} prose sentence(s) dropped, {counts['cut']} cut)"
     return (f"{r.path}: {r.tokens_before:,} -> {r.tokens_after:,} tokens ({100 * r.saved_fraction:.1f}% saved), "
-            f"{len(r.applied)} rewrite(s), {len(r.rejected)} rejected, {verb}")
+            f"{what}, {len(r.rejected)} rejected, {verb}")
+
+
+def _sentence_counts(r) -> dict[str, int]:
+    """llmlingua: prose sentences kept, cut, dropped and rejected, over the file's paragraphs."""
+    totals = {status: 0 for status in ("kept", "cut", "dropped", "rejected")}
+    for paragraph in r.paragraphs:
+        for status, n in paragraph["prose_sentences"].items():
+            totals[status] += n
+    return totals
 
 
 def _unified(r, console) -> None:
