@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from .core import Applicability, Edit, PromptDocument, SegmentKind, Severity, Span
+from .document import data_spans
 from .lazyre import lazy_compile
 from .registry import Rule, kind_of
-from .segment import data_spans
 
 CHECK_TYPES = ("existence", "substitution", "occurrence")
 RULE_KEYS = {

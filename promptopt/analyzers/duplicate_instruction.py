@@ -4,11 +4,14 @@ Prompts grow by patching: a rule gets added again further down when it seemed ig
 reads it once; every request pays for it twice. The fix deletes the later copy (the first stays
 where it was) and is safe: the prompt keeps every instruction it had.
 
-Case, spacing, list markers and end punctuation are ignored when comparing. Text inside few-shot
-examples, code blocks, tagged documents and sample outputs is data, not instructions, and is never
-compared. Repetition that is structure is left alone: a block of steps repeated under another heading
-(each section a procedure of its own), and a sentence that documents each of several list items
-(the same parameter described under two functions). Sentences shorter than
+Case, spacing, list markers and end punctuation are ignored when comparing. Text the document model
+(`promptopt.document`) gives a data role (few-shot examples, code blocks, tagged documents, sample
+outputs, pasted reference material such as a guide whose worked examples repeat a problem statement on
+purpose, quoted data, noise) is not an instruction and is not compared with instructions; the one
+exception is a line of an example that repeats the line right above it, word for word (a copy-paste
+slip in the sample the model imitates). Repetition that is structure is left alone: a block of steps
+repeated under another heading (each section a procedure of its own), and a sentence that documents each of
+several list items (the same parameter described under two functions). Sentences shorter than
 `min-words` words ("Be concise.") are left alone only if they are headings or labels.
 
 Bad:
@@ -25,8 +28,10 @@ Good:
 
 from __future__ import annotations
 
+import re
+
 from ..core import Segment, SegmentKind, Severity, Span
-from ..segment import sentences
+from ..document import Role, document_model, sentences
 from ._common import delete_unit, normalize
 from ._common import whole_unit as _whole_unit
 
@@ -61,6 +66,27 @@ def check(doc, ctx):
         edits = delete_unit(doc, span, holder)
         yield ctx.report(doc, span, f"duplicate of the instruction at line {first_line}: remove it",
                          edits=edits, fix_title="Remove the duplicate", related=[first])
+    yield from _repeated_example_lines(doc, ctx, min_words)
+
+
+def _repeated_example_lines(doc, ctx, min_words: int):
+    """A list item of an example that repeats the item right above it: the sample teaches the copy."""
+    blocks = document_model(doc).blocks
+    items = {s.span: s for s in doc.segments_of(SegmentKind.LIST_ITEM)}
+    for above, block in zip(blocks, blocks[1:], strict=False):
+        if not (above.role == block.role == Role.EXAMPLE and above.kind == block.kind == "list_item"):
+            continue
+        key = normalize(doc.text[block.span.start : block.span.end])
+        holder = items.get(block.span)
+        above_key = normalize(doc.text[above.span.start : above.span.end])
+        if holder is None or len(key.split()) < min_words or key != above_key:
+            continue
+        line = doc.line_col(doc.locate(above.span.start))[0]
+        marker = re.match(r"\s*(?:[-*+•]|\d{1,3}[.)])\s+", doc.text[block.span.start : block.span.end])
+        span = Span(block.span.start + (marker.end() if marker else 0), block.span.end)
+        yield ctx.report(doc, span, f"this example line repeats line {line} word for word: remove the copy",
+                         edits=delete_unit(doc, block.span, holder), fix_title="Remove the repeated line",
+                         related=[above.span])
 
 
 def _block_repeated(keys: list[str], index: int, key: str) -> bool:
