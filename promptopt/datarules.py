@@ -28,7 +28,7 @@ from .registry import Rule, kind_of
 CHECK_TYPES = ("existence", "substitution", "occurrence")
 RULE_KEYS = {
     "code", "name", "extends", "level", "message", "summary", "description", "example-bad", "example-good",
-    "ignorecase", "scope", "action", "applicability", "max", "tokens", "swap", "default",
+    "ignorecase", "scope", "action", "applicability", "max", "tokens", "swap", "default", "kind",
 }
 _PROTECTED = (SegmentKind.CODE, SegmentKind.EXAMPLE, SegmentKind.PLACEHOLDER, SegmentKind.ROLE_MARKER,
               SegmentKind.FRONT_MATTER)
@@ -63,7 +63,7 @@ def load_rule_file(path: Path) -> Rule:
         source=f"rules/{path.name}",
         fixable=fixable,
         default=bool(spec.get("default", True)),
-        kind=kind_of(spec["code"]),
+        kind=spec.get("kind", kind_of(spec["code"])),
     )
 
 

@@ -238,9 +238,9 @@ def _breaks(line: str) -> bool:
 # what a heading or a tag says about the blocks under it (first match wins)
 _SECTION_ROLES: list[tuple[Role, re.Pattern]] = [
     (Role.NOISE, lazy_compile(
-        r"\b(?:change ?log|changes|version history|release notes|revision history|author'?s? notes?|about the author|"
-        r"credits?|acknowledg\w*|licen[cs]e|copyright|contributors?|footer|navigation|related (?:prompts|posts)|"
-        r"share this|comments?|metadata|notes? to (?:self|maintainers)|todo)\b", re.I)),
+        r"\b(?:change ?log|version history|release notes|revision history|author'?s? notes?|about the author|"
+        r"credits|acknowledg\w*|licen[cs]e|copyright|contributors|footer|site navigation|related (?:prompts|posts)|"
+        r"share this|notes? (?:to self|for maintainers|to maintainers))\b", re.I)),
     (Role.EXAMPLE, lazy_compile(
         r"\b(?:examples?|samples?|demonstrations?|few[- ]shot|shots?|illustrations?|sample (?:input|output)s?|"
         r"example (?:input|output|conversation|dialog(?:ue)?)s?)\b", re.I)),

@@ -90,7 +90,7 @@ class Auditor:
         per_document = []
         suppressions = _suppressions(source)
         for doc in documents:
-            tokens = self.counter.count(doc.text)
+            tokens = self.counter.count(doc.sent_text())  # template comments never reach the model
             result.tokens += tokens
             found = _suppress(suppressions, self.check(doc, tokens))
             found = apply_floor(doc, found, self.rules_by_code, self.config.min_tokens, self.counter)

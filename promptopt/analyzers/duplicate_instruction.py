@@ -16,14 +16,14 @@ several list items (the same parameter described under two functions). Sentences
 
 Bad:
 
-    - Answer in English.
-    - Cite your sources.
-    - Answer in English.
+    - Answer in the language the customer wrote in, even when the order is in English.
+    - Cite the help-centre article you used.
+    - Answer in the language the customer wrote in, even when the order is in English.
 
 Good:
 
-    - Answer in English.
-    - Cite your sources.
+    - Answer in the language the customer wrote in, even when the order is in English.
+    - Cite the help-centre article you used.
 """
 
 from __future__ import annotations

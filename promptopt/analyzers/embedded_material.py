@@ -11,12 +11,14 @@ around it is the whole prompt written as prose (a spec), not material pasted int
 names the lines and their tokens; it has no fix, since only a person can tell what of the material
 the prompt needs (trim it, summarise it once, or retrieve it per request).
 
-Bad:
+Bad (a transcript pasted as a sample: the line marked × 120 stands for 120 lines of it):
 
     # IDENTITY
     You extract insights from podcasts.
     # EXAMPLE INPUT
-    (40,000 tokens of a transcript)
+    So how did the company start? In a garage in 2009, with two laptops and a borrowed van. (× 120)
+    # OUTPUT
+    - Ten insights, one line each.
 
 Good:
 

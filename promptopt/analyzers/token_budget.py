@@ -7,7 +7,11 @@ alone need: a prompt that long almost always carries pasted material (a transcri
 a site's source) that could be retrieved or trimmed. The message names the largest section, where
 the material usually is. The overage is not a saving (no fix removes it), so the finding claims none.
 
-Bad: a 24,000-token system prompt whose "reference" section is a pasted website theme.
+Bad (the line marked × 800 stands for 800 lines of pasted theme source):
+
+    You answer questions about our documentation site.
+    # Reference
+    .nav-bar { display: flex; padding: 0 24px; border-bottom: 1px solid var(--divider); } (× 800)
 
 Good: the rules the prompt needs, with the material trimmed or fetched when a request needs it.
 """

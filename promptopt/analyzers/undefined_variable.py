@@ -4,7 +4,7 @@ Checked where both sides are visible: a prompty file's `inputs` (and `sample`), 
 defines variables (promptfoo `tests[*].vars`, `defaultTest.vars`, `input_variables`) and holds the
 prompt. Names bound inside the template (`{% for x in xs %}`, `{% set y %}`) are not inputs.
 
-Bad:
+Bad (prompt.prompty):
 
     ---
     inputs:

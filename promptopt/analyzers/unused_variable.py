@@ -5,7 +5,7 @@ renamed or deleted and the data never reaches the model. Checked where both side
 prompty file; a YAML config with `tests[*].vars`, `defaultTest.vars` or `input_variables` and its
 prompts). The finding points at the definition.
 
-Bad:
+Bad (prompt.prompty):
 
     ---
     inputs:
