@@ -100,6 +100,18 @@ class DocumentModel:
         i = self.blocks.index(block)
         return i > 0 and self.blocks[i - 1].span.end == span.end
 
+    def headings_above(self, offset: int) -> tuple[tuple[int, str], ...]:
+        """The open headings at `offset`, outermost first, as (level, title)."""
+        stack: list[tuple[int, str]] = []
+        for block in self.blocks:
+            if block.span.start > offset:
+                break
+            if block.kind == "heading":
+                while stack and stack[-1][0] >= block.level:
+                    stack.pop()
+                stack.append((block.level, block.section))
+        return tuple(stack)
+
     def of_role(self, *roles: Role) -> list[Block]:
         return [b for b in self.blocks if b.role in roles]
 
@@ -296,6 +308,11 @@ _QUOTED_LINE = lazy_compile(r"^\s*(?:[-*]\s+)?(?:[\"“«].{8,}[\"”»]|'.{8,}'
 _RECORD_HEADER = lazy_compile(
     r"^\s*(?:\*\*)?(?:user(?:'s)? (?:query|prompt|input|message)|query|prompt used|extracted (?:with|by|via|on|from)|"
     r"source|date|model|retrieved|captured|leaked|obtained|jailbreak used)(?:\*\*)?\s*:", re.I)
+# a header line that records how a prompt was obtained: what follows is someone's query, not an instruction
+_RECORDED_QUERY = lazy_compile(
+    r"^\s*(?:[-*]\s+)?(?:\*\*)?(?:user(?:'s)? (?:query|prompt|input|message)|(?:prompt|query|jailbreak) used|"
+    r"extracted (?:with|by|via|using)|(?:leaked|obtained|captured) (?:with|via|by|using))(?:\*\*)?\s*:", re.I | re.M)
+_KEY_LINE = lazy_compile(r"^\s*(?:[-*]\s+)?(?:\*\*)?[A-Za-z][\w '-]{0,30}(?:\*\*)?\s*:\s*\S")
 _NOISE_LINE = lazy_compile(
     r"^\s*(?:[-*]\s+)?(?:\*\*)?(?:(?:created|written|maintained|contributed) by\b|(?:author|maintainer|"
     r"last updated|version|changelog|tags|categories)\s*:|copyright\b|©|all rights reserved|share this\b|"
@@ -401,6 +418,8 @@ def _block_role(raw: _Raw, body: str, inherited: Role | None, previous: str, exa
         return Role.NOISE
     if _QUOTING_LEAD.search(lead) or (raw.kind == "blockquote" and inherited not in (Role.EXAMPLE, Role.OUTPUT)):
         return Role.QUOTED
+    if _RECORDED_QUERY.search(body) and all(_KEY_LINE.match(ln) for ln in body.split("\n") if ln.strip()):
+        return Role.QUOTED  # a header of `key: value` lines recording the query that obtained the prompt
     if _RECORD_HEADER.match(body) and (_QUOTED_LINE.search(body.split(":", 1)[-1]) or '"' in body or "“" in body):
         return Role.QUOTED
     if _SELF_LABELLED.match(body):

@@ -11,7 +11,9 @@ purpose, quoted data, noise) is not an instruction and is not compared with inst
 exception is a line of an example that repeats the line right above it, word for word (a copy-paste
 slip in the sample the model imitates). Repetition that is structure is left alone: a block of steps
 repeated under another heading (each section a procedure of its own), and a sentence that documents each of
-several list items (the same parameter described under two functions). Sentences shorter than
+several list items (the same parameter described under two functions), and the same rule under two
+sibling headings that name two subjects ("HTML artifacts", "React components": removing one copy drops
+the rule for that subject). Sentences shorter than
 `min-words` words ("Be concise.") are left alone only if they are headings or labels.
 
 Bad:
@@ -62,6 +64,8 @@ def check(doc, ctx):
             continue  # a block of steps repeated under another heading: each section is a procedure
         if _documents_another_item(doc, first_holder, holder):
             continue  # "element is a numeric tag..." under tap() and again under long_press()
+        if _scoped_siblings(doc, first, span):
+            continue  # the same rule for HTML artifacts and again for React components: two scopes
         first_line, _ = doc.line_col(doc.locate(first.start))
         edits = delete_unit(doc, span, holder)
         yield ctx.report(doc, span, f"duplicate of the instruction at line {first_line}: remove it",
@@ -87,6 +91,25 @@ def _repeated_example_lines(doc, ctx, min_words: int):
         yield ctx.report(doc, span, f"this example line repeats line {line} word for word: remove the copy",
                          edits=delete_unit(doc, block.span, holder), fix_title="Remove the repeated line",
                          related=[above.span])
+
+
+# headings that name a part of the prompt ("Role", "Steps", "Reminders"), not a subject the rule is scoped to
+_PROMPT_PART = re.compile(
+    r"\b(?:remember|reminders?|important|notes?|summary|recap|rules|guidelines|instructions?|key points|final|"
+    r"critical|constraints?|role|identity|purpose|persona|goals?|tasks?|steps?|workflow|process|output|format|"
+    r"response|style|tone|context|background|examples?|input|requirements|restrictions|limitations|overview|"
+    r"general|behaviou?r|guardrails|safety|policy|policies)\b", re.I)
+
+
+def _scoped_siblings(doc, first: Span, later: Span) -> bool:
+    """The copies stand under sibling headings (same level, same parent) that name two subjects (not
+    parts of the prompt such as "Steps" or "Output"): each copy states the rule for its own subject, and
+    removing one drops it there."""
+    model = document_model(doc)
+    a, b = model.headings_above(first.start), model.headings_above(later.start)
+    if not a or not b or a == b or len(a) != len(b) or a[:-1] != b[:-1] or a[-1][0] != b[-1][0]:
+        return False
+    return not (_PROMPT_PART.search(a[-1][1]) or _PROMPT_PART.search(b[-1][1]))
 
 
 def _block_repeated(keys: list[str], index: int, key: str) -> bool:
