@@ -34,6 +34,7 @@ import re
 
 from ..core import Segment, SegmentKind, Severity, Span
 from ..document import Role, document_model, sentences
+from ..lazyre import lazy_compile
 from ._common import delete_unit, normalize
 from ._common import whole_unit as _whole_unit
 
@@ -94,7 +95,7 @@ def _repeated_example_lines(doc, ctx, min_words: int):
 
 
 # headings that name a part of the prompt ("Role", "Steps", "Reminders"), not a subject the rule is scoped to
-_PROMPT_PART = re.compile(
+_PROMPT_PART = lazy_compile(
     r"\b(?:remember|reminders?|important|notes?|summary|recap|rules|guidelines|instructions?|key points|final|"
     r"critical|constraints?|role|identity|purpose|persona|goals?|tasks?|steps?|workflow|process|output|format|"
     r"response|style|tone|context|background|examples?|input|requirements|restrictions|limitations|overview|"
