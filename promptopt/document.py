@@ -319,7 +319,7 @@ _RECORDED_QUERY = lazy_compile(
 _KEY_LINE = lazy_compile(r"^\s*(?:[-*]\s+)?(?:\*\*)?[A-Za-z][\w '-]{0,30}(?:\*\*)?\s*:\s*\S")
 _NOISE_LINE = lazy_compile(
     r"^\s*(?:[-*]\s+)?(?:\*\*)?(?:(?:created|written|maintained|contributed) by\b|(?:author|maintainer|"
-    r"last updated|version|changelog|tags|categories)\s*:|copyright\b|©|all rights reserved|share this\b|"
+    r"last updated|version|changelog)\s*:|copyright\b|©|all rights reserved|share this\b|"
     r"subscribe\b|sign (?:in|up)\b|log in\b|skip to (?:main )?content|cookie|previous post|next post|"
     r"posted (?:on|by)\b|related posts?\b|v\d+(?:\.\d+)+\b|\d{4}-\d{2}-\d{2}\s*[:\-–])", re.I)
 _EXAMPLE_LEAD = lazy_compile(
@@ -333,6 +333,11 @@ _FORMAT_LEAD = lazy_compile(
     r"(?:\bformat|\bstructure|\btemplate|\bschema|\bfollowing|\bas follows|\bbelow|\blike so|\bshape)\b[^\n]*:\s*$"
     r"|\b(?:output|respond|return|reply|answer)\b[^\n]*:\s*$", re.I)
 _WORDS = lazy_compile(r"[A-Za-z']+")
+# HTML elements: on a line of their own they are pasted markup, not the sections of an XML-style prompt
+_HTML_ELEMENTS = frozenset(
+    "html head body div span p a ul ol li table tr td th thead tbody footer header nav main section article aside "
+    "template style script link meta img button form input label select option textarea br hr h1 h2 h3 h4 h5 h6 "
+    "pre code em strong b i svg path g iframe video audio source figure figcaption details summary".split())
 _PERSONA = lazy_compile(r"^(?:system:\s*)?(?:you are|you're|act as|i want you to act|imagine you are|as an? )", re.I)
 # a turn of a recorded conversation written into the prompt ("USER: ...", "ASSISTANT: ...")
 _TURN = lazy_compile(r"^(?:USER|ASSISTANT|HUMAN|AI|Human|Assistant)\s*:")
@@ -367,6 +372,8 @@ def _build(doc: PromptDocument) -> DocumentModel:
                                 raw.title, raw.level))
             previous = ""
             continue
+        if raw.kind == "tag" and raw.title.lstrip("/") in _HTML_ELEMENTS:
+            raw = _Raw("paragraph", raw.start, raw.end, raw.line)  # pasted markup, not a prompt section
         if raw.kind == "tag":
             if raw.title.startswith("/"):
                 name = raw.title[1:]
