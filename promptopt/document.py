@@ -140,13 +140,20 @@ def _data_spans(doc: PromptDocument) -> list[Span]:
 
 
 def sentences(doc: PromptDocument):
-    """`segment.sentences` without those that stand in data blocks (see `data_spans`)."""
+    """`segment.sentences` without those that stand in, or run into, data blocks (see `DATA_ROLES`)."""
     return doc.memo("role-sentences", _sentences)
 
 
 def _sentences(doc: PromptDocument):
-    model = document_model(doc)
-    return [(span, seg) for span, seg in _all_sentences(doc) if model.role_at(span) not in DATA_ROLES]
+    data = document_model(doc).spans(*DATA_ROLES)
+    starts = [d.start for d in data]
+    out = []
+    for span, seg in _all_sentences(doc):
+        i = bisect.bisect_left(starts, span.end)  # the data blocks that start before the sentence ends
+        if i and data[i - 1].end > span.start or any(d.overlaps(span) for d in data[max(0, i - 2) : i]):
+            continue  # a sentence that runs into quoted or reference text is not the prompt's instruction
+        out.append((span, seg))
+    return out
 
 
 # ---- the block scanner --------------------------------------------------------------------------
