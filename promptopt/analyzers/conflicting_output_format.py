@@ -49,6 +49,7 @@ _DECLARATION = lazy_compile(
     + _FORMAT + r"\b(?!\s+(?:code|block|fence|snippet|table)s?)",
     re.I,
 )
+_HOW_IT_READS = lazy_compile(r"\b(?:readable|legible|viewable|display\w*|render\w*|looks?|reads?)\b", re.I)
 _CONDITIONAL = lazy_compile(r"^\W*(?:if|when|whenever|unless|for)\b|\b(?:if|when|whenever|unless)\s+(?:the\s+)?"
                             r"(?:user|request|input|question|task|caller|customer)\b", re.I)
 _WRAPPED = lazy_compile(r"code\s*block|fence|```|wrapped|inside|within|enclosed", re.I)
@@ -67,6 +68,8 @@ def check(doc, ctx):
             continue
         kinds = {}
         for m in _DECLARATION.finditer(text):
+            if _HOW_IT_READS.search(m.group(0)):
+                continue  # "make the output readable in plain text": how Markdown reads, not a second format
             name = next(g for g in m.groups() if g)
             kinds.setdefault(_kind(name), m)
         if len(kinds) != 1 or (_WRAPPED.search(text) and "json" in kinds):
