@@ -139,3 +139,21 @@ def test_the_hook_path_does_not_import_markdown_it():
             "print('markdown_it' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "False"
+
+
+def test_token_budget_names_the_whole_run_of_samples(tmp_path):
+    """A bold line inside a sample ("**Part two**") reads as a heading; the span still covers every sample."""
+    from promptopt.config import Config
+    from promptopt.engine import Auditor
+
+    sample = ("The harbour was quiet the morning we left, the boats knocking softly against the pier while "
+              "the gulls argued over what the night had washed up.\n")
+    text = ("Write a newsletter intro in the author's voice.\n\n# Style samples\n\n"
+            + "## Sample 1\n" + sample * 4 + "\n**Part two**\n" + sample * 4
+            + "\n## Sample 2\n" + sample * 8 + "\nTopic: {{ topic }}\n")
+    path = tmp_path / "intro.md"
+    path.write_text(text, encoding="utf-8")
+    config = Config(select=["PO501"], rule_options={"PO501": {"budget": 100}})
+    [finding] = Auditor(config).audit_file(path).findings
+    last_sample_line = text.split("\nTopic:")[0].rstrip("\n").count("\n") + 1
+    assert f"lines 3-{last_sample_line} hold" in finding.message, finding.message

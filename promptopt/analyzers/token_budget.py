@@ -4,8 +4,10 @@ Every request pays for every token of the prompt. A budget (`token-budget` in th
 rule's `budget` option) makes growth a decision instead of an accident; the pre-commit hook then
 blocks a change that pushes a prompt over it. The default, 8,192 tokens, is past what instructions
 alone need: a prompt that long almost always carries pasted material (a transcript, a book summary,
-a site's source) that could be retrieved or trimmed. The message names the largest section, where
-the material usually is. The overage is not a saving (no fix removes it), so the finding claims none.
+a site's source) that could be retrieved or trimmed. The message names the largest section, or the
+largest run of examples or reference material the document model finds (whole, so a bold line inside
+a sample does not cut the span short), where the material usually is. The overage is not a saving
+(no fix removes it), so the finding claims none.
 
 Bad (the line marked × 800 stands for 800 lines of pasted theme source):
 
@@ -21,6 +23,7 @@ from __future__ import annotations
 import re
 
 from ..core import SegmentKind, Severity, Span
+from ..document import DATA_ROLES, document_model
 
 CODE = "PO501"
 NAME = "token-budget"
@@ -43,14 +46,17 @@ def check(doc, ctx):
 
 
 def _largest_section(doc, ctx) -> tuple[Span, int] | None:
-    """The heading section (or, with no headings, the paragraph) with the most tokens, if it holds
-    at least half the prompt."""
+    """The heading section (or, with no headings, the paragraph), or the run of examples, reference
+    material or noise (whole: a bold line inside a sample does not cut it), with the most tokens, if it
+    holds at least half the prompt."""
     starts = [s.span.start for s in doc.segments_of(SegmentKind.HEADING)]
     if not starts:
         starts = [0] + [m.end() for m in re.finditer(r"\n\s*\n", doc.text)]
     bounds = sorted(set([0, *starts])) + [len(doc.text)]
+    candidates = list(zip(bounds, bounds[1:], strict=False))
+    candidates += [(span.start, span.end) for span in document_model(doc).spans(*DATA_ROLES)]
     best = None
-    for start, end in zip(bounds, bounds[1:], strict=False):
+    for start, end in candidates:
         tokens = ctx.counter.count(doc.text[start:end])
         if best is None or tokens > best[1]:
             best = (Span(start, end), tokens)
