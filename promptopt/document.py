@@ -279,6 +279,8 @@ _SECTION_ROLES: list[tuple[Role, re.Pattern]] = [
         r"\b(?:constraints?|restrictions?|limitations?|rules|guardrails|boundaries|don'?ts|prohibited|"
         r"must not|never|safety|policy|policies|requirements)\b", re.I)),
 ]
+_SECTION_PATTERN = lazy_compile("|".join(f"(?P<{role.name}>{pattern.pattern})" for role, pattern in _SECTION_ROLES),
+                                re.I)
 _PLACEHOLDER = lazy_compile(r"\{\{[^{}]*\}\}|\{%[^{}]*%\}|\{[A-Za-z_][\w.]*\}|\$\{?[A-Za-z_]\w*\}?|<<\w+>>|\[\[\w+\]\]")
 # a line's first word after a list marker, a bold label and "please"/"then": an imperative if it is a verb
 # below (a set lookup: one alternation of 150 verbs cost 14 ms to compile, a tenth of a cold hook run)
@@ -315,7 +317,6 @@ _OUTPUT_SHAPE = lazy_compile(
 _QUOTING_LEAD = lazy_compile(
     r"(?:\b(?:said|says|asked|asks|wrote|writes|typed|replied|quoted|reads|stated|stating|query|question|"
     r"message|request|prompt used|input)\s*:|\bas follows\b.*\b(?:said|wrote|asked)\b)\s*[\"“'«]?\s*$", re.I)
-_QUOTED_LINE = lazy_compile(r"^\s*(?:[-*]\s+)?(?:[\"“«].{8,}[\"”»]|'.{8,}')\s*$")
 _RECORD_HEADER = lazy_compile(
     r"^\s*(?:\*\*)?(?:user(?:'s)? (?:query|prompt|input|message)|query|prompt used|extracted (?:with|by|via|on|from)|"
     r"source|date|model|retrieved|captured|leaked|obtained|jailbreak used)(?:\*\*)?\s*:", re.I)
@@ -340,6 +341,8 @@ _FORMAT_LEAD = lazy_compile(
     r"(?:\bformat|\bstructure|\btemplate|\bschema|\bfollowing|\bas follows|\bbelow|\blike so|\bshape)\b[^\n]*:\s*$"
     r"|\b(?:output|respond|return|reply|answer)\b[^\n]*:\s*$", re.I)
 _WORDS = lazy_compile(r"[A-Za-z']+")
+# words a noise line may open with when it has no colon (a copyright, "Share this", "Skip to content")
+_NOISE_HINT = lazy_compile(r"©|\b(?:by|copyright|rights|share|subscribe|sign|log|skip|cookie|post|related|v\d)", re.I)
 # HTML elements: on a line of their own they are pasted markup, not the sections of an XML-style prompt
 _HTML_ELEMENTS = frozenset(
     "html head body div span p a ul ol li table tr td th thead tbody footer header nav main section article aside "
@@ -352,11 +355,10 @@ _ANSWER_SLOT = lazy_compile(r"^[A-Z][\w ]{0,30}:\s*$")
 
 
 def _section_role(title: str) -> Role | None:
-    title = title.replace("_", " ")
-    for role, pattern in _SECTION_ROLES:
-        if pattern.search(title):
-            return role
-    return None
+    """The role a heading's or tag's title gives its blocks: the first of `_SECTION_ROLES` whose words
+    occur in it (one pattern for all of them, compiled once)."""
+    found = {m.lastgroup for m in _SECTION_PATTERN.finditer(title.replace("_", " "))}
+    return next((role for role, _ in _SECTION_ROLES if role.name in found), None)
 
 
 def _build(doc: PromptDocument) -> DocumentModel:
@@ -424,41 +426,48 @@ def _heading_default(headings) -> Role:
 
 def _block_role(raw: _Raw, body: str, inherited: Role | None, previous: str, examples: list[Span],
                 last_end: int) -> Role:
+    # cheap tests guard the patterns: on a small prompt most are never compiled (a cold hook run pays
+    # for every pattern it compiles)
     lead = previous.strip()
+    led = lead.endswith((":", '"', "“", "'", "«"))  # the line before ends as a lead-in does
+    head = body[:60]
+    keyed = ":" in head
     if raw.kind == "rule":
         return inherited or Role.INSTRUCTION
-    if _NOISE_LINE.match(body) and len(body) < 200:
+    if len(body) < 200 and (keyed or _NOISE_HINT.search(head)) and _NOISE_LINE.match(body):
         return Role.NOISE
-    placeholders = _PLACEHOLDER.findall(body)
+    placeholders = _PLACEHOLDER.findall(body) if ("{" in body or "$" in body or "<<" in body or "[[" in body) else []
     if placeholders and _placeholder_share(body, placeholders) >= 0.4:
         return Role.TEMPLATE  # a slot the caller fills is sent whatever section it stands in
     if inherited is Role.NOISE:
         return Role.NOISE
-    if _QUOTING_LEAD.search(lead) or (raw.kind == "blockquote" and inherited not in (Role.EXAMPLE, Role.OUTPUT)):
+    if raw.kind == "blockquote" and inherited not in (Role.EXAMPLE, Role.OUTPUT):
         return Role.QUOTED
-    if _RECORDED_QUERY.search(body) and all(_KEY_LINE.match(ln) for ln in body.split("\n") if ln.strip()):
+    if led and _QUOTING_LEAD.search(lead):
+        return Role.QUOTED
+    if keyed and _RECORDED_QUERY.search(body) and all(_KEY_LINE.match(ln) for ln in body.split("\n") if ln.strip()):
         return Role.QUOTED  # a header of `key: value` lines recording the query that obtained the prompt
-    if _RECORD_HEADER.match(body) and (_QUOTED_LINE.search(body.split(":", 1)[-1]) or '"' in body or "“" in body):
-        return Role.QUOTED
-    if _SELF_LABELLED.match(body):
+    if keyed and ('"' in body or "“" in body) and _RECORD_HEADER.match(body):
+        return Role.QUOTED  # "Source: 'the text as recorded'"
+    if keyed and _SELF_LABELLED.match(body):
         return Role.INSTRUCTION
     if _in_example(Span(raw.start, raw.end), examples):
         return Role.EXAMPLE
-    if raw.end >= last_end and _ANSWER_SLOT.match(body.strip()) and previous:
+    if raw.end >= last_end and previous and body.rstrip().endswith(":") and _ANSWER_SLOT.match(body.strip()):
         return Role.TEMPLATE  # "Translation:" closing the prompt: the slot the answer fills
     if raw.kind == "code":
         if inherited in (Role.EXAMPLE, Role.OUTPUT, Role.REFERENCE, Role.QUOTED, Role.TEMPLATE):
             return inherited
-        if _EXAMPLE_LEAD.search(lead):
+        if led and _EXAMPLE_LEAD.search(lead):
             return Role.EXAMPLE
-        if _FORMAT_LEAD.search(lead) or _OUTPUT_SHAPE.search(lead):
+        if (led and _FORMAT_LEAD.search(lead)) or _OUTPUT_SHAPE.search(lead):
             return Role.OUTPUT
         return Role.EXAMPLE if placeholders == [] and lead.endswith(":") else Role.REFERENCE
-    if _EXAMPLE_LEAD.search(lead) and inherited is not Role.OUTPUT:
+    if led and _EXAMPLE_LEAD.search(lead) and inherited is not Role.OUTPUT:
         return Role.EXAMPLE
     if inherited in (Role.EXAMPLE, Role.QUOTED, Role.TEMPLATE):
         return inherited
-    if _TURN.match(body):
+    if keyed and body[:1] in "UAHu" and _TURN.match(body):
         return Role.EXAMPLE
     instructs = _instructs(body)
     if _PERSONA.match(body.lstrip("-*• ")):

@@ -7,7 +7,8 @@ follows:", "the following parts:") when what follows is not one: the prompt ends
 ordinary prose (a sentence, not a list item, a `key: value` line, a code fence, a tag, a placeholder,
 a fill-in template with blanks `____`, or a heading). "As follows:" announces a format only in a line that
 speaks of the answer (format, respond, output, return, structure...): "the grader evaluates as follows:"
-announces cases, and prose stating them is what it promised. A string kept in code or config (a Python constant,
+announces cases, and prose stating them is what it promised (the prompt ending right after it is still
+a missing list). A string kept in code or config (a Python constant,
 a YAML value) that ends with the announcement is a prefix the program continues (`DESCRIPTION_PREFIX`
 + the tool list): only "plain prose follows" counts there. It has no fix: only the author knows the
 format that was meant.
@@ -59,10 +60,11 @@ def check(doc, ctx):
         span = Span(m.start(), m.end())
         if doc.in_code(span) or doc.in_example(span):
             continue
-        line_start = text.rfind("\n", 0, m.start()) + 1
-        if "follows" in m.group(0).lower() and not _ABOUT_OUTPUT.search(text[line_start : m.end()]):
-            continue  # "evaluates as follows:": the cases it announces may well be prose
         following = _next_line(text, m.end())
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        if (following is not None and "follows" in m.group(0).lower()
+                and not _ABOUT_OUTPUT.search(text[line_start : m.end()])):
+            continue  # "evaluates as follows:" and then prose: the cases it announces may well be that prose
         if following is None and doc.format in _ASSEMBLED_BY_CODE:
             continue  # the program appends what follows
         if following is not None and (_FORMAT_LINE.match(following) or heading_title(following) is not None
