@@ -14,7 +14,9 @@ repeated under another heading (each section a procedure of its own), and a sent
 several list items (the same parameter described under two functions), and the same rule under two
 sibling headings that name two subjects ("HTML artifacts", "React components": removing one copy drops
 the rule for that subject). Sentences shorter than
-`min-words` words ("Be concise.") are left alone only if they are headings or labels.
+`min-words` words ("Be concise.") are left alone only if they are headings or labels. A sentence
+inside a longer bullet is left alone (it may apply to that bullet's own subject), but a sentence said
+twice in one paragraph is a repeat, and a passage repeated within one paragraph is one finding.
 
 Bad:
 
@@ -47,16 +49,25 @@ OPTIONS = {"min-words": 3}
 
 def check(doc, ctx):
     seen: dict[str, tuple[Span, Segment]] = {}
+    seen_here: dict[tuple[Span, str], Span] = {}  # sentences of one paragraph, by (paragraph, text)
     min_words = int(ctx.options["min-words"])
     units = [(span, holder, normalize(doc.text[span.start : span.end])) for span, holder in sentences(doc)]
     keys = [key for _, _, key in units]
+    copies: list[tuple[int, Span, Segment, Span]] = []  # (unit index, copy, its holder, the first)
     for index, (span, holder, key) in enumerate(units):
         if len(key.split()) < min_words or not any(c.isalpha() for c in key):
             continue
         if key.endswith(":") or doc.text[span.start : span.end].rstrip().endswith(":"):
             continue  # "Examples:" introduces a list under each section: a label, not an instruction
         if not _whole_unit(doc, span, holder):
-            continue  # a sentence inside a longer bullet may apply to that bullet's own subject
+            # a sentence inside a longer bullet may apply to that bullet's own subject; the same
+            # sentence twice in one paragraph is a plain repeat
+            if holder.kind == SegmentKind.PROSE:
+                if (holder.span, key) in seen_here:
+                    copies.append((index, span, holder, seen_here[(holder.span, key)]))
+                else:
+                    seen_here[(holder.span, key)] = span
+            continue
         if key not in seen:
             seen[key] = (span, holder)
             continue
@@ -67,11 +78,38 @@ def check(doc, ctx):
             continue  # "element is a numeric tag..." under tap() and again under long_press()
         if _scoped_siblings(doc, first, span):
             continue  # the same rule for HTML artifacts and again for React components: two scopes
-        first_line, _ = doc.line_col(doc.locate(first.start))
-        edits = delete_unit(doc, span, holder)
-        yield ctx.report(doc, span, f"duplicate of the instruction at line {first_line}: remove it",
-                         edits=edits, fix_title="Remove the duplicate", related=[first])
+        copies.append((index, span, holder, first))
+    for run in _runs(copies):
+        yield _report_run(doc, ctx, run)
     yield from _repeated_example_lines(doc, ctx, min_words)
+
+
+def _runs(copies: list) -> list[list]:
+    """Copies that follow one another in one paragraph (a passage pasted again) are one problem: one
+    finding. Copies in separate bullets or lines keep a finding each, as each has its own fix."""
+    runs: list[list] = []
+    for copy in sorted(copies, key=lambda c: c[0]):
+        if runs and copy[0] == runs[-1][-1][0] + 1 and copy[2].span == runs[-1][-1][2].span:
+            runs[-1].append(copy)
+        else:
+            runs.append([copy])
+    return runs
+
+
+def _report_run(doc, ctx, run: list):
+    _, span, holder, first = run[0]
+    first_line, _ = doc.line_col(doc.locate(first.start))
+    # the copies are neighbours in one paragraph: one edit from the first to the last
+    whole = Span(span.start, run[-1][1].end)
+    edits = delete_unit(doc, whole, holder) if len(run) > 1 else delete_unit(doc, span, holder)
+    if len(run) == 1:
+        return ctx.report(doc, span, f"duplicate of the instruction at line {first_line}: remove it",
+                          edits=edits, fix_title="Remove the duplicate", related=[first])
+    lines = sorted({doc.line_col(doc.locate(f.start))[0] for *_, f in run})
+    where = f"line {lines[0]}" if len(lines) == 1 else f"lines {', '.join(map(str, lines))}"
+    return ctx.report(doc, Span(span.start, run[-1][1].end),
+                      f"{len(run)} sentences in a row repeat the instructions at {where}: remove the repeat",
+                      edits=edits, fix_title="Remove the repeated sentences", related=[f for *_, f in run])
 
 
 def _repeated_example_lines(doc, ctx, min_words: int):
