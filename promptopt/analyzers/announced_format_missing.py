@@ -5,7 +5,7 @@ then told to follow a format it never sees, and improvises one per request. Flag
 by announcing a format or a list to follow ("in the following format:", "in the given format:", "as
 follows:", "the following parts:") when what follows is not one: the prompt ends, or the next line is
 ordinary prose (a sentence, not a list item, a `key: value` line, a code fence, a tag, a placeholder,
-a fill-in template with blanks `____`, or a heading). "As follows:" announces a format only in a line that
+a fill-in template with blanks `____`, or a heading). "As follows:" announces a format only in a sentence that
 speaks of the answer (format, respond, output, return, structure...): "the grader evaluates as follows:"
 announces cases, and prose stating them is what it promised (the prompt ending right after it is still
 a missing list). A string kept in code or config (a Python constant,
@@ -62,8 +62,9 @@ def check(doc, ctx):
             continue
         following = _next_line(text, m.end())
         line_start = text.rfind("\n", 0, m.start()) + 1
+        sentence_start = max(line_start, *(text.rfind(end, line_start, m.start()) + 2 for end in (". ", "! ", "? ")))
         if (following is not None and "follows" in m.group(0).lower()
-                and not _ABOUT_OUTPUT.search(text[line_start : m.end()])):
+                and not _ABOUT_OUTPUT.search(text[sentence_start : m.end()])):
             continue  # "evaluates as follows:" and then prose: the cases it announces may well be that prose
         if following is None and doc.format in _ASSEMBLED_BY_CODE:
             continue  # the program appends what follows
