@@ -51,8 +51,10 @@ _TEMPLATE = lazy_compile(
 
 def check(doc, ctx):
     text = doc.text
+    if "{" not in text and "[" not in text and ":" not in text:
+        return  # no JSON and no YAML here: no pattern compiled
     model = document_model(doc)
-    for m in _FENCE.finditer(text):
+    for m in _FENCE.finditer(text) if ("```" in text or "~~~" in text) else ():
         lang, body = m.group(2).lower(), m.group(3)
         start = m.start(3)
         if lang in ("json", "jsonc", "json5") or (not lang and body.lstrip()[:1] in ("{", "[")):

@@ -52,6 +52,8 @@ _OF_THE_INPUT = lazy_compile(
 
 def check(doc, ctx):
     text = doc.text
+    if "section" not in text.lower():
+        return
     for m in _REFERENCE.finditer(text):
         name = next(g for g in ("caps", "bold", "bracket", "quoted", "after") if m.group(g))
         title = m.group(name).strip()
