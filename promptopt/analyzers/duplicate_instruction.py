@@ -53,7 +53,7 @@ def check(doc, ctx):
     min_words = int(ctx.options["min-words"])
     units = [(span, holder, normalize(doc.text[span.start : span.end])) for span, holder in sentences(doc)]
     keys = [key for _, _, key in units]
-    copies: list[tuple[int, Span, Segment, Span]] = []  # (unit index, copy, its holder, the first)
+    copies: list[tuple[int, Span, Segment, Span, bool]] = []  # (unit index, copy, holder, first, in a line)
     for index, (span, holder, key) in enumerate(units):
         if len(key.split()) < min_words or not any(c.isalpha() for c in key):
             continue
@@ -64,7 +64,7 @@ def check(doc, ctx):
             # sentence twice in one paragraph is a plain repeat
             if holder.kind == SegmentKind.PROSE:
                 if (holder.span, key) in seen_here:
-                    copies.append((index, span, holder, seen_here[(holder.span, key)]))
+                    copies.append((index, span, holder, seen_here[(holder.span, key)], True))
                 else:
                     seen_here[(holder.span, key)] = span
             continue
@@ -78,18 +78,19 @@ def check(doc, ctx):
             continue  # "element is a numeric tag..." under tap() and again under long_press()
         if _scoped_siblings(doc, first, span):
             continue  # the same rule for HTML artifacts and again for React components: two scopes
-        copies.append((index, span, holder, first))
+        copies.append((index, span, holder, first, False))
     for run in _runs(copies):
         yield _report_run(doc, ctx, run)
     yield from _repeated_example_lines(doc, ctx, min_words)
 
 
 def _runs(copies: list) -> list[list]:
-    """Copies that follow one another in one paragraph (a passage pasted again) are one problem: one
-    finding. Copies in separate bullets or lines keep a finding each, as each has its own fix."""
+    """Copies that follow one another inside the lines of one paragraph (a passage pasted again) are one
+    problem: one finding. Copies in separate bullets or lines keep a finding each, as each has its own fix."""
     runs: list[list] = []
     for copy in sorted(copies, key=lambda c: c[0]):
-        if runs and copy[0] == runs[-1][-1][0] + 1 and copy[2].span == runs[-1][-1][2].span:
+        last = runs[-1][-1] if runs else None
+        if last and copy[4] and last[4] and copy[0] == last[0] + 1 and copy[2].span == last[2].span:
             runs[-1].append(copy)
         else:
             runs.append([copy])
@@ -97,7 +98,7 @@ def _runs(copies: list) -> list[list]:
 
 
 def _report_run(doc, ctx, run: list):
-    _, span, holder, first = run[0]
+    _, span, holder, first, _ = run[0]
     first_line, _ = doc.line_col(doc.locate(first.start))
     # the copies are neighbours in one paragraph: one edit from the first to the last
     whole = Span(span.start, run[-1][1].end)
@@ -105,11 +106,11 @@ def _report_run(doc, ctx, run: list):
     if len(run) == 1:
         return ctx.report(doc, span, f"duplicate of the instruction at line {first_line}: remove it",
                           edits=edits, fix_title="Remove the duplicate", related=[first])
-    lines = sorted({doc.line_col(doc.locate(f.start))[0] for *_, f in run})
+    lines = sorted({doc.line_col(doc.locate(c[3].start))[0] for c in run})
     where = f"line {lines[0]}" if len(lines) == 1 else f"lines {', '.join(map(str, lines))}"
     return ctx.report(doc, Span(span.start, run[-1][1].end),
                       f"{len(run)} sentences in a row repeat the instructions at {where}: remove the repeat",
-                      edits=edits, fix_title="Remove the repeated sentences", related=[f for *_, f in run])
+                      edits=edits, fix_title="Remove the repeated sentences", related=[c[3] for c in run])
 
 
 def _repeated_example_lines(doc, ctx, min_words: int):

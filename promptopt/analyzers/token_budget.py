@@ -6,8 +6,9 @@ blocks a change that pushes a prompt over it. The default, 8,192 tokens, is past
 alone need: a prompt that long almost always carries pasted material (a transcript, a book summary,
 a site's source) that could be retrieved or trimmed. The message names the largest section, or the
 largest run of examples or reference material the document model finds (whole, so a bold line inside
-a sample does not cut the span short), where the material usually is. The overage is not a saving
-(no fix removes it), so the finding claims none.
+a sample does not cut the span short), where the material usually is; the message says when the
+budget is the default rather than one the project set. The overage is not a saving (no fix removes
+it), so the finding claims none.
 
 Bad (the line marked × 800 stands for 800 lines of pasted theme source):
 
@@ -35,8 +36,9 @@ def check(doc, ctx):
     budget = ctx.config.token_budget or int(ctx.options["budget"])
     if ctx.doc_tokens > budget:
         where = f" ({doc.name})" if doc.name else ""
-        message = (f"prompt{where} is {ctx.doc_tokens:,} tokens, over its budget of {budget:,} "
-                   f"({ctx.doc_tokens - budget:,} over)")
+        chosen = ctx.config.token_budget or budget != OPTIONS["budget"]
+        message = (f"prompt{where} is {ctx.doc_tokens:,} tokens, over {'its' if chosen else 'the default'} budget "
+                   f"of {budget:,} ({ctx.doc_tokens - budget:,} over)")
         largest = _largest_section(doc, ctx)
         if largest is not None:
             span, tokens = largest
