@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from dataclasses import astuple
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from . import __version__
 from .config import Config
 from .core import Applicability, Edit, Finding, Fix, Location, Severity, Span
 from .results import FileResult
+from .tokenmap import SectionTokens
 
 CACHE_ENV = "PROMPTOPT_CACHE_DIR"
 DEFAULT_CACHE_DIR = ".promptopt_cache"
@@ -64,7 +66,8 @@ class ResultCache:
                 or entry.get("path") != str(path):
             return None
         try:
-            return FileResult(path, tokens=entry["tokens"], findings=[_finding(path, f) for f in entry["findings"]])
+            return FileResult(path, tokens=entry["tokens"], findings=[_finding(path, f) for f in entry["findings"]],
+                              sections=[SectionTokens(*s) for s in entry.get("sections", [])])
         except (KeyError, TypeError, ValueError, IndexError):
             return None  # a damaged entry is a miss; the audit rewrites it
 
@@ -73,7 +76,8 @@ class ResultCache:
         if result.error is not None:
             return
         entry = {"key": self.key, "path": str(path), "digest": digest, "tokens": result.tokens,
-                 "findings": [_finding_json(f) for f in result.findings]}
+                 "findings": [_finding_json(f) for f in result.findings],
+                 "sections": [astuple(s) for s in result.sections]}
         target = self._entry(path)
         tmp = target.with_name(f".{target.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
         try:

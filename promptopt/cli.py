@@ -104,12 +104,16 @@ def _config(paths: tuple[Path, ...], config_file: Path | None, **overrides):
               help="List the files that would be audited, and audit nothing (with --verbose: why each "
                    "file is audited or skipped).")
 @click.option("-v", "--verbose", is_flag=True, help="With --show-files: the reason for every file.")
+@click.option("--token-map", "token_map", type=click.Choice(["auto", "all", "off"]), default="auto",
+              show_default=True,
+              help="Where each prompt's tokens go, by section, in the text report: the 3 largest sections of "
+                   "files of 1,000 tokens or more (auto), every section of files with two or more (all), or none.")
 @click.option("--no-cache", is_flag=True,
               help="Audit every file again: neither read nor write the result cache (`cache-dir` in the "
                    "config, default .promptopt_cache; $PROMPTOPT_CACHE_DIR overrides).")
 def audit(paths, fmt, model, config_file, select, extend_select, ignore, min_tokens, fix, unsafe_fixes, show_diff,
           fail_on, exit_zero, baseline, write_baseline, no_color, output_file, force_exclude, max_growth,
-          show_files, verbose, no_cache):
+          show_files, verbose, token_map, no_cache):
     """Lint prompt files for token waste; exit 1 when something at the failing level is found.
 
     With no PATHS, the current folder. In a folder, the files that are prompts are audited: prompt
@@ -162,7 +166,7 @@ def audit(paths, fmt, model, config_file, select, extend_select, ignore, min_tok
     _apply_baseline(result, config, baseline, write_baseline)
     for bad in result.errors:
         click.echo(f"promptopt: error: {bad.path}: {bad.error}", err=True)
-    _emit(result, fmt, config.model, no_color, output_file)
+    _emit(result, fmt, config.model, no_color, output_file, token_map, _monthly_volume(config))
     code = 2 if write_failures else result.exit_code
     if max_growth:
         from .cost.growth import check_growth
@@ -207,12 +211,14 @@ def _apply_baseline(result, config, baseline: Path | None, write_baseline: Path 
         fail(f"baseline {path}: {exc}")
 
 
-def _emit(result, fmt: str, model: str, no_color: bool, output_file: Path | None) -> None:
+def _emit(result, fmt: str, model: str, no_color: bool, output_file: Path | None, token_map: str = "auto",
+          volume=None) -> None:
     from .reporters import ReportOptions, render
 
     color = fmt == "text" and not no_color and output_file is None and sys.stdout.isatty()
     options = ReportOptions(color=color, show_fixes=True, model=model, tool_version=__version__,
-                            rule_docs=_rule_info, price_per_token=_input_price(model))
+                            rule_docs=_rule_info, price_per_token=_input_price(model), token_map=token_map,
+                            requests_per_month=volume)
     text = render(fmt, result, options)
     if output_file:
         from .atomic import write_report
@@ -223,6 +229,21 @@ def _emit(result, fmt: str, model: str, no_color: bool, output_file: Path | None
             fail(f"{output_file}: cannot write the report: {exc.strerror or exc}")
     else:
         click.echo(text, nl=not text.endswith("\n"))
+
+
+def _monthly_volume(config):
+    """Requests per month of a file at the configured volume (`[tool.promptopt.usage]`, as `promptopt
+    cost` reads it), for the token map's $/month; None when no volume is configured."""
+    if not config.raw.get("usage"):
+        return None
+    from .cost.projection import relative_to
+    from .cost.usage import UsageConfigError, parse_usage
+
+    try:
+        usage = parse_usage(config.raw.get("usage"))
+    except UsageConfigError as exc:
+        fail(f"[tool.promptopt.usage]: {exc}")
+    return lambda path: usage.for_path(relative_to(Path(path), config.root), config.model).requests_per_month
 
 
 def _rule_info(code: str):

@@ -31,6 +31,7 @@ from promptopt.registry import get_rule
 from promptopt.reporters import REPORTERS, ReportOptions, render
 from promptopt.reporters.github import escape_data, escape_property
 from promptopt.results import AuditResult, FileResult
+from promptopt.tokenmap import WHOLE, SectionTokens
 from promptopt.tokens import choose_encoding
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -152,12 +153,15 @@ def result(count) -> AuditResult:
     clean_path = Path("prompts/summarize.j2")
     return AuditResult(
         files=[
-            FileResult(path, [doc], count(PROMPT), findings),
+            # no heading: the token map is the whole prompt, as the real audit maps it (a test below)
+            FileResult(path, [doc], count(PROMPT), findings, sections=[SectionTokens(WHOLE, 1, 8, count(PROMPT))]),
             FileResult(
                 Path("prompts/broken.yaml"),
                 error="invalid YAML: mapping values are not allowed here (line 3)",
             ),
-            FileResult(clean_path, [], count(CLEAN_PROMPT), []),
+            FileResult(
+                clean_path, [], count(CLEAN_PROMPT), [], sections=[SectionTokens(WHOLE, 1, 3, count(CLEAN_PROMPT))]
+            ),
         ],
         encoding=choose_encoding(MODEL),
     )
@@ -456,7 +460,9 @@ def test_the_fixture_is_what_the_real_rules_report(tmp_path: Path, result: Audit
     from promptopt.engine import audit_paths
 
     (tmp_path / "support.md").write_text(PROMPT, encoding="utf-8")
-    real = audit_paths([tmp_path / "support.md"], Config(model=MODEL, select=list(RULES), min_tokens=0)).findings
+    audit = audit_paths([tmp_path / "support.md"], Config(model=MODEL, select=list(RULES), min_tokens=0))
+    real = audit.findings
+    assert audit.files[0].sections == result.files[0].sections
 
     def summary(findings):
         return sorted(

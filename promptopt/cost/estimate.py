@@ -8,6 +8,7 @@ from pathlib import Path
 from ..config import Config
 from ..engine import Auditor, audit_paths
 from ..results import FileResult
+from ..tokenmap import token_map
 from ..tokens import TokenCounter, choose_encoding
 from .prices import PriceTable, load_price_table
 from .projection import CostReport, Measure, PromptCost, measure_documents, price_prompt, relative_to
@@ -86,6 +87,8 @@ def cost_of_result(
     after = measure_after_fixes(result, counter, auditor) if with_fixes else None
     cost = price_prompt(rel, measure, after, usage, settings.prices)
     cost.findings = len(result.findings)
+    same = counter.choice.encoding == choose_encoding(settings.config.model).encoding
+    cost.sections = result.sections if same else token_map(result.documents, counter.count)
     return cost
 
 

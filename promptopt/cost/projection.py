@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core import PromptDocument
+from ..tokenmap import SectionTokens
 from ..tokens import TokenCounter, choose_encoding
 from .prices import ModelPrice, PriceTable
 from .usage import PromptUsage
@@ -98,6 +99,15 @@ class PromptCost:
     unknown: str = ""  # why the cost is unknown ("" when known)
     error: str | None = None
     findings: int = 0
+    input_price: float | None = None  # dollars per input token, for the token map's per-section money
+    sections: list[SectionTokens] = field(default_factory=list)  # the token map (promptopt/tokenmap.py)
+
+    def section_monthly(self, tokens: int) -> float | None:
+        """Input dollars per month for `tokens` of this prompt (no caching discount: a section's share of
+        the bill, not what removing it would save when the prefix is cached)."""
+        if self.input_price is None or self.requests_per_month is None:
+            return None
+        return tokens * self.input_price * self.requests_per_month
 
     @property
     def monthly_cost(self) -> float | None:
@@ -177,6 +187,7 @@ def price_prompt(
         cost_per_request_after_fixes=request_cost(after, price, usage),
         price_key=price.key if price else "",
         unknown=unknown_reason(price, usage),
+        input_price=price.input_per_token if price else None,
     )
 
 

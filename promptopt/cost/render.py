@@ -35,6 +35,12 @@ def _cost_fields(p: PromptCost) -> dict:
         "monthly_saving": p.monthly_saving,
         "unknown": p.unknown or None,
         "error": p.error,
+        "sections": [
+            {"section": s.section, "document": s.document or None, "line": s.line, "end_line": s.end_line,
+             "tokens": s.tokens, "share": round(s.tokens / p.tokens, 4) if p.tokens else None,
+             "monthly_cost": p.section_monthly(s.tokens), "role": s.role}
+            for s in p.sections
+        ],
     }
 
 
@@ -189,6 +195,40 @@ def _finding_line(kind: str, f, known: list[str] = ()) -> str:
     return f"- {kind} `{f.code}` {f.name} (line {f.location.line}){quoted}"
 
 
+MAP_TOP = 3
+
+
+def _token_map_lines(c: PromptChange) -> list[str]:
+    """Where the head side's tokens go: its costliest sections, with their change since the base."""
+    side = c.after
+    if side is None or side.error or len(side.sections) < 2 or not side.tokens:
+        return []
+    from ..tokenmap import display_name, largest
+
+    before = {}
+    if c.before is not None and not c.before.error:
+        for s in c.before.sections:
+            before[display_name(s)] = before.get(display_name(s), 0) + s.tokens
+    parts = []
+    top = largest(side.sections, MAP_TOP)
+    for s in top:
+        figures = [f"{s.tokens / side.tokens:.0%}"]
+        monthly = side.section_monthly(s.tokens)
+        if monthly is not None:
+            figures.append(f"{money(monthly)}/month")
+        name = display_name(s)
+        if name in before and before[name] != s.tokens:
+            figures.append(f"{count(s.tokens - before[name], signed=True)} tokens")
+        elif name not in before and c.before is not None:
+            figures.append("new")
+        parts.append(f"`{name}` {count(s.tokens)} tokens ({', '.join(figures)})")
+    if len(top) < len(side.sections):
+        rest = max(side.tokens - sum(s.tokens for s in top), 0)
+        parts.append(f"{plural(len(side.sections) - len(top), 'other section')} {count(rest)} tokens "
+                     f"({rest / side.tokens:.0%})")
+    return ["- where the tokens go: " + "; ".join(parts)]
+
+
 def diff_markdown(report: DiffReport) -> str:
     if not report.changes:
         return ""
@@ -249,6 +289,7 @@ def diff_markdown(report: DiffReport) -> str:
                 lines.append(f"- monthly cost unknown: {side.unknown}")
             elif side.requests_per_month is None:
                 lines.append("- monthly cost unknown: no volume configured in `[tool.promptopt.usage]`")
+        lines += _token_map_lines(c)
         known = _secrets(c)
         lines += [_finding_line("fixed", f, known) for f in c.fixed]
         lines += [_finding_line("introduced", f, known) for f in c.introduced]
