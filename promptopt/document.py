@@ -270,7 +270,7 @@ _SECTION_ROLES: list[tuple[Role, re.Pattern]] = [
         r"\b(?:references?|documentation|docs|manual|guide|appendix|background|knowledge(?: base)?|glossary|"
         r"essays?|articles?|transcripts?|book notes|source material|reading|resources|facts|"
         r"reference documents?|context|information about|about (?:us|the company|the product)|faq|style samples?|"
-        r"writing samples?|excerpts?)\b", re.I)),
+        r"writing samples?|excerpts?|catalog(?:ue)?|price list|inventory|directory)\b", re.I)),
     (Role.QUOTED, lazy_compile(
         r"\b(?:user(?:'s)? (?:query|question|message|request|input)|query|original prompt|extracted|"
         r"conversation history|chat history|history|input data)\b", re.I)),
