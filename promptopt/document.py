@@ -255,32 +255,31 @@ def _breaks(line: str) -> bool:
 # ---- the role labeller --------------------------------------------------------------------------
 
 # what a heading or a tag says about the blocks under it (first match wins)
-_SECTION_ROLES: list[tuple[Role, re.Pattern]] = [
-    (Role.NOISE, lazy_compile(
-        r"\b(?:change ?log|version history|release notes|revision history|author'?s? notes?|about the author|"
-        r"credits|acknowledg\w*|licen[cs]e|copyright|contributors|footer|site navigation|related (?:prompts|posts)|"
-        r"share this|notes? (?:to self|for maintainers|to maintainers))\b", re.I)),
-    (Role.EXAMPLE, lazy_compile(
-        r"\b(?:examples?|samples?|demonstrations?|few[- ]shot|shots?|illustrations?|sample (?:input|output)s?|"
-        r"example (?:input|output|conversation|dialog(?:ue)?)s?)\b", re.I)),
-    (Role.OUTPUT, lazy_compile(
-        r"\b(?:output|format|formatting|response|respond|reply|return|answer format|json|schema|deliverables?|"
-        r"report structure|structure of (?:the|your) (?:answer|response))\b", re.I)),
-    (Role.REFERENCE, lazy_compile(
-        r"\b(?:references?|documentation|docs|manual|guide|appendix|background|knowledge(?: base)?|glossary|"
-        r"essays?|articles?|transcripts?|book notes|source material|reading|resources|facts|"
-        r"reference documents?|context|information about|about (?:us|the company|the product)|faq|style samples?|"
-        r"writing samples?|excerpts?|catalog(?:ue)?|price list|inventory|directory)\b", re.I)),
-    (Role.QUOTED, lazy_compile(
-        r"\b(?:user(?:'s)? (?:query|question|message|request|input)|query|original prompt|extracted|"
-        r"conversation history|chat history|history|input data)\b", re.I)),
-    (Role.TEMPLATE, lazy_compile(r"\b(?:variables?|inputs?|parameters?|placeholders?|arguments?)\b", re.I)),
-    (Role.CONSTRAINT, lazy_compile(
-        r"\b(?:constraints?|restrictions?|limitations?|rules|guardrails|boundaries|don'?ts|prohibited|"
-        r"must not|never|safety|policy|policies|requirements)\b", re.I)),
+# What a heading's or tag's words say about the blocks under it, first match wins: phrases of lower-case
+# words matched as whole words; a trailing "+" allows a plural "s" (plain string tests: no pattern to
+# compile on the hook's path).
+_SECTION_ROLES: list[tuple[Role, tuple[str, ...]]] = [
+    (Role.NOISE, ("changelog", "change log", "version history", "release note+", "revision history", "author note+",
+                  "authors note+", "about the author", "credits", "acknowledgement+", "acknowledgment+", "license",
+                  "licence", "copyright", "contributors", "footer", "site navigation", "related prompt+",
+                  "related post+", "share this", "note to self", "notes to self", "note for maintainer+",
+                  "notes for maintainer+", "notes to maintainer+")),
+    (Role.EXAMPLE, ("example+", "sample+", "demonstration+", "few shot", "shot+", "illustration+")),
+    (Role.OUTPUT, ("output", "format", "formatting", "response", "respond", "reply", "return", "answer format",
+                   "json", "schema", "deliverable+", "report structure", "structure of the answer",
+                   "structure of your answer", "structure of the response", "structure of your response")),
+    (Role.REFERENCE, ("reference+", "documentation", "docs", "manual", "guide", "appendix", "background",
+                      "knowledge", "glossary", "essay+", "article+", "transcript+", "book notes", "source material",
+                      "reading", "resources", "facts", "context", "information about", "about us",
+                      "about the company", "about the product", "faq", "excerpt+", "catalog", "catalogue",
+                      "price list", "inventory", "directory")),
+    (Role.QUOTED, ("user query", "user question", "user message", "user request", "user input", "users query",
+                   "users question", "users message", "users request", "users input", "query", "original prompt",
+                   "extracted", "conversation history", "chat history", "history", "input data")),
+    (Role.TEMPLATE, ("variable+", "input+", "parameter+", "placeholder+", "argument+")),
+    (Role.CONSTRAINT, ("constraint+", "restriction+", "limitation+", "rules", "guardrails", "boundaries", "donts",
+                       "prohibited", "must not", "never", "safety", "policy", "policies", "requirements")),
 ]
-_SECTION_PATTERN = lazy_compile("|".join(f"(?P<{role.name}>{pattern.pattern})" for role, pattern in _SECTION_ROLES),
-                                re.I)
 _PLACEHOLDER = lazy_compile(r"\{\{[^{}]*\}\}|\{%[^{}]*%\}|\{[A-Za-z_][\w.]*\}|\$\{?[A-Za-z_]\w*\}?|<<\w+>>|\[\[\w+\]\]")
 # a line's first word after a list marker, a bold label and "please"/"then": an imperative if it is a verb
 # below (a set lookup: one alternation of 150 verbs cost 14 ms to compile, a tenth of a cold hook run)
@@ -341,8 +340,11 @@ _FORMAT_LEAD = lazy_compile(
     r"(?:\bformat|\bstructure|\btemplate|\bschema|\bfollowing|\bas follows|\bbelow|\blike so|\bshape)\b[^\n]*:\s*$"
     r"|\b(?:output|respond|return|reply|answer)\b[^\n]*:\s*$", re.I)
 _WORDS = lazy_compile(r"[A-Za-z']+")
-# words a noise line may open with when it has no colon (a copyright, "Share this", "Skip to content")
-_NOISE_HINT = lazy_compile(r"©|\b(?:by|copyright|rights|share|subscribe|sign|log|skip|cookie|post|related|v\d)", re.I)
+# words one of which each pattern below needs: tested first, so a small prompt compiles none of them
+_NOISE_WORDS = ("by", "author", "maintainer", "updated", "version", "changelog", "copyright", "©", "rights", "share",
+                "subscribe", "sign", "log in", "skip", "cookie", "post", "20", "19", *(f"v{d}" for d in range(10)))
+_RECORD_WORDS = ("query", "prompt", "input", "message", "used", "extracted", "leaked", "obtained", "captured")
+_SELF_WORDS = ("instruction", "rule", "guideline", "task", "directive")
 # HTML elements: on a line of their own they are pasted markup, not the sections of an XML-style prompt
 _HTML_ELEMENTS = frozenset(
     "html head body div span p a ul ol li table tr td th thead tbody footer header nav main section article aside "
@@ -355,10 +357,14 @@ _ANSWER_SLOT = lazy_compile(r"^[A-Z][\w ]{0,30}:\s*$")
 
 
 def _section_role(title: str) -> Role | None:
-    """The role a heading's or tag's title gives its blocks: the first of `_SECTION_ROLES` whose words
-    occur in it (one pattern for all of them, compiled once)."""
-    found = {m.lastgroup for m in _SECTION_PATTERN.finditer(title.replace("_", " "))}
-    return next((role for role, _ in _SECTION_ROLES if role.name in found), None)
+    """The role a heading's or tag's title gives its blocks: the first of `_SECTION_ROLES` with a phrase
+    in it."""
+    words = "".join(c if c.isalnum() else " " for c in title.lower().replace("'", "").replace("’", ""))
+    padded = f" {' '.join(words.split())} "
+    for role, phrases in _SECTION_ROLES:
+        if any(f" {p.rstrip('+')} " in padded or (p[-1] == "+" and f" {p[:-1]}s " in padded) for p in phrases):
+            return role
+    return None
 
 
 def _build(doc: PromptDocument) -> DocumentModel:
@@ -431,10 +437,11 @@ def _block_role(raw: _Raw, body: str, inherited: Role | None, previous: str, exa
     lead = previous.strip()
     led = lead.endswith((":", '"', "“", "'", "«"))  # the line before ends as a lead-in does
     head = body[:60]
+    low = head.lower()
     keyed = ":" in head
     if raw.kind == "rule":
         return inherited or Role.INSTRUCTION
-    if len(body) < 200 and (keyed or _NOISE_HINT.search(head)) and _NOISE_LINE.match(body):
+    if len(body) < 200 and any(w in low for w in _NOISE_WORDS) and _NOISE_LINE.match(body):
         return Role.NOISE
     placeholders = _PLACEHOLDER.findall(body) if ("{" in body or "$" in body or "<<" in body or "[[" in body) else []
     if placeholders and _placeholder_share(body, placeholders) >= 0.4:
@@ -445,11 +452,12 @@ def _block_role(raw: _Raw, body: str, inherited: Role | None, previous: str, exa
         return Role.QUOTED
     if led and _QUOTING_LEAD.search(lead):
         return Role.QUOTED
-    if keyed and _RECORDED_QUERY.search(body) and all(_KEY_LINE.match(ln) for ln in body.split("\n") if ln.strip()):
+    if (keyed and any(w in low for w in _RECORD_WORDS) and _RECORDED_QUERY.search(body)
+            and all(_KEY_LINE.match(ln) for ln in body.split("\n") if ln.strip())):
         return Role.QUOTED  # a header of `key: value` lines recording the query that obtained the prompt
     if keyed and ('"' in body or "“" in body) and _RECORD_HEADER.match(body):
         return Role.QUOTED  # "Source: 'the text as recorded'"
-    if keyed and _SELF_LABELLED.match(body):
+    if keyed and any(w in low for w in _SELF_WORDS) and _SELF_LABELLED.match(body):
         return Role.INSTRUCTION
     if _in_example(Span(raw.start, raw.end), examples):
         return Role.EXAMPLE
