@@ -28,7 +28,7 @@ from __future__ import annotations
 import bisect
 import enum
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .core import PromptDocument, SegmentKind, Span
 from .lazyre import lazy_compile
@@ -65,13 +65,12 @@ class Block:
     level: int = 0  # heading level (1-6), 0 for other blocks
 
 
-@dataclass
 class DocumentModel:
-    blocks: list[Block]
-    _starts: list[int] = field(default_factory=list, repr=False)
+    """The prompt's blocks in order, each with its role."""
 
-    def __post_init__(self) -> None:
-        self._starts = [b.span.start for b in self.blocks]
+    def __init__(self, blocks: list[Block]) -> None:  # a plain class: dataclasses cost import time
+        self.blocks = blocks
+        self._starts = [b.span.start for b in blocks]
 
     def block_at(self, offset: int) -> Block | None:
         i = bisect.bisect_right(self._starts, offset) - 1
@@ -169,14 +168,13 @@ _CLOSE_TAG = lazy_compile(r"^[ \t]*</([A-Za-z][\w.-]*)\s*>[ \t]*$|^[ \t]*\[END[ 
 _BRACKET_OPEN = lazy_compile(r"^[ \t]*\[(?!END[ _])([A-Z][A-Z0-9 _-]{2,40})\][ \t]*$")
 
 
-@dataclass
 class _Raw:
-    kind: str
-    start: int
-    end: int
-    line: int
-    level: int = 0
-    title: str = ""
+    """A block before its role is known."""
+
+    __slots__ = ("kind", "start", "end", "line", "level", "title")
+
+    def __init__(self, kind: str, start: int, end: int, line: int, level: int = 0, title: str = "") -> None:
+        self.kind, self.start, self.end, self.line, self.level, self.title = kind, start, end, line, level, title
 
 
 def scan_blocks(text: str) -> list[_Raw]:
