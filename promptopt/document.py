@@ -20,7 +20,7 @@ A block's role comes from structure and language together:
 - language: imperative mood and second person (instructions), limits and prohibitions (constraints),
   formats and schemas (output specifications), placeholders (template), quoting verbs and quotes
   (quoted data), long third-person prose with no instruction in it (reference material).
-The labeller is measured on hand-labelled blocks of the corpus's dev half (tests/document_roles.yaml).
+The labeller is measured on hand-labelled blocks of the corpus's dev half (tests/document_roles_dev.yaml).
 """
 
 from __future__ import annotations
@@ -83,21 +83,18 @@ class DocumentModel:
         return block.role if block is not None else None
 
     def spans(self, *roles: Role) -> list[Span]:
-        """Spans of the blocks with these roles, neighbours merged."""
+        """Spans of the blocks with these roles, runs of neighbours merged into one."""
         out: list[Span] = []
+        in_run = False
         for block in self.blocks:
             if block.role not in roles:
-                continue
-            if out and self._consecutive(out[-1], block):
+                in_run = False
+            elif in_run:
                 out[-1] = Span(out[-1].start, block.span.end)
             else:
                 out.append(block.span)
+                in_run = True
         return out
-
-    def _consecutive(self, span: Span, block: Block) -> bool:
-        """No block of another role between the span's end and the block."""
-        i = self.blocks.index(block)
-        return i > 0 and self.blocks[i - 1].span.end == span.end
 
     def headings_above(self, offset: int) -> tuple[tuple[int, str], ...]:
         """The open headings at `offset`, outermost first, as (level, title)."""
@@ -110,9 +107,6 @@ class DocumentModel:
                     stack.pop()
                 stack.append((block.level, block.section))
         return tuple(stack)
-
-    def of_role(self, *roles: Role) -> list[Block]:
-        return [b for b in self.blocks if b.role in roles]
 
 
 def document_model(doc: PromptDocument) -> DocumentModel:
