@@ -476,7 +476,8 @@ def _block_role(raw: _Raw, body: str, inherited: Role | None, previous: str, exa
     constrains = bool(_CONSTRAINT.search(first)) and (instructs or bool(_SECOND_PERSON.search(first)))
     if inherited is Role.REFERENCE:
         return Role.INSTRUCTION if instructs and _SECOND_PERSON.search(body) else Role.REFERENCE
-    if raw.kind == "paragraph" and body.count("\n") >= 2 and body.lstrip()[:1] not in "{[" and code_share(body) >= 0.6:
+    if (raw.kind == "paragraph" and body.count("\n") >= 2 and body.lstrip()[:1] not in "{["
+            and ("<" in body or ";" in body or "{" in body) and code_share(body) >= 0.6):
         return Role.REFERENCE  # unfenced markup or code (a pasted page, a theme's CSS), not an output template
     if inherited is Role.OUTPUT:
         return Role.CONSTRAINT if constrains and not _OUTPUT_WORDS.search(first) else Role.OUTPUT
