@@ -160,6 +160,11 @@ class PromptDocument:
             self._memo[key] = compute(self)
         return self._memo[key]
 
+    def sent_text(self) -> str:
+        """The text the model receives: `text` without template comments (`{# ... #}`, suppression
+        comments among them), which the template engine drops. Tokens and prices count this."""
+        return self.memo("sent-text", _without_comments)
+
     def _kind_index(self, kind: SegmentKind) -> tuple[list[int], list[Span]]:
         spans = sorted((s.span for s in self.segments if s.kind == kind), key=lambda sp: sp.start)
         return [sp.start for sp in spans], spans
@@ -173,6 +178,18 @@ class PromptDocument:
         starts, spans = self.memo("example-index", lambda d: d._kind_index(SegmentKind.EXAMPLE))
         i = bisect.bisect_right(starts, span.start)
         return any(spans[j].contains(span) for j in range(max(0, i - 2), i))
+
+
+def _without_comments(doc: PromptDocument) -> str:
+    comments = [p.span for p in doc.placeholders if p.syntax == "jinja-comment"]
+    if not comments:
+        return doc.text
+    parts, cursor = [], 0
+    for span in comments:
+        parts.append(doc.text[cursor : span.start])
+        cursor = span.end
+    parts.append(doc.text[cursor:])
+    return "".join(parts)
 
 
 def _line_starts(text: str) -> list[int]:

@@ -23,14 +23,14 @@ from pathlib import Path
 from typing import Any
 
 from .core import Applicability, Edit, PromptDocument, SegmentKind, Severity, Span
+from .document import data_spans
 from .lazyre import lazy_compile
 from .registry import Rule, kind_of
-from .segment import data_spans
 
 CHECK_TYPES = ("existence", "substitution", "occurrence")
 RULE_KEYS = {
     "code", "name", "extends", "level", "message", "summary", "description", "example-bad", "example-good",
-    "ignorecase", "scope", "action", "applicability", "max", "tokens", "swap", "default", "unsafe",
+    "ignorecase", "scope", "action", "applicability", "max", "tokens", "swap", "default", "unsafe", "kind",
 }
 _PROTECTED = (SegmentKind.CODE, SegmentKind.EXAMPLE, SegmentKind.PLACEHOLDER, SegmentKind.ROLE_MARKER,
               SegmentKind.FRONT_MATTER)
@@ -65,7 +65,7 @@ def load_rule_file(path: Path) -> Rule:
         source=_package_relative(path),
         fixable=fixable,
         default=bool(spec.get("default", True)),
-        kind=kind_of(spec["code"]),
+        kind=spec.get("kind", kind_of(spec["code"])),
     )
 
 

@@ -92,7 +92,7 @@ class Auditor:
         counts = []
         suppressions = _suppressions(source)
         for doc in documents:
-            tokens = self.counter.count(doc.text)
+            tokens = self.counter.count(doc.sent_text())  # template comments never reach the model
             counts.append(tokens)
             result.tokens += tokens
             found = _suppress(suppressions, self.check(doc, tokens))

@@ -34,7 +34,8 @@ class Rule:
     # rules are opt-in: `extend-select = ["PO401"]` or `select = ["ALL"]`
     default: bool = True
     # "waste": the finding is worth its fix's saving, so findings under `min-tokens` are grouped;
-    # "risk": a defect or a danger to the output, reported whatever it saves
+    # "risk": a defect or a danger to the output, reported whatever it saves;
+    # "output": waste in the answer's tokens, which no fix of the prompt measures: reported as a risk is
     kind: str = "waste"
 
     def resolve_options(self, configured: dict[str, Any] | None) -> dict[str, Any]:

@@ -7,10 +7,9 @@ that repeats (a lone `# Title` above `##` sections does not swallow them), never
 fence, and each section's tokens are counted with the audit's tokenizer. A file that holds several
 prompts (a YAML config, a Python module of templates) maps each prompt by its name.
 
-Every section has a `role` slot, empty today: the document model fills it (instruction, example,
-reference material...) with the role of the section's blocks when they share one, or cuts a section
-where the role changes (the section's name then appears once per role); `by_role` adds the map up by
-role, and the reporters show it, without a change of shape.
+Every section has a `role`: the document model's role (instruction, constraint, output, example,
+reference, quoted, template, noise) that holds most of the section's text, headings aside; `by_role`
+adds the map up by role, and the reporters show it.
 """
 
 from __future__ import annotations
@@ -94,7 +93,8 @@ def sections_of(doc: PromptDocument, count: Callable[[str], int], tokens: int | 
     def section(name: str, start: int, end: int, counted: int | None = None) -> SectionTokens:
         last = start + max(len(text[start:end].rstrip()) - 1, 0)  # the section's last visible character
         return SectionTokens(_name(name), line_of(start), line_of(last),
-                             counted if counted is not None else count(text[start:end]), label)
+                             counted if counted is not None else count(text[start:end]), label,
+                             section_role(doc, start, end))
 
     level = _split_level(headings := _headings(text))
     cuts = [(offset, name) for offset, lvl, name in headings if level is not None and lvl <= level]
@@ -106,6 +106,19 @@ def sections_of(doc: PromptDocument, count: Callable[[str], int], tokens: int | 
     for i, (offset, name) in enumerate(cuts):
         out.append(section(name, offset, cuts[i + 1][0] if i + 1 < len(cuts) else len(text)))
     return out
+
+
+def section_role(doc: PromptDocument, start: int, end: int) -> str | None:
+    """The role (`promptopt.document`) that holds most of the section's text, headings aside."""
+    from .document import document_model
+
+    sizes: dict[str, int] = {}
+    for block in document_model(doc).blocks:
+        if block.span.end <= start or block.span.start >= end or block.kind in ("heading", "tag", "rule"):
+            continue
+        size = min(block.span.end, end) - max(block.span.start, start)
+        sizes[block.role.value] = sizes.get(block.role.value, 0) + size
+    return max(sizes, key=lambda role: sizes[role]) if sizes else None
 
 
 def token_map(documents: list[PromptDocument], count: Callable[[str], int],

@@ -154,7 +154,8 @@ def result(count) -> AuditResult:
     return AuditResult(
         files=[
             # no heading: the token map is the whole prompt, as the real audit maps it (a test below)
-            FileResult(path, [doc], count(PROMPT), findings, sections=[SectionTokens(WHOLE, 1, 8, count(PROMPT))]),
+            FileResult(path, [doc], count(PROMPT), findings,
+                       sections=[SectionTokens(WHOLE, 1, 8, count(PROMPT), role="instruction")]),
             FileResult(
                 Path("prompts/broken.yaml"),
                 error="invalid YAML: mapping values are not allowed here (line 3)",

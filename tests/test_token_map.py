@@ -60,7 +60,7 @@ def test_a_markdown_prompt_is_mapped_by_its_headings(o200k):
     assert [s.line for s in file.sections] == _heading_lines(text, "# ")
     assert [s.section for s in file.sections] == [text.splitlines()[n - 1] for n in _heading_lines(text, "# ")]
     assert sum(s.tokens for s in file.sections) == file.tokens == len(o200k.encode(text))
-    assert all(s.role is None and s.document == "" for s in file.sections)
+    assert all(s.role is not None and s.document == "" for s in file.sections)
 
 
 def test_the_level_that_repeats_is_the_cut_and_code_fences_hold_no_heading(tmp_path, o200k):
@@ -135,7 +135,7 @@ def test_the_text_report_shows_the_costliest_sections_with_their_money(project, 
     assert lines[1] == "  where the tokens go (3 largest of 4 sections):"
     first = lines[2].split()
     assert first[:3] == [f"{catalogue:,}", f"{catalogue / tokens:.0%}", f"${catalogue * price * volume:,.2f}/mo"]
-    assert lines[2].endswith(f"## Catalogue (lines 16-{BIG_PROMPT.count(chr(10))})")
+    assert lines[2].endswith(f"## Catalogue (lines 16-{BIG_PROMPT.count(chr(10))}, reference)")
     assert lines[5].endswith("1 other section")
     # a prompt under 1,000 tokens is cheap enough whole: no map unless asked
     small = out[out.index("prompts/small.md  "):].splitlines()
@@ -160,8 +160,9 @@ def test_json_carries_the_whole_map_priced_at_the_configured_volume(project, o20
     assert sum(s["share"] for s in sections) == pytest.approx(1, abs=0.001)
     for s in sections:
         assert s["dollars_per_month"] == pytest.approx(s["tokens"] * _input_price() * 30000, rel=1e-4)
-        assert s["role"] is None
-    assert token_map["by_role"] == []
+        assert s["role"] in ("instruction", "constraint", "output", "example", "reference", "quoted", "template",
+                             "noise")
+    assert sum(r["tokens"] for r in token_map["by_role"]) == file["tokens"]
 
 
 def test_no_volume_configured_means_no_monthly_figure(tmp_path, monkeypatch):

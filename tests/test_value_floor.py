@@ -272,3 +272,35 @@ def test_an_unsafe_filler_fix_does_not_make_the_safe_group_unsafe(tmp_path):
     safe = [g for g in groups if g["fix"]["applicability"] == "safe"]
     assert [g["line"] for g in safe] == [2]
     assert safe[0]["fix"]["title"] == "Remove 'Please note that' (7 places)"
+
+
+def test_a_correctness_finding_shows_at_the_default_floor():
+    """PO201 (an example label outside the declared set) risks the output: no fix, saves 0, still shown."""
+    from pathlib import Path
+
+    from promptopt.config import Config
+    from promptopt.engine import Auditor
+
+    path = Path(__file__).resolve().parents[1] / "fixtures" / "prompts" / "ticket_classifier.j2"
+    config = Config()
+    assert config.min_tokens >= 10
+    result = Auditor(config).audit_file(path)
+    found = [f for f in result.findings if f.code == "PO201"]
+    assert found and "product_question" in found[0].message
+
+
+def test_template_comments_are_not_counted_or_priced(tmp_path):
+    """`{# ... #}` never reaches the model: a file's tokens are the same with or without one."""
+    from promptopt.config import Config
+    from promptopt.engine import Auditor
+
+    body = "Classify the ticket into billing, shipping or other.\nTicket: {{ ticket }}\n"
+    comment = "{# promptopt: ignore PO803 #}\n{# Notes for maintainers: the label set changed in March; "
+    comment += "keep the old labels until the dashboard migrates. #}\n"
+    plain, commented = tmp_path / "a.j2", tmp_path / "b.j2"
+    plain.write_text(body, encoding="utf-8")
+    commented.write_text(comment + body, encoding="utf-8")
+    auditor = Auditor(Config())
+    assert auditor.audit_file(plain).tokens == auditor.counter.count(body)
+    # the comments go; the line breaks after them stay (Jinja keeps them by default)
+    assert auditor.audit_file(commented).tokens == auditor.counter.count("\n\n" + body)

@@ -121,7 +121,10 @@ def delete_unit(doc: PromptDocument, span: Span, holder: Segment) -> list[Edit]:
             if keep_final_newline and start > 0:
                 start += 1
         return [Edit(Span(start, end), "")]
-    end = span.end
+    start, end = span.start, span.end
     while end < len(text) and text[end] in " \t":
         end += 1
-    return [Edit(Span(span.start, end), "")]
+    if end == len(text) or text[end] == "\n":  # the line's last sentence: the space before it goes
+        while start > 0 and text[start - 1] in " \t":
+            start -= 1
+    return [Edit(Span(start, end), "")]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..core import PromptDocument, SegmentKind, Span
-from ..segment import sentences
+from ..document import sentences
 
 
 def instruction_sentences(doc: PromptDocument) -> list[tuple[Span, str, str]]:

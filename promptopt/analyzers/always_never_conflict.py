@@ -3,8 +3,11 @@
 The model cannot follow both; it follows whichever it weighs more on that request, so behaviour
 flips between runs. The two clauses are compared on their content words (lemmas), so "Always cite
 your sources" and "Never cite sources" conflict, while "Always cite sources" and "Never invent
-sources" do not. Few-shot examples, code and `{% if %}` branches are skipped. The finding points
-at both places.
+sources" do not. A clause that names its object with "this", "that", "these" or "those" ("Always
+use this tool for image editing", in one tool's description) does not clash with one that names another
+object ("Do not use the python tool for image editing"): they agree, each about its own tool. Two
+clauses on one line are one instruction's contrast, not two instructions. Few-shot examples, code,
+quoted and reference material, and `{% if %}` branches are skipped. The finding points at both places.
 
 Bad:
 
@@ -41,10 +44,19 @@ _BODY_END = lazy_compile(r"\b(?:unless|except|but|when|if|because|so\s+that|with
 _WEAK = {"use", "make", "be", "do", "have", "get", "go", "say"}
 
 
-def _same(a: frozenset, b: frozenset) -> bool:
-    """Equal content words, or one clause with 3+ words that the other extends by a single word."""
+_DEICTIC = lazy_compile(r"\b(?:this|that|these|those)\s+\w+", re.I)
+
+
+def _same(a: frozenset, b: frozenset, a_text: str = "", b_text: str = "") -> bool:
+    """Equal content words, or one clause with 3+ words that the other extends by a single word (unless
+    the shorter one points at its own object: "this tool" against "the python tool")."""
     small, large = sorted((a, b), key=len)
-    return a == b or (len(small) >= 3 and small < large and len(large) - len(small) == 1)
+    if a == b:
+        return True
+    if not (len(small) >= 3 and small < large and len(large) - len(small) == 1):
+        return False
+    shorter = a_text if len(a) < len(b) else b_text
+    return not _DEICTIC.search(shorter)
 
 
 def check(doc, ctx):
@@ -60,7 +72,8 @@ def check(doc, ctx):
                 continue
             here = Span(span.start + m.start(), span.start + m.start() + len(m.group(0)) - len(m.group("body"))
                         + len(body.rstrip()))
-            clash = next((s for pos, k, s, _ in seen if pos != positive and _same(k, key)), None)
+            clash = next((s for pos, k, s, b in seen if pos != positive and _same(k, key, b, body)
+                          and line_of(doc, s) != line_of(doc, here)), None)
             if clash is not None:
                 yield ctx.report(doc, here, f"'{doc.text[here.start:here.end]}' contradicts "
                                  f"'{doc.text[clash.start:clash.end]}' at line {line_of(doc, clash)}: keep one",

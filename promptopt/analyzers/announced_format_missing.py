@@ -5,7 +5,10 @@ then told to follow a format it never sees, and improvises one per request. Flag
 by announcing a format or a list to follow ("in the following format:", "in the given format:", "as
 follows:", "the following parts:") when what follows is not one: the prompt ends, or the next line is
 ordinary prose (a sentence, not a list item, a `key: value` line, a code fence, a tag, a placeholder,
-a fill-in template with blanks `____`, or a heading). A string kept in code or config (a Python constant,
+a fill-in template with blanks `____`, or a heading). "As follows:" announces a format only in a sentence that
+speaks of the answer (format, respond, output, return, structure...): "the grader evaluates as follows:"
+announces cases, and prose stating them is what it promised (the prompt ending right after it is still
+a missing list). A string kept in code or config (a Python constant,
 a YAML value) that ends with the announcement is a prefix the program continues (`DESCRIPTION_PREFIX`
 + the tool list): only "plain prose follows" counts there. It has no fix: only the author knows the
 format that was meant.
@@ -46,6 +49,8 @@ _ANNOUNCES = lazy_compile(
 )
 # what a format looks like: a list item, `key: value`, a fence, a tag, a placeholder, JSON, a table
 _ASSEMBLED_BY_CODE = {"python", "yaml"}
+_ABOUT_OUTPUT = lazy_compile(r"\b(?:format\w*|respon\w+|reply|replies|answer\w*|output\w*|return\w*|structur\w*|"
+                             r"template|schema|write|print|emit)\b", re.I)
 _FORMAT_LINE = lazy_compile(r"^\s*(?:[-*+•]|\d{1,3}[.)]|`{3}|~{3}|<|\{|\[|\||[\w .'/()-]{1,40}:|#)")
 
 
@@ -56,6 +61,11 @@ def check(doc, ctx):
         if doc.in_code(span) or doc.in_example(span):
             continue
         following = _next_line(text, m.end())
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        sentence_start = max(line_start, *(text.rfind(end, line_start, m.start()) + 2 for end in (". ", "! ", "? ")))
+        if (following is not None and "follows" in m.group(0).lower()
+                and not _ABOUT_OUTPUT.search(text[sentence_start : m.end()])):
+            continue  # "evaluates as follows:" and then prose: the cases it announces may well be that prose
         if following is None and doc.format in _ASSEMBLED_BY_CODE:
             continue  # the program appends what follows
         if following is not None and (_FORMAT_LINE.match(following) or heading_title(following) is not None

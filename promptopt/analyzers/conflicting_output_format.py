@@ -3,8 +3,11 @@
 A model told two formats follows one of them, and the code that parses the reply breaks on the other.
 Declarations are sentences such as "respond/answer/output/return ... in/as JSON", "Output format:
 YAML", "only output Markdown". Negated sentences ("do not use Markdown") and JSON inside a Markdown
-code block (one format wrapped in another) are not declarations of a second format. Few-shot
-examples and code blocks are data and are skipped. The finding points at both places.
+code block (one format wrapped in another) are not declarations of a second format; neither is a
+conditional one ("if the user asks for a table, return CSV") nor one under a sibling heading that names
+another output ("## Tool calls" in JSON, "## Final answer" in Markdown: two answers, one format each).
+Text the document model (`promptopt.document`) reads as data (few-shot examples, code, quoted and
+reference material) is skipped. The finding points at both places.
 
 Bad:
 
@@ -22,6 +25,7 @@ from __future__ import annotations
 import re
 
 from ..core import Severity
+from ..document import document_model
 from ..lazyre import lazy_compile
 from ._common import negated
 from ._contradiction import in_jinja_branch, instruction_sentences, line_of
@@ -45,6 +49,9 @@ _DECLARATION = lazy_compile(
     + _FORMAT + r"\b(?!\s+(?:code|block|fence|snippet|table)s?)",
     re.I,
 )
+_HOW_IT_READS = lazy_compile(r"\b(?:readable|legible|viewable|display\w*|render\w*|looks?|reads?)\b", re.I)
+_CONDITIONAL = lazy_compile(r"^\W*(?:if|when|whenever|unless|for)\b|\b(?:if|when|whenever|unless)\s+(?:the\s+)?"
+                            r"(?:user|request|input|question|task|caller|customer)\b", re.I)
 _WRAPPED = lazy_compile(r"code\s*block|fence|```|wrapped|inside|within|enclosed", re.I)
 
 
@@ -55,21 +62,35 @@ def _kind(name: str) -> str:
 
 def check(doc, ctx):
     declared: list[tuple[str, object]] = []
+    model = document_model(doc)
     for span, text, _section in instruction_sentences(doc):
-        if negated(text) or in_jinja_branch(doc, span):
+        if negated(text) or in_jinja_branch(doc, span) or _CONDITIONAL.search(text):
             continue
         kinds = {}
         for m in _DECLARATION.finditer(text):
+            if _HOW_IT_READS.search(m.group(0)):
+                continue  # "make the output readable in plain text": how Markdown reads, not a second format
             name = next(g for g in m.groups() if g)
             kinds.setdefault(_kind(name), m)
         if len(kinds) != 1 or (_WRAPPED.search(text) and "json" in kinds):
             continue  # "JSON in a Markdown code block": one format wrapped in another
         kind, m = next(iter(kinds.items()))
         here = type(span)(span.start + m.start(), span.start + m.end())
-        clash = next(((k, s) for k, s in declared if k != kind), None)
+        clash = next(((k, s) for k, s in declared if k != kind and not _two_outputs(model, s, here)), None)
         if clash is not None:
             yield ctx.report(doc, here, f"output format {kind.upper() if kind != 'markdown' else 'Markdown'} "
                              f"contradicts {clash[0].upper() if clash[0] != 'markdown' else 'Markdown'} declared at "
                              f"line {line_of(doc, clash[1])}: keep one", tokens_saved=0, related=[clash[1]])
         if all(k != kind for k, _ in declared):
             declared.append((kind, here))
+
+
+def _two_outputs(model, first, later) -> bool:
+    """The declarations stand under sibling headings that name two different outputs ("Tool calls",
+    "Final answer"), not under parts of the prompt ("Output format", "Rules")."""
+    from .duplicate_instruction import _PROMPT_PART
+
+    a, b = model.headings_above(first.start), model.headings_above(later.start)
+    if not a or not b or a == b or len(a) != len(b) or a[:-1] != b[:-1]:
+        return False
+    return not (_PROMPT_PART.fullmatch(a[-1][1].strip()) or _PROMPT_PART.fullmatch(b[-1][1].strip()))

@@ -26,6 +26,7 @@ from ._examples import declared_labels, examples, part
 CODE = "PO202"
 NAME = "declared-label-uncovered"
 SEVERITY = Severity.INFO
+KIND = "risk"  # a class the examples never show: a quality risk, not a token saving
 OPTIONS = {"min-examples": 3, "max-labels": 12}
 
 

@@ -30,7 +30,22 @@ OPTIONS = {"threshold": 0.9}
 
 
 def check(doc, ctx):
-    exs = examples(doc)
+    for group in example_groups(doc, examples(doc), float(ctx.options["threshold"])):
+        if len(group) < 2:
+            continue
+        first = group[0]
+        later = group[1:]
+        edits = [_delete_example(doc, ex) for ex in later]
+        line, _ = doc.line_col(doc.locate(first.span.start))
+        yield ctx.report(doc, later[0].span,
+                         f"{len(later)} example(s) repeat the example at line {line}: keep one",
+                         edits=edits, applicability=Applicability.UNSAFE, fix_scope="examples",
+                         fix_title="Remove repeated examples",
+                         related=[ex.span for ex in later[1:]])
+
+
+def example_groups(doc, exs, threshold: float = OPTIONS["threshold"]) -> list[list]:
+    """The examples grouped by repetition (same input, or nearly the same words), in order."""
     groups: list[list] = []
     for ex in exs:
         # the input without its record label ("EXAMPLE:", "Input:"): a bare label is no input
@@ -39,24 +54,13 @@ def check(doc, ctx):
         for group in groups:
             head_key, head_lemmas = group[0][1], group[0][2]
             union = head_lemmas | lemmas
-            similar = union and len(head_lemmas & lemmas) / len(union) >= float(ctx.options["threshold"])
+            similar = union and len(head_lemmas & lemmas) / len(union) >= threshold
             if (key and key == head_key) or similar:
                 group.append((ex, key, lemmas))
                 break
         else:
             groups.append([(ex, key, lemmas)])
-    for group in groups:
-        if len(group) < 2:
-            continue
-        first = group[0][0]
-        later = [g[0] for g in group[1:]]
-        edits = [_delete_example(doc, ex) for ex in later]
-        line, _ = doc.line_col(doc.locate(first.span.start))
-        yield ctx.report(doc, later[0].span,
-                         f"{len(later)} example(s) repeat the example at line {line}: keep one",
-                         edits=edits, applicability=Applicability.UNSAFE, fix_scope="examples",
-                         fix_title="Remove repeated examples",
-                         related=[ex.span for ex in later[1:]])
+    return [[g[0] for g in group] for group in groups]
 
 
 def _delete_example(doc, ex) -> Edit:

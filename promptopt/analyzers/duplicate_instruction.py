@@ -4,29 +4,39 @@ Prompts grow by patching: a rule gets added again further down when it seemed ig
 reads it once; every request pays for it twice. The fix deletes the later copy (the first stays
 where it was) and is safe: the prompt keeps every instruction it had.
 
-Case, spacing, list markers and end punctuation are ignored when comparing. Text inside few-shot
-examples, code blocks, tagged documents and sample outputs is data, not instructions, and is never
-compared. Repetition that is structure is left alone: a block of steps repeated under another heading
-(each section a procedure of its own), and a sentence that documents each of several list items
-(the same parameter described under two functions). Sentences shorter than
-`min-words` words ("Be concise.") are left alone only if they are headings or labels.
+Case, spacing, list markers and end punctuation are ignored when comparing. Text the document model
+(`promptopt.document`) gives a data role (few-shot examples, code blocks, tagged documents, sample
+outputs, pasted reference material such as a guide whose worked examples repeat a problem statement on
+purpose, quoted data, noise) is not an instruction and is not compared with instructions; the one
+exception is a line of an example that repeats the line right above it, word for word (a copy-paste
+slip in the sample the model imitates). Repetition that is structure is left alone: a block of steps
+repeated under another heading (each section a procedure of its own), and a sentence that documents each of
+several list items (the same parameter described under two functions), and the same rule under two
+sibling headings that name two subjects ("HTML artifacts", "React components": removing one copy drops
+the rule for that subject). Sentences shorter than
+`min-words` words ("Be concise.") are left alone only if they are headings or labels. A sentence
+inside a longer bullet is left alone (it may apply to that bullet's own subject), but a sentence said
+twice in one paragraph is a repeat, and a passage repeated within one paragraph is one finding.
 
 Bad:
 
-    - Answer in English.
-    - Cite your sources.
-    - Answer in English.
+    - Answer in the language the customer wrote in, even when the order is in English.
+    - Cite the help-centre article you used.
+    - Answer in the language the customer wrote in, even when the order is in English.
 
 Good:
 
-    - Answer in English.
-    - Cite your sources.
+    - Answer in the language the customer wrote in, even when the order is in English.
+    - Cite the help-centre article you used.
 """
 
 from __future__ import annotations
 
+import re
+
 from ..core import Segment, SegmentKind, Severity, Span
-from ..segment import sentences
+from ..document import Role, document_model, sentences
+from ..lazyre import lazy_compile
 from ._common import delete_unit, normalize
 from ._common import whole_unit as _whole_unit
 
@@ -39,16 +49,25 @@ OPTIONS = {"min-words": 3}
 
 def check(doc, ctx):
     seen: dict[str, tuple[Span, Segment]] = {}
+    seen_here: dict[tuple[Span, str], Span] = {}  # sentences of one paragraph, by (paragraph, text)
     min_words = int(ctx.options["min-words"])
     units = [(span, holder, normalize(doc.text[span.start : span.end])) for span, holder in sentences(doc)]
     keys = [key for _, _, key in units]
+    copies: list[tuple[int, Span, Segment, Span, bool]] = []  # (unit index, copy, holder, first, in a line)
     for index, (span, holder, key) in enumerate(units):
         if len(key.split()) < min_words or not any(c.isalpha() for c in key):
             continue
         if key.endswith(":") or doc.text[span.start : span.end].rstrip().endswith(":"):
             continue  # "Examples:" introduces a list under each section: a label, not an instruction
         if not _whole_unit(doc, span, holder):
-            continue  # a sentence inside a longer bullet may apply to that bullet's own subject
+            # a sentence inside a longer bullet may apply to that bullet's own subject; the same
+            # sentence twice in one paragraph is a plain repeat
+            if holder.kind == SegmentKind.PROSE:
+                if (holder.span, key) in seen_here:
+                    copies.append((index, span, holder, seen_here[(holder.span, key)], True))
+                else:
+                    seen_here[(holder.span, key)] = span
+            continue
         if key not in seen:
             seen[key] = (span, holder)
             continue
@@ -57,10 +76,80 @@ def check(doc, ctx):
             continue  # a block of steps repeated under another heading: each section is a procedure
         if _documents_another_item(doc, first_holder, holder):
             continue  # "element is a numeric tag..." under tap() and again under long_press()
-        first_line, _ = doc.line_col(doc.locate(first.start))
-        edits = delete_unit(doc, span, holder)
-        yield ctx.report(doc, span, f"duplicate of the instruction at line {first_line}: remove it",
-                         edits=edits, fix_title="Remove the duplicate", related=[first])
+        if _scoped_siblings(doc, first, span):
+            continue  # the same rule for HTML artifacts and again for React components: two scopes
+        copies.append((index, span, holder, first, False))
+    for run in _runs(copies):
+        yield _report_run(doc, ctx, run)
+    yield from _repeated_example_lines(doc, ctx, min_words)
+
+
+def _runs(copies: list) -> list[list]:
+    """Copies that follow one another inside the lines of one paragraph (a passage pasted again) are one
+    problem: one finding. Copies in separate bullets or lines keep a finding each, as each has its own fix."""
+    runs: list[list] = []
+    for copy in sorted(copies, key=lambda c: c[0]):
+        last = runs[-1][-1] if runs else None
+        if last and copy[4] and last[4] and copy[0] == last[0] + 1 and copy[2].span == last[2].span:
+            runs[-1].append(copy)
+        else:
+            runs.append([copy])
+    return runs
+
+
+def _report_run(doc, ctx, run: list):
+    _, span, holder, first, _ = run[0]
+    first_line, _ = doc.line_col(doc.locate(first.start))
+    # the copies are neighbours in one paragraph: one edit from the first to the last
+    whole = Span(span.start, run[-1][1].end)
+    edits = delete_unit(doc, whole, holder) if len(run) > 1 else delete_unit(doc, span, holder)
+    if len(run) == 1:
+        return ctx.report(doc, span, f"duplicate of the instruction at line {first_line}: remove it",
+                          edits=edits, fix_title="Remove the duplicate", related=[first])
+    lines = sorted({doc.line_col(doc.locate(c[3].start))[0] for c in run})
+    where = f"line {lines[0]}" if len(lines) == 1 else f"lines {', '.join(map(str, lines))}"
+    return ctx.report(doc, Span(span.start, run[-1][1].end),
+                      f"{len(run)} sentences in a row repeat the instructions at {where}: remove the repeat",
+                      edits=edits, fix_title="Remove the repeated sentences", related=[c[3] for c in run])
+
+
+def _repeated_example_lines(doc, ctx, min_words: int):
+    """A list item of an example that repeats the item right above it: the sample teaches the copy."""
+    blocks = document_model(doc).blocks
+    items = {s.span: s for s in doc.segments_of(SegmentKind.LIST_ITEM)}
+    for above, block in zip(blocks, blocks[1:], strict=False):
+        if not (above.role == block.role == Role.EXAMPLE and above.kind == block.kind == "list_item"):
+            continue
+        key = normalize(doc.text[block.span.start : block.span.end])
+        holder = items.get(block.span)
+        above_key = normalize(doc.text[above.span.start : above.span.end])
+        if holder is None or len(key.split()) < min_words or key != above_key:
+            continue
+        line = doc.line_col(doc.locate(above.span.start))[0]
+        marker = re.match(r"\s*(?:[-*+•]|\d{1,3}[.)])\s+", doc.text[block.span.start : block.span.end])
+        span = Span(block.span.start + (marker.end() if marker else 0), block.span.end)
+        yield ctx.report(doc, span, f"this example line repeats line {line} word for word: remove the copy",
+                         edits=delete_unit(doc, block.span, holder), fix_title="Remove the repeated line",
+                         related=[above.span])
+
+
+# headings that name a part of the prompt ("Role", "Steps", "Reminders"), not a subject the rule is scoped to
+_PROMPT_PART = lazy_compile(
+    r"\b(?:remember|reminders?|important|notes?|summary|recap|rules|guidelines|instructions?|key points|final|"
+    r"critical|constraints?|role|identity|purpose|persona|goals?|tasks?|steps?|workflow|process|output|format|"
+    r"response|style|tone|context|background|examples?|input|requirements|restrictions|limitations|overview|"
+    r"general|behaviou?r|guardrails|safety|policy|policies)\b", re.I)
+
+
+def _scoped_siblings(doc, first: Span, later: Span) -> bool:
+    """The copies stand under sibling headings (same level, same parent) that name two subjects (not
+    parts of the prompt such as "Steps" or "Output"): each copy states the rule for its own subject, and
+    removing one drops it there."""
+    model = document_model(doc)
+    a, b = model.headings_above(first.start), model.headings_above(later.start)
+    if not a or not b or a == b or len(a) != len(b) or a[:-1] != b[:-1] or a[-1][0] != b[-1][0]:
+        return False
+    return not (_PROMPT_PART.search(a[-1][1]) or _PROMPT_PART.search(b[-1][1]))
 
 
 def _block_repeated(keys: list[str], index: int, key: str) -> bool:

@@ -11,12 +11,23 @@ around it is the whole prompt written as prose (a spec), not material pasted int
 names the lines and their tokens; it has no fix, since only a person can tell what of the material
 the prompt needs (trim it, summarise it once, or retrieve it per request).
 
-Bad:
+Material is found two ways: runs of sections in which few lines instruct, and runs of blocks the
+document model (`promptopt.document`) reads as reference material or noise (a pasted guide, a
+documentation page, a changelog). Long samples (an example section of two or more samples averaging
+`min-sample-tokens` or more: three essays pasted as style samples) are material too, and carry an
+unsafe fix: keep the first sample. Each finding names the tokens, the share, the cost at the configured
+volume (`[tool.promptopt.usage]`, else per 1,000 requests) and the levers with their own figures:
+keep one sample, retrieve the material per request, or prompt caching when the material sits in the
+static prefix above the provider's minimum (priced at the cached rate of litellm's price map).
+
+Bad (a transcript pasted as a sample: the line marked × 120 stands for 120 lines of it):
 
     # IDENTITY
     You extract insights from podcasts.
     # EXAMPLE INPUT
-    (40,000 tokens of a transcript)
+    So how did the company start? In a garage in 2009, with two laptops and a borrowed van. (× 120)
+    # OUTPUT
+    - Ten insights, one line each.
 
 Good:
 
@@ -30,14 +41,17 @@ from __future__ import annotations
 
 import re
 
-from ..core import SegmentKind, Severity, Span
+from ..core import Applicability, Edit, SegmentKind, Severity, Span
+from ..document import Role, document_model
 from ..lazyre import lazy_compile
 from ..segment import heading_title
+from ._money import levers
 
 CODE = "PO503"
 NAME = "embedded-material"
 SEVERITY = Severity.WARNING
-OPTIONS = {"min-tokens": 1500, "max-instruction-share": 0.25, "min-share": 0.25}
+FIXABLE = "unsafe"
+OPTIONS = {"min-tokens": 1500, "max-instruction-share": 0.25, "min-share": 0.25, "min-sample-tokens": 300}
 
 _IMPERATIVE = lazy_compile(
     r"^\s*(?:[-*•]|\d{1,3}[.)])?\s*(?:\*\*)?(?:please\s+)?(?:do not|don't|never|always|make sure|ensure|use|write|"
@@ -53,6 +67,86 @@ def check(doc, ctx):
     min_tokens = int(ctx.options["min-tokens"])
     if ctx.doc_tokens < min_tokens:
         return
+    reported: list[Span] = []
+    for finding, span in _by_roles(doc, ctx, min_tokens, reported):
+        reported.append(span)
+        yield finding
+    for finding, span in _by_sections(doc, ctx, min_tokens):
+        if not any(r.overlaps(span) for r in reported):
+            yield finding
+
+
+def _dominates(ctx, tokens: int, min_tokens: int) -> bool:
+    return tokens >= min_tokens and tokens >= ctx.doc_tokens * float(ctx.options["min-share"])
+
+
+def _by_roles(doc, ctx, min_tokens: int, reported: list[Span]):
+    """Runs of reference material or noise, and sections of long samples."""
+    model = document_model(doc)
+    for span in model.spans(Role.REFERENCE, Role.NOISE):
+        tokens = ctx.counter.count(doc.text[span.start : span.end])
+        if not _dominates(ctx, tokens, min_tokens) or any(r.overlaps(span) for r in reported):
+            continue
+        what = "reference material" if model.role_at(span) is Role.REFERENCE else "material the model has no use for"
+        yield _report(doc, ctx, span, tokens, what), span
+    for samples in _sample_sections(model):
+        span = Span(samples[0].start, samples[-1].end)
+        tokens = ctx.counter.count(doc.text[span.start : span.end])
+        sizes = [ctx.counter.count(doc.text[s.start : s.end]) for s in samples]
+        if (not _dominates(ctx, tokens, min_tokens) or sum(sizes) / len(sizes) < int(ctx.options["min-sample-tokens"])
+                or any(r.overlaps(span) for r in reported)):
+            continue
+        edits = [Edit(Span(s.start, _line_after(doc.text, s.end)), "") for s in samples[1:]]
+        yield _report(doc, ctx, span, tokens, f"{len(samples)} long samples", edits=edits,
+                      keep_one=tokens - sizes[0]), span
+
+
+def _sample_sections(model) -> list[list[Span]]:
+    """Each run of example blocks cut into samples at its headings, tags and rules (`---`); a sample's
+    span starts at the boundary that opens it, so removing it leaves no empty heading behind."""
+    runs: list[list[Span]] = []
+    samples: list[Span] | None = None
+    boundary: int | None = None  # where the heading, tag or rule opening the next sample starts
+    for block in model.blocks:
+        if block.role is not Role.EXAMPLE:
+            if samples:
+                runs.append(samples)
+            samples, boundary = None, None
+            continue
+        if samples is None:
+            samples = []
+        if block.kind in ("heading", "tag", "rule"):
+            boundary = block.span.start if boundary is None else boundary
+            continue
+        if boundary is not None or not samples:
+            samples.append(Span(block.span.start if boundary is None else boundary, block.span.end))
+            boundary = None
+        else:
+            samples[-1] = Span(samples[-1].start, block.span.end)
+    if samples:
+        runs.append(samples)
+    return [run for run in runs if len(run) >= 2]
+
+
+def _line_after(text: str, end: int) -> int:
+    """The end of the sample's last line and the blank lines after it."""
+    while end < len(text) and text[end] == "\n":
+        end += 1
+    return end
+
+
+def _report(doc, ctx, span: Span, tokens: int, what: str, edits: list[Edit] | None = None,
+            keep_one: int | None = None):
+    first, last = _line(doc, span.start), _line(doc, max(span.start, span.end - 1))
+    line_end = doc.text.find("\n", span.start)
+    return ctx.report(
+        doc, Span(span.start, span.end if line_end == -1 else min(line_end, span.end)),
+        f"lines {first}-{last} are {tokens:,} tokens of {what} ({tokens / ctx.doc_tokens:.0%} of the prompt), "
+        + levers(ctx, doc, span, tokens, keep_one), edits=edits, applicability=Applicability.UNSAFE,
+        fix_title="Keep the first sample", fix_scope="examples", tokens_saved=0 if not edits else None)
+
+
+def _by_sections(doc, ctx, min_tokens: int):
     share = float(ctx.options["max-instruction-share"])
     for span, tokens in _material_runs(doc, ctx, share):
         if tokens < min_tokens or tokens < ctx.doc_tokens * float(ctx.options["min-share"]):
@@ -61,13 +155,7 @@ def check(doc, ctx):
             continue
         if not _text_around(doc, span):
             continue  # nothing around it: the whole prompt reads this way (a spec in prose), not pasted
-        first, last = _line(doc, span.start), _line(doc, max(span.start, span.end - 1))
-        line_end = doc.text.find("\n", span.start)
-        yield ctx.report(
-            doc, Span(span.start, span.end if line_end == -1 else min(line_end, span.end)),
-            f"lines {first}-{last} are {tokens:,} tokens of material with almost no instructions "
-            f"({tokens / ctx.doc_tokens:.0%} of the prompt), sent with every request: trim it, summarise it "
-            "once, or retrieve it when a request needs it", tokens_saved=0)
+        yield _report(doc, ctx, span, tokens, "material with almost no instructions"), span
 
 
 def instructing_share(text: str) -> float:

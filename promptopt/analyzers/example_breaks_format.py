@@ -29,6 +29,7 @@ from ._examples import examples, parses_as_json, part, wants_json, wants_one_wor
 CODE = "PO203"
 NAME = "example-breaks-format"
 SEVERITY = Severity.WARNING
+KIND = "risk"  # an example that contradicts the format: a defect, not a token saving
 
 
 def check(doc, ctx):

@@ -12,15 +12,23 @@ rule must change, and only the author knows which.
 
 Bad:
 
-    Never start your answer with "Great question".
+    You answer customers of a bank. Never start your answer with "Great question".
+
     Q: How do I reset my password?
     A: Great question! Open Settings and choose Reset.
 
+    Q: Where do I see my card limit?
+    A: Open Cards and choose Limits.
+
 Good:
 
-    Never start your answer with "Great question".
+    You answer customers of a bank. Never start your answer with "Great question".
+
     Q: How do I reset my password?
     A: Open Settings and choose Reset.
+
+    Q: Where do I see my card limit?
+    A: Open Cards and choose Limits.
 """
 
 from __future__ import annotations

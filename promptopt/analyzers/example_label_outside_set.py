@@ -29,6 +29,7 @@ from ._examples import declared_labels, examples, part
 CODE = "PO201"
 NAME = "example-label-outside-set"
 SEVERITY = Severity.WARNING
+KIND = "risk"  # an example that teaches a label the model must not use: a defect
 
 
 def check(doc, ctx):

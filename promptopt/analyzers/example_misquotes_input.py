@@ -11,13 +11,18 @@ restated number.
 
 Bad:
 
-    Question: A team scores 8 3 pointers. How many points is that?
-    Answer: The team scores 6 3 pointers, so 8*3 = 24 points. The answer is 24.
+    Question: A team scores 25 2 pointers and 8 3 pointers. How many points is that?
+    Let's think step by step
+    The team scores 25 2 pointers, meaning 25*2 = 50 points.
+    It also scores 6 3 pointers, meaning 8*3 = 24 points.
+    The answer is 74
 
-Good:
+    Question: Ann has 4 apples and buys 3 more. How many apples does she have?
+    Let's think step by step
+    She has 4 apples, and 4+3 = 7.
+    The answer is 7
 
-    Question: A team scores 8 3 pointers. How many points is that?
-    Answer: The team scores 8 3 pointers, so 8*3 = 24 points. The answer is 24.
+Good: the same examples, with "It also scores 8 3 pointers" in the first.
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ from ._examples import examples
 CODE = "PO207"
 NAME = "example-undefined-placeholder"
 SEVERITY = Severity.WARNING
+KIND = "risk"  # a placeholder nobody fills, sent as is: a defect
 
 
 def check(doc, ctx):

@@ -10,7 +10,7 @@ two adjacent literals of a Python prompt constant meet with a sentence end or a 
 word, a placeholder or a separator on the other. It has no fix: whether the join lost a line break
 or a space is the author's call, made in the source.
 
-Bad:
+Bad (prompts.py):
 
     KG_TEMPLATE = (
         "Extract triplets from the text."

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 
 from ..core import Applicability, Severity
-from ..segment import sentences
+from ..document import sentences
 from ._common import content_lemmas, delete_unit, negated, normalize, whole_unit
 
 CODE = "PO102"

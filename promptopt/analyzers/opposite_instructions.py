@@ -25,8 +25,8 @@ from __future__ import annotations
 import re
 
 from ..core import Severity
+from ..document import sentences
 from ..lazyre import lazy_compile
-from ..segment import sentences
 
 CODE = "PO606"
 NAME = "opposite-instructions"

@@ -25,8 +25,8 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..core import Applicability, Edit, Severity, Span
+from ..document import sentences
 from ..lazyre import lazy_compile
-from ..segment import sentences
 from ._common import delete_unit, whole_unit
 
 CODE = "PO103"

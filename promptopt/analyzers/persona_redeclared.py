@@ -9,7 +9,9 @@ a conflict (see PO101). Few-shot examples and code are skipped. The finding poin
 Bad:
 
     You are a friendly travel agent who plans trips.
-    ...
+
+    Ask for the dates and the budget first.
+
     You are a senior tax lawyer.
 
 Good:

@@ -21,8 +21,8 @@ from __future__ import annotations
 import re
 
 from ..core import Applicability, Severity
+from ..document import sentences
 from ..lazyre import lazy_compile
-from ..segment import sentences
 from ._common import delete_unit, negated
 
 CODE = "PO302"

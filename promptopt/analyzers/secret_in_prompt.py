@@ -12,7 +12,7 @@ Remove the secret, load it from the environment, and rotate it.
 
 Bad:
 
-    Use the key sk-ant-api03-Qm9uZ2xl...Xy3Q to call the billing tool.
+    Call the billing tool with the key sk-ant-api03-R2Vu3ZXJhdGVkLWZha2Uta2V5LWZvci10ZXN0cy1vbmx5LTk4NzY1NDMyMTA-Xy3QAA.
 
 Good:
 

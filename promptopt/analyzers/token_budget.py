@@ -4,10 +4,17 @@ Every request pays for every token of the prompt. A budget (`token-budget` in th
 rule's `budget` option) makes growth a decision instead of an accident; the pre-commit hook then
 blocks a change that pushes a prompt over it. The default, 8,192 tokens, is past what instructions
 alone need: a prompt that long almost always carries pasted material (a transcript, a book summary,
-a site's source) that could be retrieved or trimmed. The message names the largest section, where
-the material usually is. The overage is not a saving (no fix removes it), so the finding claims none.
+a site's source) that could be retrieved or trimmed. The message names the largest section, or the
+largest run of examples or reference material the document model finds (whole, so a bold line inside
+a sample does not cut the span short), where the material usually is; the message says when the
+budget is the default rather than one the project set. The overage is not a saving (no fix removes
+it), so the finding claims none.
 
-Bad: a 24,000-token system prompt whose "reference" section is a pasted website theme.
+Bad (the line marked × 800 stands for 800 lines of pasted theme source):
+
+    You answer questions about our documentation site.
+    # Reference
+    .nav-bar { display: flex; padding: 0 24px; border-bottom: 1px solid var(--divider); } (× 800)
 
 Good: the rules the prompt needs, with the material trimmed or fetched when a request needs it.
 """
@@ -17,6 +24,7 @@ from __future__ import annotations
 import re
 
 from ..core import SegmentKind, Severity, Span
+from ..document import DATA_ROLES, document_model
 
 CODE = "PO501"
 NAME = "token-budget"
@@ -28,8 +36,9 @@ def check(doc, ctx):
     budget = ctx.config.token_budget or int(ctx.options["budget"])
     if ctx.doc_tokens > budget:
         where = f" ({doc.name})" if doc.name else ""
-        message = (f"prompt{where} is {ctx.doc_tokens:,} tokens, over its budget of {budget:,} "
-                   f"({ctx.doc_tokens - budget:,} over)")
+        chosen = ctx.config.token_budget or budget != OPTIONS["budget"]
+        message = (f"prompt{where} is {ctx.doc_tokens:,} tokens, over {'its' if chosen else 'the default'} budget "
+                   f"of {budget:,} ({ctx.doc_tokens - budget:,} over)")
         largest = _largest_section(doc, ctx)
         if largest is not None:
             span, tokens = largest
@@ -39,14 +48,17 @@ def check(doc, ctx):
 
 
 def _largest_section(doc, ctx) -> tuple[Span, int] | None:
-    """The heading section (or, with no headings, the paragraph) with the most tokens, if it holds
-    at least half the prompt."""
+    """The heading section (or, with no headings, the paragraph), or the run of examples, reference
+    material or noise (whole: a bold line inside a sample does not cut it), with the most tokens, if it
+    holds at least half the prompt."""
     starts = [s.span.start for s in doc.segments_of(SegmentKind.HEADING)]
     if not starts:
         starts = [0] + [m.end() for m in re.finditer(r"\n\s*\n", doc.text)]
     bounds = sorted(set([0, *starts])) + [len(doc.text)]
+    candidates = list(zip(bounds, bounds[1:], strict=False))
+    candidates += [(span.start, span.end) for span in document_model(doc).spans(*DATA_ROLES)]
     best = None
-    for start, end in zip(bounds, bounds[1:], strict=False):
+    for start, end in candidates:
         tokens = ctx.counter.count(doc.text[start:end])
         if best is None or tokens > best[1]:
             best = (Span(start, end), tokens)

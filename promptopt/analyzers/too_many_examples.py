@@ -1,12 +1,39 @@
 """More few-shot examples than the task needs.
 
 Past a handful, extra examples rarely change a model's answers but are paid on every request.
-Flags prompts with more than `max-examples` examples; tokens saved counts what pruning to that many
-would remove. The fix (unsafe: re-run your eval) keeps a diverse subset that still covers every
-distinct answer (label) the examples show: first one example per label, then the examples whose
-words differ most from those kept.
+Flags prompts whose distinct examples (repeats of one example count once: PO204 names those) exceed
+`max-examples` by a quarter or more, at least two, or that hold more than twice `max-examples` in all:
+nine distinct examples against a limit of eight is a design choice, not waste worth an edit. Tokens
+saved counts what pruning to `max-examples` would remove. The fix (unsafe: re-run your eval) keeps a
+diverse subset that still covers every distinct answer (label) the examples show: first one example
+per label, then the examples whose words differ most from those kept.
 
-Bad: 26 acronym examples, ten of them for the same description.
+Bad (skprompt.txt):
+
+    Generate a catchy acronym for the project description.
+    # a mobile app that reminds people to drink water.
+    H.Y.D.R.A. = Helping You Drink Regularly All day.
+    # a bot that books meeting rooms.
+    R.O.O.M. = Reservations Of Office Meetings.
+    # a tool that tracks garden watering.
+    G.R.O.W. = Garden Records Of Watering.
+    # a service that plans school runs.
+    R.U.N. = Routes Up North.
+    # a library that parses invoices.
+    P.A.I.D. = Parsing All Invoice Documents.
+    # a dashboard for energy use at home.
+    W.A.T.T. = Watching All The Totals.
+    # a chatbot that answers tax questions.
+    T.A.X. = Tax Answers eXpress.
+    # a planner for weekly meals.
+    M.E.N.U. = Meals Easily Noted Upfront.
+    # a game that teaches typing.
+    K.E.Y.S. = Keyboard Exercises You Solve.
+    # an app that splits restaurant bills.
+    S.P.L.I.T. = Sharing Payments Lets Individuals Tally.
+    # a tracker for houseplant care.
+    L.E.A.F. = Logging Every Airing and Feeding.
+    # {{$INPUT}}
 
 Good: 8 examples, each a different kind of input.
 """
@@ -16,7 +43,7 @@ from __future__ import annotations
 from ..core import Applicability, Severity
 from ._common import content_lemmas
 from ._examples import examples, part
-from .duplicate_example import _delete_example
+from .duplicate_example import _delete_example, example_groups
 
 CODE = "PO205"
 NAME = "too-many-examples"
@@ -30,6 +57,9 @@ def check(doc, ctx):
     limit = int(ctx.options["max-examples"])
     if len(exs) <= limit:
         return
+    distinct = len(example_groups(doc, exs))
+    if distinct - limit < max(2, -(-limit // 4)) and len(exs) <= 2 * limit:
+        return  # a few distinct examples past the limit: the author's design, not waste worth an edit
     keep = diverse_subset(doc, exs, limit)
     drop = [ex for i, ex in enumerate(exs) if i not in keep]
     edits = [_delete_example(doc, ex) for ex in drop]

@@ -11,13 +11,19 @@ change the step.
 
 Bad:
 
-    You may only call these tools: `get_orders`, `create_refund`.
+    You handle refunds. You may only call these tools:
+    - `get_orders`, `get_customer`
+    - `create_refund`
+
     1. Look the order up with get_orders.
     2. Check the delivery with get_tracking.
 
 Good:
 
-    You may only call these tools: `get_orders`, `create_refund`, `get_tracking`.
+    You handle refunds. You may only call these tools:
+    - `get_orders`, `get_customer`
+    - `create_refund`, `get_tracking`
+
     1. Look the order up with get_orders.
     2. Check the delivery with get_tracking.
 """

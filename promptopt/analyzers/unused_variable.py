@@ -3,9 +3,10 @@
 A prompty input or a promptfoo `vars` entry that no template reads usually means the placeholder was
 renamed or deleted and the data never reaches the model. Checked where both sides are visible (a
 prompty file; a YAML config with `tests[*].vars`, `defaultTest.vars` or `input_variables` and its
-prompts). The finding points at the definition.
+prompts). The finding points at the definition. When two or more variables are used and none of
+them is provided, the block is broken as a whole: PO701 reports it once, naming every variable.
 
-Bad:
+Bad (prompt.prompty):
 
     ---
     inputs:
@@ -46,6 +47,8 @@ def check(doc, ctx):
     if not is_first_document(doc):
         return  # one report per file, not one per prompt in it
     used = file_used_names(doc)
+    if not used & defined and len(used) >= 2:
+        return  # nothing provided is used: one broken variables block, which PO701 reports once
     for name in sorted(defined - used):
         offset = definition_offset(doc.source, name)
         line, col = doc.line_col(offset)

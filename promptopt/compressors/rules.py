@@ -142,7 +142,7 @@ def count_tokens(auditor: Auditor, path: Path, text: str) -> int:
         documents = load_source(path, text)
     except LoadError:
         return auditor.counter.count(text)
-    return sum(auditor.counter.count(doc.text) for doc in documents)
+    return sum(auditor.counter.count(doc.sent_text()) for doc in documents)
 
 
 def _first_changed_line(before: str, after: str) -> int:

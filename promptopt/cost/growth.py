@@ -64,7 +64,7 @@ def tokens_at_head(path: Path, root: Path, counter: TokenCounter) -> int | None:
     if text is None:
         return None
     try:
-        return sum(counter.count(doc.text) for doc in load_source(path, text))
+        return sum(counter.count(doc.sent_text()) for doc in load_source(path, text))
     except Exception:  # the HEAD version did not load: nothing to compare with
         return None
 

@@ -44,7 +44,7 @@ def static_prefix(document: PromptDocument) -> str:
 def measure_documents(
     documents: list[PromptDocument], counter: TokenCounter, tokens: int | None = None
 ) -> Measure:
-    total = tokens if tokens is not None else sum(counter.count(d.text) for d in documents)
+    total = tokens if tokens is not None else sum(counter.count(d.sent_text()) for d in documents)
     prefix = sum(counter.count(static_prefix(d)) for d in documents)
     return Measure(total, min(prefix, total))
 

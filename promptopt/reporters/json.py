@@ -51,7 +51,7 @@ def _file(file: FileResult, options: ReportOptions) -> dict[str, Any]:
 
 def _token_map(file: FileResult, options: ReportOptions) -> dict[str, Any]:
     """Every section's tokens, share of the file and input dollars (per 1k requests, and per month at
-    the configured volume); `role` is null until the document model labels sections."""
+    the configured volume); `role` is the document model's role holding most of the section (null for an empty one)."""
     from ..tokenmap import by_role
 
     price, volume = options.known_price(), options.volume(file.path)

@@ -196,7 +196,8 @@ def _token_map_lines(file: FileResult, options: ReportOptions) -> list[Line]:
 
 
 def _place(s) -> str:
-    return f"line {s.line}" if s.end_line == s.line else f"lines {s.line}-{s.end_line}"
+    where = f"line {s.line}" if s.end_line == s.line else f"lines {s.line}-{s.end_line}"
+    return f"{where}, {s.role}" if s.role else where  # the role most of the section plays
 
 
 def _finding_line(path: str, finding: Finding) -> Line:

@@ -1,0 +1,76 @@
+"""A reference to a section the prompt does not have: "follow the rules in the SETUP section".
+
+Prompts are edited by cutting and renaming: the SETUP section becomes "Getting started", or goes, and
+the sentences that send the model there stay. The model looks for text that is not there and guesses
+what it said. Read: "the NAME section" (NAME in capitals, or quoted, bracketed or in bold), "the section
+NAME" with NAME quoted, when NAME appears nowhere else in the prompt: no heading, tag, `[NAME]` block,
+`NAME:` label or mention names it. Sections the prompt asks the model to write ("in a section called
+SUMMARY") name themselves, and sections of the input ("the CONTEXT section of the input") are the
+user's, so both are left alone. It has no fix: only the author knows which
+section was meant.
+
+Bad:
+
+    Set up the project as described in the SETUP section, then run the tests.
+
+    # INSTALLATION
+    Install the dependencies with pip.
+
+Good:
+
+    Set up the project as described in the INSTALLATION section, then run the tests.
+
+    # INSTALLATION
+    Install the dependencies with pip.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..core import Severity, Span
+from ..lazyre import lazy_compile
+
+CODE = "PO608"
+NAME = "missing-section"
+SEVERITY = Severity.WARNING
+KIND = "risk"  # the model is sent to text that is not there
+DEFAULT = False  # opt-in until its findings on the corpus are judged (docs/precision.md)
+OPTIONS: dict = {}
+
+# "the SETUP section", "the **Rules** section", "the [AVAILABLE FUNCTIONS] section", "the 'Notes' section"
+_REFERENCE = lazy_compile(
+    r"\bthe\s+(?:(?P<caps>[A-Z][A-Z0-9_&/-]*(?:[ ][A-Z0-9_&/-]+){0,4})"
+    r"|\*\*(?P<bold>[^*\n]{2,40})\*\*|\[(?P<bracket>[^\]\n]{2,40})\]|[\"'“`](?P<quoted>[^\"'”`\n]{2,40})[\"'”`])"
+    r"\s+section\b"
+    r"|\bthe\s+section\s+(?:called\s+|named\s+|titled\s+)?[\"'“`](?P<after>[^\"'”`\n]{2,40})[\"'”`]")
+# "the CONTEXT section of the input": a section of what the user sends, not of the prompt
+_OF_THE_INPUT = lazy_compile(
+    r"\s+(?:of|in|from|within)\s+(?:the|their|your|each|every|this)\s+(?:user'?s?\s+)?(?:input|request|message|"
+    r"document|transcript|content|data|file|report|submission|text|conversation|email|ticket|query)", re.I)
+
+
+def check(doc, ctx):
+    text = doc.text
+    if "section" not in text.lower():
+        return
+    for m in _REFERENCE.finditer(text):
+        name = next(g for g in ("caps", "bold", "bracket", "quoted", "after") if m.group(g))
+        title = m.group(name).strip()
+        if name == "caps" and (len(title) < 3 or title in ("I", "A")):
+            continue
+        span = Span(m.start(), m.end())
+        if doc.in_code(span) or _named_elsewhere(text, title, span) or _OF_THE_INPUT.match(text, m.end()):
+            continue
+        yield ctx.report(doc, span, f"refers to the section '{title}', but the prompt has no section, heading or "
+                         "label of that name: point to the section that holds it, or restore it", tokens_saved=0)
+
+
+def _named_elsewhere(text: str, title: str, reference: Span) -> bool:
+    """The name occurs in the prompt outside this reference (a heading, a tag, a label, a defining
+    sentence); compared without case, spacing, `_`/`-` differences or markup."""
+    words = [w for w in re.split(r"[\s_-]+", title) if w]
+    if not words:
+        return True
+    pattern = re.compile(r"(?<![\w])" + r"[\s_-]+".join(re.escape(w) for w in words) + r"(?![\w])", re.I)
+    return any(not (reference.start <= m.start() < reference.end) for m in pattern.finditer(text))

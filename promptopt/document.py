@@ -1,0 +1,523 @@
+"""The document model: a prompt's blocks, each with the role it plays, built once per prompt.
+
+Rules ask the model what a piece of text *is* instead of re-scanning for their own idea of "data":
+
+    model = document_model(doc)      # cached on the PromptDocument (built on first use)
+    model.role_at(span)              # Role.EXAMPLE, Role.REFERENCE...
+    model.spans(Role.REFERENCE)      # where the pasted material is
+    is_data(doc, span)               # example, reference, quoted data or noise: not an instruction
+
+Blocks come from a CommonMark-style line scanner: fenced code, headings (ATX `#`, `**bold**` and
+CAPS lines), blockquotes, tables, list items, XML-style tag sections (`<examples>`...`</examples>`),
+thematic breaks and paragraphs. markdown-it-py parses the same blocks (tests/test_document.py checks
+the scanner against it), but importing it costs about 35 ms of CPU, a quarter of a cold two-file hook
+run, so the hook's path uses the scanner.
+
+A block's role comes from structure and language together:
+- structure: the heading or tag it stands under (`# Examples`, `<document>`, `## Changelog`), its kind
+  (a fence, a blockquote, a table), the line before it ("For example:", "in this format:", "the user
+  asked:");
+- language: imperative mood and second person (instructions), limits and prohibitions (constraints),
+  formats and schemas (output specifications), placeholders (template), quoting verbs and quotes
+  (quoted data), long third-person prose with no instruction in it (reference material).
+The labeller is measured on hand-labelled blocks of the corpus's dev half (tests/document_roles_dev.yaml).
+"""
+
+from __future__ import annotations
+
+import bisect
+import enum
+import re
+from dataclasses import dataclass
+
+from .core import PromptDocument, SegmentKind, Span
+from .lazyre import lazy_compile
+from .segment import code_share, heading_title
+from .segment import data_spans as structural_data_spans
+from .segment import sentences as _all_sentences
+
+
+class Role(str, enum.Enum):
+    INSTRUCTION = "instruction"
+    CONSTRAINT = "constraint"
+    OUTPUT = "output"  # an output specification: format, schema, template of the answer
+    EXAMPLE = "example"  # a demonstration: an input, an output, or both
+    REFERENCE = "reference"  # pasted material: a guide, documentation, an essay, a transcript
+    QUOTED = "quoted"  # quoted data: a user's query, a recorded header, text after a quoting verb
+    TEMPLATE = "template"  # variables and the slots they fill
+    NOISE = "noise"  # changelogs, author notes, page furniture: nothing the model should read
+
+    def __str__(self) -> str:
+        return self.value
+
+
+# roles whose text is material the prompt carries, not instructions to the model
+DATA_ROLES = frozenset({Role.EXAMPLE, Role.REFERENCE, Role.QUOTED, Role.NOISE})
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: str  # heading, paragraph, list_item, code, blockquote, table, tag, rule
+    span: Span
+    line: int  # 1-based line of the prompt text where the block starts
+    role: Role
+    section: str = ""  # the innermost heading (or tag) the block stands under
+    level: int = 0  # heading level (1-6), 0 for other blocks
+
+
+class DocumentModel:
+    """The prompt's blocks in order, each with its role."""
+
+    def __init__(self, blocks: list[Block]) -> None:  # a plain class: dataclasses cost import time
+        self.blocks = blocks
+        self._starts = [b.span.start for b in blocks]
+
+    def block_at(self, offset: int) -> Block | None:
+        i = bisect.bisect_right(self._starts, offset) - 1
+        if i >= 0 and offset < self.blocks[i].span.end:
+            return self.blocks[i]
+        return None
+
+    def role_at(self, span: Span | int) -> Role | None:
+        block = self.block_at(span if isinstance(span, int) else span.start)
+        return block.role if block is not None else None
+
+    def spans(self, *roles: Role) -> list[Span]:
+        """Spans of the blocks with these roles, runs of neighbours merged into one."""
+        out: list[Span] = []
+        in_run = False
+        for block in self.blocks:
+            if block.role not in roles:
+                in_run = False
+            elif in_run:
+                out[-1] = Span(out[-1].start, block.span.end)
+            else:
+                out.append(block.span)
+                in_run = True
+        return out
+
+    def headings_above(self, offset: int) -> tuple[tuple[int, str], ...]:
+        """The open headings at `offset`, outermost first, as (level, title)."""
+        stack: list[tuple[int, str]] = []
+        for block in self.blocks:
+            if block.span.start > offset:
+                break
+            if block.kind == "heading":
+                while stack and stack[-1][0] >= block.level:
+                    stack.pop()
+                stack.append((block.level, block.section))
+        return tuple(stack)
+
+
+def document_model(doc: PromptDocument) -> DocumentModel:
+    """The prompt's blocks and roles, built on first use and kept on the document."""
+    return doc.memo("document-model", _build)
+
+
+def is_data(doc: PromptDocument, span: Span) -> bool:
+    """Whether the span stands in material the prompt carries (an example, reference material, quoted
+    data, noise) rather than in its instructions."""
+    role = document_model(doc).role_at(span)
+    return role in DATA_ROLES or any(d.overlaps(span) for d in data_spans(doc))
+
+
+def data_spans(doc: PromptDocument) -> list[Span]:
+    """Structural data (examples, code, tagged documents, pasted markup) and every block whose role
+    is data: what rules about instructions skip."""
+    return doc.memo("role-data-spans", _data_spans)
+
+
+def _data_spans(doc: PromptDocument) -> list[Span]:
+    spans = list(structural_data_spans(doc)) + document_model(doc).spans(*DATA_ROLES)
+    return sorted(spans, key=lambda s: s.start)
+
+
+def sentences(doc: PromptDocument):
+    """`segment.sentences` without those that stand in, or run into, data blocks (see `DATA_ROLES`)."""
+    return doc.memo("role-sentences", _sentences)
+
+
+def _sentences(doc: PromptDocument):
+    data = document_model(doc).spans(*DATA_ROLES)
+    starts = [d.start for d in data]
+    out = []
+    for span, seg in _all_sentences(doc):
+        i = bisect.bisect_left(starts, span.end)  # the data blocks that start before the sentence ends
+        if i and data[i - 1].end > span.start or any(d.overlaps(span) for d in data[max(0, i - 2) : i]):
+            continue  # a sentence that runs into quoted or reference text is not the prompt's instruction
+        out.append((span, seg))
+    return out
+
+
+# ---- the block scanner --------------------------------------------------------------------------
+
+_FENCE = lazy_compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
+_ATX = lazy_compile(r"^[ \t]{0,3}(#{1,6})[ \t]+\S")
+_QUOTE = lazy_compile(r"^[ \t]{0,3}>")
+_TABLE = lazy_compile(r"^[ \t]*\|.*\|[ \t]*$")
+_RULE = lazy_compile(r"^[ \t]{0,3}(?:(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,}|(?:=[ \t]*){3,})$")
+_ITEM = lazy_compile(r"^([ \t]*)(?:[-*+•]|\d{1,3}[.)])[ \t]+\S")
+_OPEN_TAG = lazy_compile(r"^[ \t]*<([A-Za-z][\w.-]*)(?:\s[^<>]*)?>[ \t]*$")
+_CLOSE_TAG = lazy_compile(r"^[ \t]*</([A-Za-z][\w.-]*)\s*>[ \t]*$|^[ \t]*\[END[ _]([A-Z][A-Z0-9 _-]*)\][ \t]*$")
+_BRACKET_OPEN = lazy_compile(r"^[ \t]*\[(?!END[ _])([A-Z][A-Z0-9 _-]{2,40})\][ \t]*$")
+
+
+class _Raw:
+    """A block before its role is known."""
+
+    __slots__ = ("kind", "start", "end", "line", "level", "title")
+
+    def __init__(self, kind: str, start: int, end: int, line: int, level: int = 0, title: str = "") -> None:
+        self.kind, self.start, self.end, self.line, self.level, self.title = kind, start, end, line, level, title
+
+
+def scan_blocks(text: str) -> list[_Raw]:
+    """The prompt's blocks in order (no roles yet)."""
+    lines = text.split("\n")
+    starts = []
+    pos = 0
+    for raw in lines:
+        starts.append(pos)
+        pos += len(raw) + 1
+    out: list[_Raw] = []
+    i, n = 0, len(lines)
+
+    def end_of(j: int) -> int:
+        return starts[j] + len(lines[j])
+
+    while i < n:
+        line = lines[i]
+        if not line.strip():
+            i += 1
+            continue
+        fence = _FENCE.match(line)
+        if fence:
+            mark = fence.group(1)
+            j = i + 1
+            while j < n and not lines[j].lstrip().startswith(mark[0] * len(mark)):
+                j += 1
+            last = min(j, n - 1)
+            out.append(_Raw("code", starts[i], end_of(last), i + 1))
+            i = last + 1
+            continue
+        atx = _ATX.match(line)
+        title = heading_title(line)
+        if atx or (title is not None and not _ITEM.match(line)):
+            level = len(atx.group(1)) if atx else 7  # bold and CAPS headings: below every `#` level
+            out.append(_Raw("heading", starts[i], end_of(i), i + 1, level, title or line.strip("# ")))
+            i += 1
+            continue
+        close = _CLOSE_TAG.match(line)
+        opened = _OPEN_TAG.match(line) or _BRACKET_OPEN.match(line)
+        if close or opened:
+            name = opened.group(1) if opened else (close.group(1) or close.group(2))
+            out.append(_Raw("tag", starts[i], end_of(i), i + 1, title=("" if opened else "/") + name.lower()))
+            i += 1
+            continue
+        if _RULE.match(line):
+            out.append(_Raw("rule", starts[i], end_of(i), i + 1))
+            i += 1
+            continue
+        for kind, pattern in (("blockquote", _QUOTE), ("table", _TABLE)):
+            if pattern.match(line):
+                j = i
+                while j + 1 < n and pattern.match(lines[j + 1]):
+                    j += 1
+                out.append(_Raw(kind, starts[i], end_of(j), i + 1))
+                i = j + 1
+                break
+        else:
+            item = _ITEM.match(line)
+            j = i + 1
+            while j < n and lines[j].strip() and not _breaks(lines[j]):
+                if item and len(lines[j]) - len(lines[j].lstrip()) <= len(item.group(1)):
+                    break  # an unindented line after an item: the item ended
+                j += 1
+            out.append(_Raw("list_item" if item else "paragraph", starts[i], end_of(j - 1), i + 1))
+            i = j
+    return out
+
+
+def _breaks(line: str) -> bool:
+    return bool(_FENCE.match(line) or _ITEM.match(line) or _ATX.match(line) or _QUOTE.match(line)
+                or _CLOSE_TAG.match(line) or _OPEN_TAG.match(line) or _BRACKET_OPEN.match(line) or _RULE.match(line)
+                or heading_title(line) is not None)
+
+
+# ---- the role labeller --------------------------------------------------------------------------
+
+# what a heading or a tag says about the blocks under it (first match wins)
+# What a heading's or tag's words say about the blocks under it, first match wins: phrases of lower-case
+# words matched as whole words; a trailing "+" allows a plural "s" (plain string tests: no pattern to
+# compile on the hook's path).
+_SECTION_ROLES: list[tuple[Role, tuple[str, ...]]] = [
+    (Role.NOISE, ("changelog", "change log", "version history", "release note+", "revision history", "author note+",
+                  "authors note+", "about the author", "credits", "acknowledgement+", "acknowledgment+", "license",
+                  "licence", "copyright", "contributors", "footer", "site navigation", "related prompt+",
+                  "related post+", "share this", "note to self", "notes to self", "note for maintainer+",
+                  "notes for maintainer+", "notes to maintainer+")),
+    (Role.EXAMPLE, ("example+", "sample+", "demonstration+", "few shot", "shot+", "illustration+")),
+    (Role.OUTPUT, ("output", "format", "formatting", "response", "respond", "reply", "return", "answer format",
+                   "json", "schema", "deliverable+", "report structure", "structure of the answer",
+                   "structure of your answer", "structure of the response", "structure of your response")),
+    (Role.REFERENCE, ("reference+", "documentation", "docs", "manual", "guide", "appendix", "background",
+                      "knowledge", "glossary", "essay+", "article+", "transcript+", "book notes", "source material",
+                      "reading", "resources", "facts", "context", "information about", "about us",
+                      "about the company", "about the product", "faq", "excerpt+", "catalog", "catalogue",
+                      "price list", "inventory", "directory")),
+    (Role.QUOTED, ("user query", "user question", "user message", "user request", "user input", "users query",
+                   "users question", "users message", "users request", "users input", "query", "original prompt",
+                   "extracted", "conversation history", "chat history", "history", "input data")),
+    (Role.TEMPLATE, ("variable+", "input+", "parameter+", "placeholder+", "argument+")),
+    (Role.CONSTRAINT, ("constraint+", "restriction+", "limitation+", "rules", "guardrails", "boundaries", "donts",
+                       "prohibited", "must not", "never", "safety", "policy", "policies", "requirements")),
+]
+_PLACEHOLDER = lazy_compile(r"\{\{[^{}]*\}\}|\{%[^{}]*%\}|\{[A-Za-z_][\w.]*\}|\$\{?[A-Za-z_]\w*\}?|<<\w+>>|\[\[\w+\]\]")
+# a line's first word after a list marker, a bold label and "please"/"then": an imperative if it is a verb
+# below (a set lookup: one alternation of 150 verbs cost 14 ms to compile, a tenth of a cold hook run)
+_FIRST_WORD = lazy_compile(
+    r"^(?:[-*+•>]|\d{1,3}[.)])?\s*(?:\*\*[^*]{0,40}\*\*:?\s*)?(?:(?:please|then|first,?|finally,?)\s+)?([A-Za-z'-]+)",
+    re.I)
+_VERBS = frozenset("""
+do don't never always make ensure use write output include avoid give list extract create return respond answer
+provide keep focus think consider follow read identify summarize summarise generate explain describe add remove
+only start end put place format limit ask reply check note remember take rate determine analyze analyse select
+find translate act imagine pretend be stay refer cite classify label categorize categorise convert rewrite review
+evaluate assess compare present organize organise structure mention state report treat prefer try let call run
+search look wait stop continue begin combine split skip ignore emphasize emphasise highlight express draft compose
+suggest recommend propose offer show tell help guide assist clarify verify confirm double-check apply adopt adhere
+respect maintain preserve fix correct improve edit proofread design plan outline map sort rank score count
+calculate compute estimate predict infer deduce reason reflect step
+""".split())
+_SECOND_PERSON = lazy_compile(r"\b(?:you|your|you're|yourself)\b", re.I)
+_CONSTRAINT = lazy_compile(
+    r"\b(?:never|do not|don't|must not|mustn't|should not|shouldn't|cannot|can't|may not|avoid|only|"
+    r"at most|at least|no more than|no less than|up to|under \d+|maximum|minimum|limit(?:ed)? to|"
+    r"not allowed|forbidden|prohibited|refuse|exactly \d+|without)\b", re.I)
+_OUTPUT_WORDS = lazy_compile(
+    r"\b(?:output|respond|response|reply|answer|return|format(?:ted)?|json|yaml|xml|markdown|csv|table|"
+    r"bullet(?:ed)? (?:list|points?)|headings?|sections?|schema|fields?|keys?)\b", re.I)
+_OUTPUT_SHAPE = lazy_compile(
+    r"\b(?:(?:in|as|using|with) (?:the following|this|a|valid|the)? ?(?:json|yaml|xml|markdown|csv|table|format|"
+    r"structure|template|schema)|output (?:format|only|a|the|should|must|will)|(?:respond|reply|answer|return) "
+    r"(?:only )?(?:with|in|as)|(?:format|structure) (?:your|the) (?:output|response|answer)|"
+    r"(?:the|your) (?:output|response|answer)s? (?:should|must|will) (?:be|contain|include|follow|have|start)|"
+    r"format (?:your|the|each) (?:output|response|answer|reply)s?)\b",
+    re.I)
+# "the user asked:", "User query:", "he wrote:": the text after it is what someone else said
+_QUOTING_LEAD = lazy_compile(
+    r"(?:\b(?:said|says|asked|asks|wrote|writes|typed|replied|quoted|reads|stated|stating|query|question|"
+    r"message|request|prompt used|input)\s*:|\bas follows\b.*\b(?:said|wrote|asked)\b)\s*[\"“'«]?\s*$", re.I)
+_RECORD_HEADER = lazy_compile(
+    r"^\s*(?:\*\*)?(?:user(?:'s)? (?:query|prompt|input|message)|query|prompt used|extracted (?:with|by|via|on|from)|"
+    r"source|date|model|retrieved|captured|leaked|obtained|jailbreak used)(?:\*\*)?\s*:", re.I)
+# a header line that records how a prompt was obtained: what follows is someone's query, not an instruction
+_RECORDED_QUERY = lazy_compile(
+    r"^\s*(?:[-*]\s+)?(?:\*\*)?(?:user(?:'s)? (?:query|prompt|input|message)|(?:prompt|query|jailbreak) used|"
+    r"extracted (?:with|by|via|using)|(?:leaked|obtained|captured) (?:with|via|by|using))(?:\*\*)?\s*:", re.I | re.M)
+_KEY_LINE = lazy_compile(r"^\s*(?:[-*]\s+)?(?:\*\*)?[A-Za-z][\w '-]{0,30}(?:\*\*)?\s*:\s*\S")
+_NOISE_LINE = lazy_compile(
+    r"^\s*(?:[-*]\s+)?(?:\*\*)?(?:(?:created|written|maintained|contributed) by\b|(?:author|maintainer|"
+    r"last updated|version|changelog)\s*:|copyright\b|©|all rights reserved|share this\b|"
+    r"subscribe\b|sign (?:in|up)\b|log in\b|skip to (?:main )?content|cookie|previous post|next post|"
+    r"posted (?:on|by)\b|related posts?\b|v\d+(?:\.\d+)+\b|\d{4}-\d{2}-\d{2}\s*[:\-–])", re.I)
+_EXAMPLE_LEAD = lazy_compile(
+    r"(?:\be\.g\.|\bfor (?:example|instance)|\bexamples?(?: (?:of|for|that|which|where|showing) [^:\n]{1,40})?|"
+    r"\bsamples?(?: \w+)?|"
+    r"\blike this|\bsuch as|\bhere (?:is|are) (?:an? |some )?(?:\w+ ){0,2}examples?)\W{0,4}:\s*$", re.I)
+# a line that names itself an instruction ("**Instruction**: Avoid...", "Rule: ..."), wherever it stands
+_SELF_LABELLED = lazy_compile(
+    r"^(?:[-*+•]\s+)?(?:\*\*|__)?(?:instructions?|rule|guideline|task|directive)(?:\*\*|__)?\s*:", re.I)
+_FORMAT_LEAD = lazy_compile(
+    r"(?:\bformat|\bstructure|\btemplate|\bschema|\bfollowing|\bas follows|\bbelow|\blike so|\bshape)\b[^\n]*:\s*$"
+    r"|\b(?:output|respond|return|reply|answer)\b[^\n]*:\s*$", re.I)
+_WORDS = lazy_compile(r"[A-Za-z']+")
+# words one of which each pattern below needs: tested first, so a small prompt compiles none of them
+_NOISE_WORDS = ("by", "author", "maintainer", "updated", "version", "changelog", "copyright", "©", "rights", "share",
+                "subscribe", "sign", "log in", "skip", "cookie", "post", "20", "19", *(f"v{d}" for d in range(10)))
+_RECORD_WORDS = ("query", "prompt", "input", "message", "used", "extracted", "leaked", "obtained", "captured")
+_SELF_WORDS = ("instruction", "rule", "guideline", "task", "directive")
+# HTML elements: on a line of their own they are pasted markup, not the sections of an XML-style prompt
+_HTML_ELEMENTS = frozenset(
+    "html head body div span p a ul ol li table tr td th thead tbody footer header nav main section article aside "
+    "template style script link meta img button form input label select option textarea br hr h1 h2 h3 h4 h5 h6 "
+    "pre code em strong b i svg path g iframe video audio source figure figcaption details summary".split())
+_PERSONA = lazy_compile(r"^(?:system:\s*)?(?:you are|you're|act as|i want you to act|imagine you are|as an? )", re.I)
+# a turn of a recorded conversation written into the prompt ("USER: ...", "ASSISTANT: ...")
+_TURN = lazy_compile(r"^(?:USER|ASSISTANT|HUMAN|AI|Human|Assistant)\s*:")
+_ANSWER_SLOT = lazy_compile(r"^[A-Z][\w ]{0,30}:\s*$")
+
+
+def _section_role(title: str) -> Role | None:
+    """The role a heading's or tag's title gives its blocks: the first of `_SECTION_ROLES` with a phrase
+    in it."""
+    words = "".join(c if c.isalnum() else " " for c in title.lower().replace("'", "").replace("’", ""))
+    padded = f" {' '.join(words.split())} "
+    for role, phrases in _SECTION_ROLES:
+        if any(f" {p.rstrip('+')} " in padded or (p[-1] == "+" and f" {p[:-1]}s " in padded) for p in phrases):
+            return role
+    return None
+
+
+def _build(doc: PromptDocument) -> DocumentModel:
+    text = doc.text
+    raws = scan_blocks(text)
+    examples = sorted((s.span for s in doc.segments if s.kind == SegmentKind.EXAMPLE), key=lambda sp: sp.start)
+    headings: list[tuple[int, str, Role | None]] = []  # the open headings: (level, title, role)
+    tags: list[tuple[str, Role | None]] = []  # the open tags
+    blocks: list[Block] = []
+    previous: str = ""  # the last line of the previous non-heading block
+    led: Role | None = None  # the role a lead line ("For example:") gave the list that follows it
+    for raw in raws:
+        body = text[raw.start : raw.end]
+        if raw.kind == "heading":
+            while headings and headings[-1][0] >= raw.level:
+                headings.pop()
+            role = _section_role(raw.title)
+            headings.append((raw.level, raw.title, role))
+            blocks.append(Block("heading", Span(raw.start, raw.end), raw.line, role or _heading_default(headings),
+                                raw.title, raw.level))
+            previous = ""
+            continue
+        if raw.kind == "tag" and raw.title.lstrip("/") in _HTML_ELEMENTS:
+            raw = _Raw("paragraph", raw.start, raw.end, raw.line)  # pasted markup, not a prompt section
+        if raw.kind == "tag":
+            if raw.title.startswith("/"):
+                name = raw.title[1:]
+                for k in range(len(tags) - 1, -1, -1):
+                    if tags[k][0] == name:
+                        del tags[k:]
+                        break
+                role = blocks[-1].role if blocks else Role.INSTRUCTION
+            else:
+                tag_role = _section_role(raw.title)
+                tags.append((raw.title, tag_role))
+                role = tag_role or _inherited(headings, tags) or Role.INSTRUCTION
+            blocks.append(Block("tag", Span(raw.start, raw.end), raw.line, role, raw.title))
+            continue
+        inherited = _inherited(headings, tags)
+        section = tags[-1][0] if tags else (headings[-1][1] if headings else "")
+        if led is not None and raw.kind == "list_item" and blocks and blocks[-1].kind == "list_item":
+            role = led  # the rest of the list the lead announced
+        else:
+            role = _block_role(raw, body, inherited, previous, examples, len(text.rstrip()))
+            led = role if role in (Role.EXAMPLE, Role.OUTPUT, Role.QUOTED) and previous.rstrip().endswith(":") else None
+        blocks.append(Block(raw.kind, Span(raw.start, raw.end), raw.line, role, section))
+        previous = body.rstrip().rsplit("\n", 1)[-1]
+    return DocumentModel(blocks)
+
+
+def _inherited(headings, tags) -> Role | None:
+    """The role the innermost tag or heading with a role gives the blocks under it."""
+    for _, role in reversed(tags):
+        if role is not None:
+            return role
+    for _, _, role in reversed(headings):
+        if role is not None:
+            return role
+    return None
+
+
+def _heading_default(headings) -> Role:
+    return _inherited(headings[:-1], []) or Role.INSTRUCTION
+
+
+def _block_role(raw: _Raw, body: str, inherited: Role | None, previous: str, examples: list[Span],
+                last_end: int) -> Role:
+    # cheap tests guard the patterns: on a small prompt most are never compiled (a cold hook run pays
+    # for every pattern it compiles)
+    lead = previous.strip()
+    led = lead.endswith((":", '"', "“", "'", "«"))  # the line before ends as a lead-in does
+    head = body[:60]
+    low = head.lower()
+    keyed = ":" in head
+    if raw.kind == "rule":
+        return inherited or Role.INSTRUCTION
+    if len(body) < 200 and any(w in low for w in _NOISE_WORDS) and _NOISE_LINE.match(body):
+        return Role.NOISE
+    placeholders = _PLACEHOLDER.findall(body) if ("{" in body or "$" in body or "<<" in body or "[[" in body) else []
+    if placeholders and _placeholder_share(body, placeholders) >= 0.4:
+        return Role.TEMPLATE  # a slot the caller fills is sent whatever section it stands in
+    if inherited is Role.NOISE:
+        return Role.NOISE
+    if raw.kind == "blockquote" and inherited not in (Role.EXAMPLE, Role.OUTPUT):
+        return Role.QUOTED
+    if led and _QUOTING_LEAD.search(lead):
+        return Role.QUOTED
+    if (keyed and any(w in low for w in _RECORD_WORDS) and _RECORDED_QUERY.search(body)
+            and all(_KEY_LINE.match(ln) for ln in body.split("\n") if ln.strip())):
+        return Role.QUOTED  # a header of `key: value` lines recording the query that obtained the prompt
+    if keyed and ('"' in body or "“" in body) and _RECORD_HEADER.match(body):
+        return Role.QUOTED  # "Source: 'the text as recorded'"
+    if keyed and any(w in low for w in _SELF_WORDS) and _SELF_LABELLED.match(body):
+        return Role.INSTRUCTION
+    if _in_example(Span(raw.start, raw.end), examples):
+        return Role.EXAMPLE
+    if raw.end >= last_end and previous and body.rstrip().endswith(":") and _ANSWER_SLOT.match(body.strip()):
+        return Role.TEMPLATE  # "Translation:" closing the prompt: the slot the answer fills
+    if raw.kind == "code":
+        if inherited in (Role.EXAMPLE, Role.OUTPUT, Role.REFERENCE, Role.QUOTED, Role.TEMPLATE):
+            return inherited
+        if led and _EXAMPLE_LEAD.search(lead):
+            return Role.EXAMPLE
+        if (led and _FORMAT_LEAD.search(lead)) or _OUTPUT_SHAPE.search(lead):
+            return Role.OUTPUT
+        return Role.EXAMPLE if placeholders == [] and lead.endswith(":") else Role.REFERENCE
+    if led and _EXAMPLE_LEAD.search(lead) and inherited is not Role.OUTPUT:
+        return Role.EXAMPLE
+    if inherited in (Role.EXAMPLE, Role.QUOTED, Role.TEMPLATE):
+        return inherited
+    if keyed and body[:1] in "UAHu" and _TURN.match(body):
+        return Role.EXAMPLE
+    instructs = _instructs(body)
+    if _PERSONA.match(body.lstrip("-*• ")):
+        return Role.INSTRUCTION  # a persona opens the prompt's instructions, whatever it adds
+    first = _first_sentence(body)
+    constrains = bool(_CONSTRAINT.search(first)) and (instructs or bool(_SECOND_PERSON.search(first)))
+    if inherited is Role.REFERENCE:
+        return Role.INSTRUCTION if instructs and _SECOND_PERSON.search(body) else Role.REFERENCE
+    if (raw.kind == "paragraph" and body.count("\n") >= 2 and body.lstrip()[:1] not in "{["
+            and ("<" in body or ";" in body or "{" in body) and code_share(body) >= 0.6):
+        return Role.REFERENCE  # unfenced markup or code (a pasted page, a theme's CSS), not an output template
+    if inherited is Role.OUTPUT:
+        return Role.CONSTRAINT if constrains and not _OUTPUT_WORDS.search(first) else Role.OUTPUT
+    if _OUTPUT_SHAPE.search(body) or (raw.kind == "table" and _OUTPUT_WORDS.search(lead)):
+        return Role.OUTPUT
+    if raw.kind == "table":
+        return Role.REFERENCE
+    if constrains:
+        return Role.CONSTRAINT
+    if instructs or _SECOND_PERSON.search(body):
+        return inherited if inherited is Role.CONSTRAINT else Role.INSTRUCTION
+    if inherited is Role.CONSTRAINT:
+        return Role.CONSTRAINT
+    if len(_WORDS.findall(body)) >= 60:
+        return Role.REFERENCE  # long prose that neither instructs nor speaks to the model: material
+    return Role.INSTRUCTION
+
+
+def _is_imperative(line: str) -> bool:
+    m = _FIRST_WORD.match(line)
+    return bool(m) and m.group(1).lower() in _VERBS
+
+
+def _first_sentence(body: str) -> str:
+    body = body.strip().lstrip("-*+•>0123456789.) \t")
+    m = re.search(r"[.!?](?:\s|$)", body)
+    return body[: m.end()] if m else body.split("\n", 1)[0]
+
+
+def _instructs(body: str) -> bool:
+    lines = [ln for ln in body.split("\n") if ln.strip()]
+    return any(_is_imperative(ln.strip()) for ln in lines) or bool(
+        re.search(r"\b(?:must|should|need to|have to|make sure|be sure|it is important)\b", body, re.I))
+
+
+def _placeholder_share(body: str, placeholders: list[str]) -> float:
+    words = len(_WORDS.findall(_PLACEHOLDER.sub(" ", body)))
+    return len(placeholders) / max(1, len(placeholders) + words / 3)
+
+
+def _in_example(span: Span, examples: list[Span]) -> bool:
+    i = bisect.bisect_right([e.start for e in examples], span.start) - 1
+    return any(examples[j].overlaps(span) for j in range(max(0, i - 1), min(len(examples), i + 2)))
