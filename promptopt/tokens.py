@@ -143,8 +143,9 @@ class TokenCounter:
     """Counts tokens for one model; caches counts of repeated strings (bullets, sentences).
 
     A small job (the pre-commit hook on a few files) is counted without building tiktoken's encoder,
-    which costs more than the whole audit: ASCII text by `light_tokens` (exact, same counts) until
-    `light_limit` characters; anything else loads the encoder, which counts everything after."""
+    which costs more than the whole audit: by `light_tokens` (exact, same counts, any script) until
+    `light_limit` characters; a text it cannot count, or anything past the limit, loads the encoder,
+    which counts everything after."""
 
     light_limit = 50_000  # characters (~0.1 s of light counting); past this, tiktoken's encoder pays
 
@@ -172,7 +173,7 @@ class TokenCounter:
         return self._count(text)
 
     def _count(self, text: str) -> int:
-        if self._encoding is None and self._light_left >= len(text) and text.isascii():
+        if self._encoding is None and self._light_left >= len(text):
             light = self._light_counter()
             if light is not None:
                 from .light_tokens import NotLight
@@ -188,11 +189,9 @@ class TokenCounter:
 
     def _light_counter(self):
         if self._light is None:
-            self._light = False
-            if self.choice.encoding == "o200k_base":
-                from .light_tokens import light_counter
+            from .light_tokens import light_counter
 
-                self._light = light_counter() or False
+            self._light = light_counter(self.choice.encoding) or False
         return self._light or None
 
     def saved(self, before: str, after: str) -> int:
