@@ -51,15 +51,16 @@ def lazy_compile(pattern: str, flags: int | re.RegexFlag = 0) -> re.Pattern[str]
 
 
 class _CodeCache:
-    """(pattern, flags) -> the arguments of `_sre.compile`, read from the cache file on first use and
-    written back (merged with what other runs added) when the process exits."""
+    """(pattern, flags) -> the arguments of `_sre.compile`, marshalled (a run unpacks only the patterns
+    it uses), read from the cache file on first use and written back (merged with what other runs
+    added) when the process exits."""
 
     def __init__(self) -> None:
-        self.known: dict[tuple[str, int], tuple] | None = None
+        self.known: dict[tuple[str, int], bytes] | None = None
         self.added = 0
         self.path = None
 
-    def load(self) -> dict[tuple[str, int], tuple]:
+    def load(self) -> dict[tuple[str, int], bytes]:
         import _sre
         import marshal
 
@@ -70,7 +71,7 @@ class _CodeCache:
         try:
             with open(self.path, "rb") as file:
                 known = marshal.loads(file.read())  # ten times marshal.load(file)'s speed
-            if isinstance(known, dict):
+            if isinstance(known, dict) and all(type(v) is bytes for v in known.values()):
                 self.known = known
         except (OSError, EOFError, ValueError, TypeError):
             pass  # none yet, or damaged: rebuilt as patterns compile
@@ -85,7 +86,8 @@ class _CodeCache:
         try:
             with open(self.path, "rb") as file:
                 other = marshal.loads(file.read())
-            if isinstance(other, dict) and len(other) + len(merged) <= MAX_KEPT:
+            if isinstance(other, dict) and all(type(v) is bytes for v in other.values()) \
+                    and len(other) + len(merged) <= MAX_KEPT:
                 merged = {**other, **merged}
         except (OSError, EOFError, ValueError, TypeError):
             pass
@@ -109,13 +111,14 @@ _CACHE = _CodeCache()
 def compile_kept(pattern: str, flags: int | re.RegexFlag = 0) -> re.Pattern[str]:
     """`re.compile(pattern, flags)`, from kept code when this Python compiled it before."""
     import _sre
+    import marshal
 
     flags = int(flags)
     known = _CACHE.known if _CACHE.known is not None else _CACHE.load()
-    arguments = known.get((pattern, flags))
-    if arguments is not None:
+    kept = known.get((pattern, flags))
+    if kept is not None:
         try:
-            return _sre.compile(*arguments)
+            return _sre.compile(*marshal.loads(kept))
         except Exception:  # a damaged entry (_sre validates the code): compiled again below
             pass
     arguments = _compile_arguments(pattern, flags)
@@ -127,7 +130,7 @@ def compile_kept(pattern: str, flags: int | re.RegexFlag = 0) -> re.Pattern[str]
             import atexit
 
             atexit.register(_CACHE.save)
-        known[(pattern, flags)] = arguments
+        known[(pattern, flags)] = marshal.dumps(arguments)
         _CACHE.added += 1
     return compiled
 
