@@ -101,6 +101,7 @@ class LightCounter:
         self._ranks: dict[bytes, int] = {}
         self._pieces: dict[str, int] = {}
         self._classes: CharClasses | None = None
+        self.queries_left: int | None = None  # rank lookups allowed before NotLight (None: no limit)
 
     def count(self, text: str) -> int:
         """tiktoken's `len(encode_ordinary(text))`."""
@@ -145,6 +146,10 @@ class LightCounter:
     def _rank(self, key: bytes) -> int:
         rank = self._ranks.get(key)
         if rank is None:
+            if self.queries_left is not None:
+                if self.queries_left <= 0:
+                    raise NotLight("the job outgrew the light counter: tiktoken's encoder is faster now")
+                self.queries_left -= 1
             try:
                 row = self._db.execute("SELECT rank FROM ranks WHERE piece = ?", (key,)).fetchone()
             except sqlite3.Error as exc:

@@ -144,10 +144,13 @@ class TokenCounter:
 
     A small job (the pre-commit hook on a few files) is counted without building tiktoken's encoder,
     which costs more than the whole audit: by `light_tokens` (exact, same counts, any script) until
-    `light_limit` characters; a text it cannot count, or anything past the limit, loads the encoder,
-    which counts everything after."""
+    `light_limit` characters or `light_queries` rank lookups; a text it cannot count, or anything past
+    a limit, loads the encoder, which counts everything after."""
 
-    light_limit = 50_000  # characters (~0.1 s of light counting); past this, tiktoken's encoder pays
+    light_limit = 50_000  # characters (~0.1 s of light counting of English); past this, the encoder pays
+    # rank lookups (~10 us each): CJK text needs about one per byte, so characters alone would let a
+    # large CJK job run past what building the encoder (~0.5 s) costs
+    light_queries = 10_000
 
     def __init__(self, model: str):
         self.choice = choose_encoding(model)
@@ -181,7 +184,8 @@ class TokenCounter:
                 try:
                     tokens = light.count(text)
                 except NotLight:
-                    pass
+                    if light.queries_left == 0:
+                        self._light_left = 0  # the rest of the job goes to the encoder
                 else:
                     self._light_left -= len(text)
                     return tokens
@@ -192,6 +196,8 @@ class TokenCounter:
             from .light_tokens import light_counter
 
             self._light = light_counter(self.choice.encoding) or False
+            if self._light:
+                self._light.queries_left = self.light_queries
         return self._light or None
 
     def saved(self, before: str, after: str) -> int:

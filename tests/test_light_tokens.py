@@ -108,6 +108,19 @@ def test_a_long_piece_goes_to_tiktoken(encoding):
         assert counter.count(text) == len(get_encoding(encoding).encode_ordinary(text))
 
 
+def test_a_job_past_the_lookup_budget_goes_to_the_encoder(monkeypatch):
+    """CJK text costs the light counter a rank lookup per byte or so: past its budget the encoder,
+    built once, counts the text that ran over and everything after, exactly."""
+    monkeypatch.setattr(TokenCounter, "light_queries", 200)
+    counter = TokenCounter("gpt-4o")
+    encoding = get_encoding("o200k_base")
+    cjk = "\u3002".join("".join(SCRIPTS["cjk"][i:i + 5]) for i in range(0, 120, 5))  # short pieces
+    texts = ["Short English first.", cjk, "\u3053\u3093\u306b\u3061\u306f", "Then more."]
+    for text in texts:
+        assert counter.count(text) == len(encoding.encode_ordinary(text))
+    assert counter._encoding is not None and counter._light.queries_left == 0
+
+
 def test_an_audit_reads_the_same_whichever_counter_counts(monkeypatch):
     def summary(result):
         return [(str(f.path), f.tokens, [(x.code, x.location, x.message, x.tokens_saved) for x in f.findings])
