@@ -159,6 +159,12 @@ class TokenCounter:
         self._light = None  # light_tokens.LightCounter, False when unavailable
         self._light_left = self.light_limit
 
+    def plan(self, size: int) -> None:
+        """The job will count about `size` characters: past `light_limit`, the encoder counts from the
+        start (light counting up to the limit first would only add to building it)."""
+        if size > self.light_limit:
+            self._light_left = 0
+
     @property
     def encoding(self):
         if self._encoding is None:

@@ -176,3 +176,21 @@ def test_a_cold_hook_run_counts_real_text_without_building_the_encoder(tmp_path,
     done = subprocess.run([sys.executable, "-c", PROBE, model, REAL_TEXT], capture_output=True, text=True,
                           env=env, check=True)
     assert done.stdout.split() == [str(expected), "-"]  # the rebuilt caches serve the next run
+
+
+def test_a_job_larger_than_the_light_limit_goes_to_the_encoder_from_the_start(monkeypatch, tmp_path):
+    """Light counting up to the limit and then building the encoder anyway costs more than building it:
+    an audit that will count more text than the limit never starts the light counter."""
+    import promptopt.light_tokens
+
+    started = []
+    real = promptopt.light_tokens.light_counter
+    monkeypatch.setattr(promptopt.light_tokens, "light_counter", lambda *a: started.append(a) or real(*a))
+    small = tmp_path / "small.md"
+    small.write_text("You are a support agent \u2014 answer briefly.\n", encoding="utf-8")
+    monkeypatch.setattr(TokenCounter, "light_limit", small.stat().st_size + 10)
+    audit_paths([small], Config())
+    assert started  # a job under the limit is counted light
+    started.clear()
+    large = audit_paths(sorted(FIXTURES.iterdir()), Config(select=["ALL"], min_tokens=0))
+    assert not started and large.tokens > 0
