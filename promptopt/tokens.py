@@ -139,6 +139,22 @@ def _write_quietly(path: Path, data: bytes) -> None:
         pass
 
 
+# Where a text may be cut into paragraphs whose counts add up to the whole text's: after a blank line,
+# or before a heading or a tag, when the next line starts with neither white space nor "/" (no piece of
+# o200k_base's or cl100k_base's pre-tokenizer spans such a point: see savings.EditWindows). Sections of
+# a prompt (a token map, a budget's largest section) then reuse the counts of their paragraphs.
+_PARAGRAPH_START = None
+
+
+def _paragraph_starts():
+    global _PARAGRAPH_START
+    if _PARAGRAPH_START is None:
+        from .lazyre import lazy_compile
+
+        _PARAGRAPH_START = lazy_compile(r"\n\r?\n(?=[^\s/])|\n(?=[#<])")
+    return _PARAGRAPH_START
+
+
 class TokenCounter:
     """Counts tokens for one model; caches counts of repeated strings (bullets, sentences).
 
@@ -151,6 +167,7 @@ class TokenCounter:
     # rank lookups (~10 us each): CJK text needs about one per byte, so characters alone would let a
     # large CJK job run past what building the encoder (~0.5 s) costs
     light_queries = 10_000
+    cache_limit = 200_000  # remembered strings (bullets, sentences, paragraphs); past this, forgotten
 
     def __init__(self, model: str):
         self.choice = choose_encoding(model)
@@ -195,7 +212,30 @@ class TokenCounter:
                 else:
                     self._light_left -= len(text)
                     return tokens
-        return len(self.encoding.encode_ordinary(text))
+        if len(text) < 1024:
+            return len(self.encoding.encode_ordinary(text))
+        return self._count_paragraphs(text)
+
+    def _count_paragraphs(self, text: str) -> int:
+        """The sum of the text's paragraphs' counts, each remembered: exact (the cuts are where no
+        pre-tokenizer piece spans), and a section counted after its prompt costs dictionary lookups."""
+        encode = self.encoding.encode_ordinary
+        cache = self._cache
+        if len(cache) > self.cache_limit:
+            cache.clear()
+        total = start = 0
+        for cut in _paragraph_starts().finditer(text):
+            paragraph = text[start:cut.end()]
+            tokens = cache.get(paragraph)
+            if tokens is None:
+                tokens = cache[paragraph] = len(encode(paragraph))
+            total += tokens
+            start = cut.end()
+        paragraph = text[start:]
+        tokens = cache.get(paragraph)
+        if tokens is None:
+            tokens = cache[paragraph] = len(encode(paragraph))
+        return total + tokens
 
     def _light_counter(self):
         if self._light is None:

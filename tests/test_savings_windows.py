@@ -1,6 +1,8 @@
-"""Savings are counted on the stretch of lines around each fix (`savings.EditWindows`), not the whole
-prompt: the stretches' counts must add up to tiktoken's count of the whole text, before and after any
-edits, for both encodings; and an audit must report the savings a whole-text recount reports."""
+"""Counts taken in parts, at line starts where no pre-tokenizer piece can span: savings on the stretch
+of lines around each fix (`savings.EditWindows`), long texts paragraph by paragraph with each
+paragraph's count remembered (`TokenCounter`). The parts' counts must add up to tiktoken's count of the
+whole text, before and after any edits, for both encodings; an audit must report the savings a
+whole-text recount reports."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from promptopt.config import Config
 from promptopt.core import Edit, Span
 from promptopt.engine import audit_paths
 from promptopt.savings import EditWindows, apply_text_edits
-from promptopt.tokens import get_encoding
+from promptopt.tokens import TokenCounter, get_encoding
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus" / "prompts"
@@ -77,3 +79,48 @@ def test_an_audit_reports_what_a_whole_text_recount_reports(monkeypatch):
     whole = summary()
     assert windowed == whole
     assert sum(x[3] for f in windowed for x in f[1]) > 100
+
+
+PARAGRAPHS = st.lists(st.sampled_from(FRAGMENTS + ["\n\n", "\r\n\r\n", "\n# Heading\n", "\n<tag>", "\n</tag>\n",
+                                                  "\n\n/path", "\n\n  indented", "\n#", "\n<", "\n \n", ". \n\n/x"]),
+                      min_size=1, max_size=400).map("".join)
+
+
+@pytest.mark.parametrize("model", ["gpt-4o", "gpt-4"])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=PARAGRAPHS)
+def test_a_long_text_counted_by_paragraphs_counts_as_tiktoken_does(model, text):
+    counter = TokenCounter(model)
+    counter.plan(10**9)  # the encoder, paragraph by paragraph past 1,024 characters
+    encoding = get_encoding(counter.choice.encoding)
+    assert counter.count(text) == len(encoding.encode_ordinary(text))
+    assert counter.count(text * 3) == len(encoding.encode_ordinary(text * 3))  # remembered paragraphs
+
+
+@pytest.mark.parametrize("model", ["gpt-4o", "gpt-4"])
+@pytest.mark.parametrize("tail", ["x./\n\n/y", "x\n \ny", "x\n\n\ny", "x./\n/y", "x.\n\n#y", "x\n\n\n<y"])
+def test_no_paragraph_cut_splits_a_piece(model, tail):
+    """Where a cut one character off would split a pre-tokenizer piece (a "/" after punctuation and line
+    breaks, a space between line breaks, a third line break): the count is still tiktoken's."""
+    counter = TokenCounter(model)
+    counter.plan(10**9)
+    text = "Read the ticket first.\n\n" * 50 + tail
+    assert counter.count(text) == len(get_encoding(counter.choice.encoding).encode_ordinary(text))
+
+
+def test_sections_of_real_prompts_count_as_tiktoken_does():
+    """A section counted after its prompt (token map, token budget) reuses paragraph counts: same figures."""
+    if not CORPUS.is_dir():
+        pytest.skip(f"shared corpus not found at {CORPUS}")
+    counter = TokenCounter("gpt-4o")
+    counter.plan(10**9)
+    encoding = get_encoding("o200k_base")
+    checked = 0
+    for path in sorted(p for p in CORPUS.rglob("*") if p.is_file()):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n" and text[i + 1:i + 2] in ("#", "<")]
+        assert counter.count(text) == len(encoding.encode_ordinary(text))
+        for start, end in zip(starts, [*starts[1:], len(text)], strict=False):
+            assert counter.count(text[start:end]) == len(encoding.encode_ordinary(text[start:end]))
+            checked += end - start >= 1024
+    assert checked > 20
