@@ -175,8 +175,9 @@ def main() -> None:
                     "promptopt, --no-cache": [*promptopt_command(), "--no-cache", *names]}
         checkouts = dict.fromkeys(commands, ROOT)
         if args.before:
-            commands["before (--before checkout)"] = [*promptopt_command(), *names]
-            checkouts["before (--before checkout)"] = args.before.resolve()
+            commands["before, cached"] = [*promptopt_command(), *names]
+            commands["before, --no-cache"] = [*promptopt_command(), "--no-cache", *names]
+            checkouts["before, cached"] = checkouts["before, --no-cache"] = args.before.resolve()
         if rival.exists():
             commands["rival (promptproof)"] = [str(rival), *names]
             checkouts["rival (promptproof)"] = ROOT
@@ -200,7 +201,7 @@ def main() -> None:
     print(f"command: {' '.join(promptopt_command())} <{len(files)} files: {described}>")
     print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; {os.cpu_count()} CPUs")
     for name, values in times.items():
-        print(f"{name:24} {describe(values)}; CPU median {statistics.median(cpu[name]):.3f} s; "
+        print(f"{name:21} {describe(values)}; CPU median {statistics.median(cpu[name]):.3f} s; "
               f"peak RSS median {statistics.median(memory[name]):.1f} MB")
     cached = statistics.median(times["promptopt, cached"])
     fresh = statistics.median(times["promptopt, --no-cache"])
@@ -221,9 +222,12 @@ def main() -> None:
     else:
         print(f"rival not installed at {rival}: no ratio (pip install promptproof==0.2.0)")
     if args.before:
-        before = statistics.median(times["before (--before checkout)"])
-        print(f"before ({args.before}): median {before:.3f} s; this checkout: cached {cached / before:.2f}x, "
-              f"--no-cache {fresh / before:.2f}x of it")
+        for label in ("cached", "--no-cache"):
+            ours, before = (statistics.median(cpu[f"{who}, {label}"]) for who in ("promptopt", "before"))
+            line = f"before ({args.before}), {label}: CPU median {before:.3f} s; this checkout {ours / before:.2f}x"
+            if "rival (promptproof)" in cpu:
+                line += f"; before was {before / statistics.median(cpu['rival (promptproof)']):.2f}x the rival's"
+            print(line)
     for label, measured in step_times.items():
         print(f"\nsteps, {label} (median of fresh processes, in-process clock, after the interpreter's start):")
         for name, seconds in measured:
