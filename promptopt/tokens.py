@@ -164,8 +164,8 @@ class TokenCounter:
     a limit, loads the encoder, which counts everything after."""
 
     light_limit = 50_000  # characters (~0.1 s of light counting of English); past this, the encoder pays
-    # rank lookups (~10 us each): CJK text needs about one per byte, so characters alone would let a
-    # large CJK job run past what building the encoder (~0.5 s) costs
+    # rank lookups in SQLite (~10 us each): text of rare strings (identifiers, base64) needs several per
+    # word, so characters alone would let such a job run past what building the encoder (~0.5 s) costs
     light_queries = 10_000
     cache_limit = 200_000  # remembered strings (bullets, sentences, paragraphs); past this, forgotten
 

@@ -109,13 +109,13 @@ def test_a_long_piece_goes_to_tiktoken(encoding):
 
 
 def test_a_job_past_the_lookup_budget_goes_to_the_encoder(monkeypatch):
-    """CJK text costs the light counter a rank lookup per byte or so: past its budget the encoder,
-    built once, counts the text that ran over and everything after, exactly."""
+    """Rare strings (identifiers, base64) cost the light counter several SQLite lookups a word: past its
+    budget the encoder, built once, counts the text that ran over and everything after, exactly."""
     monkeypatch.setattr(TokenCounter, "light_queries", 200)
     counter = TokenCounter("gpt-4o")
     encoding = get_encoding("o200k_base")
-    cjk = "\u3002".join("".join(SCRIPTS["cjk"][i:i + 5]) for i in range(0, 120, 5))  # short pieces
-    texts = ["Short English first.", cjk, "\u3053\u3093\u306b\u3061\u306f", "Then more."]
+    rare = " ".join(f"qz{i * 7919 % 10007:x}Vk{i}" for i in range(200))
+    texts = ["Short English first.", rare, "\u3053\u3093\u306b\u3061\u306f", "Then more."]
     for text in texts:
         assert counter.count(text) == len(encoding.encode_ordinary(text))
     assert counter._encoding is not None and counter._light.queries_left == 0
@@ -153,7 +153,8 @@ REAL_TEXT = ("You are a support agent \u2014 don\u2019t guess; answer in 80 word
 def test_a_cold_hook_run_counts_real_text_without_building_the_encoder(tmp_path, model):
     """Text with an em-dash, curly quotes, kanji, kana, Cyrillic and an emoji is counted exactly, and
     tiktoken's encoder is never built (a fresh process; damaged tables are rebuilt first: the merge
-    table from the marshal cache, the character classes by probing tiktoken's regex)."""
+    table and its non-ASCII tokens by first byte from the marshal cache, the character classes by
+    probing tiktoken's regex)."""
     home = tmp_path / "home"
     table_dir = home / "promptopt" / "tiktoken"
     table_dir.parent.mkdir(parents=True)
@@ -164,15 +165,17 @@ def test_a_cold_hook_run_counts_real_text_without_building_the_encoder(tmp_path,
     expected = len(get_encoding(encoding).encode_ordinary(REAL_TEXT))
     for damage in (False, True):
         if damage:
-            for table in [*table_dir.glob("*.sqlite3"), *table_dir.glob("char-classes*")]:
-                table.write_bytes(b"not a table")
+            for pattern in ("*.sqlite3", "char-classes*", "*lead-byte*"):
+                for table in table_dir.glob(pattern):
+                    table.write_bytes(b"not a table")
         done = subprocess.run([sys.executable, "-c", PROBE, model, REAL_TEXT], capture_output=True, text=True,
                               env=env, check=True)
         count, encoders = done.stdout.split()
         assert int(count) == expected
         # with the caches in place nothing is built; rebuilding them builds only the class probes
         assert set(encoders.split(",")) == ({"promptopt-class-probe"} if damage else {"-"})
-    assert list(table_dir.glob("*.sqlite3")) and list(table_dir.glob("char-classes*"))
+    for kept in ("*.sqlite3", "char-classes*", "*lead-byte*"):  # this encoding's, rebuilt
+        assert any(p.read_bytes() != b"not a table" for p in table_dir.glob(kept)), kept
     done = subprocess.run([sys.executable, "-c", PROBE, model, REAL_TEXT], capture_output=True, text=True,
                           env=env, check=True)
     assert done.stdout.split() == [str(expected), "-"]  # the rebuilt caches serve the next run
