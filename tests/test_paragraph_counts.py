@@ -1,8 +1,7 @@
-"""Counts taken in parts, at line starts where no pre-tokenizer piece can span: savings on the stretch
-of lines around each fix (`savings.EditWindows`), long texts paragraph by paragraph with each
-paragraph's count remembered (`TokenCounter`). The parts' counts must add up to tiktoken's count of the
-whole text, before and after any edits, for both encodings; an audit must report the savings a
-whole-text recount reports."""
+"""Long texts are counted paragraph by paragraph (`TokenCounter._count_paragraphs`), cut after blank
+lines and before headings and tags where no pre-tokenizer piece can span, each paragraph's count
+remembered: a section counted after its prompt, or a prompt recounted after a fix (savings), costs
+lookups. The sums must be tiktoken's counts, for both encodings; an audit must read the same."""
 
 from __future__ import annotations
 
@@ -12,11 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from promptopt import savings
 from promptopt.config import Config
-from promptopt.core import Edit, Span
 from promptopt.engine import audit_paths
-from promptopt.savings import EditWindows, apply_text_edits
 from promptopt.tokens import TokenCounter, get_encoding
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,59 +24,6 @@ FIXTURES = ROOT / "fixtures" / "prompts"
 FRAGMENTS = ["\n", "\r\n", "\r", "\n\n", "  \n", "\t\n", " ", "/", "./", ".\n", ":\n/", "- ", "# ", "1. ",
              "word", "Word", "'s", "'LL", "123456", "\u00a0", "\u3000", "\u2014", "\u6f22\u5b57", "\u00e9t\u00e9",
              "x\u0301", "\U0001F44D", "{var}", "**", "```", "\x1c", "\u0085"]
-TEXT = st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=40).map("".join)
-
-
-@st.composite
-def text_and_edits(draw):
-    text = draw(TEXT)
-    points = sorted(draw(st.lists(st.integers(0, len(text)), max_size=8)))
-    edits, last = [], -1
-    for start, end in zip(points[::2], points[1::2], strict=False):
-        if start <= last:
-            continue
-        edits.append(Edit(Span(start, end), draw(st.sampled_from(["", " ", "\n", "x", "/", " \n", "Z"]))))
-        last = end
-    return text, edits
-
-
-@pytest.mark.parametrize("name", ["o200k_base", "cl100k_base"])
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(case=text_and_edits())
-def test_stretch_counts_add_up_to_the_whole_texts(name, case):
-    text, edits = case
-    encoding = get_encoding(name)
-
-    def count(t: str) -> int:
-        return len(encoding.encode_ordinary(t))
-
-    windows = EditWindows(text, edits)
-    by_window: dict[int, list[Edit]] = {}
-    for edit in edits:
-        by_window.setdefault(windows.window_of(edit), []).append(edit)
-    difference = sum(count(windows.stretch(i, [])) - count(windows.stretch(i, e)) for i, e in by_window.items())
-    assert difference == count(text) - count(apply_text_edits(text, edits))
-
-
-def test_an_audit_reports_what_a_whole_text_recount_reports(monkeypatch):
-    files = sorted(FIXTURES.iterdir())
-    if CORPUS.is_dir():
-        files += sorted(p for p in CORPUS.rglob("*") if p.is_file())[::3]
-
-    def summary():
-        result = audit_paths(files, Config(select=["ALL"], min_tokens=0))
-        return [(str(f.path), [(x.code, x.location, x.message, x.tokens_saved) for x in f.findings])
-                for f in result.files]
-
-    windowed = summary()
-    # one stretch: the whole prompt, recounted after each finding (what settle did before stretches)
-    monkeypatch.setattr(savings.EditWindows, "_cut_before", lambda self, start: 0)
-    monkeypatch.setattr(savings.EditWindows, "_cut_after", lambda self, end: len(self.text))
-    whole = summary()
-    assert windowed == whole
-    assert sum(x[3] for f in windowed for x in f[1]) > 100
-
-
 PARAGRAPHS = st.lists(st.sampled_from(FRAGMENTS + ["\n\n", "\r\n\r\n", "\n# Heading\n", "\n<tag>", "\n</tag>\n",
                                                   "\n\n/path", "\n\n  indented", "\n#", "\n<", "\n \n", ". \n\n/x"]),
                       min_size=1, max_size=400).map("".join)
@@ -124,3 +67,21 @@ def test_sections_of_real_prompts_count_as_tiktoken_does():
             assert counter.count(text[start:end]) == len(encoding.encode_ordinary(text[start:end]))
             checked += end - start >= 1024
     assert checked > 20
+
+
+def test_an_audit_reads_the_same_as_with_whole_text_counts(monkeypatch):
+    """Savings recount a prompt after each fix: with remembered paragraphs that is a few encodes; the
+    findings and their savings are those of whole-text counting."""
+    files = sorted(FIXTURES.iterdir())
+    if CORPUS.is_dir():
+        files += sorted(p for p in CORPUS.rglob("*") if p.is_file())[::3]
+
+    def summary():
+        result = audit_paths(files, Config(select=["ALL"], min_tokens=0))
+        return [(str(f.path), f.tokens, [(x.code, x.location, x.message, x.tokens_saved) for x in f.findings])
+                for f in result.files]
+
+    by_paragraph = summary()
+    monkeypatch.setattr(TokenCounter, "_count_paragraphs", lambda self, text: len(self.encoding.encode_ordinary(text)))
+    assert by_paragraph == summary()
+    assert sum(x[3] for f in by_paragraph for x in f[2]) > 100
