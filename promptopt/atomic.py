@@ -6,11 +6,13 @@ What `--fix` owes the file it rewrites besides its text:
 - mode and, where the process may set it, owner and group are kept;
 - a hard-linked file (several names, one file) is rewritten in place, so every name sees the fix; the
   new text is first written and synced to a temp file, so a full disk fails before the file is touched;
-- a read-only file is not rewritten: `ReadOnlyFile` is raised and the caller reports it.
+- a read-only file is not rewritten: `ReadOnlyFile` is raised and the caller reports it;
+- only a regular file (or a new path) is written: `NotARegularFile` for a device, a FIFO or a folder.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import tempfile
@@ -21,12 +23,19 @@ class ReadOnlyFile(PermissionError):
     """The file's mode forbids writing: promptopt skips it rather than replace it behind its back."""
 
 
+class NotARegularFile(OSError):
+    """A device, a FIFO, a socket or a folder: a report or a fix is written only to a regular file
+    (or a new path); `-o /dev/full` as root must not replace the device node."""
+
+
 def write_atomic(path: Path, text: str) -> None:
     path = Path(os.path.realpath(path))  # a symlink: edit its target, keep the link
     try:
         info = path.stat()
     except FileNotFoundError:
         info = None
+    if info is not None and not stat.S_ISREG(info.st_mode):  # a device, a FIFO, a folder: renaming over
+        raise NotARegularFile(errno.EINVAL, "not a regular file", str(path))  # it would replace the node
     # by its mode (root may write anything, but a 0444 prompt says "do not edit"), or by access rights
     if info is not None and (not info.st_mode & 0o222 or not os.access(path, os.W_OK)):
         raise ReadOnlyFile("the file is read-only")

@@ -106,4 +106,6 @@ def filter_new(path: Path, result: AuditResult) -> None:
     """Remove from each file's findings those the baseline accepts; raises ValueError on a bad baseline."""
     accepted = load(path)
     for file in result.files:
-        file.findings = new_findings(path, file.findings, accepted)
+        fresh = new_findings(path, file.findings, accepted)
+        result.suppressed += len(file.findings) - len(fresh)
+        file.findings = fresh

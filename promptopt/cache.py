@@ -15,14 +15,17 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import astuple
 from pathlib import Path
 from typing import Any
 
 from . import __version__
 from .config import Config
-from .core import Applicability, Edit, Finding, Fix, Location, Severity, Span
+from .core import Applicability, Edit, Finding, Fix, Location, Severity, Span, printable
 from .digest import blake2b
+from .numbering import Renumber
 from .results import FileResult
+from .tokenmap import SectionTokens
 
 CACHE_ENV = "PROMPTOPT_CACHE_DIR"
 DEFAULT_CACHE_DIR = ".promptopt_cache"
@@ -51,7 +54,8 @@ class ResultCache:
         return blake2b(source.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
 
     def _entry(self, path: Path) -> Path:
-        name = blake2b(str(path).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        # the name's bytes as the OS gave them (a name that is not UTF-8 arrives as lone surrogates)
+        name = blake2b(os.fsencode(path), digest_size=16).hexdigest()
         return self.folder / f"{name}.json"
 
     def get(self, path: Path, digest: str) -> FileResult | None:
@@ -61,10 +65,11 @@ class ResultCache:
         except (OSError, ValueError):
             return None
         if not isinstance(entry, dict) or entry.get("key") != self.key or entry.get("digest") != digest \
-                or entry.get("path") != str(path):
+                or entry.get("path") != printable(path):
             return None
         try:
-            return FileResult(path, tokens=entry["tokens"], findings=[_finding(path, f) for f in entry["findings"]])
+            return FileResult(path, tokens=entry["tokens"], findings=[_finding(path, f) for f in entry["findings"]],
+                              sections=[SectionTokens(*s) for s in entry.get("sections", [])])
         except (KeyError, TypeError, ValueError, IndexError):
             return None  # a damaged entry is a miss; the audit rewrites it
 
@@ -72,8 +77,9 @@ class ResultCache:
         """Store a file's result; a run that cannot write (read-only folder, full disk) just has no cache."""
         if result.error is not None:
             return
-        entry = {"key": self.key, "path": str(path), "digest": digest, "tokens": result.tokens,
-                 "findings": [_finding_json(f) for f in result.findings]}
+        entry = {"key": self.key, "path": printable(path), "digest": digest, "tokens": result.tokens,
+                 "findings": [_finding_json(f) for f in result.findings],
+                 "sections": [astuple(s) for s in result.sections]}
         target = self._entry(path)
         tmp = target.with_name(f".{target.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
         try:
@@ -163,11 +169,12 @@ def _span(pair: list[int]) -> Span:
 
 
 def _edits_json(edits: tuple[Edit, ...]) -> list:
-    return [[e.span.start, e.span.end, e.replacement] for e in edits]
+    # a list's renumbering is marked: fixes applied together renumber once (promptopt/numbering.py)
+    return [[e.span.start, e.span.end, e.replacement, *([1] if isinstance(e, Renumber) else [])] for e in edits]
 
 
 def _edits(raw: list) -> tuple[Edit, ...]:
-    return tuple(Edit(_span(e[:2]), str(e[2])) for e in raw)
+    return tuple((Renumber if len(e) > 3 and e[3] else Edit)(_span(e[:2]), str(e[2])) for e in raw)
 
 
 def _location_json(loc: Location) -> list[int]:

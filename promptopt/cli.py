@@ -33,6 +33,7 @@ class LazyGroup(click.Group):
         "diff": ("promptopt.cost.cli", "diff_command"),
         "compress": ("promptopt.compressors.cli", "compress_command"),
         "eval": ("promptopt.evaluation.cli", "eval_command"),  # litellm only when it runs
+        "setup": ("promptopt.setup", "setup_command"),
     }
 
     def list_commands(self, ctx):
@@ -61,6 +62,7 @@ def main() -> None:
     promptopt diff --base main          cost and findings, base vs head (PR comment)
     promptopt eval suite.yaml           did quality hold? original vs rewritten prompt
     promptopt rules [CODE]              list rules, or show one rule's docs
+    promptopt setup                     install torch, the local model, LLMLingua (eval, compress)
     """
 
 
@@ -104,12 +106,16 @@ def _config(paths: tuple[Path, ...], config_file: Path | None, **overrides):
               help="List the files that would be audited, and audit nothing (with --verbose: why each "
                    "file is audited or skipped).")
 @click.option("-v", "--verbose", is_flag=True, help="With --show-files: the reason for every file.")
+@click.option("--token-map", "token_map", type=click.Choice(["auto", "all", "off"]), default="auto",
+              show_default=True,
+              help="Where each prompt's tokens go, by section, in the text report: the 3 largest sections of "
+                   "files of 1,000 tokens or more (auto), every section of files with two or more (all), or none.")
 @click.option("--no-cache", is_flag=True,
               help="Audit every file again: neither read nor write the result cache (`cache-dir` in the "
                    "config, default .promptopt_cache; $PROMPTOPT_CACHE_DIR overrides).")
 def audit(paths, fmt, model, config_file, select, extend_select, ignore, min_tokens, fix, unsafe_fixes, show_diff,
           fail_on, exit_zero, baseline, write_baseline, no_color, output_file, force_exclude, max_growth,
-          show_files, verbose, no_cache):
+          show_files, verbose, token_map, no_cache):
     """Lint prompt files for token waste; exit 1 when something at the failing level is found.
 
     With no PATHS, the current folder. In a folder, the files that are prompts are audited: prompt
@@ -160,9 +166,11 @@ def audit(paths, fmt, model, config_file, select, extend_select, ignore, min_tok
         click.echo("promptopt: warning: no prompt files found (`promptopt audit --show-files --verbose` "
                    "says why each file was skipped)", err=True)
     _apply_baseline(result, config, baseline, write_baseline)
+    from .core import printable
+
     for bad in result.errors:
-        click.echo(f"promptopt: error: {bad.path}: {bad.error}", err=True)
-    _emit(result, fmt, config.model, no_color, output_file)
+        click.echo(f"promptopt: error: {printable(bad.path)}: {bad.error}", err=True)
+    _emit(result, fmt, config.model, no_color, output_file, token_map, _monthly_volume(config))
     code = 2 if write_failures else result.exit_code
     if max_growth:
         from .cost.growth import check_growth
@@ -199,6 +207,7 @@ def _apply_baseline(result, config, baseline: Path | None, write_baseline: Path 
         click.echo(f"promptopt: wrote {count} findings to {write_baseline}", err=True)
         for file in result.files:
             file.findings = []
+        result.suppressed = count
         return
     path = baseline or config.baseline
     try:
@@ -207,12 +216,16 @@ def _apply_baseline(result, config, baseline: Path | None, write_baseline: Path 
         fail(f"baseline {path}: {exc}")
 
 
-def _emit(result, fmt: str, model: str, no_color: bool, output_file: Path | None) -> None:
+def _emit(result, fmt: str, model: str, no_color: bool, output_file: Path | None, token_map: str = "auto",
+          volume=None) -> None:
     from .reporters import ReportOptions, render
 
     color = fmt == "text" and not no_color and output_file is None and sys.stdout.isatty()
+    # audit has printed the errors on stderr: a report on the terminal says each once
+    on_stderr = fmt in ("text", "concise") and output_file is None
     options = ReportOptions(color=color, show_fixes=True, model=model, tool_version=__version__,
-                            rule_docs=_rule_info, price_per_token=_input_price(model))
+                            rule_docs=_rule_info, price_per_token=_input_price(model), token_map=token_map,
+                            requests_per_month=volume, errors_on_stderr=on_stderr)
     text = render(fmt, result, options)
     if output_file:
         from .atomic import write_report
@@ -223,6 +236,21 @@ def _emit(result, fmt: str, model: str, no_color: bool, output_file: Path | None
             fail(f"{output_file}: cannot write the report: {exc.strerror or exc}")
     else:
         click.echo(text, nl=not text.endswith("\n"))
+
+
+def _monthly_volume(config):
+    """Requests per month of a file at the configured volume (`[tool.promptopt.usage]`, as `promptopt
+    cost` reads it), for the token map's $/month; None when no volume is configured."""
+    if not config.raw.get("usage"):
+        return None
+    from .cost.projection import relative_to
+    from .cost.usage import UsageConfigError, parse_usage
+
+    try:
+        usage = parse_usage(config.raw.get("usage"))
+    except UsageConfigError as exc:
+        fail(f"[tool.promptopt.usage]: {exc}")
+    return lambda path: usage.for_path(relative_to(Path(path), config.root), config.model).requests_per_month
 
 
 def _rule_info(code: str):
@@ -275,11 +303,12 @@ def _apply_fixes(paths, config, unsafe: bool, show_diff: bool, failures: list[st
         if show_diff:
             import difflib
 
+            from .core import printable
             from .redact import redact_pair
 
             shown_before, shown_after = redact_pair(source, outcome.text)
             diff = difflib.unified_diff(shown_before.splitlines(keepends=True), shown_after.splitlines(keepends=True),
-                                        fromfile=str(entry), tofile=str(entry))
+                                        fromfile=printable(entry), tofile=printable(entry))
             click.echo("".join(diff), nl=False)
         else:
             try:
@@ -326,7 +355,7 @@ def rules(code, fmt):
             click.echo("\nOptions (config: [tool.promptopt.rules." + rule.code + "]):")
             for key, value in rule.options.items():
                 click.echo(f"    {key} = {value!r}")
-        click.echo(f"\nDefined in {rule.source}; test cases in tests/rules/{rule.code}.yaml")
+        click.echo(_defined_in(rule))
         return
     listing = list(all_rules().values())
     if fmt == "json":
@@ -338,6 +367,18 @@ def rules(code, fmt):
         click.echo(f"{rule.code} {fix}{on} {rule.name:<34} {str(rule.severity):<8} {rule.summary}")
     click.echo("\n* safe fix (--fix)   ~ unsafe fix (--unsafe-fixes)   - opt-in: not on by default "
                "(select it with extend-select; docs/precision.md says why)")
+
+
+def _defined_in(rule) -> str:
+    """Where the rule lives, as a path that exists here (relative to the current folder when inside
+    it); its YAML test cases only in a checkout, where they are."""
+    from .registry import rule_file
+    from .reporters.base import display_path
+
+    where = rule_file(rule)
+    line = f"\nDefined in {display_path(where, None) if where.exists() else rule.source}"
+    cases = where.parents[len(Path(rule.source).parts) - 1] / "tests" / "rules" / f"{rule.code}.yaml"
+    return line + (f"; test cases in {display_path(cases, None)}" if cases.exists() else "")
 
 
 def _rule_json(rule) -> dict:

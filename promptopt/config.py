@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import functools
 import os
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -143,14 +142,14 @@ def find_config_file(start: Path) -> tuple[Path, dict] | None:
 
 def _read_toml(path: Path) -> dict:
     # imported here: a folder with no config file (the hook in many repositories) never parses TOML
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
+    from .bounded import load_toml
+    from .core import LoadError
+
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        return load_toml(path)  # size, nesting and integers bounded, as for prompt files
+    except OSError as exc:
+        raise ConfigError(f"{path}: {exc.strerror or exc}") from None
+    except LoadError as exc:
         raise ConfigError(f"{path}: {exc}") from None
 
 
@@ -178,10 +177,12 @@ def from_table(table: dict[str, Any], path: Path | None = None) -> Config:
         raise ConfigError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(KNOWN_KEYS))})")
     config = Config(raw=table, path=path, root=path.parent if path else Path.cwd())
     try:
-        config.model = str(table.get("model", DEFAULT_MODEL))
-        config.select = _codes(table.get("select", ["DEFAULT"])) + _codes(table.get("extend-select", []))
-        config.ignore = _codes(table.get("ignore", []))
-        config.per_file_ignores = {str(k): _codes(v) for k, v in table.get("per-file-ignores", {}).items()}
+        config.model = _model(table.get("model", DEFAULT_MODEL))
+        config.select = _codes(table.get("select", ["DEFAULT"]), "select") + _codes(table.get("extend-select", []),
+                                                                                    "extend-select")
+        config.ignore = _codes(table.get("ignore", []), "ignore")
+        config.per_file_ignores = {str(k): _codes(v, f"per-file-ignores {k!r}")
+                                   for k, v in _table(table.get("per-file-ignores", {}), "per-file-ignores").items()}
         config.exclude = [str(p) for p in table.get("exclude", [])] + [str(p) for p in table.get("extend-exclude", [])]
         if "include" in table:
             config.include = _globs(table["include"], "include")
@@ -192,16 +193,15 @@ def from_table(table: dict[str, Any], path: Path | None = None) -> Config:
         config.min_tokens = _non_negative_int(table.get("min-tokens", DEFAULT_MIN_TOKENS), "min-tokens")
         config.fail_on = Severity.parse(str(table.get("fail-on", "info")))
         config.max_file_size = _count(table.get("max-file-size", config.max_file_size), "max-file-size")
-        options = table.get("rules", {})
-        if not isinstance(options, dict):
-            raise ValueError("'rules' must be a table of rule codes")
-        config.rule_options = {str(code): dict(opts) for code, opts in options.items()}
+        options = _table(table.get("rules", {}), "rules")
+        config.rule_options = {str(code): dict(_table(opts, f"rules.{code}")) for code, opts in options.items()}
         if table.get("cache-dir") is not None:
             if not isinstance(table["cache-dir"], str) or not table["cache-dir"].strip():
                 raise ValueError(f"'cache-dir' must be a folder name, got {table['cache-dir']!r}")
             config.cache_dir = table["cache-dir"]
         if table.get("baseline"):
             config.baseline = config.root / str(table["baseline"])
+        _check_rule_names(config)
     except (TypeError, ValueError, AttributeError, OverflowError) as exc:
         raise ConfigError(f"{where}: {exc}") from None
     return config
@@ -237,12 +237,45 @@ def _count(value: Any, key: str) -> int:
     return value
 
 
-def _codes(value: Any) -> list[str]:
+def _model(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"'model' must be a model name (\"gpt-4o\"), got {value!r}")
+    return value.strip()
+
+
+def _table(value: Any, key: str) -> dict:
+    if not isinstance(value, dict):
+        raise ValueError(f"'{key}' must be a table, got {value!r}")
+    return value
+
+
+def _codes(value: Any, key: str) -> list[str]:
     if isinstance(value, str):
         value = [value]
-    if not isinstance(value, list):
-        raise ValueError(f"expected a list of rule codes, got {value!r}")
-    return [str(v).strip().upper() for v in value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"'{key}' must be a list of rule codes (\"PO101\", \"PO1\", \"ALL\"), got {value!r}")
+    return [v.strip().upper() for v in value]
+
+
+_ANY_RULE = ("ALL", "DEFAULT")
+
+
+def _check_rule_names(config: Config) -> None:
+    """Every code, prefix and `[rules.X]` the config names is a rule's (as ruff: an unknown selector is
+    an error, not a silent no-op). Only a config that names a rule asks, and the answer is cached."""
+    named = [*config.select, *config.ignore, *(c for codes in config.per_file_ignores.values() for c in codes)]
+    named = [code for code in named if code not in _ANY_RULE]
+    if not named and not config.rule_options:
+        return
+    from .registry import known_rules
+
+    codes, names = known_rules()
+    for code in named:
+        if not any(known.startswith(code) for known in codes):
+            raise ValueError(f"unknown rule code or prefix {code!r} (`promptopt rules` lists them)")
+    for key in config.rule_options:
+        if key not in codes and key not in names:
+            raise ValueError(f"[rules.{key}]: no rule {key!r} (`promptopt rules` lists them)")
 
 
 def _globs(value: Any, key: str) -> list[str]:

@@ -9,6 +9,7 @@ from typing import Any
 
 from .config import Config
 from .core import Applicability, Edit, Finding, Fix, Location, PromptDocument, Span
+from .numbering import with_renumbering
 from .tokens import TokenCounter
 
 
@@ -62,6 +63,8 @@ class Context:
         fix_scope: str = "text",
     ) -> Finding:
         rule = self.rule
+        if edits:  # a deleted list item: the items after it move up (promptopt/numbering.py)
+            edits = with_renumbering(doc.text, edits)
         if tokens_saved is None:
             tokens_saved = self.saving(doc, edits or [])
         fix = self._fix(doc, edits, applicability, fix_title or message, fix_scope)
@@ -95,7 +98,7 @@ class Context:
             moved = doc.source[span.start : span.end]
             if not identity and _dedent(moved) != _dedent(doc.text[edit.span.start : edit.span.end]):
                 return None  # the edit would cut across a block scalar's indentation
-            placed.append(Edit(span, edit.replacement))
+            placed.append(type(edit)(span, edit.replacement))  # a Renumber edit stays one
         return Fix(tuple(placed), applicability, title, scope)
 
 

@@ -234,3 +234,14 @@ class Finding:
 
 class LoadError(Exception):
     """A file promptopt cannot read as a prompt; the message names the reason."""
+
+
+def printable(name: str | Path) -> str:
+    """A file name as text any output can hold: a byte that is not UTF-8 (which the OS hands over as a
+    lone surrogate, U+DC80-U+DCFF) is shown as `\\xff`."""
+    text = str(name)
+    if text.isascii() or not any(0xD800 <= ord(c) <= 0xDFFF for c in text):
+        return text
+    return "".join(f"\\x{ord(c) - 0xDC00:02x}" if 0xDC80 <= ord(c) <= 0xDCFF
+                   else c.encode("utf-8", "backslashreplace").decode("ascii") if 0xD800 <= ord(c) <= 0xDFFF
+                   else c for c in text)

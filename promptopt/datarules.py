@@ -60,11 +60,21 @@ def load_rule_file(path: Path) -> Rule:
         docs=_docs(spec),
         check=check,
         options={},
-        source=f"rules/{path.name}",
+        source=_package_relative(path),
         fixable=fixable,
         default=bool(spec.get("default", True)),
         kind=kind_of(spec["code"]),
     )
+
+
+def _package_relative(path: Path) -> str:
+    """`rules/X.yaml` in a checkout, `promptopt/_builtin_rules/X.yaml` in an installed package: the path
+    from the folder that holds `promptopt/` (`registry.rule_file` finds it again)."""
+    home = Path(__file__).resolve().parent.parent
+    try:
+        return path.resolve().relative_to(home).as_posix()
+    except ValueError:  # a rule file elsewhere
+        return str(path)
 
 
 def _read_spec(path: Path) -> Any:

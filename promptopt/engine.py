@@ -84,18 +84,22 @@ class Auditor:
         from .loaders import load_source
         from .loaders.build import identity_origins
         from .savings import apply_floor, settle
+        from .tokenmap import token_map
 
         documents = load_source(path, source)
         result = FileResult(path, documents=documents)
         per_document = []
+        counts = []
         suppressions = _suppressions(source)
         for doc in documents:
             tokens = self.counter.count(doc.text)
+            counts.append(tokens)
             result.tokens += tokens
             found = _suppress(suppressions, self.check(doc, tokens))
             found = apply_floor(doc, found, self.rules_by_code, self.config.min_tokens, self.counter)
             per_document.append((doc, found))
         settle(path, source, per_document, self.counter, documents)
+        result.sections = token_map(documents, self.counter.count, counts)
         result.findings = [f for _, found in per_document for f in found]
         if self.file_rules:
             whole = PromptDocument(path, source, source, "file", line_origins=identity_origins(source))

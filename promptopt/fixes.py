@@ -11,7 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .core import Applicability, Finding, Fix
+from .core import Applicability, Finding, Fix, LoadError
+from .numbering import combined, own_edits
 
 MAX_ROUNDS = 10
 
@@ -44,7 +45,8 @@ def apply_once(source: str, findings: list[Finding], unsafe: bool = False,
     for finding in sorted(findings, key=lambda f: f.sort_key):
         if not usable(finding.fix, unsafe):
             continue
-        spans = [(e.span.start, e.span.end) for e in finding.fix.edits]
+        # two fixes that each renumber a list they delete from do not overlap: it is renumbered once
+        spans = [(e.span.start, e.span.end) for e in own_edits(finding.fix.edits)]
         if any(s < te and ts < e or (s == e == ts) for s, e in spans for ts, te in taken):
             continue
         if accept is not None and finding.fix.scope != "examples":
@@ -62,7 +64,8 @@ def apply_once(source: str, findings: list[Finding], unsafe: bool = False,
 
 
 def _apply_edits(source: str, findings: list[Finding]) -> str:
-    edits = sorted((e for f in findings for e in f.fix.edits), key=lambda e: e.span.start, reverse=True)
+    edits = combined(source, [e for f in findings for e in f.fix.edits])
+    edits = sorted(edits, key=lambda e: e.span.start, reverse=True)
     text = source
     for edit in edits:
         text = text[: edit.span.start] + edit.replacement + text[edit.span.end :]
@@ -114,7 +117,6 @@ def guarded_accept(path: Path, text: str, documents: list | None = None) -> Acce
 
 
 def _structured_problem(path: Path, fmt: str, before: str, after: str, loaded: dict[str, list]) -> str | None:
-    from .core import LoadError
     from .guard import quoted_changes
     from .loaders import load_source
 
@@ -134,12 +136,11 @@ def _structured_problem(path: Path, fmt: str, before: str, after: str, loaded: d
 
 def _yaml_type_change(before: str, after: str) -> str | None:
     """A value whose YAML type a rewrite changed (a string that now reads as a boolean, a number...)."""
-    import yaml
+    from .bounded import load_yaml
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        old, new = list(yaml.load_all(before, Loader=loader)), list(yaml.load_all(after, Loader=loader))
-    except yaml.YAMLError:
+        old, new = load_yaml(before), load_yaml(after)
+    except LoadError:
         return "the yaml file would no longer load"
     if len(old) == len(new) == 1:  # one document, as most files are: places start at its root
         old, new = old[0], new[0]
@@ -171,7 +172,6 @@ def declared_labels_of(path: Path, text: str, documents: list | None = None) -> 
     """Labels the prompts declare (`one of: billing, refund`): the guard keeps each one present.
     `documents`: the text's prompts when the caller has loaded them already (the audit has)."""
     from .analyzers._examples import declared_labels
-    from .core import LoadError
     from .loaders import load_source
 
     labels: list[str] = []
@@ -188,7 +188,6 @@ def declared_labels_of(path: Path, text: str, documents: list | None = None) -> 
 
 
 def loads(path: Path, text: str) -> bool:
-    from .core import LoadError
     from .loaders import load_source
 
     try:

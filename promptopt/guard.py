@@ -30,6 +30,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from .numbering import marker_free
 from .placeholders import find_placeholders
 from .redact import secrets_in
 
@@ -218,7 +219,8 @@ def features(text: str) -> Features:
     json_examples = Counter() if whole_json else Counter(text[s:e] for s, e in json_spans(text, code_spans))
     placeholders = _placeholders(text)
     lowered = frozenset(w.lower().replace("’", "'") for w in set(WORD.findall(text)))
-    numbers = set(NUMBER.findall(text)) | (lowered & NUMBER_WORDS)
+    # a list's item markers are its order, not numbers it states (a deleted item renumbers the rest)
+    numbers = set(NUMBER.findall(marker_free(text))) | (lowered & NUMBER_WORDS)
     names = {m.group(0) for m in CAPITALISED.finditer(text) if _is_name(text, m.start(), m.group(0))}
     return Features(
         placeholders=placeholders,

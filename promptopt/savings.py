@@ -19,12 +19,13 @@ from dataclasses import replace
 from pathlib import Path
 
 from .core import Applicability, Edit, Finding, Fix, PromptDocument
+from .numbering import Renumber, combined, own_edits, with_renumbering
 from .registry import Rule
 from .tokens import TokenCounter
 
 
 def apply_text_edits(text: str, edits: tuple[Edit, ...] | list[Edit]) -> str:
-    for edit in sorted(edits, key=lambda e: e.span.start, reverse=True):
+    for edit in sorted(combined(text, list(edits)), key=lambda e: e.span.start, reverse=True):
         text = text[: edit.span.start] + edit.replacement + text[edit.span.end :]
     return text
 
@@ -61,6 +62,14 @@ def _group(doc: PromptDocument, findings: list[Finding], counter: TokenCounter) 
     first = taken[0]
     text_edits = tuple(e for f in taken for e in f.text_edits)
     source_edits = tuple(e for f in taken for e in f.fix.edits)
+    if any(isinstance(e, Renumber) for e in text_edits):  # each member renumbered alone: once, for all
+        from .context import Context
+
+        text_edits = tuple(with_renumbering(doc.text, list(text_edits)))
+        placed = Context._fix(doc, list(text_edits), first.fix.applicability, "", first.fix.scope)
+        if placed is None:
+            return first
+        source_edits = placed.edits
     unsafe = any(f.fix.applicability == Applicability.UNSAFE for f in taken)
     saved = counter.count(doc.text) - counter.count(apply_text_edits(doc.text, text_edits))
     lines = ", ".join(str(f.location.line) for f in taken[1:6]) + (", ..." if len(taken) > 6 else "")
@@ -72,8 +81,9 @@ def _group(doc: PromptDocument, findings: list[Finding], counter: TokenCounter) 
 
 
 def _overlap(a: Fix, b: Fix) -> bool:
+    """Do two fixes edit the same text? Their renumbering of a list does not count: a group renumbers once."""
     return any(x.span.start < y.span.end and y.span.start < x.span.end or x.span == y.span
-               for x in a.edits for y in b.edits)
+               for x in own_edits(a.edits) for y in own_edits(b.edits))
 
 
 def settle(path: Path, source: str, per_document: list[tuple[PromptDocument, list[Finding]]],

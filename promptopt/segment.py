@@ -17,7 +17,9 @@ from .lazyre import lazy_compile
 from .placeholders import find_placeholders
 
 _FENCE = lazy_compile(r"^\s*(```|~~~)")
-_MD_HEADING = lazy_compile(r"^(#{1,6})\s+(\S.*?)\s*#*\s*$")
+# the title's closing `#`s and spaces are cut in Python (`md_heading_title`): the former `(\S.*?)\s*#*\s*$`
+# tried every split of a run of spaces at every position (a heading and 4,000 spaces took minutes)
+_MD_HEADING = lazy_compile(r"^(#{1,6})\s+(\S.*)$")
 _CAPS_HEADING = lazy_compile(r"^([A-Z][A-Z0-9 /&()'-]{2,60}):?\s*$")
 _BOLD_HEADING = lazy_compile(r"^\*\*([^*]{2,60})\*\*:?\s*$")
 _LIST_ITEM = lazy_compile(r"^(\s*)([-*+•]|\d{1,3}[.)])\s+\S")
@@ -49,11 +51,18 @@ def _lines(text: str) -> list[_Line]:
     return out
 
 
+def md_heading_title(rest: str) -> str:
+    """A Markdown heading's title: the text after `# `, less closing `#`s and the spaces around them;
+    at least its first character (`# ###` is titled `#`)."""
+    title = rest.rstrip().rstrip("#").rstrip()
+    return title or rest[0]
+
+
 def heading_title(line: str) -> str | None:
     stripped = line.strip()
     m = _MD_HEADING.match(stripped)
     if m:
-        return m.group(2)
+        return md_heading_title(m.group(2))
     m = _BOLD_HEADING.match(stripped)
     if m:
         return m.group(1)

@@ -16,8 +16,8 @@ JSON Schema, Kubernetes, Compose, package manifests, lint-rule definitions and t
 
 from __future__ import annotations
 
-import json
-
+from . import bounded
+from .core import LoadError
 from .loaders.structured import dotted, is_prompt_value
 
 Verdict = tuple[bool, str]
@@ -28,21 +28,19 @@ VALE_CHECKS = {"existence", "substitution", "occurrence", "repetition", "consist
 
 
 def yaml_verdict(source: str) -> Verdict | None:
-    """None when the text is not valid YAML (the audit then reports why)."""
-    import yaml
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    """None when the text is not valid YAML or is over a limit of `bounded` (an alias bomb, deep
+    nesting): the file is then audited, and the loader, reading through the same limits, says why."""
     try:
-        roots = [r for r in yaml.load_all(source, Loader=loader) if r is not None]
-    except yaml.YAMLError:
+        roots = [r for r in bounded.load_yaml(source) if r is not None]
+    except LoadError:
         return None
     return verdict(roots)
 
 
 def json_verdict(source: str) -> Verdict | None:
     try:
-        return verdict([json.loads(source)])
-    except (json.JSONDecodeError, RecursionError):
+        return verdict([bounded.load_json(source)])
+    except LoadError:
         return None
 
 

@@ -184,3 +184,17 @@ def test_bad_config_is_one_line_and_exit_2(config, words, tmp_path):
     lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and words in lines[0], lines
     assert result.stdout == "", "no report when the run could not start"
+
+
+@pytest.mark.parametrize("fmt", ["text", "concise"])
+def test_a_missing_path_is_reported_once_on_stderr(fmt, tmp_path):
+    (tmp_path / "good.md").write_text(GOOD, encoding="utf-8")
+    result = run_audit("missing.md", "good.md", "--format", fmt, cwd=tmp_path)
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert result.stderr == "promptopt: error: missing.md: no such file or directory\n"
+    assert "missing.md" not in result.stdout, "the report repeats the error"
+    assert "PO101" in result.stdout, "the good file is still audited"
+    # a report written to a file keeps the error: nothing else tells the file's reader
+    result = run_audit("missing.md", "--format", fmt, "-o", "report.txt", cwd=tmp_path)
+    assert result.returncode == 2 and result.stderr.count("missing.md") == 1
+    assert "no such file or directory" in (tmp_path / "report.txt").read_text(encoding="utf-8")

@@ -40,6 +40,7 @@ def corpus_copy(tmp_path) -> Path:
     return target
 
 
+@pytest.mark.corpus
 def test_adopting_a_baseline_on_the_corpus(corpus_copy, tmp_path):
     baseline = tmp_path / "promptopt-baseline.json"
     before = findings(str(corpus_copy))
@@ -78,6 +79,28 @@ def test_a_second_copy_of_accepted_text_is_new(tmp_path):
                       encoding="utf-8")
     new = findings(str(prompt), "--select", "PO902", "--min-tokens", "0", "--baseline", str(baseline))
     assert len(new) == 1
+
+
+def test_a_baseline_run_says_how_many_findings_it_suppressed(tmp_path):
+    prompt = tmp_path / "p.md"
+    prompt.write_text("Try to keep it short.\nYou should probably cite sources.\nTry to be clear.\n", encoding="utf-8")
+    baseline = tmp_path / "b.json"
+    options = ("--select", "PO902", "--min-tokens", "0")
+    accepted = len(findings(str(prompt), *options))
+    assert accepted >= 2, "PO902 no longer finds hedges here: update the test prompt"
+    code, out = audit(str(prompt), *options, "--write-baseline", str(baseline))
+    assert code == 0 and f"No findings ({accepted} suppressed by the baseline)." in out
+    code, out = audit(str(prompt), *options, "--baseline", str(baseline))
+    assert code == 0 and f"No findings ({accepted} suppressed by the baseline)." in out, out
+    code, out = audit(str(prompt), *options, "--baseline", str(baseline), "--format", "concise")
+    assert out == f"All checks passed! ({accepted} suppressed by the baseline)\n"
+    code, out = audit(str(prompt), *options, "--baseline", str(baseline), "--format", "json")
+    assert json.loads(out)["summary"]["suppressed_by_baseline"] == accepted
+    prompt.write_text(prompt.read_text(encoding="utf-8") + "If possible, try to cite the page.\n", encoding="utf-8")
+    code, out = audit(str(prompt), *options, "--baseline", str(baseline))
+    assert code == 1 and f"Findings: 1 (1 info); {accepted} more suppressed by the baseline" in out, out
+    # no baseline, no mention
+    assert "suppressed" not in audit(str(prompt), *options)[1]
 
 
 def test_baseline_file_is_stable_and_holds_no_secret(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from promptopt.cli import main
@@ -107,11 +108,10 @@ def test_csv_without_a_prompt_column_is_skipped_out_loud_in_a_folder_and_audited
     assert [(Path(f["path"]).name, f["tokens"], f["error"]) for f in report["files"]] == [("prices.csv", 0, None)]
 
 
+@pytest.mark.corpus
 def test_metagpt_modules_of_the_corpus_are_read():
     folder = CORPUS / "python" / "metagpt"
     if not folder.is_dir():
-        import pytest
-
         pytest.skip(f"shared corpus not found at {folder}")
     report = _audit(str(folder), "--select", "ALL", "--min-tokens", "0")
     files = {Path(f["path"]).name: f for f in report["files"]}

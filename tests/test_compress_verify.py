@@ -244,6 +244,7 @@ def test_missing_api_key_is_reported_before_any_call(tmp_path, fake_model, monke
 # -- the real local model ---------------------------------------------------------------------------
 
 
+@pytest.mark.corpus
 @pytest.mark.slow
 def test_verify_on_the_snips_suite_with_the_local_model(tmp_path, monkeypatch):
     reason = local_model_missing(CORPUS)

@@ -16,6 +16,8 @@ import pytest
 from promptopt.config import Config
 from promptopt.engine import Auditor
 
+pytestmark = pytest.mark.corpus  # corpus-wide: run with `bash scripts/test.sh -m corpus`
+
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 PROMPTS = CORPUS / "prompts"

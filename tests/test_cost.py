@@ -278,3 +278,51 @@ def test_fixture_prompts_cost_their_tiktoken_count(monkeypatch, o200k, price_map
         tokens = len(o200k.encode(file.read_text(encoding="utf-8")))
         assert row["tokens_per_request"] == tokens, file
         assert row["monthly_cost"] == pytest.approx(tokens * input_price * 1000, rel=1e-12)
+
+
+def test_cost_names_files_as_audit_does_from_the_current_folder(tmp_path, monkeypatch):
+    """Run from above the config's folder, `cost` and `audit` show each file under one name (relative
+    to the current folder), and the usage globs still match from the config's folder."""
+    write_project(tmp_path / "app", USAGE)
+    code, out = run(tmp_path, "cost", "app/prompts", "--format", "json", monkeypatch=monkeypatch)
+    assert code == 0, out
+    rows = {p["path"]: p for p in json.loads(out)["prompts"]}
+    _, audited = run(tmp_path, "audit", "app/prompts", "--format", "json", "--exit-zero", monkeypatch=monkeypatch)
+    assert set(rows) == {f["path"] for f in json.loads(audited)["files"]}
+    assert set(rows) == {"app/prompts/support/reply.md", "app/prompts/summary.txt"}
+    assert rows["app/prompts/support/reply.md"]["model"] == "gpt-4o-mini"  # the glob still applies
+    _, text = run(tmp_path, "cost", "app/prompts", monkeypatch=monkeypatch)
+    assert "app/prompts/support/reply.md" in text
+
+
+def test_caching_says_what_it_did_and_why_a_short_prompt_is_not_cached(tmp_path, monkeypatch, o200k, price_map):
+    prefix = long_static_prefix(o200k, 1024)
+    (tmp_path / "long.md").write_text(prefix + "Question: {{ question }}", encoding="utf-8")
+    short = "Answer briefly and politely.\n"
+    (tmp_path / "short.md").write_text(short + "Question: {{ question }}", encoding="utf-8")
+    (tmp_path / "first.md").write_text("{{ question }}\n" + prefix, encoding="utf-8")
+    config = '[tool.promptopt]\nmodel = "gpt-4o"\n[tool.promptopt.usage]\nrequests-per-month = 1000\n'
+    (tmp_path / "pyproject.toml").write_text(config + "caching = true\n", encoding="utf-8")
+    code, out = run(tmp_path, "cost", ".", monkeypatch=monkeypatch)
+    assert code == 0, out
+    notes = [line for line in out.splitlines() if line.startswith("note: caching")]
+    cached = len(o200k.encode(prefix + "Question: "))
+    total = len(o200k.encode(prefix + "Question: {{ question }}"))
+    gpt4o = price_map["gpt-4o"]
+    rates = (gpt4o["cache_read_input_token_cost"] * 1e6, gpt4o["input_cost_per_token"] * 1e6)
+    assert notes == [
+        f"note: caching: long.md: {cached:,} of {total:,} tokens (the static prefix) at the cached rate, "
+        f"${rates[0]:g} instead of ${rates[1]:g} per 1M input tokens",
+        f"note: caching: nothing cached in short.md (static prefix {len(o200k.encode(short + 'Question: '))} "
+        "tokens): under gpt-4o's caching minimum of 1,024 tokens (the static prefix is the text before the "
+        "first variable)",
+        "note: caching: nothing cached in first.md: the prompt starts with a template variable, so no prefix is "
+        "the same on every request (rule PO502)",
+    ], out
+    _, as_json = run(tmp_path, "cost", ".", "--format", "json", monkeypatch=monkeypatch)
+    rows = {p["path"]: p["caching"] for p in json.loads(as_json)["prompts"]}
+    assert [rows[name]["status"] for name in ("long.md", "short.md", "first.md")] == [
+        "cached", "under-minimum", "no-prefix"]
+    (tmp_path / "pyproject.toml").write_text(config, encoding="utf-8")  # caching off: nothing to say
+    _, off = run(tmp_path, "cost", ".", monkeypatch=monkeypatch)
+    assert "caching" not in off

@@ -55,6 +55,7 @@ def invoke(repo: Path, monkeypatch, *args: str):
     return result
 
 
+@pytest.mark.corpus
 @pytest.mark.slow
 def test_the_comment_shows_the_verified_compression_as_compress_verify_reports_it(tmp_path, monkeypatch, o200k):
     reason = local_model_missing(CORPUS)

@@ -54,6 +54,7 @@ def show_files(folder: Path, monkeypatch, *args: str) -> list[str]:
 # --- this repository, as a fresh clone ---------------------------------------------------------------
 
 FIXTURE_PROMPTS = [
+    "fixtures/evals/echo_labels/suite.yaml",  # a promptfoo config whose prompt is inline
     "fixtures/evals/snips/intent_bare.txt",
     "fixtures/evals/snips/intent_fewshot.txt",
     "fixtures/evals/snips/intent_fewshot_copy.txt",

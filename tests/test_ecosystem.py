@@ -10,6 +10,8 @@ import pytest
 
 from promptopt import ecosystem
 
+pytestmark = pytest.mark.corpus  # corpus-wide: run with `bash scripts/test.sh -m corpus`
+
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus" / "prompts"
 SNAPSHOT = ROOT / "tests" / "ecosystem" / "snapshot.json"

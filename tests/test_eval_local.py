@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SUITE_DIR = ROOT / "fixtures" / "evals" / "snips"
 CORPUS = ROOT.parent / "shared" / "corpus" / "evals" / "snips_slots154.jsonl"
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.corpus]  # its labelled requests come from the corpus
 
 
 def run(cache: Path, candidate: str) -> tuple[int, dict, float]:

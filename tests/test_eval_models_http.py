@@ -83,6 +83,7 @@ def compare_json(folder: Path, limit: int, candidate: str, *args: str) -> tuple[
     return code, json.loads(out)
 
 
+@pytest.mark.corpus
 def test_identical_prompt_passes_only_once_the_suite_can_rule_out_the_drop(folder):
     code, small = compare_json(folder, 16, "copy.txt")
     assert small["comparison"]["verdict"] == "inconclusive" and code == 1
@@ -97,6 +98,7 @@ def test_identical_prompt_passes_only_once_the_suite_can_rule_out_the_drop(folde
     assert large["variants"]["original"]["passed"] >= needed // 2, "the few-shot reader should be mostly right"
 
 
+@pytest.mark.corpus
 def test_a_real_but_uncertain_drop_on_a_small_suite_is_inconclusive(folder):
     code, result = compare_json(folder, 16, "one_example.txt")
     c = result["comparison"]
@@ -104,6 +106,7 @@ def test_a_real_but_uncertain_drop_on_a_small_suite_is_inconclusive(folder):
     assert c["lost"] > c["gained"] and c["ci"][0] < -0.05 < c["ci"][1]
 
 
+@pytest.mark.corpus
 def test_a_stripped_prompt_is_a_regression_and_the_text_says_why(folder):
     code, result = compare_json(folder, 16, "stripped.txt")
     assert result["comparison"]["verdict"] == "regression" and code == 1
@@ -113,6 +116,7 @@ def test_a_stripped_prompt_is_a_regression_and_the_text_says_why(folder):
     assert "evidence: 16 cases can rule out a drop of" in text
 
 
+@pytest.mark.corpus
 def test_two_cheaper_models_against_the_reference(folder, server):
     (folder / "promptopt.toml").write_text("[usage]\nrequests-per-day = 10000\n", encoding="utf-8")
     models = "[openai/gpt-4o, openai/gpt-4o-mini, openai/gpt-4.1-nano]"

@@ -53,6 +53,7 @@ def test_prompty_role_markers_become_messages():
     ]
 
 
+@pytest.mark.corpus
 @pytest.mark.skipif(not CORPUS_PROMPTS.is_dir(), reason=f"shared corpus not found at {CORPUS_PROMPTS}")
 def test_real_chatml_few_shot_file_keeps_its_turns():
     template = load_prompt(CORPUS_PROMPTS / "cot-hub" / "few_shot_cot.chatml")
@@ -61,6 +62,7 @@ def test_real_chatml_few_shot_file_keeps_its_turns():
     assert all("<|im_" not in m.content for m in template.messages)
 
 
+@pytest.mark.corpus
 @pytest.mark.skipif(not CORPUS_PROMPTS.is_dir(), reason=f"shared corpus not found at {CORPUS_PROMPTS}")
 def test_real_prompty_file_has_system_and_user():
     template = load_prompt(CORPUS_PROMPTS / "prompty" / "basic.prompty")

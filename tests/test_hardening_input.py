@@ -104,7 +104,7 @@ def test_a_non_string_content_part_is_skipped_not_a_crash(tmp_path):
     assert result.exit_code == 1 and "PO401" in result.output, result.output
 
 
-@pytest.mark.parametrize("toml, named", [
+BAD_CONFIGS = [
     ("[tool.promptopt]\ntoken-budget = inf\n", "token-budget"),
     ("[tool.promptopt]\ntoken-budget = -5\n", "token-budget"),
     ("[tool.promptopt]\nmax-file-size = \"big\"\n", "max-file-size"),
@@ -114,11 +114,14 @@ def test_a_non_string_content_part_is_skipped_not_a_crash(tmp_path):
     ("[tool.promptopt.usage]\nrequests-per-day = nan\n", "finite"),
     ("[tool.promptopt.usage]\nrequests-per-day = inf\n", "finite"),
     ("[tool.promptopt.usage]\nrequests-per-day = -100\n", "negative"),
-])
-@pytest.mark.parametrize("command", ["audit", "cost"])
-def test_bad_config_values_are_one_line_errors(tmp_path, toml, named, command):
-    if command == "audit" and "usage" in toml:
-        pytest.skip("usage is read by cost and diff")
+]
+
+
+# `usage` is read by cost and diff only: audit gets the other values (no skipped combinations)
+@pytest.mark.parametrize(("command", "toml", "named"), [(command, toml, named) for command in ("audit", "cost")
+                                                        for toml, named in BAD_CONFIGS
+                                                        if command == "cost" or "usage" not in toml])
+def test_bad_config_values_are_one_line_errors(tmp_path, command, toml, named):
     (tmp_path / "promptopt.toml").unlink()  # the pyproject under test is the closest config
     (tmp_path / "pyproject.toml").write_text(toml, encoding="utf-8")
     (tmp_path / "p.md").write_text(PROMPT, encoding="utf-8")

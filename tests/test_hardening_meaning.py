@@ -64,6 +64,7 @@ def test_fix_inside_a_quoted_yaml_prompt_is_checked_on_the_prompt(tmp_path):
     assert fixed == "You must never say 'sorry' to a customer."
 
 
+@pytest.mark.corpus
 @pytest.mark.skipif(not FABRIC_HTML.is_file(), reason=f"shared corpus not found at {FABRIC_HTML}")
 def test_rules_compression_keeps_every_line_of_the_embedded_html_document():
     text = FABRIC_HTML.read_text(encoding="utf-8")

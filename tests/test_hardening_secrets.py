@@ -34,13 +34,15 @@ KEYS = {
     "slack": "xo" + "xb-" + _token(24),
     "jwt": "ey" + "J" + _token(30) + ".ey" + "J" + _token(40) + "." + _token(43),
     "url-password": "Zq8" + _token(14),
+    # every character URL syntax allows in a password, `$` first (`Pa$$w0rd` was neither found nor masked)
+    "url-password-symbols": "Pa$$" + _token(10) + "!&'()*+,;=~.-_%2F:" + _token(4),
 }
 PEM_LINES = [_token(64, _ALNUM + "+/") for _ in range(4)]
 PEM = "-----BEGIN RSA " + "PRIVATE KEY-----\n" + "\n".join(PEM_LINES) + "\n-----END RSA " + "PRIVATE KEY-----"
 
 
 def _prompt(kind: str, key: str) -> str:
-    value = f"mysql://root:{key}@db.internal:3306/app" if kind == "url-password" else key
+    value = f"mysql://root:{key}@db2.example.com/app" if kind.startswith("url-password") else key
     # a shouted line (PO404 quotes it, its unsafe fix lowercases it), filler and wordy phrases (safe
     # fixes that change the lines holding the key, so every diff view shows them)
     return (

@@ -44,6 +44,7 @@ def assert_same(pair, text: str) -> None:
         assert max(len(p.encode("utf-8")) for p in pieces) > MAX_PIECE
 
 
+@pytest.mark.corpus
 def test_counts_equal_tiktoken_on_every_file_of_the_corpus(pair):
     if not CORPUS.is_dir():
         pytest.skip(f"shared corpus not found at {CORPUS}")

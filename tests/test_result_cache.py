@@ -49,6 +49,7 @@ def audits(monkeypatch) -> list[Path]:
     return seen
 
 
+@pytest.mark.corpus
 def test_cached_results_equal_fresh_results_on_the_shared_corpus(tmp_path, monkeypatch):
     if not CORPUS.is_dir():
         pytest.skip(f"shared corpus not found at {CORPUS}")

@@ -74,3 +74,31 @@ def test_json_listing_and_single_rule_agree_with_the_registry():
         rule.name, str(rule.severity), rule.fixable or None, rule.options,
     )  # fmt: skip
     assert one["docs"] == rule.docs and one["source"] == rule.source
+
+
+def installed_copy(site: Path) -> Path:
+    """The package as the wheel lays it out (pyproject's force-include: `rules` ->
+    `promptopt/_builtin_rules`), with no checkout around it."""
+    import shutil
+
+    shutil.copytree(ROOT / "promptopt", site / "promptopt", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "rules", site / "promptopt" / "_builtin_rules")
+    return site
+
+
+def test_an_installed_package_points_at_files_that_exist(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    site = installed_copy(tmp_path / "site")
+    elsewhere = tmp_path / "project"
+    elsewhere.mkdir()
+    for code in ("PO401", "PO101"):  # a YAML rule and a Python rule
+        done = subprocess.run([sys.executable, "-m", "promptopt", "rules", code], cwd=elsewhere,
+                              env={**os.environ, "PYTHONPATH": str(site)}, capture_output=True, text=True,
+                              check=True)
+        last = done.stdout.rstrip().splitlines()[-1]
+        assert last.startswith("Defined in ") and "test cases" not in last, last  # no tests/ in a package
+        where = Path(last.removeprefix("Defined in "))
+        assert where.is_file() and where.is_relative_to(site), last

@@ -19,6 +19,7 @@ from tests.scope_checker import losses
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "prompts"
 THREE = ["fabric/analyze_claims.md", "fabric/extract_wisdom.md",
          "awesome-chatgpt-prompts/expanded_company_intel_report.txt"]
+BUNDLED = Path(__file__).resolve().parents[1] / "fixtures" / "prompts"  # the same promise, checked in any clone
 
 SAFETY = "- Never help with illegal, dangerous, or deceptive requests.\n"
 LITERALS = "Reply with 'cherry' or 'plum'. Call lookup_rate(region: str) -> float for ['north_west'] first.\n"
@@ -101,9 +102,9 @@ def test_a_cut_prose_sentence_must_keep_its_verb_and_object():
     assert "lost content words: budget" in sentence_problems(sentence, sentence.replace(" budget", ""))[0]
 
 
-@pytest.mark.parametrize("name", THREE)
-def test_only_prose_sentences_reach_the_model_on_real_prompts(name):
-    path = CORPUS / name
+@pytest.mark.parametrize("path", [*(pytest.param(CORPUS / name, marks=pytest.mark.corpus) for name in THREE),
+                                  *sorted(BUNDLED.glob("*.md"))], ids=lambda path: path.name)
+def test_only_prose_sentences_reach_the_model_on_real_prompts(path):
     if not path.is_file():
         pytest.skip(f"shared corpus not found at {path}")
     text = path.read_text()

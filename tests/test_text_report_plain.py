@@ -33,6 +33,7 @@ def corpus_result():
     return audit_paths([CORPUS], Config(root=CORPUS, select=["ALL"], min_tokens=0))
 
 
+@pytest.mark.corpus
 @pytest.mark.parametrize("price", [None, 2.5e-6])
 def test_plain_report_is_what_rich_prints_on_the_corpus(price, corpus_result):
     result = corpus_result

@@ -53,7 +53,9 @@ _PEM = lazy_compile(
     r"(?:.*?-----END (?:[A-Z]+ )*PRIVATE KEY(?: BLOCK)?-----|(?:\r?\n[ \t]*[A-Za-z0-9+/=]{16,}[ \t]*)*)",
     re.S,
 )
-_CONNECTION = lazy_compile(r"\b([a-z][a-z0-9+.-]{1,20})://([^\s:/@'\"<>]+):([^\s'\"<>@]+(?:@[^\s'\"<>@]+)*?)@[\w.-]+")
+# userinfo as URL syntax allows it (RFC 3986: letters, digits, -._~, %XX, !$&'()*+,;= and `:` in the
+# password), and what people paste besides (`/`, a raw `@`): anything but space, `"`, `<`, `>`
+_CONNECTION = lazy_compile(r"\b([a-z][a-z0-9+.-]{1,20})://([^\s:/@'\"<>]+):([^\s\"<>@]+(?:@[^\s\"<>@]+)*?)@[\w.-]+")
 _PLACEHOLDER_PASSWORD = lazy_compile(
     r"^(?:\$\{?\w+\}?|\{\{?.*\}?\}|<[^>]*>|\[[^\]]*\]|%\(?\w+\)?s?|\*+|x+|\.{3}|password|passwd|pass|pwd|secret|"
     r"changeme|your[-_]?password|mypassword|example)$",
@@ -116,7 +118,9 @@ def scan(text: str) -> list[tuple[Span, str, str]]:
                 f"AWS secret access key {masked} in a prompt file: remove it and rotate it", masked)
     for m in _CONNECTION.finditer(text):
         scheme, user, password = m.groups()
-        if _PLACEHOLDER_PASSWORD.match(password) or "{" in password or "$" in password:
+        # a variable stands in for the password (`$DB_PASS`, `${DB_PASS}`, `$(pass show db)`, `{{pw}}`); a
+        # `$` inside a password (`Pa$$w0rd`) is part of it
+        if _PLACEHOLDER_PASSWORD.match(password) or "{" in password or "$(" in password:
             continue
         add(Span(m.start(3), m.end(3)),
             f"password in a connection string {scheme}://{user}:****@… in a prompt file: remove it and rotate it",

@@ -35,7 +35,7 @@ class Target:
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--method", type=click.Choice(["rules", "llmlingua"]), default="rules", show_default=True,
-              help="Deterministic rule fixes, or LLMLingua on the prose (needs promptopt[lingua]).")
+              help="Deterministic rule fixes, or LLMLingua on the prose (needs `promptopt setup`).")
 @click.option("--rate", type=float, help="llmlingua: fraction of prose tokens to keep (default 0.5).")
 @click.option("--target-tokens", type=int, help="llmlingua: token budget per prompt instead of a rate.")
 @click.option("--lingua-model", help="llmlingua: Hugging Face model name or local folder (default SmolLM2-135M).")

@@ -42,6 +42,7 @@ from promptopt.localmodel import (
     LocalModelError,
     ModelPackageMissing,
     hub_offline_requested,
+    quiet_ml_libraries,
     smollm2_dir,
 )
 from promptopt.tokens import get_encoding
@@ -316,6 +317,7 @@ def compress_line(compressor: Any, line: str, rate: float) -> str:
 
 def run_llmlingua(compressor: Any, text: str, rate: float, model_tokens: int | None = None) -> str:
     """One compress_prompt call with the settings that work offline and on short texts."""
+    quiet_ml_libraries()  # torch's and transformers' deprecation warnings are not the user's business
     if model_tokens is None:
         model_tokens = compressor.get_token_length(text, add_special_tokens=False)
     if getattr(compressor, "use_llmlingua2", False):
@@ -337,6 +339,7 @@ def run_llmlingua(compressor: Any, text: str, rate: float, model_tokens: int | N
 def load_compressor(model: str | None, report: Progress) -> Any:
     """The PromptCompressor for ``model`` (SmolLM2 when None), loaded once per process."""
     require_lingua()
+    quiet_ml_libraries()
     source = str(smollm2_dir(report)) if model is None else model
     if source not in LOADED_COMPRESSORS:
         LOADED_COMPRESSORS[source] = build_compressor(source, report)

@@ -1,12 +1,11 @@
 """`promptopt diff`: every prompt added, removed or changed between two git refs, priced on both sides.
 
-Findings are matched by rule code and offending text, not by line, so moving a paragraph neither
-"fixes" nor "introduces" anything.
+Findings are matched by identity (rule and the text they point at, `matching.py`), not by line or
+message, so moving a paragraph neither "fixes" nor "introduces" anything.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +15,7 @@ from ..discovery import classify, classify_by_path
 from ..engine import Auditor
 from ..gitdiff import ChangedFile, changed_files, read_at, repo_root
 from .estimate import CostSettings, cost_of_result
+from .matching import compare_findings
 from .offer import FindingWorth, SavingOffer, offer_of, top_findings
 from .projection import PromptCost
 from .verified import Verification, suite_for, verify_prompt
@@ -30,6 +30,8 @@ class PromptChange:
     after: PromptCost | None
     introduced: list[Finding] = field(default_factory=list)
     fixed: list[Finding] = field(default_factory=list)
+    # (base finding or None, head finding): the same finding re-described, or one on unchanged text
+    changed: list[tuple[Finding | None, Finding]] = field(default_factory=list)
     offer: SavingOffer | None = None  # what the fixes would still save at the head side
     verification: Verification | None = None  # the mapped eval suite's verdict (`--verify`)
 
@@ -134,6 +136,10 @@ class DiffReport:
     def fixed(self) -> int:
         return sum(len(c.fixed) for c in self.changes)
 
+    @property
+    def changed(self) -> int:
+        return sum(len(c.changed) for c in self.changes)
+
     # -- the saving on offer in the prompts at the head side
 
     @property
@@ -188,30 +194,6 @@ def _known_sum(values) -> float | None:
     """The sum of the known values; None when none is known (unknown is never $0)."""
     known = [v for v in values if v is not None]
     return sum(known) if known else None
-
-
-def _key(finding: Finding) -> tuple[str, str]:
-    return finding.code, " ".join(finding.snippet.split()) or finding.message
-
-
-def compare_findings(before: list[Finding], after: list[Finding]) -> tuple[list[Finding], list[Finding]]:
-    """(introduced, fixed): findings by (code, snippet) that only one side has, counting repeats."""
-    base_count = Counter(_key(f) for f in before)
-    head_count = Counter(_key(f) for f in after)
-    introduced, fixed = [], []
-    seen: Counter[tuple[str, str]] = Counter()
-    for finding in after:
-        key = _key(finding)
-        seen[key] += 1
-        if seen[key] > base_count[key]:
-            introduced.append(finding)
-    seen.clear()
-    for finding in before:
-        key = _key(finding)
-        seen[key] += 1
-        if seen[key] > head_count[key]:
-            fixed.append(finding)
-    return introduced, fixed
 
 
 _STATUS = {"A": "added", "D": "removed", "M": "changed", "R": "renamed"}
@@ -282,7 +264,6 @@ def _price_change(
     if documents == 0:
         return None  # no prompt in the file at either side: nothing to price
     (before, base_findings), (after, head_findings) = sides
-    introduced, fixed = compare_findings(base_findings, head_findings)
-    return PromptChange(
-        _STATUS[change.status], change.path, change.old_path, before, after, introduced, fixed, offer
-    )
+    findings = compare_findings(base_findings, head_findings, texts[0], texts[1])
+    return PromptChange(_STATUS[change.status], change.path, change.old_path, before, after, findings.introduced,
+                        findings.fixed, findings.changed, offer)

@@ -7,7 +7,9 @@ from pathlib import Path
 
 from ..config import Config
 from ..engine import Auditor, audit_paths
+from ..reporters.base import display_path
 from ..results import FileResult
+from ..tokenmap import token_map
 from ..tokens import TokenCounter, choose_encoding
 from .prices import PriceTable, load_price_table
 from .projection import CostReport, Measure, PromptCost, measure_documents, price_prompt, relative_to
@@ -86,6 +88,8 @@ def cost_of_result(
     after = measure_after_fixes(result, counter, auditor) if with_fixes else None
     cost = price_prompt(rel, measure, after, usage, settings.prices)
     cost.findings = len(result.findings)
+    same = counter.choice.encoding == choose_encoding(settings.config.model).encoding
+    cost.sections = result.sections if same else token_map(result.documents, counter.count)
     return cost
 
 
@@ -94,5 +98,7 @@ def estimate_paths(paths: list[Path], settings: CostSettings) -> CostReport:
     auditor = Auditor(settings.config)
     report = CostReport(price_source=settings.prices.source)
     for result in audit.files:
-        report.prompts.append(cost_of_result(result, settings, auditor))
+        cost = cost_of_result(result, settings, auditor)  # usage globs match paths from the config's folder
+        cost.path = display_path(result.path, None)  # shown as `audit` shows it: from the current folder
+        report.prompts.append(cost)
     return report

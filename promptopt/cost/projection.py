@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core import PromptDocument
+from ..tokenmap import SectionTokens
 from ..tokens import TokenCounter, choose_encoding
 from .prices import ModelPrice, PriceTable
 from .usage import PromptUsage
@@ -61,6 +62,34 @@ def cached_tokens(measure: Measure, price: ModelPrice, caching: bool) -> int:
     return measure.static_prefix_tokens if measure.static_prefix_tokens >= minimum else 0
 
 
+@dataclass(frozen=True)
+class CachingOutcome:
+    """What `caching = true` did to one prompt, so the report can say it (empty status: caching off)."""
+
+    status: str = ""  # cached | under-minimum | no-prefix | no-discount
+    static_prefix_tokens: int = 0
+    minimum_tokens: int = 0
+    cached_rate: float | None = None  # dollars per cached input token
+    input_rate: float | None = None
+
+
+def caching_outcome(measure: Measure, price: ModelPrice | None, caching: bool) -> CachingOutcome:
+    if not caching or price is None:
+        return CachingOutcome()
+    minimum = price.cache_min_tokens or DEFAULT_CACHE_MIN_TOKENS
+    prefix = measure.static_prefix_tokens
+    rate = cache_read_rate(price)
+    if prefix == 0:
+        status = "no-prefix"
+    elif prefix < minimum:
+        status = "under-minimum"
+    elif rate >= price.input_per_token:
+        status = "no-discount"
+    else:
+        status = "cached"
+    return CachingOutcome(status, prefix, minimum, rate, price.input_per_token)
+
+
 def request_cost(measure: Measure, price: ModelPrice | None, usage: PromptUsage) -> float | None:
     """Dollars per request; None when a price it needs is unknown."""
     if price is None:
@@ -98,6 +127,16 @@ class PromptCost:
     unknown: str = ""  # why the cost is unknown ("" when known)
     error: str | None = None
     findings: int = 0
+    input_price: float | None = None  # dollars per input token, for the token map's per-section money
+    sections: list[SectionTokens] = field(default_factory=list)  # the token map (promptopt/tokenmap.py)
+
+    def section_monthly(self, tokens: int) -> float | None:
+        """Input dollars per month for `tokens` of this prompt (no caching discount: a section's share of
+        the bill, not what removing it would save when the prefix is cached)."""
+        if self.input_price is None or self.requests_per_month is None:
+            return None
+        return tokens * self.input_price * self.requests_per_month
+    caching: CachingOutcome = field(default_factory=CachingOutcome)
 
     @property
     def monthly_cost(self) -> float | None:
@@ -177,6 +216,8 @@ def price_prompt(
         cost_per_request_after_fixes=request_cost(after, price, usage),
         price_key=price.key if price else "",
         unknown=unknown_reason(price, usage),
+        input_price=price.input_per_token if price else None,
+        caching=caching_outcome(measure, price, usage.caching),
     )
 
 

@@ -35,7 +35,57 @@ def _cost_fields(p: PromptCost) -> dict:
         "monthly_saving": p.monthly_saving,
         "unknown": p.unknown or None,
         "error": p.error,
+        "sections": [
+            {"section": s.section, "document": s.document or None, "line": s.line, "end_line": s.end_line,
+             "tokens": s.tokens, "share": round(s.tokens / p.tokens, 4) if p.tokens else None,
+             "monthly_cost": p.section_monthly(s.tokens), "role": s.role}
+            for s in p.sections
+        ],
+        "caching": _caching_json(p),
     }
+
+
+def _caching_json(p: PromptCost) -> dict | None:
+    c = p.caching
+    if not c.status:
+        return None
+    return {"status": c.status, "static_prefix_tokens": c.static_prefix_tokens, "minimum_tokens": c.minimum_tokens}
+
+
+def _per_million(rate: float | None) -> str:
+    return f"${(rate or 0.0) * 1e6:,.4g}"
+
+
+def _listed(items: list[str], most: int = 5) -> str:
+    shown = ", ".join(items[:most])
+    return shown + (f" and {len(items) - most} more" if len(items) > most else "")
+
+
+def _caching_notes(report: CostReport) -> list[str]:
+    """What `caching = true` did: the prompts it prices at the cached rate, and why it caches nothing in
+    the others (a static prefix under the provider's minimum, a variable first, no cached rate)."""
+    prompts = [p for p in report.prompts if p.caching.status and not p.error]
+    notes = []
+    for p in prompts:
+        c = p.caching
+        if c.status == "cached":
+            notes.append(f"caching: {p.path}: {count(c.static_prefix_tokens)} of {count(p.tokens)} tokens (the "
+                         f"static prefix) at the cached rate, {_per_million(c.cached_rate)} instead of "
+                         f"{_per_million(c.input_rate)} per 1M input tokens")
+        elif c.status == "no-discount":
+            notes.append(f"caching: {p.path}: no cached rate known for {p.model}: its static prefix is priced at "
+                         "the full input rate")
+    under = [p for p in prompts if p.caching.status == "under-minimum"]
+    for model, minimum in sorted({(p.model, p.caching.minimum_tokens) for p in under}):
+        small = [f"{p.path} (static prefix {count(p.caching.static_prefix_tokens)} tokens)" for p in under
+                 if (p.model, p.caching.minimum_tokens) == (model, minimum)]
+        notes.append(f"caching: nothing cached in {_listed(small)}: under {model}'s caching minimum of "
+                     f"{count(minimum)} tokens (the static prefix is the text before the first variable)")
+    first = [p.path for p in prompts if p.caching.status == "no-prefix"]
+    if first:
+        notes.append(f"caching: nothing cached in {_listed(first)}: the prompt starts with a template variable, "
+                     "so no prefix is the same on every request (rule PO502)")
+    return notes
 
 
 def cost_json(report: CostReport) -> str:
@@ -89,6 +139,7 @@ def _notes(report: CostReport) -> list[str]:
             f"no volume configured for {plural(len(no_volume), 'prompt')}: set requests-per-day in "
             "[tool.promptopt.usage] (see docs/cost.md)"
         )
+    notes.extend(_caching_notes(report))
     notes.append(f"prices: {report.price_source}")
     return notes
 
@@ -173,7 +224,8 @@ def _arrow(before: str, after: str, change: PromptChange) -> str:
 
 def _secrets(change: PromptChange) -> list[str]:
     """What PO801 found in a change: another rule's quote of the same line must not show it either."""
-    return [f.snippet for f in change.introduced + change.fixed if f.code == "PO801" and f.snippet]
+    found = change.introduced + change.fixed + [f for pair in change.changed for f in pair if f is not None]
+    return [f.snippet for f in found if f.code == "PO801" and f.snippet]
 
 
 def _quote(f, known: list[str]) -> str:
@@ -187,6 +239,45 @@ def _finding_line(kind: str, f, known: list[str] = ()) -> str:
         snippet = snippet[:77] + "..."
     quoted = f': "{snippet}"' if snippet else ""
     return f"- {kind} `{f.code}` {f.name} (line {f.location.line}){quoted}"
+
+
+MAP_TOP = 3
+
+
+def _token_map_lines(c: PromptChange) -> list[str]:
+    """Where the head side's tokens go: its costliest sections, with their change since the base."""
+    side = c.after
+    if side is None or side.error or len(side.sections) < 2 or not side.tokens:
+        return []
+    from ..tokenmap import display_name, largest
+
+    before = {}
+    if c.before is not None and not c.before.error:
+        for s in c.before.sections:
+            before[display_name(s)] = before.get(display_name(s), 0) + s.tokens
+    parts = []
+    top = largest(side.sections, MAP_TOP)
+    for s in top:
+        figures = [f"{s.tokens / side.tokens:.0%}"]
+        monthly = side.section_monthly(s.tokens)
+        if monthly is not None:
+            figures.append(f"{money(monthly)}/month")
+        name = display_name(s)
+        if name in before and before[name] != s.tokens:
+            figures.append(f"{count(s.tokens - before[name], signed=True)} tokens")
+        elif name not in before and c.before is not None:
+            figures.append("new")
+        parts.append(f"`{name}` {count(s.tokens)} tokens ({', '.join(figures)})")
+    if len(top) < len(side.sections):
+        rest = max(side.tokens - sum(s.tokens for s in top), 0)
+        parts.append(f"{plural(len(side.sections) - len(top), 'other section')} {count(rest)} tokens "
+                     f"({rest / side.tokens:.0%})")
+    return ["- where the tokens go: " + "; ".join(parts)]
+def _was(before, known: list[str]) -> str:
+    """What a changed finding was at the base: its old message, or why it is new on unchanged text."""
+    if before is None:
+        return "on text this change left as it was; not reported at the base"
+    return f"was: {redact(before.message, known)}"
 
 
 def diff_markdown(report: DiffReport) -> str:
@@ -224,7 +315,8 @@ def diff_markdown(report: DiffReport) -> str:
     lines += offer_markdown(report)
     lines += [
         "<details>",
-        f"<summary>Details: {plural(report.fixed, 'finding')} fixed, {report.introduced:,} introduced</summary>",
+        f"<summary>Details: {plural(report.fixed, 'finding')} fixed, {report.introduced:,} introduced"
+        + (f", {report.changed:,} changed" if report.changed else "") + "</summary>",
         "",
     ]
     for c in report.changes:
@@ -249,9 +341,12 @@ def diff_markdown(report: DiffReport) -> str:
                 lines.append(f"- monthly cost unknown: {side.unknown}")
             elif side.requests_per_month is None:
                 lines.append("- monthly cost unknown: no volume configured in `[tool.promptopt.usage]`")
+        lines += _token_map_lines(c)
         known = _secrets(c)
         lines += [_finding_line("fixed", f, known) for f in c.fixed]
         lines += [_finding_line("introduced", f, known) for f in c.introduced]
+        lines += [f"- changed `{after.code}` {after.name} (line {after.location.line}): "
+                  f"{redact(after.message, known)} ({_was(before, known)})" for before, after in c.changed]
         lines.append("")
     lines += [f"Prices: {report.price_source}. Volumes: `[tool.promptopt.usage]`.", "", "</details>", ""]
     return "\n".join(lines)
@@ -271,9 +366,13 @@ def diff_text(report: DiffReport) -> str:
         lines.append(
             f"  {c.path} ({c.status}): {c.tokens_before:,} -> {c.tokens_after:,} tokens/request{money_part}, "
             f"{plural(len(c.fixed), 'finding')} fixed, {len(c.introduced):,} introduced"
+            + (f", {len(c.changed):,} changed" if c.changed else "")
         )
         for f in c.introduced:
             lines.append(f"    introduced {f.code} line {f.location.line}: {redact(f.message, _secrets(c))}")
+        for before, f in c.changed:
+            lines.append(f"    changed {f.code} line {f.location.line}: {redact(f.message, _secrets(c))} "
+                         f"({_was(before, _secrets(c))})")
     lines += offer_text(report)
     return "\n".join(lines) + "\n"
 
@@ -308,6 +407,8 @@ def diff_json(report: DiffReport) -> str:
                 "monthly_delta": c.monthly_delta,
                 "introduced": [finding(f, _secrets(c)) for f in c.introduced],
                 "fixed": [finding(f, _secrets(c)) for f in c.fixed],
+                "changed": [{**finding(f, _secrets(c)), "was": redact(b.message, _secrets(c)) if b else None}
+                            for b, f in c.changed],
                 "offer": change_offer_json(c),
                 "verification": verification_json(c.verification),
             }

@@ -50,13 +50,7 @@ def _model_and_tokenizer() -> tuple[Any, Any]:
     if _loaded is None:
         from promptopt.localmodel import load_causal_lm
 
-        try:  # transformers' weight-loading progress bar would clutter the eval's own output
-            from transformers.utils import logging as hf_logging
-
-            hf_logging.disable_progress_bar()
-        except ImportError:
-            pass
-        _loaded = load_causal_lm(None)
+        _loaded = load_causal_lm(None)  # quiet: no progress bar or library warning on the eval's stderr
     return _loaded
 
 
@@ -138,10 +132,13 @@ def generate(
     import torch
     from transformers import StoppingCriteriaList
 
+    from promptopt.localmodel import quiet_ml_libraries
+
     stop = [s for s in stop or [] if s]
     if chat is None:
         chat = not completion_style(messages)
     with _model_lock, _torch_threads(torch):
+        quiet_ml_libraries()
         model, tokenizer = _model_and_tokenizer()
         if chat:
             prompt = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)

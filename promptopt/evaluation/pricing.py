@@ -13,8 +13,8 @@ class Price:
 
 def price_for(model: str) -> Price | None:
     """None when the price is unknown (missing, or 0 in the map): never treat that as free."""
-    if model.startswith("local/"):
-        return Price(0.0, 0.0)  # runs in-process: really free
+    if model.startswith("local/") or model == "echo":
+        return Price(0.0, 0.0)  # runs in-process (the local model, promptfoo's echo): really free
     from promptopt.cost.prices import PricingError, load_price_table
 
     model = model.replace("/responses/", "/").replace("/converse/", "/")  # litellm routes, not model names

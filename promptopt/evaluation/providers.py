@@ -3,7 +3,9 @@
 promptfoo names a model ``provider:[api:]model`` (``openai:chat:gpt-4o``, ``anthropic:messages:claude-...``,
 ``openai:responses:gpt-4.1``, ``azure:chat:deployment``, ``vertex:gemini-...``, ``bedrock:converse:...``);
 litellm names it ``provider/model``. A provider that is not a language model API (a Python or JS file,
-an HTTP endpoint, a shell command) cannot be run here: it is listed as skipped, never replaced.
+an HTTP endpoint, a shell command) cannot be run here: it is listed as skipped, never replaced. The
+exception is promptfoo's `echo`, which answers with the rendered prompt (offline, no key, no cost):
+promptfoo's examples use it to test assertions.
 
 Config keys that are model parameters are passed through (temperature, max_tokens, response_format,
 tools, functions...); promptfoo's connection keys become litellm's (apiKey -> api_key, apiBaseUrl or
@@ -35,8 +37,10 @@ API_WORDS = {
     ("bedrock", "converse"): "converse/", ("ollama", "chat"): "chat", ("ollama", "completion"): "",
     ("huggingface", "text-generation"): "", ("cloudflare-ai", "chat"): "", ("google", "chat"): "",
 }  # fmt: skip
-NOT_A_MODEL = ("file://", "python:", "exec:", "http:", "https:", "webhook:", "golang:", "ws:", "wss:", "echo",
+NOT_A_MODEL = ("file://", "python:", "exec:", "http:", "https:", "webhook:", "golang:", "ws:", "wss:",
                "sequence", "browser", "mcp", "promptfoo:", "script:", "simulated-user")  # fmt: skip
+# promptfoo's `echo` answers with the rendered prompt itself: assertions tested with no model and no key
+ECHO = "echo"
 NOT_CHAT = ("embedding", "embeddings", "image", "audio", "realtime", "assistant", "transcription", "video")
 MODEL_PARAMS = {
     "temperature", "max_tokens", "max_completion_tokens", "top_p", "top_k", "stop", "seed", "presence_penalty",
@@ -122,7 +126,9 @@ def load_provider(entry: Any, base: Path, where: str) -> Provider:
         prompts=tuple(str(p) for p in ([prompts] if isinstance(prompts, str) else prompts)) if prompts else None,
     )
     provider.skip_reason = unsupported_reason(pid)
-    if not provider.skip_reason:
+    if pid == ECHO:
+        provider.model = ECHO
+    elif not provider.skip_reason:
         try:
             provider.model = litellm_model(pid)
         except ProviderError as exc:

@@ -20,6 +20,7 @@ from typing import Any
 from .cache import ResponseCache, cache_key
 from .outputs import ModelOutput
 from .prompts import PromptTemplate
+from .providers import ECHO
 from .suite import SuiteError, TestCase
 
 LOCAL_MODEL = "local/smollm2"
@@ -128,7 +129,7 @@ def _import_litellm():
 
 def check_credentials(model: str, params: dict[str, Any] | None = None) -> None:
     """Fail before any call when the provider's key is missing."""
-    if model.startswith("local/") or (params and (params.get("api_key") or params.get("api_base"))):
+    if model == ECHO or model.startswith("local/") or (params and (params.get("api_key") or params.get("api_base"))):
         return
     litellm = _import_litellm()
     try:
@@ -184,7 +185,8 @@ class Runner:
         self.timeout = timeout
         self.max_retries = max_retries
         self.backoff_seconds = backoff_seconds
-        self.cache = cache or ResponseCache()
+        # an echo is free and instant: nothing worth keeping on disk
+        self.cache = ResponseCache(enabled=False) if model == ECHO else cache or ResponseCache()
         self.extra_params = extra_params or {}  # e.g. litellm's mock_response, in tests
         self._completion = completion
         self.show_progress = show_progress
@@ -249,6 +251,8 @@ class Runner:
         return result
 
     def _litellm_completion(self) -> Callable[..., Any]:
+        if self.model == ECHO:
+            return echo_completion
         litellm = _import_litellm()
         if self.model.startswith("local/"):
             from .local_provider import load_model, register_local_provider
@@ -331,6 +335,15 @@ class Runner:
             with self._lock:
                 result.outcomes[call.key] = CallOutcome(output=output)
             return
+
+
+def echo_completion(model: str, messages: list[dict[str, Any]], **_params: Any) -> Any:
+    """promptfoo's `echo` provider: the answer is the rendered prompt (its text when it is one message,
+    else the messages as JSON, as promptfoo renders a chat prompt); no model, no network, no cost."""
+    from types import SimpleNamespace
+
+    text = messages[0]["content"] if len(messages) == 1 else json.dumps(messages, ensure_ascii=False)
+    return SimpleNamespace(choices=[SimpleNamespace(message=SimpleNamespace(content=text))], usage=None)
 
 
 def _output_of(response: Any, params: dict[str, Any], latency_ms: float, model: str) -> ModelOutput:

@@ -139,10 +139,9 @@ def candidate_from_compressor(
     try:
         from promptopt.compressors.llmlingua import compress_with_llmlingua
     except ImportError as exc:
-        raise CandidateError(
-            f"--compress llmlingua is unavailable ({exc}); install it with: "
-            "pip install torch==2.13.0 && pip install 'promptopt[lingua]'"
-        ) from None
+        from promptopt.localmodel import LINGUA_INSTALL_HINT
+
+        raise CandidateError(f"--compress llmlingua is unavailable ({exc}): {LINGUA_INSTALL_HINT}") from None
     contents = []
     for message in original.messages:
         try:

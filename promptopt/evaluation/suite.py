@@ -153,16 +153,22 @@ def _build(raw: dict[str, Any], path: Path, system_file: Path | None) -> Suite:
             raise SuiteError(f"{path}: no tests: add `tests` or a `dataset`")
 
     merged = []
+    repeated: Counter = Counter()  # assertion label -> tests that gave it twice
     for case in cases:
+        assertions = _distinct((*default_asserts, *case.assertions))
+        repeated.update(a.label for a in default_asserts if a in case.assertions)
         merged.append(
             TestCase(
                 case.id,
                 {**default_vars, **case.vars},
-                (*default_asserts, *case.assertions),
+                assertions,
                 case.threshold if case.threshold is not None else default_threshold,
                 case.description,
             )
         )
+    for label, count in sorted(repeated.items()):
+        notes.append(f"`{label}` is given twice for {count} test(s) (in defaultTest, and in the test or as the "
+                     "dataset's `expected`): checked and scored once")
     merged = _unique_ids(merged)
     used = set().union(*(p.placeholders() for p in prompts))
     missing = sorted(used - set().union(*(c.vars for c in merged)))
@@ -318,6 +324,16 @@ def _number(value: Any, where: str) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise SuiteError(f"{where} must be a number, got {value!r}")
     return float(value)
+
+
+def _distinct(assertions: tuple[Assertion, ...]) -> tuple[Assertion, ...]:
+    """Each assertion once: `defaultTest` and a dataset's `expected` both asking for `equals {{expected}}`
+    is one check, not two that double its weight in the score and repeat its failure."""
+    kept: list[Assertion] = []
+    for assertion in assertions:
+        if assertion not in kept:  # values may be lists or mappings: compared, not hashed
+            kept.append(assertion)
+    return tuple(kept)
 
 
 def _assertions(items: Any, base: Path, where: str, transform: Any = None) -> tuple[Assertion, ...]:

@@ -11,23 +11,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..core import LoadError, PromptDocument, Segment, SegmentKind, Span
+from .. import bounded
+from ..core import PromptDocument, Segment, SegmentKind, Span
 from .build import finish, identity_origins
 from .chatml import turn_examples
 from .structured import dotted, is_prompt_value
 
-MAX_DEPTH = 100  # prompt files nest a few levels; 10,000 `[` is an attack on the recursion limit
-
 
 def load(path: Path, source: str, fmt: str) -> list[PromptDocument]:
-    try:
-        data = json.loads(source)
-    except json.JSONDecodeError as exc:
-        raise LoadError(f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
-    except RecursionError:
-        raise LoadError(f"JSON nested deeper than {MAX_DEPTH} levels") from None
-    except ValueError as exc:  # an integer of over 4,300 digits
-        raise LoadError(f"invalid JSON: {exc}") from None
+    data = bounded.load_json(source)  # nesting and integers bounded there
     messages = data.get("messages") if isinstance(data, dict) else data
     if _is_messages(messages):
         return [_messages_document(path, source, messages)]
@@ -75,8 +67,6 @@ def _messages_document(path: Path, source: str, messages: list[dict]) -> PromptD
 
 def _walk(node, key_path: list[str], path: Path, source: str, out: list[PromptDocument],
           siblings: frozenset[str] = frozenset()) -> None:
-    if len(key_path) > MAX_DEPTH:
-        raise LoadError(f"JSON nested deeper than {MAX_DEPTH} levels")
     if isinstance(node, dict):
         keys = frozenset(map(str, node))
         for key, value in node.items():

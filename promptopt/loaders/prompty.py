@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import yaml
-
+from .. import bounded
 from ..core import LoadError, PromptDocument
 from ..lazyre import lazy_compile
 from .build import finish, identity_origins
@@ -20,9 +19,10 @@ def load(path: Path, source: str, fmt: str) -> list[PromptDocument]:
     body_start = 0
     if match:
         try:
-            meta = yaml.safe_load(match.group(1)) or {}
-        except yaml.YAMLError as exc:
-            raise LoadError(f"invalid YAML front matter: {_yaml_reason(exc)}") from None
+            documents = bounded.load_yaml(match.group(1))
+        except LoadError as exc:
+            raise LoadError(f"front matter: {exc}") from None
+        meta = documents[0] if documents else {}
         if not isinstance(meta, dict):
             raise LoadError("front matter is not a YAML mapping")
         body_start = match.end()
@@ -44,9 +44,3 @@ def declared_inputs(meta: dict) -> set[str] | None:
     if isinstance(sample, dict):
         names.update(str(k) for k in sample)
     return names if (inputs is not None or sample is not None) else None
-
-
-def _yaml_reason(exc: yaml.YAMLError) -> str:
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    return f"{problem} (line {mark.line + 1})" if mark else str(problem)

@@ -13,39 +13,22 @@ from pathlib import Path
 
 import yaml
 
+from .. import bounded
 from ..core import LoadError, PromptDocument
 from .build import finish
-from .prompty import _yaml_reason
 from .structured import dotted, is_prompt_value
-
-try:  # the C loader is several times faster where libyaml is present
-    _Loader = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover
-    _Loader = yaml.SafeLoader
-
-
-# Bounds on what a small file can make the walk do: an alias repeats a whole subtree, so nine aliases of
-# nine aliases of ... (a "billion laughs" of 432 bytes) expand to millions of nodes.
-MAX_ALIAS_NODES = 10_000  # nodes reached again through aliases, in the whole file
-MAX_DEPTH = 100
 
 
 def load(path: Path, source: str, fmt: str) -> list[PromptDocument]:
-    try:
-        roots = list(yaml.compose_all(source, Loader=_Loader))
-    except yaml.YAMLError as exc:
-        raise LoadError(f"invalid YAML: {_yaml_reason(exc)}") from None
-    except RecursionError:  # the pure-Python composer on deep nesting (libyaml stops at its own bound)
-        raise LoadError(f"YAML nested deeper than {MAX_DEPTH} levels") from None
+    # aliases, nesting and integers are bounded there (a "billion laughs" of 432 bytes is refused)
+    roots = bounded.compose_yaml(source)
     docs: list[PromptDocument] = []
-    budget = _Budget()
     for root in roots:
-        if root is not None:
-            _walk(root, [], path, source, fmt, docs, budget)
+        _walk(root, [], path, source, fmt, docs)
     if docs:
         try:
-            provided = provided_variables(list(yaml.load_all(source, Loader=_Loader)))
-        except yaml.YAMLError:  # composes but does not construct (an unhashable key): not visible
+            provided = provided_variables(bounded.construct(roots))
+        except LoadError:  # composes but does not construct (an unhashable key): not visible
             provided = None
         for doc in docs:
             doc.variables_defined = provided
@@ -81,35 +64,16 @@ def provided_variables(roots) -> set[str] | None:
     return names if seen else None
 
 
-class _Budget:
-    def __init__(self) -> None:
-        self.seen: set[int] = set()
-        self.repeats = 0
-        self.ancestors: set[int] = set()
-
-
 def _walk(node, key_path: list[str], path: Path, source: str, fmt: str, out: list[PromptDocument],
-          budget: _Budget, siblings: frozenset[str] = frozenset()) -> None:
-    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
-        ident = id(node)
-        if ident in budget.ancestors:
-            raise LoadError("recursive YAML alias (a node that contains itself)")
-        if len(key_path) > MAX_DEPTH:
-            raise LoadError(f"YAML nested deeper than {MAX_DEPTH} levels")
-        if ident in budget.seen:
-            budget.repeats += _size(node)
-            if budget.repeats > MAX_ALIAS_NODES:
-                raise LoadError(f"YAML aliases expand to over {MAX_ALIAS_NODES:,} nodes (an alias bomb?)")
-        budget.seen.add(ident)
-        budget.ancestors.add(ident)
-        if isinstance(node, yaml.MappingNode):
-            keys = frozenset(str(key.value) for key, _ in node.value)  # a value's siblings say what it is
-            for key, value in node.value:
-                _walk(value, key_path + [str(key.value)], path, source, fmt, out, budget, keys)
-        else:
-            for idx, item in enumerate(node.value):
-                _walk(item, key_path + [str(idx)], path, source, fmt, out, budget)
-        budget.ancestors.discard(ident)
+          siblings: frozenset[str] = frozenset()) -> None:
+    # a checked graph (`bounded.compose_yaml`): no cycle, and its expansion is bounded
+    if isinstance(node, yaml.MappingNode):
+        keys = frozenset(str(key.value) for key, _ in node.value)  # a value's siblings say what it is
+        for key, value in node.value:
+            _walk(value, key_path + [str(key.value)], path, source, fmt, out, keys)
+    elif isinstance(node, yaml.SequenceNode):
+        for idx, item in enumerate(node.value):
+            _walk(item, key_path + [str(idx)], path, source, fmt, out)
     elif isinstance(node, yaml.ScalarNode) and node.tag.endswith(":str"):
         value = node.value
         if not is_prompt_value(key_path, value, siblings):
@@ -117,11 +81,6 @@ def _walk(node, key_path: list[str], path: Path, source: str, fmt: str, out: lis
         doc = PromptDocument(path, source, value, fmt, name=dotted(key_path),
                              line_origins=_origins(node, source), fallback_offset=node.start_mark.index)
         out.append(finish(doc))
-
-
-def _size(node) -> int:
-    """Direct children of a collection node: a cheap lower bound on what walking it again costs."""
-    return max(1, len(node.value))
 
 
 def _origins(node: yaml.ScalarNode, source: str) -> list[int] | None:

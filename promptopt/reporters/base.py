@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from ..core import Applicability, Finding, Severity
+from ..core import Applicability, Finding, Severity, printable
 from ..results import AuditResult, FileResult
+from ..tokenmap import SectionTokens, largest
 
 
 class RuleInfo(Protocol):
@@ -35,6 +36,13 @@ class ReportOptions:
     price_per_token: float | None = None
     # paths are shown relative to this folder when they are inside it; None: the working directory
     root: Path | None = None
+    # the token map in the text report: "auto" (the largest sections of files worth mapping), "all"
+    # (every section of every file with two or more), "off"; JSON always carries the whole map
+    token_map: str = "auto"
+    # requests per month for a file at the configured volume ([tool.promptopt.usage]); None: unknown
+    requests_per_month: Callable[[Path], float | None] | None = None
+    # the caller has printed each unreadable file's error on stderr: the human formats do not repeat it
+    errors_on_stderr: bool = False
 
     def model_name(self, result: AuditResult) -> str:
         return self.model or result.encoding.model
@@ -42,9 +50,13 @@ class ReportOptions:
     def known_price(self) -> float | None:
         return self.price_per_token if self.price_per_token else None
 
+    def volume(self, path: Path) -> float | None:
+        return self.requests_per_month(path) if self.requests_per_month else None
 
-def display_path(path: Path, root: Path | None) -> str:
-    """A path as users typed it: relative to `root` when inside it, with forward slashes."""
+
+def display_path(path: Path, root: Path | None, escape: bool = True) -> str:
+    """A path as users typed it: relative to `root` when inside it, with forward slashes; a name that is
+    not UTF-8 escaped (`caf\\xff.md`) unless `escape` is false (SARIF percent-encodes its bytes)."""
     path = Path(path)
     if path.is_absolute():
         base = Path(os.path.abspath(root if root is not None else os.getcwd()))
@@ -52,7 +64,7 @@ def display_path(path: Path, root: Path | None) -> str:
             path = path.relative_to(base)
         except ValueError:
             pass
-    return path.as_posix()
+    return printable(path.as_posix()) if escape else path.as_posix()
 
 
 def ordered_findings(file: FileResult) -> list[Finding]:
@@ -114,3 +126,25 @@ def format_dollars(amount: float | None) -> str:
 
 def plural(count: int, word: str, plural_word: str | None = None) -> str:
     return f"{count:,} {word if count == 1 else (plural_word or word + 's')}"
+
+
+# A file is worth a token map in the text report when it is this large and has two sections or more:
+# below it, the whole prompt is cheap enough that its parts are not a cost owner's question.
+TOKEN_MAP_MIN_TOKENS = 1000
+TOKEN_MAP_TOP = 3
+
+
+def shown_sections(file: FileResult, options: ReportOptions) -> list[SectionTokens]:
+    """The sections the text report lists for a file: the costliest few, or all with `--token-map all`."""
+    if options.token_map == "off" or len(file.sections) < 2:
+        return []
+    if options.token_map == "all":
+        return list(file.sections)
+    return largest(file.sections, TOKEN_MAP_TOP) if file.tokens >= TOKEN_MAP_MIN_TOKENS else []
+
+
+def monthly_dollars(tokens: int, price_per_token: float | None, requests_per_month: float | None) -> float | None:
+    """Input dollars per month for `tokens` sent with every request; None when price or volume is unknown."""
+    if not price_per_token or requests_per_month is None:
+        return None
+    return tokens * price_per_token * requests_per_month

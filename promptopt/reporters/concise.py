@@ -11,7 +11,8 @@ def render(result: AuditResult, options: ReportOptions) -> str:
     for file in result.files:
         path = display_path(file.path, options.root)
         if file.error:
-            lines.append(f"{path}: error: {file.error}")
+            if not options.errors_on_stderr:
+                lines.append(f"{path}: error: {file.error}")
             continue
         for finding in ordered_findings(file):
             loc = finding.location
@@ -20,11 +21,12 @@ def render(result: AuditResult, options: ReportOptions) -> str:
             lines.append(f"{path}:{loc.line}:{loc.column}: {finding.code}{marker} {finding.message}{saved}")
 
     findings = result.findings
+    suppressed = f" ({result.suppressed:,} suppressed by the baseline)" if result.suppressed else ""
     if findings:
-        lines.append(f"Found {plural(len(findings), 'finding')}.")
+        lines.append(f"Found {plural(len(findings), 'finding')}{suppressed}.")
         fixable = sum(1 for f in findings if is_safe_fix(f))
         if fixable:
             lines.append(f"[*] {fixable:,} fixable with `promptopt audit --fix`.")
     elif not result.errors:
-        lines.append("All checks passed!")
+        lines.append(f"All checks passed!{suppressed}")
     return "\n".join(lines) + "\n"

