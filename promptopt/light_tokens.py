@@ -101,10 +101,10 @@ class LightCounter:
         self._pattern = _COMPILED[encoding]
         self._db = sqlite3.connect(f"file:{table}?mode=ro", uri=True, check_same_thread=False)
         self._ranks: dict[bytes, int] = {}
-        # tokens with a non-ASCII byte, by their first such byte: CJK text asks for about a rank per
-        # byte, cheaper from a dict than from SQLite; None until first needed
-        self._shards_file = table.with_name(f"{table.stem}-non-ascii.marshal")
-        self._shards: dict[int, bytes | dict[bytes, int]] | None = None
+        # tokens with a non-ASCII byte, by their first such byte, one small file each: CJK text asks
+        # for about a rank per byte, cheaper from a dict than from SQLite; loaded when first needed
+        self._shards_dir = table.with_name(f"{table.stem}-non-ascii")
+        self._shards: dict[int, dict[bytes, int]] = {}
         self._pieces: dict[str, int] = {}
         self._classes: CharClasses | None = None
         self.queries_left: int | None = None  # rank lookups allowed before NotLight (None: no limit)
@@ -166,22 +166,28 @@ class LightCounter:
         return rank
 
     def _shard(self, lead: int) -> dict[bytes, int]:
-        if self._shards is None:
-            self._shards = self._load_shards()
-        shard = self._shards.get(lead, {})
-        if isinstance(shard, bytes):
-            shard = self._shards[lead] = marshal.loads(shard)
+        shard = self._shards.get(lead)
+        if shard is None:
+            shard = self._shards[lead] = self._read_shard(lead)
         return shard
 
-    def _load_shards(self) -> dict[int, bytes | dict[bytes, int]]:
-        """{first non-ASCII byte: marshalled {token: rank}} from the file beside the table, built from
-        the merge table the first time (all of it read once: about 50 ms)."""
-        try:
-            shards = marshal.loads(self._shards_file.read_bytes())
-            if isinstance(shards, dict) and all(type(v) is bytes for v in shards.values()):
-                return shards
-        except (OSError, EOFError, ValueError, TypeError):
-            pass
+    def _read_shard(self, lead: int) -> dict[bytes, int]:
+        """{token: rank} of the tokens whose first non-ASCII byte is `lead`, from its file beside the
+        table; the files are written from the merge table the first time (all of it read once: ~50 ms)."""
+        for _ in range(2):
+            try:
+                shard = marshal.loads((self._shards_dir / f"{lead:02x}.marshal").read_bytes())
+                if isinstance(shard, dict):
+                    return shard
+            except FileNotFoundError:
+                if (self._shards_dir / "complete").is_file():
+                    return {}  # no token has this byte first
+            except (OSError, EOFError, ValueError, TypeError):
+                pass  # damaged: all written again
+            self._write_shards()
+        raise NotLight("the table of non-ASCII tokens cannot be written")
+
+    def _write_shards(self) -> None:
         from .tokens import _write_quietly, cached_ranks, encoding_params, offline_bpe_files
 
         try:
@@ -193,9 +199,10 @@ class LightCounter:
         for token, rank in ranks.items():
             if not token.isascii():
                 by_lead.setdefault(next(b for b in token if b >= 0x80), {})[token] = rank
-        shards = {lead: marshal.dumps(tokens) for lead, tokens in by_lead.items()}
-        _write_quietly(self._shards_file, marshal.dumps(shards))
-        return shards
+        (self._shards_dir / "complete").unlink(missing_ok=True)
+        for lead, tokens in by_lead.items():
+            _write_quietly(self._shards_dir / f"{lead:02x}.marshal", marshal.dumps(tokens))
+        _write_quietly(self._shards_dir / "complete", b"")  # last: every file above is whole
 
     def _piece_tokens(self, piece: bytes) -> int:
         if len(piece) == 1 or self._rank(piece) != NO_RANK:
