@@ -151,7 +151,9 @@ def stages(tree: Path) -> None:
                 return clock.timed(label, lambda: list(original(doc, ctx)))
             rule.check = check
         start = time.process_time()
-        for path in sorted(p for p in tree.rglob("*") if p.is_file()):
+        files = sorted(p for p in tree.rglob("*") if p.is_file())
+        auditor.counter.plan(sum(p.stat().st_size for p in files))  # as audit_paths does
+        for path in files:
             auditor.audit_file(path)
         total = time.process_time() - start
     finally:

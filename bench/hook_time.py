@@ -1,15 +1,20 @@
-"""Cold wall time of the pre-commit hook's command on two changed prompt files, step by step, beside a
-rival linter in the same run.
+"""Cold time and peak memory of the pre-commit hook's command on two changed prompt files, step by
+step, beside a rival linter in the same run.
 
-Each run is a fresh process (as pre-commit starts one). Three commands are timed, interleaved so that
-load from other processes hits them alike:
+The files are two real prompts of the shared corpus with non-ASCII text (fabric's summarize.md has an
+em-dash, extract_core_message.md a curly apostrophe and an ellipsis), or `--files`; without the corpus,
+two ASCII prompts written here. Each run is a fresh process (as pre-commit starts one). Three commands are timed,
+interleaved so that load from other processes hits them alike:
 - `promptopt audit A B` with its result cache filled (the files are unchanged since the last run),
 - `promptopt audit --no-cache A B` (every file new: rules, tokenizer, audit, report),
-- the rival linter `promptproof A B`, when installed (`--rival PATH`, default /tmp/pp-venv/bin/promptproof;
-  install it outside the repo: `python -m venv /tmp/pp-venv && /tmp/pp-venv/bin/pip install promptproof`).
+- the rival linter `promptproof A B` (0.2.0), when installed: `--rival PATH`, by default the
+  `promptproof` beside this Python, else /tmp/pp-venv/bin/promptproof. It is a benchmark tool, not a
+  dependency: `pip install promptproof==0.2.0` into the venv that runs this, or into /tmp/pp-venv.
 Then each step of both promptopt runs is timed inside fresh processes (`--steps`).
-Prints medians, spreads and ratios of wall time, and the median CPU time of each command (what the
-process itself used: less sensitive to other load on a shared machine); the target is a median of 0.2 s or less.
+Prints, per command, the median wall time with its spread, the median CPU time (user + system: what the
+process itself used, much less sensitive to other load on a shared machine) and the median peak RSS
+(the process's own, from wait4), then the ratios to the rival from the same run. Targets: a median of
+0.2 s or less; against the rival, at most 1.5x its CPU time and 2x its peak memory.
 
     python bench/hook_time.py [--runs 15] [--files A B] [--rival PATH] [--before ../main] [--no-steps]
 """
@@ -19,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -29,8 +33,13 @@ import time
 from pathlib import Path
 
 TARGET_SECONDS = 0.2
+TARGET_CPU_RATIO = 1.5  # of the rival's CPU time, same run
+TARGET_MEMORY_RATIO = 2.0  # of the rival's peak RSS, same run
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_RIVAL = Path("/tmp/pp-venv/bin/promptproof")
+CORPUS = ROOT.parent / "shared" / "corpus" / "prompts"
+# Two small real prompts, both with non-ASCII text (an em-dash; a curly apostrophe, an ellipsis)
+DEFAULT_FILES = [CORPUS / "fabric" / "summarize.md", CORPUS / "fabric" / "extract_core_message.md"]
+RIVALS = [Path(sys.executable).parent / "promptproof", Path("/tmp/pp-venv/bin/promptproof")]
 
 SUPPORT = """# Support assistant
 
@@ -106,17 +115,21 @@ def bench_env(checkout: Path = ROOT) -> dict[str, str]:
     return env
 
 
-def run_once(command: list[str], cwd: Path, checkout: Path = ROOT) -> tuple[float, float]:
-    """Wall seconds, and the CPU seconds the process used (user + system): on a shared machine the
-    wall time carries other processes' load, the CPU time much less."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    done = subprocess.run(command, cwd=cwd, capture_output=True, env=bench_env(checkout))
-    elapsed = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode not in (0, 1):
-        raise SystemExit(f"{' '.join(command)} failed ({done.returncode}): {done.stderr.decode()[-2000:]}")
-    return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+def run_once(command: list[str], cwd: Path, checkout: Path = ROOT) -> tuple[float, float, float]:
+    """Wall seconds, the CPU seconds the process used (user + system: on a shared machine the wall time
+    carries other processes' load, the CPU time much less) and its peak RSS in MB (this process's own,
+    from wait4: getrusage's children figure is the largest child so far)."""
+    with tempfile.TemporaryFile() as stderr:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=stderr,
+                                   env=bench_env(checkout))
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode not in (0, 1):
+            stderr.seek(0)
+            raise SystemExit(f"{' '.join(command)} failed ({process.returncode}): {stderr.read().decode()[-2000:]}")
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def steps(files: list[Path], cwd: Path, runs: int, cached: bool) -> list[tuple[str, float]]:
@@ -138,16 +151,20 @@ def describe(times: list[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
-    parser.add_argument("--files", nargs="+", type=Path, help="prompt files (default: two written here)")
-    parser.add_argument("--rival", type=Path, default=DEFAULT_RIVAL, help="the rival linter's executable")
+    parser.add_argument("--files", nargs="+", type=Path,
+                        help="prompt files (default: two real prompts of the shared corpus, else two written here)")
+    parser.add_argument("--rival", type=Path, help=f"the rival linter's executable (default: {RIVALS[0]}, "
+                        f"else {RIVALS[1]})")
     parser.add_argument("--no-steps", action="store_true", help="skip the step-by-step timing")
     parser.add_argument("--before", type=Path, help="another checkout of promptopt (say, main) timed alongside")
     args = parser.parse_args()
+    rival = args.rival or next((r for r in RIVALS if r.exists()), RIVALS[0])
+    sources = args.files or ([f for f in DEFAULT_FILES if f.is_file()] if CORPUS.is_dir() else [])
     with tempfile.TemporaryDirectory() as folder:
         cwd = Path(folder)
-        if args.files:
-            files = [cwd / f.name for f in args.files]
-            for source, target in zip(args.files, files, strict=True):
+        if sources:
+            files = [cwd / f.name for f in sources]
+            for source, target in zip(sources, files, strict=True):
                 shutil.copyfile(source, target)
         else:
             files = [cwd / "support.md", cwd / "triage.txt"]
@@ -158,28 +175,34 @@ def main() -> None:
                     "promptopt, --no-cache": [*promptopt_command(), "--no-cache", *names]}
         checkouts = dict.fromkeys(commands, ROOT)
         if args.before:
-            commands["before (--before checkout)"] = [*promptopt_command(), *names]
-            checkouts["before (--before checkout)"] = args.before.resolve()
-        if args.rival.exists():
-            commands["rival (promptproof)"] = [str(args.rival), *names]
+            commands["before, cached"] = [*promptopt_command(), *names]
+            commands["before, --no-cache"] = [*promptopt_command(), "--no-cache", *names]
+            checkouts["before, cached"] = checkouts["before, --no-cache"] = args.before.resolve()
+        if rival.exists():
+            commands["rival (promptproof)"] = [str(rival), *names]
             checkouts["rival (promptproof)"] = ROOT
         for name, command in commands.items():  # warm the OS file cache, bytecode and the result cache
             run_once(command, cwd, checkouts[name])
         times: dict[str, list[float]] = {name: [] for name in commands}
         cpu: dict[str, list[float]] = {name: [] for name in commands}
+        memory: dict[str, list[float]] = {name: [] for name in commands}
         for _ in range(args.runs):
             for name, command in commands.items():
-                wall, used = run_once(command, cwd, checkouts[name])
+                wall, used, peak = run_once(command, cwd, checkouts[name])
                 times[name].append(wall)
                 cpu[name].append(used)
+                memory[name].append(peak)
         step_times = {} if args.no_steps else {
             "cached": steps(names, cwd, max(5, args.runs // 2), cached=True),
             "--no-cache": steps(names, cwd, max(5, args.runs // 2), cached=False),
         }
     load = os.getloadavg()
-    print(f"command: {' '.join(promptopt_command())} <{len(files)} files>; load average {load[0]:.2f}")
+    described = ", ".join(str(f) for f in sources) if sources else "two prompts written here (ASCII)"
+    print(f"command: {' '.join(promptopt_command())} <{len(files)} files: {described}>")
+    print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; {os.cpu_count()} CPUs")
     for name, values in times.items():
-        print(f"{name:24} {describe(values)}; CPU median {statistics.median(cpu[name]):.3f} s")
+        print(f"{name:21} {describe(values)}; CPU median {statistics.median(cpu[name]):.3f} s; "
+              f"peak RSS median {statistics.median(memory[name]):.1f} MB")
     cached = statistics.median(times["promptopt, cached"])
     fresh = statistics.median(times["promptopt, --no-cache"])
     for label, median in (("cached", cached), ("--no-cache", fresh)):
@@ -189,14 +212,22 @@ def main() -> None:
         rival = statistics.median(times["rival (promptproof)"])
         print(f"ratio to the rival (same run): cached {cached / rival:.1f}x, --no-cache {fresh / rival:.1f}x")
         rival_cpu = statistics.median(cpu["rival (promptproof)"])
-        print(f"CPU ratio to the rival: cached {statistics.median(cpu['promptopt, cached']) / rival_cpu:.1f}x, "
-              f"--no-cache {statistics.median(cpu['promptopt, --no-cache']) / rival_cpu:.1f}x")
+        rival_memory = statistics.median(memory["rival (promptproof)"])
+        for label, name in (("cached", "promptopt, cached"), ("--no-cache", "promptopt, --no-cache")):
+            cpu_ratio = statistics.median(cpu[name]) / rival_cpu
+            memory_ratio = statistics.median(memory[name]) / rival_memory
+            print(f"{label}: CPU {cpu_ratio:.2f}x the rival's ({'within' if cpu_ratio <= TARGET_CPU_RATIO else 'OVER'}"
+                  f" {TARGET_CPU_RATIO}x), peak RSS {memory_ratio:.2f}x "
+                  f"({'within' if memory_ratio <= TARGET_MEMORY_RATIO else 'OVER'} {TARGET_MEMORY_RATIO}x)")
     else:
-        print(f"rival not installed at {args.rival}: no ratio")
+        print(f"rival not installed at {rival}: no ratio (pip install promptproof==0.2.0)")
     if args.before:
-        before = statistics.median(times["before (--before checkout)"])
-        print(f"before ({args.before}): median {before:.3f} s; this checkout: cached {cached / before:.2f}x, "
-              f"--no-cache {fresh / before:.2f}x of it")
+        for label in ("cached", "--no-cache"):
+            ours, before = (statistics.median(cpu[f"{who}, {label}"]) for who in ("promptopt", "before"))
+            line = f"before ({args.before}), {label}: CPU median {before:.3f} s; this checkout {ours / before:.2f}x"
+            if "rival (promptproof)" in cpu:
+                line += f"; before was {before / statistics.median(cpu['rival (promptproof)']):.2f}x the rival's"
+            print(line)
     for label, measured in step_times.items():
         print(f"\nsteps, {label} (median of fresh processes, in-process clock, after the interpreter's start):")
         for name, seconds in measured:

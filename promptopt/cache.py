@@ -13,7 +13,6 @@ Where: `cache-dir` in the config, else `$PROMPTOPT_CACHE_DIR`, else `.promptopt_
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import astuple
@@ -23,6 +22,7 @@ from typing import Any
 from . import __version__
 from .config import Config
 from .core import Applicability, Edit, Finding, Fix, Location, Severity, Span, printable
+from .digest import blake2b
 from .numbering import Renumber
 from .results import FileResult
 from .tokenmap import SectionTokens
@@ -51,11 +51,11 @@ class ResultCache:
 
     @staticmethod
     def digest(source: str) -> str:
-        return hashlib.blake2b(source.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+        return blake2b(source.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
 
     def _entry(self, path: Path) -> Path:
         # the name's bytes as the OS gave them (a name that is not UTF-8 arrives as lone surrogates)
-        name = hashlib.blake2b(os.fsencode(path), digest_size=16).hexdigest()
+        name = blake2b(os.fsencode(path), digest_size=16).hexdigest()
         return self.folder / f"{name}.json"
 
     def get(self, path: Path, digest: str) -> FileResult | None:
@@ -114,7 +114,7 @@ def settings_key(config: Config) -> str:
         "config": _config_fields(config),
     }
     blob = json.dumps(settings, sort_keys=True, default=str)
-    return hashlib.blake2b(blob.encode("utf-8"), digest_size=20).hexdigest()
+    return blake2b(blob.encode("utf-8"), digest_size=20).hexdigest()
 
 
 def _config_fields(config: Config) -> dict[str, Any]:
@@ -143,7 +143,7 @@ def fingerprint_of(folders: list[Path]) -> str:
     stats: list[str] = []
     for folder in folders:
         _stat_tree(folder, folder, stats)
-    return hashlib.blake2b("\n".join(sorted(stats)).encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+    return blake2b("\n".join(sorted(stats)).encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
 
 
 def _stat_tree(base: Path, folder: Path, out: list[str]) -> None:

@@ -82,16 +82,16 @@ def _package_relative(path: Path) -> str:
 def _read_spec(path: Path) -> Any:
     """The rule file's YAML, parsed. Rules load on every run, and importing a YAML parser costs more than
     the rest: a parse is kept as JSON in the user's cache, keyed by the file's text."""
-    import hashlib
     import json
 
+    from .digest import blake2b
     from .tokens import _write_quietly, rank_cache_dir
 
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise RuleFileError(f"{path}: {exc}") from None
-    memo = rank_cache_dir().parent / "rules" / f"{hashlib.blake2b(text.encode(), digest_size=20).hexdigest()}.json"
+    memo = rank_cache_dir().parent / "rules" / f"{blake2b(text.encode(), digest_size=20).hexdigest()}.json"
     try:
         return json.loads(memo.read_bytes())
     except (OSError, ValueError):

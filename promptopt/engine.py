@@ -199,6 +199,8 @@ def audit_paths(paths: list[Path], config: Config, jobs: int | None = None,
         texts = [sources.get(p) for p in todo]
         by_path.update(zip(todo, _audit_in_processes(auditor, todo, jobs, texts), strict=True))
     else:
+        if auditor is not None:
+            auditor.counter.plan(_total_size(todo, sources, auditor.counter.light_limit + 1))
         for path in todo:
             text = sources.get(path)
             by_path[path] = auditor.audit_file(path) if text is None else auditor.audit_source(path, text)
@@ -226,6 +228,22 @@ def _from_cache(files: list[Path], config: Config, cache: ResultCache) -> tuple[
         else:
             texts[path] = text
     return found, texts
+
+
+def _total_size(files: list[Path], texts: dict[Path, str], enough: int) -> int:
+    """The files' size (characters of those read, bytes of the others), counted up to `enough`."""
+    total = 0
+    for path in files:
+        if path in texts:
+            total += len(texts[path])
+        else:
+            try:
+                total += path.stat().st_size
+            except OSError:
+                pass
+        if total >= enough:
+            break
+    return total
 
 
 def _default_jobs(files: list[Path]) -> int:

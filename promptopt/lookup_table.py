@@ -7,11 +7,12 @@ keyed by the source's path, size and modification time, written to a temp file a
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+
+from .digest import blake2b
 
 
 class LookupTable:
@@ -37,7 +38,7 @@ def open_table(name: str, source: Path, load: Callable[[Path], dict[str, str]]) 
         info = source.stat()
     except OSError:
         return {}
-    key = hashlib.blake2b(f"{source.resolve()}\t{info.st_size}\t{info.st_mtime_ns}".encode("utf-8", "surrogatepass"),
+    key = blake2b(f"{source.resolve()}\t{info.st_size}\t{info.st_mtime_ns}".encode("utf-8", "surrogatepass"),
                           digest_size=16).hexdigest()
     path = rank_cache_dir().parent / "tables" / f"{name}-{key}.sqlite3"
     if path.is_file():

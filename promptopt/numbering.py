@@ -20,9 +20,10 @@ import re
 from dataclasses import dataclass
 
 from .core import Edit, Span
+from .lazyre import lazy_compile
 
-MARKER = re.compile(r"^([ \t]*)(\d{1,3})([.)])(?=[ \t]|$)", re.M)
-REFERENCE = re.compile(r"\b(?:steps?|rules?|items?|points?|instructions?|questions?|no\.|number|#)\s*(\d{1,3})\b",
+MARKER = lazy_compile(r"^([ \t]*)(\d{1,3})([.)])(?=[ \t]|$)", re.M)
+REFERENCE = lazy_compile(r"\b(?:steps?|rules?|items?|points?|instructions?|questions?|no\.|number|#)\s*(\d{1,3})\b",
                        re.I)
 
 

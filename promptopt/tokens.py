@@ -139,14 +139,35 @@ def _write_quietly(path: Path, data: bytes) -> None:
         pass
 
 
+# Where a text may be cut into paragraphs whose counts add up to the whole text's: after a blank line,
+# or before a heading or a tag, when the next line starts with neither white space nor "/" (no piece of
+# o200k_base's or cl100k_base's pre-tokenizer spans such a point: see savings.EditWindows). Sections of
+# a prompt (a token map, a budget's largest section) then reuse the counts of their paragraphs.
+_PARAGRAPH_START = None
+
+
+def _paragraph_starts():
+    global _PARAGRAPH_START
+    if _PARAGRAPH_START is None:
+        from .lazyre import lazy_compile
+
+        _PARAGRAPH_START = lazy_compile(r"\n\r?\n(?=[^\s/])|\n(?=[#<])")
+    return _PARAGRAPH_START
+
+
 class TokenCounter:
     """Counts tokens for one model; caches counts of repeated strings (bullets, sentences).
 
     A small job (the pre-commit hook on a few files) is counted without building tiktoken's encoder,
-    which costs more than the whole audit: ASCII text by `light_tokens` (exact, same counts) until
-    `light_limit` characters; anything else loads the encoder, which counts everything after."""
+    which costs more than the whole audit: by `light_tokens` (exact, same counts, any script) until
+    `light_limit` characters or `light_queries` rank lookups; a text it cannot count, or anything past
+    a limit, loads the encoder, which counts everything after."""
 
-    light_limit = 50_000  # characters (~0.1 s of light counting); past this, tiktoken's encoder pays
+    light_limit = 50_000  # characters (~0.1 s of light counting of English); past this, the encoder pays
+    # rank lookups in SQLite (~10 us each): text of rare strings (identifiers, base64) needs several per
+    # word, so characters alone would let such a job run past what building the encoder (~0.5 s) costs
+    light_queries = 10_000
+    cache_limit = 200_000  # remembered strings (bullets, sentences, paragraphs); past this, forgotten
 
     def __init__(self, model: str):
         self.choice = choose_encoding(model)
@@ -154,6 +175,12 @@ class TokenCounter:
         self._cache: dict[str, int] = {}
         self._light = None  # light_tokens.LightCounter, False when unavailable
         self._light_left = self.light_limit
+
+    def plan(self, size: int) -> None:
+        """The job will count about `size` characters: past `light_limit`, the encoder counts from the
+        start (light counting up to the limit first would only add to building it)."""
+        if size > self.light_limit:
+            self._light_left = 0
 
     @property
     def encoding(self):
@@ -172,7 +199,7 @@ class TokenCounter:
         return self._count(text)
 
     def _count(self, text: str) -> int:
-        if self._encoding is None and self._light_left >= len(text) and text.isascii():
+        if self._encoding is None and self._light_left >= len(text):
             light = self._light_counter()
             if light is not None:
                 from .light_tokens import NotLight
@@ -180,19 +207,43 @@ class TokenCounter:
                 try:
                     tokens = light.count(text)
                 except NotLight:
-                    pass
+                    if light.queries_left == 0:
+                        self._light_left = 0  # the rest of the job goes to the encoder
                 else:
                     self._light_left -= len(text)
                     return tokens
-        return len(self.encoding.encode_ordinary(text))
+        if len(text) < 1024:
+            return len(self.encoding.encode_ordinary(text))
+        return self._count_paragraphs(text)
+
+    def _count_paragraphs(self, text: str) -> int:
+        """The sum of the text's paragraphs' counts, each remembered: exact (the cuts are where no
+        pre-tokenizer piece spans), and a section counted after its prompt costs dictionary lookups."""
+        encode = self.encoding.encode_ordinary
+        cache = self._cache
+        if len(cache) > self.cache_limit:
+            cache.clear()
+        total = start = 0
+        for cut in _paragraph_starts().finditer(text):
+            paragraph = text[start:cut.end()]
+            tokens = cache.get(paragraph)
+            if tokens is None:
+                tokens = cache[paragraph] = len(encode(paragraph))
+            total += tokens
+            start = cut.end()
+        paragraph = text[start:]
+        tokens = cache.get(paragraph)
+        if tokens is None:
+            tokens = cache[paragraph] = len(encode(paragraph))
+        return total + tokens
 
     def _light_counter(self):
         if self._light is None:
-            self._light = False
-            if self.choice.encoding == "o200k_base":
-                from .light_tokens import light_counter
+            from .light_tokens import light_counter
 
-                self._light = light_counter() or False
+            self._light = light_counter(self.choice.encoding) or False
+            if self._light:
+                self._light.queries_left = self.light_queries
         return self._light or None
 
     def saved(self, before: str, after: str) -> int:

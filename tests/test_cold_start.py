@@ -5,9 +5,11 @@ Checked in a fresh interpreter, where nothing is compiled yet."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 from promptopt.lazyre import lazy_compile
 
@@ -48,3 +50,52 @@ def test_a_lazy_pattern_answers_as_the_compiled_one():
     assert lazy.search(text).group("word") == real.search(text).group("word")
     assert (lazy.flags, lazy.groups, lazy.groupindex) == (real.flags, real.groups, real.groupindex)
     assert lazy.findall(text) == real.findall(text) and lazy.split(text) == real.split(text)
+
+
+# Every lazy pattern promptopt defines, with what it finds in the bundled prompts, in a fresh process
+PATTERNS_PROBE = """
+import gc, json, sys
+from pathlib import Path
+from promptopt.registry import all_rules
+import promptopt.segment, promptopt.placeholders, promptopt.light_tokens
+import promptopt.lazyre
+from promptopt.lazyre import LazyPattern
+parsed, parse = [], promptopt.lazyre._compile_arguments
+promptopt.lazyre._compile_arguments = lambda *a: (parsed.append(a[0]), parse(*a))[1]
+all_rules()
+texts = [p.read_text(encoding="utf-8") for p in sorted(Path(sys.argv[1]).iterdir())]
+found = {}
+for lazy in [o for o in gc.get_objects() if isinstance(o, LazyPattern)]:
+    key = f"{lazy.pattern}\\t{int(lazy._flags)}"
+    found[key] = [lazy.flags, lazy.groups, sorted(lazy.groupindex.items()),
+                  [[m.span() for m in lazy.finditer(t)] for t in texts]]
+print(json.dumps(found))
+print(len(parsed))
+"""
+
+
+def test_patterns_compiled_from_kept_code_find_what_re_compile_finds(tmp_path):
+    """The first run compiles and keeps the code; the second builds every pattern from it; a damaged
+    cache file is compiled past. All three find, with every pattern, what `re.compile`'s finds."""
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "prompts"
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    runs = []
+    for damage in (False, False, True):
+        if damage:
+            for kept in (tmp_path / "promptopt" / "regex").iterdir():
+                kept.write_bytes(kept.read_bytes()[: kept.stat().st_size // 2])
+        done = subprocess.run([sys.executable, "-c", PATTERNS_PROBE, str(fixtures)], capture_output=True,
+                              text=True, env=env, check=True)
+        found, parsed = done.stdout.splitlines()[-2:]
+        runs.append(json.loads(found))
+        assert list((tmp_path / "promptopt" / "regex").iterdir())
+        assert (int(parsed) == 0) == (len(runs) == 2)  # the second run parsed none of the patterns
+    texts = [p.read_text(encoding="utf-8") for p in sorted(fixtures.iterdir())]
+    expected = {}
+    for key in runs[0]:
+        pattern, flags = key.rsplit("\t", 1)
+        real = re.compile(pattern, int(flags))
+        expected[key] = [real.flags, real.groups, sorted(map(list, real.groupindex.items())),
+                         [[list(m.span()) for m in real.finditer(t)] for t in texts]]
+    assert len(expected) > 100
+    assert all(run == expected for run in runs)

@@ -5,13 +5,15 @@ from __future__ import annotations
 import functools
 import importlib.util
 import json
-import re
 from pathlib import Path
 
 from ..core import Edit, PromptDocument, Segment, SegmentKind, Span
 from ..lazyre import lazy_compile
 
 WORD = lazy_compile(r"[A-Za-z][A-Za-z'-]*|\d+(?:[.,]\d+)*")
+_LIST_MARKER = lazy_compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
+_EMPHASIS = lazy_compile(r"[*_`]+")
+_SPACES = lazy_compile(r"\s+")
 STOPWORDS = frozenset(
     """a an the and or but if then of to in on at by for with from as is are was were be been being it its this
     that these those you your yours we our i me my he she they them their his her not no do does did so such than
@@ -25,9 +27,9 @@ NEGATIONS = frozenset({"not", "no", "never", "don't", "dont", "doesn't", "do not
 
 def normalize(text: str) -> str:
     """Case, spacing, list markers and trailing punctuation do not make a sentence different."""
-    text = re.sub(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+", "", text)
-    text = re.sub(r"[*_`]+", "", text)
-    text = re.sub(r"\s+", " ", text).strip().lower()
+    text = _LIST_MARKER.sub("", text)
+    text = _EMPHASIS.sub("", text)
+    text = _SPACES.sub(" ", text).strip().lower()
     return text.rstrip(" .!;:")
 
 

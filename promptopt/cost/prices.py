@@ -9,12 +9,13 @@ A price that is missing or 0 means "unknown", never "free".
 from __future__ import annotations
 
 import functools
-import hashlib
 import importlib.util
 import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from ..digest import blake2b
 
 PRICE_MAP_NAME = "model_prices_and_context_window_backup.json"
 PER_MILLION = 1_000_000
@@ -218,6 +219,6 @@ def _price_cache_file(price_file: Path, model: str) -> Path | None:
         stat = price_file.stat()
     except OSError:
         return None
-    key = hashlib.sha256(f"{price_file}:{stat.st_size}:{stat.st_mtime_ns}:{model}".encode()).hexdigest()[:32]
+    key = blake2b(f"{price_file}:{stat.st_size}:{stat.st_mtime_ns}:{model}".encode(), digest_size=16).hexdigest()
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "promptopt" / "prices" / f"{key}.json"
