@@ -6,15 +6,16 @@ downloads the pinned archives with pip and unpacks only those files into a cache
 refusing any whose hash differs. The packages are none of the repositories the corpus MANIFEST names
 and none of bench/heldout.py's (where the rules were already looked at); permissive licences only.
 
-    python bench/testset.py fetch  [--cache DIR]                  # download, unpack, check sha256
+    python bench/testset.py fetch  [--cache DIR] [--set S]        # download, unpack, check sha256
     python bench/testset.py audit  [--cache DIR] [--set S] --out RUN   # findings.json + tokens.tsv
     python bench/testset.py packet --run RUN --out DIR [--n 40] [--seed 22]   # precision packet
     python bench/testset.py recall --run RUN --out DIR            # recall packet: files, no findings
     python bench/testset.py table --dev V.tsv --test V.tsv [V.tsv]  # per rule, dev vs test, from verdicts
-    python bench/testset.py manifest [--cache DIR]                # maintainers: rebuild MANIFEST.tsv
+    python bench/testset.py manifest [--cache DIR] [--set S]      # maintainers: rebuild a manifest
 
-`--set` is `new` (this set, the default), `corpus-test` or `corpus-dev` (bench/split.py's halves of
-../shared/corpus/prompts), so both test sets go through the same audit and the same packets.
+`--set` is `new` (this set, the default; judged once, so used up), `new3` (the third set,
+`bench/testset/MANIFEST-3.tsv`, from other packages again), `corpus-test` or `corpus-dev` (bench/split.py's
+halves of ../shared/corpus/prompts), so every test set goes through the same audit and the same packets.
 docs/precision.md describes the protocol. Needs PyPI for fetch and manifest; the audit is offline.
 """
 
@@ -38,6 +39,7 @@ sys.path.insert(0, str(HERE))  # packets.py and split.py sit beside this script
 from packets import JUDGING, dev_test_table, precision_packet, recall_packet  # noqa: E402
 
 MANIFEST = HERE / "testset" / "MANIFEST.tsv"
+MANIFEST_3 = HERE / "testset" / "MANIFEST-3.tsv"
 DEFAULT_CACHE = Path.home() / ".cache" / "promptopt-testset"
 COLUMNS = ["file", "package", "version", "repo", "archive", "path", "sha256", "license", "kind", "bytes"]
 PERMISSIVE = ("MIT", "Apache-2.0", "BSD-2-Clause", "BSD-3-Clause", "ISC", "0BSD", "Unlicense", "CC0-1.0")
@@ -90,6 +92,48 @@ SOURCES = [
     Source("promptify==2.0.3", "library", ("promptify-2.0.3/promptify/prompts/*/*/*.jinja",)),
     Source("r2r==3.6.6", "agent-config", ("core/providers/database/prompts/*.yaml",), repo="SciPhi-AI/R2R"),
 ]
+
+# The third set, built after the second was judged: none of the packages above, none of bench/heldout.py's,
+# none of the corpus MANIFEST's repositories. Picked by file name and kind only, never by content; the
+# modules excluded by name are ones the loaders read no prompt from (0 tokens on the first audit), so the
+# set measures the rules on prompts the tool sees. ragas was dropped for that reason (all 11 modules 0).
+SOURCES_3 = [
+    Source("swarms==16.0.3", "code", ("swarms/prompts/*.py",),
+           ("swarms/prompts/__init__.py", "swarms/prompts/prompt.py", "swarms/prompts/react.py",
+            "swarms/prompts/task_assignment_prompt.py", "swarms/prompts/agent_self_builder_prompt.py",
+            "swarms/prompts/max_loop_prompt.py")),
+    Source("agency-swarm==0.7.2", "system", ("agency_swarm/agency/genesis/*/instructions.md",
+                                             "agency_swarm/agents/*/instructions.md",
+                                             "agency_swarm/agency/genesis/manifesto.md")),
+    Source("marvin==3.2.7", "template", ("marvin/templates/*.jinja", "marvin/instructions.md"),
+           repo="PrefectHQ/marvin"),
+    Source("trulens-feedback==2.16.0", "code", ("trulens/feedback/templates/*.py",),
+           ("trulens/feedback/templates/__init__.py", "trulens/feedback/templates/conversation.py")),
+    Source("pandasai==3.0.0", "template", ("pandasai/core/prompts/templates/*.tmpl",
+                                           "pandasai/core/prompts/templates/*/*.tmpl")),
+    Source("mentat==1.0.19", "system", ("mentat/resources/prompts/*.txt",), repo="AbanteAI/mentat"),
+    Source("openai-agents==0.24.0", "system", ("agents/sandbox/instructions/*.md", "agents/sandbox/memory/prompts/*.md",
+                                               "agents/sandbox/memory/prompts.py")),
+    Source("opik==2.2.122", "code", ("opik/evaluation/metrics/llm_judges/*/template.py",
+                                     "opik/evaluation/metrics/llm_judges/*/templates.py",
+                                     "opik/evaluation/suite_evaluators/agentic/prompt.py")),
+    Source("letta==0.34.12", "agent-config", ("letta_code/_payload/app/skills/*/SKILL.md",)),
+    Source("giskard==2.19.2", "code", ("giskard/llm/evaluators/*.py", "giskard/llm/generators/*.py",
+                                       "giskard/rag/question_generators/*.py"),
+           ("*/*/*/__init__.py", "*/*/*/base.py", "*/*/*/utils.py", "giskard/llm/evaluators/string_matcher.py",
+            "giskard/rag/question_generators/prompt.py", "giskard/rag/question_generators/question_types.py")),
+    Source("agno==3.1.10", "agent-config", ("agno/company/skills/*/SKILL.md", "agno/compaction/prompts.py",
+                                            "agno/os/manager/prompts.py")),
+    Source("langroid==0.69.16", "code", ("langroid/agent/special/*/system_messages.py",
+                                         "langroid/agent/special/sql/utils/system_message.py",
+                                         "langroid/prompts/templates.py"), repo="langroid/langroid"),
+    Source("gptme==0.35.1", "agent-config", ("gptme/lessons/skills/*/SKILL.md",)),
+    Source("autogen-agentchat==0.7.5", "code", ("autogen_agentchat/teams/_group_chat/_magentic_one/_prompts.py",),
+           repo="microsoft/autogen"),
+    Source("autogen-ext==0.7.5", "code", ("autogen_ext/agents/web_surfer/_prompts.py",), repo="microsoft/autogen"),
+]
+
+SETS = {"new": (MANIFEST, SOURCES), "new3": (MANIFEST_3, SOURCES_3)}  # name -> manifest, its sources
 
 
 # ---------------------------------------------------------------- archives
@@ -169,7 +213,8 @@ def _licence_from_file(files: dict[str, bytes]) -> str:
 
 def _normalise_licence(licence: str) -> str:
     aliases = {"Apache": "Apache-2.0", "Apache 2.0": "Apache-2.0", "Apache License 2.0": "Apache-2.0",
-               "Apache-2": "Apache-2.0", "MIT License": "MIT"}
+               "Apache-2": "Apache-2.0", "MIT License": "MIT", "Apache 2.0 License": "Apache-2.0",
+               "Apache Software License 2.0": "Apache-2.0"}
     return aliases.get(licence, licence)
 
 
@@ -205,9 +250,9 @@ def _selected(source: Source, files: dict[str, bytes]) -> list[str]:
     return sorted(chosen[:MAX_PER_PACKAGE])
 
 
-def build_manifest(cache: Path) -> list[dict[str, str]]:
+def build_manifest(cache: Path, sources: list[Source] = SOURCES) -> list[dict[str, str]]:
     rows = []
-    for source in SOURCES:
+    for source in sources:
         archive = download(source.spec, cache / "dl")
         files = archive_files(archive)
         meta = metadata(files)
@@ -269,8 +314,8 @@ def _intact(path: Path, sha256: str) -> bool:
 
 def set_files(name: str, cache: Path) -> tuple[Path, list[str]]:
     """The folder a set lives in and its files relative to it."""
-    if name == "new":
-        rows = read_manifest()
+    if name in SETS:
+        rows = read_manifest(SETS[name][0])
         return fetch(cache, rows), [r["file"] for r in rows]
     import split
 
@@ -312,8 +357,8 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("fetch", "audit", "manifest"):
         p = sub.add_parser(name)
         p.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
-    sub.choices["audit"].add_argument("--set", dest="which", choices=["new", "corpus-test", "corpus-dev"],
-                                      default="new")
+        choices = [*SETS, "corpus-test", "corpus-dev"] if name == "audit" else list(SETS)
+        p.add_argument("--set", dest="which", choices=choices, default="new")
     sub.choices["audit"].add_argument("--out", type=Path, required=True, help="run folder for the results")
     packet = sub.add_parser("packet")
     packet.add_argument("--n", type=int, default=40, help="findings to sample (all when fewer)")
@@ -329,11 +374,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "manifest":
-        rows = build_manifest(args.cache)
-        write_manifest(rows)
-        print(f"{len(rows)} files from {len({r['package'] for r in rows})} packages -> {MANIFEST}")
+        manifest, sources = SETS[args.which]
+        rows = build_manifest(args.cache, sources)
+        write_manifest(rows, manifest)
+        print(f"{len(rows)} files from {len({r['package'] for r in rows})} packages -> {manifest}")
     elif args.command == "fetch":
-        rows = read_manifest()
+        rows = read_manifest(SETS[args.which][0])
         target = fetch(args.cache, rows)
         print(f"{len(rows)} files, sha256 checked, in {target}")
     elif args.command == "audit":

@@ -82,6 +82,49 @@ def test_the_second_test_set_draws_on_no_repository_of_the_corpus():
     assert not ours & corpus_repos
 
 
+def test_the_third_test_set_is_fresh_permissive_and_varied():
+    third, second = testset.read_manifest(testset.MANIFEST_3), testset.read_manifest()
+    assert len(third) >= 100
+    assert len({r["file"] for r in third}) == len(third)
+    packages = {r["package"] for r in third}
+    assert len(packages) >= 10
+    assert max(sum(r["package"] == p for r in third) for p in packages) <= testset.MAX_PER_PACKAGE
+    # fresh: no package, repository, file name or file content of the used-up second set or of heldout.py
+    assert not packages & {r["package"] for r in second}
+    assert not packages & {spec.split("==")[0] for spec in heldout.PACKAGES}
+    assert not {r["repo"].lower() for r in third} & {r["repo"].lower() for r in second}
+    assert not {r["sha256"] for r in third} & {r["sha256"] for r in second}
+    assert not {r["file"] for r in third} & {r["file"] for r in second}
+    pinned = {s.name: s.version for s in testset.SOURCES_3}
+    for row in third:
+        assert testset.is_permissive(row["license"]), row
+        assert pinned[row["package"]] == row["version"], row  # the manifest is what `manifest --set new3` wrote
+        assert len(row["sha256"]) == 64 and int(row["sha256"], 16) >= 0
+    assert {r["kind"] for r in third} >= {"system", "agent-config", "template", "code"}
+    assert len({r["repo"] for r in third}) >= 10
+
+
+@needs_corpus
+def test_the_third_test_set_draws_on_no_repository_of_the_corpus():
+    with CORPUS_MANIFEST.open(encoding="utf-8", newline="") as fh:
+        corpus_repos = {row["repo"].split(" ")[0].lower() for row in csv.DictReader(fh, delimiter="\t")}
+    corpus_repos.add("jujumilk3/leaked-system-prompts")
+    ours = {r["repo"].lower() for r in testset.read_manifest(testset.MANIFEST_3)}
+    assert "" not in ours
+    assert not ours & corpus_repos
+
+
+def test_every_named_set_can_be_fetched_and_audited_from_the_command_line(tmp_path, monkeypatch):
+    fetched = []
+    monkeypatch.setattr(testset, "fetch", lambda cache, rows: fetched.append(rows) or tmp_path)
+    assert testset.main(["fetch", "--set", "new3", "--cache", str(tmp_path)]) == 0
+    assert fetched[0] == testset.read_manifest(testset.MANIFEST_3)
+    root, files = testset.set_files("new3", tmp_path)
+    assert root == tmp_path and files == [r["file"] for r in fetched[0]]
+    with pytest.raises(SystemExit):
+        testset.main(["fetch", "--set", "corpus-test"])  # the corpus halves are local, nothing to fetch
+
+
 def _fake_release(downloads: Path, content: bytes) -> None:
     downloads.mkdir(parents=True)
     with zipfile.ZipFile(downloads / "fakeprompts-1.0-py3-none-any.whl", "w") as zf:
