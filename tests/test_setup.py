@@ -55,6 +55,12 @@ def hide(monkeypatch):
         monkeypatch.setattr(importlib.util, "find_spec",
                             lambda module, *args, **kwargs: None if module == name else real(module, *args, **kwargs))
 
+    # a model an earlier test loaded stays in the process: forget it, as a fresh run would not have it
+    from promptopt.compressors import llmlingua
+    from promptopt.evaluation import local_provider
+
+    monkeypatch.setattr(local_provider, "_loaded", None)
+    monkeypatch.setattr(llmlingua, "LOADED_COMPRESSORS", {})
     monkeypatch.setenv("PROMPTOPT_MODEL_CACHE", "/nonexistent/promptopt-model-cache")  # not converted yet
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     return hide_module

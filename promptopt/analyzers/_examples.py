@@ -10,8 +10,10 @@ from ..lazyre import lazy_compile
 from ..segment import LIST_LINE
 
 _LABEL_LINE = lazy_compile(
-    r"(?P<lead>(?:\b(?:types?|categor(?:y|ies)|labels?|class(?:es)?|intents?|options|choices|sentiments?)\b[^:\n]{0,30}"
-    r"|\bone of(?: the following)?(?: \w+)?|\beither))[ \t]*:?[ \t]*(?P<items>[^\n]+)", re.I)
+    # a keyword needs its colon ("Labels: a, b"): without one, the 30 characters after "label" can run
+    # into any sentence ("the label only, and never add an explanation, a greeting or ...")
+    r"(?P<lead>(?:\b(?:types?|categor(?:y|ies)|labels?|class(?:es)?|intents?|options|choices|sentiments?)\b[^:\n]{0,30}:"
+    r"|\bone of(?: the following)?(?: \w+)?\b|\beither\b))[ \t]*:?[ \t]*(?P<items>[^\n]+)", re.I)
 _LIST_INTRO = lazy_compile(r"\b(?:categories|labels|classes|intents|options|choices|types)\b[^\n]{0,40}:\s*$", re.I)
 _JSON_SPEC = lazy_compile(
     r"\b(?:respond|reply|output|return|answer|format(?:ted)?|provide)\b[^.\n]{0,50}\bJSON\b|\bJSON (?:object|format)\b",
