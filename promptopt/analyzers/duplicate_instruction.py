@@ -19,8 +19,9 @@ inside a longer bullet is left alone (it may apply to that bullet's own subject)
 twice in one paragraph is a repeat, and a passage repeated within one paragraph is one finding.
 
 A repeat separated from its first statement by an input placeholder on a line of its own (`{context}`,
-`Text: {{ document }}`) is the "sandwich" long-context guides recommend: the copy nearest the output
-matters most, so it is not a finding. Copies in two branches of one `{% if %}` never both render;
+`Text: {{ document }}`) or by a long block of pasted data (an article in `<article>` tags) is the
+"sandwich" long-context guides recommend: the copy nearest the output matters most, so it is not a
+finding. Copies in two branches of one `{% if %}` never both render;
 template tags (`{%- endif %}`) are not instructions. A repeated block (an intro line and its bullets) is
 one finding whose fix removes the whole block, or has no fix when removing it would strand an intro.
 
@@ -179,9 +180,18 @@ _SLOT = lazy_compile(r"^[ \t]*(?:[\w ]{1,30}:[ \t]*|<\w+>[ \t]*)?[\"'`]*(\{\{[^{
 
 
 def _input_slots(doc) -> list[int]:
-    """Offsets of the input placeholders: a placeholder on a line of its own, where the data goes."""
+    """Offsets of the inputs: a placeholder on a line of its own, where the data goes, and a long block of
+    pasted or quoted data (a document in `<article>` tags): an instruction restated after either is the
+    sandwich, not a slip."""
     names = {p.span.start for p in doc.placeholders if p.syntax not in ("jinja-block", "jinja-comment")}
-    return [m.start(1) for m in _SLOT.finditer(doc.text) if m.start(1) in names]
+    slots = [m.start(1) for m in _SLOT.finditer(doc.text) if m.start(1) in names]
+    for span in document_model(doc).spans(Role.REFERENCE, Role.QUOTED):
+        if len(doc.text[span.start : span.end].split()) >= _LONG_DATA_WORDS:
+            slots.append(span.start)
+    return slots
+
+
+_LONG_DATA_WORDS = 150  # a data block long enough that the model may lose an instruction stated before it
 
 
 def _branches(doc) -> list[tuple[int, int, int]]:
