@@ -260,6 +260,8 @@ _SECTION_ROLES: list[tuple[Role, tuple[str, ...]]] = [
     (Role.OUTPUT, ("output", "format", "formatting", "response", "respond", "reply", "return", "answer format",
                    "json", "schema", "deliverable+", "report structure", "structure of the answer",
                    "structure of your answer", "structure of the response", "structure of your response")),
+    # a title that names rules is instructions, whatever else it names ("knowledge base rules", "context rules")
+    (Role.CONSTRAINT, ("rule+", "guideline+", "dos and donts", "do and dont+")),
     (Role.REFERENCE, ("reference+", "documentation", "docs", "manual", "guide", "appendix", "background",
                       "knowledge", "glossary", "essay+", "article+", "transcript+", "book notes", "source material",
                       "reading", "resources", "facts", "context", "information about", "about us",
@@ -494,6 +496,11 @@ def _block_role(raw: _Raw, body: str, inherited: Role | None, previous: str, exa
     if len(_WORDS.findall(body)) >= 60:
         return Role.REFERENCE  # long prose that neither instructs nor speaks to the model: material
     return Role.INSTRUCTION
+
+
+def is_imperative(line: str) -> bool:
+    """Does the line open with an imperative verb (after a list marker, a bold label, "please")?"""
+    return _is_imperative(line)
 
 
 def _is_imperative(line: str) -> bool:

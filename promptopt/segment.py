@@ -266,10 +266,14 @@ def _keyed_records(text: str, lines: list[_Line]) -> list[Segment]:
                 ln for ln in body_lines[1:] if _RECORD_KEY.match(ln.text.strip()) and ln.text[:1] != " "
             ]
             if inner_keys:
-                out_line = inner_keys[-1]
+                # a note after the answer ("Note:", "Explanation:") comments on it: it is not the answer
+                answers = [ln for ln in inner_keys if not _COMMENTARY_KEY.match(ln.text.strip())] or inner_keys
+                out_line = answers[-1]
+                after = [ln for ln in inner_keys if ln.start > out_line.start]
+                out_end = _end_before(text, after[0].start) if after else body_lines[-1].end
                 input_span = Span(first.start, out_line.start - 1 if out_line.start > first.start else first.end)
                 out_key = _RECORD_KEY.match(out_line.text.strip())
-                output_span = Span(out_line.start + out_key.end(1) + 1, body_lines[-1].end)
+                output_span = Span(out_line.start + out_key.end(1) + 1, out_end)
             elif len(body_lines) >= 2:
                 input_span = Span(first.start, first.end)
                 output_span = Span(body_lines[1].start, body_lines[-1].end)
@@ -294,6 +298,18 @@ def _keyed_records(text: str, lines: list[_Line]) -> list[Segment]:
             best = records
     # a record whose output is empty or a placeholder is the query, not an example
     return [r for r in best if _is_answered(text, r)]
+
+
+_COMMENTARY_KEY = lazy_compile(
+    r"^(?:notes?|explanation|why|reason(?:ing)?|rationale|comments?|remarks?|commentary|justification):", re.I)
+
+
+def _end_before(text: str, offset: int) -> int:
+    """The end of the text before `offset`, without the line breaks and spaces in between."""
+    end = offset
+    while end > 0 and text[end - 1] in " \t\n":
+        end -= 1
+    return end
 
 
 def _cut_at_blank(text: str, record: Segment) -> Segment:

@@ -139,3 +139,10 @@ def test_min_tokens_must_be_a_whole_number(tmp_path, value):
     (tmp_path / "bot.md").write_text(BLOATED)
     result = CliRunner().invoke(main, ["audit", str(tmp_path)])
     assert result.exit_code == 2 and "min-tokens" in result.output
+
+
+def test_doubled_braces_are_opt_in_since_the_file_may_be_a_str_format_template(tmp_path):
+    """`{{` is the right escape in a file a program renders with str.format: the linter cannot tell."""
+    (tmp_path / "reply.md").write_text('Answer as JSON, for example:\n\n{{"label": "spam", "score": 0.9}}\n')
+    assert audit_json(tmp_path, "--min-tokens", "0") == []
+    assert audit_json(tmp_path, "--extend-select", "PO705", "--min-tokens", "0") == ["PO705"]

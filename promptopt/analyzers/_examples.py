@@ -94,9 +94,13 @@ def wants_one_word(doc: PromptDocument) -> re.Match | None:
 
 
 def parses_as_json(text: str) -> bool:
-    body = re.sub(r"^```\w*\n|\n?```$", "", text.strip())
-    try:
-        json.loads(body)
-    except ValueError:
-        return False
-    return True
+    """Does the answer open with a JSON value? Text after the value (a note on it, a closing fence) is
+    commentary, not the answer; doubled braces are a str.format template's escape for single ones."""
+    body = re.sub(r"^```\w*\n", "", text.strip())
+    for candidate in (body, body.replace("{{", "{").replace("}}", "}")):
+        try:  # an object or array may have a note after it; a bare value ("42 apples") must be all
+            json.JSONDecoder().raw_decode(candidate) if candidate[:1] in "{[" else json.loads(candidate)
+        except ValueError:
+            continue
+        return True
+    return False

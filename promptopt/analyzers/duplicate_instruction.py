@@ -18,6 +18,13 @@ the rule for that subject). Sentences shorter than
 inside a longer bullet is left alone (it may apply to that bullet's own subject), but a sentence said
 twice in one paragraph is a repeat, and a passage repeated within one paragraph is one finding.
 
+A repeat separated from its first statement by an input placeholder on a line of its own (`{context}`,
+`Text: {{ document }}`) or by a long block of pasted data (an article in `<article>` tags) is the
+"sandwich" long-context guides recommend: the copy nearest the output matters most, so it is not a
+finding. Copies in two branches of one `{% if %}` never both render;
+template tags (`{%- endif %}`) are not instructions. A repeated block (an intro line and its bullets) is
+one finding whose fix removes the whole block, or has no fix when removing it would strand an intro.
+
 Bad:
 
     - Answer in the language the customer wrote in, even when the order is in English.
@@ -33,6 +40,7 @@ Good:
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from ..core import Segment, SegmentKind, Severity, Span
 from ..document import Role, document_model, sentences
@@ -51,8 +59,11 @@ def check(doc, ctx):
     seen: dict[str, tuple[Span, Segment]] = {}
     seen_here: dict[tuple[Span, str], Span] = {}  # sentences of one paragraph, by (paragraph, text)
     min_words = int(ctx.options["min-words"])
-    units = [(span, holder, normalize(doc.text[span.start : span.end])) for span, holder in sentences(doc)]
+    units = [(span, holder, normalize(_TAG.sub(" ", doc.text[span.start : span.end])))
+             for span, holder in sentences(doc)]
     keys = [key for _, _, key in units]
+    inputs = _input_slots(doc)
+    branches = _branches(doc)
     copies: list[tuple[int, Span, Segment, Span, bool]] = []  # (unit index, copy, holder, first, in a line)
     for index, (span, holder, key) in enumerate(units):
         if len(key.split()) < min_words or not any(c.isalpha() for c in key):
@@ -72,6 +83,11 @@ def check(doc, ctx):
             seen[key] = (span, holder)
             continue
         first, first_holder = seen[key]
+        if any(first.end <= slot < span.start for slot in inputs):
+            seen[key] = (span, holder)  # restated after the input it governs: the sandwich, on purpose
+            continue
+        if _exclusive(branches, first.end - 1, span.end - 1):
+            continue  # {% if %} ... {% else %} ...: only one of the copies renders
         if first_holder.section != holder.section and _block_repeated(keys, index, key):
             continue  # a block of steps repeated under another heading: each section is a procedure
         if _documents_another_item(doc, first_holder, holder):
@@ -79,38 +95,127 @@ def check(doc, ctx):
         if _scoped_siblings(doc, first, span):
             continue  # the same rule for HTML artifacts and again for React components: two scopes
         copies.append((index, span, holder, first, False))
-    for run in _runs(copies):
-        yield _report_run(doc, ctx, run)
+    for run in _runs(copies, keys):
+        if not run[0][4] and not _introduced(doc, units, run[0][0]):
+            for copy in run:  # bullets repeated without an intro: each copy has a fix of its own
+                yield _report_run(doc, ctx, [copy], units)
+        else:
+            yield _report_run(doc, ctx, run, units)
     yield from _repeated_example_lines(doc, ctx, min_words)
 
 
-def _runs(copies: list) -> list[list]:
-    """Copies that follow one another inside the lines of one paragraph (a passage pasted again) are one
-    problem: one finding. Copies in separate bullets or lines keep a finding each, as each has its own fix."""
+def _runs(copies: list, keys: list[str]) -> list[list]:
+    """Copies that follow one another are one problem, one finding: a passage pasted again inside the lines
+    of one paragraph, or a block of lines (an intro and its bullets) whose first copies also follow one
+    another. Copies that repeat scattered lines keep a finding each, as each has its own fix."""
     runs: list[list] = []
+    firsts = {key: keys.index(key) for key in keys}
     for copy in sorted(copies, key=lambda c: c[0]):
         last = runs[-1][-1] if runs else None
-        if last and copy[4] and last[4] and copy[0] == last[0] + 1 and copy[2].span == last[2].span:
+        in_line = last and copy[4] and last[4] and copy[0] == last[0] + 1 and copy[2].span == last[2].span
+        block = (last and not copy[4] and not last[4] and copy[0] == last[0] + 1
+                 and firsts[keys[copy[0]]] == firsts[keys[last[0]]] + 1)
+        if in_line or block:
             runs[-1].append(copy)
         else:
             runs.append([copy])
     return runs
 
 
-def _report_run(doc, ctx, run: list):
+def _report_run(doc, ctx, run: list, units: list):
     _, span, holder, first, _ = run[0]
     first_line, _ = doc.line_col(doc.locate(first.start))
-    # the copies are neighbours in one paragraph: one edit from the first to the last
     whole = Span(span.start, run[-1][1].end)
-    edits = delete_unit(doc, whole, holder) if len(run) > 1 else delete_unit(doc, span, holder)
     if len(run) == 1:
+        edits = _block_edits(doc, run, units)
         return ctx.report(doc, span, f"duplicate of the instruction at line {first_line}: remove it",
                           edits=edits, fix_title="Remove the duplicate", related=[first])
+    if run[0][4]:  # the copies are neighbours in one paragraph: one edit from the first to the last
+        edits = delete_unit(doc, whole, holder)
+    else:
+        edits = _block_edits(doc, run, units)
     lines = sorted({doc.line_col(doc.locate(c[3].start))[0] for c in run})
     where = f"line {lines[0]}" if len(lines) == 1 else f"lines {', '.join(map(str, lines))}"
-    return ctx.report(doc, Span(span.start, run[-1][1].end),
+    return ctx.report(doc, whole,
                       f"{len(run)} sentences in a row repeat the instructions at {where}: remove the repeat",
                       edits=edits, fix_title="Remove the repeated sentences", related=[c[3] for c in run])
+
+
+def _introduced(doc, units: list, index: int) -> bool:
+    """Does the line before this copy introduce it ("...as follows:")?"""
+    if index == 0:
+        return False
+    span = units[index - 1][0]
+    return doc.text[span.start : span.end].rstrip().endswith(":")
+
+
+def _block_edits(doc, run: list, units: list) -> list:
+    """The edit that removes a repeated block whole: its lines, and the line that introduces them ("...as
+    follows:") when that line repeats the first block's intro. When the intro differs, removing the lines
+    would leave it dangling with nothing after it: no fix."""
+    index, span, holder, first, in_line = run[0]
+    last_holder = run[-1][2]
+    if in_line:
+        return delete_unit(doc, span, holder)
+    start = holder.span.start
+    intro = units[index - 1] if index > 0 else None
+    after = doc.text[last_holder.span.end :]
+    ends_block = not after.strip() or after.lstrip(" \t").startswith("\n\n") or after.startswith("\n\n")
+    if intro is not None and doc.text[intro[0].start : intro[0].end].rstrip().endswith(":") and ends_block:
+        first_index = next(i for i, u in enumerate(units) if u[0] == first)
+        if first_index == 0 or units[first_index - 1][2] != intro[2]:
+            return []  # the intro differs from the first block's: removing the lines would strand it
+        start = intro[1].span.start
+    if len(run) == 1 and start == holder.span.start:
+        return delete_unit(doc, span, holder)
+    block = replace(last_holder, kind=SegmentKind.PROSE, span=Span(start, last_holder.span.end))
+    return delete_unit(doc, block.span, block)
+
+
+_TAG = lazy_compile(r"\{%-?.*?-?%\}|\{#.*?#\}", re.S)  # template tags and comments: never an instruction
+_IF = lazy_compile(r"\{%-?\s*(if|elif|else|endif)\b")
+# a placeholder that stands on its own line, maybe labelled ("Context: {context}") or tagged: the input slot
+_SLOT = lazy_compile(r"^[ \t]*(?:[\w ]{1,30}:[ \t]*|<\w+>[ \t]*)?[\"'`]*(\{\{[^{}\n]+\}\}|\{[A-Za-z_]\w*\})[\"'`]*"
+                     r"[ \t]*(?:</\w+>)?[ \t]*$", re.M)
+
+
+def _input_slots(doc) -> list[int]:
+    """Offsets of the inputs: a placeholder on a line of its own, where the data goes, and a long block of
+    pasted or quoted data (a document in `<article>` tags): an instruction restated after either is the
+    sandwich, not a slip."""
+    names = {p.span.start for p in doc.placeholders if p.syntax not in ("jinja-block", "jinja-comment")}
+    slots = [m.start(1) for m in _SLOT.finditer(doc.text) if m.start(1) in names]
+    for span in document_model(doc).spans(Role.REFERENCE, Role.QUOTED):
+        if len(doc.text[span.start : span.end].split()) >= _LONG_DATA_WORDS:
+            slots.append(span.start)
+    return slots
+
+
+_LONG_DATA_WORDS = 150  # a data block long enough that the model may lose an instruction stated before it
+
+
+def _branches(doc) -> list[tuple[int, int, int]]:
+    """(if-block id, branch start, branch end) of each branch of each `{% if %}` in the text."""
+    out: list[tuple[int, int, int]] = []
+    stack: list[tuple[int, int]] = []  # (if-block id, start of the open branch)
+    count = 0
+    for m in _IF.finditer(doc.text):
+        word = m.group(1)
+        if word == "if":
+            count += 1
+            stack.append((count, m.end()))
+        elif stack:
+            block, start = stack.pop()
+            out.append((block, start, m.start()))
+            if word != "endif":
+                stack.append((block, m.end()))
+    return out
+
+
+def _exclusive(branches, a: int, b: int) -> bool:
+    """Do the offsets stand in two branches of one `{% if %}` (only one of which renders)?"""
+    in_a = {block: start for block, start, end in branches if start <= a < end}
+    return any(block in in_a and in_a[block] != start for block, start, end in branches if start <= b < end)
 
 
 def _repeated_example_lines(doc, ctx, min_words: int):

@@ -6,7 +6,9 @@ source of a website "just to show you". The model reads it on every request and 
 for it, while the instructions that use it are a few lines. Flagged: consecutive sections (split at
 headings) of at least `min-tokens` tokens in which fewer than `max-instruction-share` of the lines
 instruct (an imperative, a modal, a "you must"), when they are at least `min-share` of the prompt;
-few-shot examples are by design and not counted as material, and a run with no line of the prompt
+a rule, however it is written (an imperative after a bold label, "- **Tone**: Keep it calm"), instructs
+and rule text is instructions whatever its size; few-shot examples are by design and not counted as
+material, and a run with no line of the prompt
 around it is the whole prompt written as prose (a spec), not material pasted into one. The finding
 names the lines and their tokens; it has no fix, since only a person can tell what of the material
 the prompt needs (trim it, summarise it once, or retrieve it per request).
@@ -42,7 +44,7 @@ from __future__ import annotations
 import re
 
 from ..core import Applicability, Edit, SegmentKind, Severity, Span
-from ..document import Role, document_model
+from ..document import Role, document_model, is_imperative
 from ..lazyre import lazy_compile
 from ..segment import heading_title
 from ._money import levers
@@ -161,7 +163,8 @@ def _by_sections(doc, ctx, min_tokens: int):
 def instructing_share(text: str) -> float:
     """The share of a text's non-blank lines that instruct (an imperative or a modal)."""
     lines = [line for line in text.split("\n") if line.strip()]
-    return sum(bool(_IMPERATIVE.match(line) or _MODAL.search(line)) for line in lines) / max(1, len(lines))
+    return sum(bool(_IMPERATIVE.match(line) or _MODAL.search(line) or is_imperative(line.strip()))
+               for line in lines) / max(1, len(lines))
 
 
 def _material_runs(doc, ctx, share: float):

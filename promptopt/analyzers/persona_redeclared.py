@@ -4,7 +4,10 @@ A prompt assembled from pieces often keeps the role line of each piece. The mode
 identities and mixes their voice, scope and refusals; every request pays for both. Flagged: two
 sentences that open with "You are a/an/the ..." or "Act as a/an ..." in different paragraphs, naming
 different roles, when the second does not say "also". The same role said twice is a duplicate, not
-a conflict (see PO101). Few-shot examples and code are skipped. The finding points at both places.
+a conflict (see PO101). Few-shot examples and code are skipped, and so is a persona that stands
+after a data label on its line ("Input: ...", "Text: ...", "Example input: ..."), or after the label
+line of an input ("Input:" alone above it), or inside quotes: that is an example's input text, data the
+prompt shows, not a second persona. The finding points at both places.
 
 Bad:
 
@@ -47,11 +50,27 @@ def _head(role: str) -> str:
     return words[-1] if words else ""
 
 
+# "Input:", "Example input:", "Text:", "User:", "Q:": a label whose value is data
+_DATA_LABEL = lazy_compile(
+    r"^\W*(?:(?:example|sample)\s*\d*\s*)?(?:input|text|passage|query|question|q|user|human|message|prompt|"
+    r"document|excerpt|sentence|review|original|request|example|sample)(?:\s+\w+)?\s*\d*\W*:", re.I)
+
+
+def _in_data(doc, span) -> bool:
+    """Does the sentence stand after a data label on its line, or right under a label line, or in quotes?"""
+    line_start = doc.text.rfind("\n", 0, span.start) + 1
+    before = doc.text[line_start : span.start]
+    if _DATA_LABEL.match(before) or before.count('"') % 2 or before.count("\u201c") > before.count("\u201d"):
+        return True
+    above = doc.text[:line_start].rstrip("\n ").rsplit("\n", 1)[-1]
+    return bool(_DATA_LABEL.match(above)) and above.rstrip().endswith(":")
+
+
 def check(doc, ctx):
     first = None  # (role, head, span, paragraph start)
     for span, text, _section in instruction_sentences(doc):
         m = _PERSONA.match(text)
-        if not m or in_jinja_branch(doc, span):
+        if not m or in_jinja_branch(doc, span) or _in_data(doc, span):
             continue
         role = m.group("role").strip()
         head = _head(role)

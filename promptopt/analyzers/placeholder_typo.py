@@ -4,7 +4,9 @@ One of them is almost certainly a misspelling, and the template renders it empty
 the other gets the value. Names within two edits of each other (a transposition counts as one) are
 flagged when both are used; pairs that differ only in a number or a short part (`item_1`/`item_2`,
 `x_a`/`x_b`), or in a plural `s`, are distinct on purpose and are left alone. When the file says
-which names it provides, a pair where both are provided is not a typo.
+which names it provides, a pair where both are provided is not a typo. Names that differ by a negating
+prefix (`relevant_facts`/`irrelevant_facts`, `verified`/`unverified`; ir-, un-, in-, non-, dis-, im-,
+il-) name opposites, and two names each used more than once are both intended: a typo is made once.
 
 Only names that can be that close are compared (they share a string left after deleting as many
 characters from each as the distance allows), so thousands of placeholders take linear time; names
@@ -50,8 +52,19 @@ def distance(a: str, b: str) -> int:
     return prev[-1]
 
 
+_NEGATING = ("non_", "non-", "non", "dis", "un", "ir", "in", "im", "il")
+
+
+def _negates(x: str, y: str) -> bool:
+    """Is one word the other with a negating prefix (`irrelevant`, `unverified`)?"""
+    short, long = sorted((x, y), key=len)
+    return any(long == prefix + short for prefix in _NEGATING)
+
+
 def _distinct_on_purpose(a: str, b: str) -> bool:
     la, lb = a.lower(), b.lower()
+    if _negates(la, lb):
+        return True
     if la == lb or la.rstrip("s") == lb.rstrip("s") or la + "es" == lb or lb + "es" == la:
         return True
     if _stem(a) == _stem(b):
@@ -59,7 +72,8 @@ def _distinct_on_purpose(a: str, b: str) -> bool:
     pa, pb = la.replace("-", "_").split("_"), lb.replace("-", "_").split("_")
     if len(pa) == len(pb):
         diff = [(x, y) for x, y in zip(pa, pb, strict=True) if x != y]
-        if len(diff) == 1 and (min(len(diff[0][0]), len(diff[0][1])) <= 2 or diff[0][0].isdigit()):
+        if len(diff) == 1 and (min(len(diff[0][0]), len(diff[0][1])) <= 2 or diff[0][0].isdigit()
+                               or _negates(*diff[0])):
             return True
     return False
 
@@ -131,8 +145,8 @@ def check(doc, ctx):
         allowed = allowed_distance(min(len(a), len(b)), limit)
         if not allowed or abs(len(a) - len(b)) > allowed or _distinct_on_purpose(a, b):
             continue
-        if (a in defined and b in defined) or distance(a, b) > allowed:
-            continue
+        if (a in defined and b in defined) or (uses[a] > 1 and uses[b] > 1) or distance(a, b) > allowed:
+            continue  # both provided, or both used again and again: two intended names
         # the suspect: the undefined one, else the rarer one, else the later one
         if defined and (a in defined) != (b in defined):
             suspect, twin = (b, a) if a in defined else (a, b)
