@@ -33,6 +33,7 @@ class LazyGroup(click.Group):
         "diff": ("promptopt.cost.cli", "diff_command"),
         "compress": ("promptopt.compressors.cli", "compress_command"),
         "eval": ("promptopt.evaluation.cli", "eval_command"),  # litellm only when it runs
+        "optimize": ("promptopt.optimize.cli", "optimize_command"),
     }
 
     def list_commands(self, ctx):
