@@ -45,6 +45,12 @@ def load_model() -> None:
         _model_and_tokenizer()
 
 
+def tokenizer() -> Any:
+    """The local model's tokenizer (loading the model if needed): what its max_tokens counts."""
+    with _model_lock:
+        return _model_and_tokenizer()[1]
+
+
 def _model_and_tokenizer() -> tuple[Any, Any]:
     global _loaded
     if _loaded is None:

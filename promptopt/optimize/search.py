@@ -301,9 +301,7 @@ class Optimizer:
     def _answer_cap(self) -> Candidate | None:
         scores = self._scores[(ORIGINAL, "pick")]
         by_id = {c.id: c for c in self.pick}
-        from promptopt.tokens import TokenCounter
-
-        counter = TokenCounter(self.price_model)
+        count = _answer_counter(self.model)
         needed = []
         for case_id, score in scores.cases.items():
             case = by_id[case_id]
@@ -314,11 +312,16 @@ class Optimizer:
             def passes(text: str, case: TestCase = case) -> bool:
                 return evaluate(list(case.assertions), text, case.vars, case.threshold).passed
 
-            needed.append(levers.needed_answer_tokens(str(output), passes, counter.count))
+            needed.append(levers.needed_answer_tokens(str(output), passes, count))
         cap = levers.answer_cap(needed)
         current, _stop = generation_settings(self.suite, self.model)
         if cap is None:
             self.result.notes.append("max_tokens: no passing answer to measure")
+            return None
+        longest = max((count(str(o)) for c in scores.cases.values() for o in c.outputs if o is not None), default=0)
+        if longest <= cap:  # billing counts the tokens generated: a cap above every answer saves nothing
+            self.result.notes.append(f"max_tokens: every answer already ends within {longest} token(s); "
+                                     f"a cap of {cap} would save nothing")
             return None
         if cap >= current:
             self.result.notes.append(f"max_tokens: the answers need up to {cap - levers.ANSWER_CAP_MARGIN} "
@@ -401,6 +404,19 @@ class Optimizer:
         if candidate.dollars_per_month is not None and o.dollars_per_month is not None:
             return o.dollars_per_month - candidate.dollars_per_month
         return (o.input_tokens + o.output_tokens) - (candidate.input_tokens + candidate.output_tokens)
+
+
+def _answer_counter(model: str) -> Callable[[str], int]:
+    """Counts answer tokens as ``max_tokens`` will: with the model's own tokenizer (the local
+    model's from transformers; a provider's through tiktoken, an estimate when it is not OpenAI's)."""
+    if model.startswith("local/"):
+        from ..evaluation.local_provider import tokenizer
+
+        local = tokenizer()
+        return lambda text: len(local(text, add_special_tokens=False)["input_ids"])
+    from promptopt.tokens import TokenCounter
+
+    return TokenCounter(model).count
 
 
 def _apply_like(part: Candidate, text: str, optimizer: Optimizer) -> str:
