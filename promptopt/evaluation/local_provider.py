@@ -18,6 +18,8 @@ Speed, for a suite of short answers (the reasons it was 2-13 s per case and is n
   own few tokens, not the whole prompt. Greedy outputs are the same as without reuse up to float
   rounding, which can flip a near tie;
 - stop strings are checked on the decoded answer after each token and end generation there;
+- a run's calls come in batches (`generate_batch`, called by the runner directly): the shared prefix
+  runs once and one decode step serves every row; litellm's one-call path stays for other callers;
 - torch runs on one thread (``PROMPTOPT_LOCAL_THREADS`` to change): on a shared 2-core machine two
   threads waiting on each other made one forward pass ten times slower.
 """
