@@ -431,8 +431,8 @@ def _apply_like(part: Candidate, text: str, optimizer: Optimizer) -> str:
 
 
 def _copy(candidate: Candidate, lever: str) -> Candidate:
-    return Candidate(lever, candidate.name, candidate.template, candidate.max_tokens, candidate.model,
-                     list(candidate.parts) or [candidate.lever])  # fmt: skip
+    parts = list(candidate.parts) if candidate.lever == "combination" else [candidate.lever]
+    return Candidate(lever, candidate.name, candidate.template, candidate.max_tokens, candidate.model, parts)
 
 
 def _restricted(scores: VariantScore, cases: list[TestCase]) -> VariantScore:
