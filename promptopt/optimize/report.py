@@ -92,9 +92,10 @@ def _conclusion(result: OptimizeResult) -> list[str]:
     lines = [f"result: not verified on the {len(comparison.paired)} held-out cases ({comparison.verdict}): {what}"]
     power = comparison.power
     if comparison.verdict != "regression" and power.cases_needed:
-        lines.append(f"the held-out cases rule out a drop of {100 * power.ruled_out:.1f} points at most; ruling "
-                     f"out {100 * comparison.max_drop:.0f} points needs about {power.cases_needed} held-out cases "
-                     f"(about {round(power.cases_needed / max(0.01, result.holdout_cases / (result.pick_cases + result.holdout_cases)))} in the suite)")  # noqa: E501
+        share = result.holdout_cases / max(1, result.pick_cases + result.holdout_cases)
+        lines.append(f"{power.n} held-out cases can rule out a drop of {100 * power.ruled_out:.1f} points at best; "
+                     f"ruling out {100 * comparison.max_drop:.0f} points needs about {power.cases_needed} held-out "
+                     f"cases (about {round(power.cases_needed / max(0.01, share))} in the suite)")
     return lines
 
 
