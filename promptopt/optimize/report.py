@@ -44,7 +44,7 @@ def text_report(result: OptimizeResult, seconds: float, written: str | None = No
     if result.combination is not None and result.combination.comparison is not None:
         rows.append(_row(result.combination, o))
     if result.confirmed is not None:
-        rows.append(_row(result.confirmed, o))
+        rows.append(_row(result.confirmed, result.original_held or o))
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     widths[1] = min(widths[1], 60)
     for r in [header, *rows]:
@@ -74,7 +74,7 @@ def _cell(value: str, width: int) -> str:
 
 
 def _conclusion(result: OptimizeResult) -> list[str]:
-    o, confirmed = result.original, result.confirmed
+    o, confirmed = result.original_held or result.original, result.confirmed
     if confirmed is None:
         return ["result: no verified saving; keep the original prompt"]
     saved_in = 100 * (o.input_tokens - confirmed.input_tokens) / o.input_tokens if o.input_tokens else 0.0
@@ -88,7 +88,8 @@ def _conclusion(result: OptimizeResult) -> list[str]:
             f"tokens ({saved_out:+.1f} saved){money}{settings}")  # fmt: skip
     comparison = confirmed.comparison
     if result.verified:
-        return [f"result: verified on {len(comparison.paired)} held-out cases: {what}"]
+        return [f"result: verified on {len(comparison.paired)} held-out cases: {what} (tokens: means over "
+                "the held-out cases, original and chosen alike)"]
     lines = [f"result: not verified on the {len(comparison.paired)} held-out cases ({comparison.verdict}): {what}"]
     power = comparison.power
     if comparison.verdict != "regression" and power.cases_needed:
@@ -133,6 +134,7 @@ def json_report(result: OptimizeResult, seconds: float, written: str | None = No
         "requests_per_month": result.requests_per_month, "verified": result.verified,
         "original": candidate(result.original), "candidates": [candidate(c) for c in result.candidates],
         "combination": candidate(result.combination), "confirmed": candidate(result.confirmed),
+        "original_held_out": candidate(result.original_held),
         "chosen_text": result.confirmed.template.text if result.verified else None,
         "notes": result.notes, "written": written,
         "stats": {"real_calls": stats.real_calls, "cache_hits": stats.cache_hits,

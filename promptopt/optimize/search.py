@@ -72,6 +72,7 @@ class OptimizeResult:
     candidates: list[Candidate] = field(default_factory=list)
     combination: Candidate | None = None  # on the picking cases
     confirmed: Candidate | None = None  # the same, on the held-out cases
+    original_held: Candidate | None = None  # the original measured on the held-out cases (what confirmed saves)
     stats: RunStats = field(default_factory=RunStats)
     notes: list[str] = field(default_factory=list)
     requests_per_month: float | None = None
@@ -81,7 +82,7 @@ class OptimizeResult:
         return self.confirmed is not None and self.confirmed.holds and self.saves(self.confirmed)
 
     def saves(self, candidate: Candidate) -> bool:
-        o, c = self.original, candidate
+        o, c = (self.original_held if candidate.cases == "held out" else None) or self.original, candidate
         if o.dollars_per_month is not None and c.dollars_per_month is not None and o.dollars_per_month > 0:
             return c.dollars_per_month < o.dollars_per_month
         return c.input_tokens + c.output_tokens < o.input_tokens + o.output_tokens
@@ -398,6 +399,8 @@ class Optimizer:
             return
         confirmed = _copy(combo, "combination")
         result.confirmed = self._judge(confirmed, self.held, "held out")
+        result.original_held = _copy(result.original, "original")
+        self._measure(result.original_held, self._scores[(ORIGINAL, "held out")], self.held)
 
     def _saving(self, candidate: Candidate) -> float:
         o = self.result.original
