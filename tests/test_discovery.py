@@ -54,6 +54,8 @@ def show_files(folder: Path, monkeypatch, *args: str) -> list[str]:
 # --- this repository, as a fresh clone ---------------------------------------------------------------
 
 FIXTURE_PROMPTS = [
+    "fixtures/evals/fewshot_sentiment/prompt.txt",
+    "fixtures/evals/short_answers/prompt.txt",
     "fixtures/evals/snips/intent_bare.txt",
     "fixtures/evals/snips/intent_fewshot.txt",
     "fixtures/evals/snips/intent_fewshot_copy.txt",
