@@ -61,6 +61,7 @@ def main() -> None:
     promptopt cost prompts/             projected $ per request and per month
     promptopt diff --base main          cost and findings, base vs head (PR comment)
     promptopt eval suite.yaml           did quality hold? original vs rewritten prompt
+    promptopt optimize p.txt --suite s  every lever tried, kept if the eval shows it holds
     promptopt rules [CODE]              list rules, or show one rule's docs
     """
 

@@ -100,14 +100,23 @@ def optimize_command(prompt: Path, suite_path: Path, output: Path | None, max_dr
     except KeyboardInterrupt:
         _fail("interrupted (answers received so far are cached: a rerun costs only the rest)")
         return
-    written = None
+    written, write_error = None, None
     if output is not None and result.verified:
-        written = _write(output, prompt, suite, result)
+        try:
+            written = _write(output, prompt, suite, result)
+        except (OSError, WriteError) as exc:  # the report still shows what was found
+            write_error = f"cannot write {output}: {exc}"
     elif output is not None:
         written = f"nothing written to {output}: no verified saving"
     seconds = time.perf_counter() - started
     click.echo((json_report if fmt == "json" else text_report)(result, seconds, written), nl=False)
+    if write_error:
+        _fail(write_error)
     sys.exit(result.exit_code)
+
+
+class WriteError(RuntimeError):
+    """The chosen prompt cannot be written back in the prompt file's format."""
 
 
 def _write(output: Path, prompt: Path, suite, result) -> str:
@@ -123,7 +132,7 @@ def _write(output: Path, prompt: Path, suite, result) -> str:
     for before, after in zip(suite.prompt.messages, chosen.template.messages, strict=True):
         if before.content != after.content:
             if before.content not in text:
-                _fail(f"cannot write {output}: the prompt's text is not verbatim in {prompt}")
+                raise WriteError(f"the prompt's text is not verbatim in {prompt} (escaped in its format)")
             text = text.replace(before.content, after.content, 1)
     write_atomic(output, text)
     said = f"wrote {output}"
