@@ -84,7 +84,7 @@ def _audit(text: str, path: Path):
     from ..config import for_rewriting, load_config
     from ..engine import Auditor
 
-    config = for_rewriting(load_config(Path.cwd()))
+    config = for_rewriting(load_config(path.parent if path.parent != Path() else Path.cwd()))
     return Auditor(config).audit_source(path, text)
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from ..evaluation.assertions import evaluate
 from ..evaluation.compare import PASS, REGRESSION, Comparison, VariantScore, compare, score_variant
@@ -125,7 +124,10 @@ class Optimizer:
         if not self.pick:
             raise OptimizeError(f"suite {suite.path} has no scored case to optimize on")
         self.main = max(range(len(suite.prompt.messages)), key=lambda i: len(suite.prompt.messages[i].content))
-        self.path = Path("prompt" + (suite.prompt_path.suffix if suite.prompt_path else ".txt"))
+        # the levers read one message's text: audited as plain text (Markdown when the file is), with
+        # the prompt's own folder, so its promptopt config applies
+        folder = suite.prompt_path.parent if suite.prompt_path else suite.path.parent
+        self.path = folder / ("prompt.md" if suite.prompt_path and suite.prompt_path.suffix == ".md" else "prompt.txt")
         self.settings, self.relative = _usage(suite)
         original = Candidate("original", "the suite's prompt", suite.prompt)
         self.result = OptimizeResult(suite, model, self.price_model, len(self.pick), len(self.held), original)
