@@ -361,9 +361,9 @@ class Optimizer:
     def _combined(self, parts: list[Candidate]) -> Candidate:
         text = self._text
         max_tokens = model = None
-        for part in parts:  # text levers that rewrite sentences first, then examples, then additions
-            if part.lever in ("restated rules", "pasted material", "prose", "rewrite"):
-                text = _apply_like(part, text, self)
+        text_levers = ("rewrite", "restated rules", "pasted material", "prose")  # the rewrite reads the original
+        for part in sorted((p for p in parts if p.lever in text_levers), key=lambda p: text_levers.index(p.lever)):
+            text = _apply_like(part, text, self)  # sentence-level cuts first, then examples, then additions
         for part in parts:
             if part.lever == "examples":
                 text = levers.keep_examples(text, part.parts, self.path)
@@ -432,7 +432,9 @@ def _apply_like(part: Candidate, text: str, optimizer: Optimizer) -> str:
         return levers.without_restated_rules(text, optimizer.path)[0]
     if part.lever == "prose":
         return levers.compressed_prose(text)[0]
-    return part.template.messages[optimizer.main].content  # a rewrite or a cut of material: as judged
+    if part.lever == "pasted material":  # the same cut, found again in the text as cut so far
+        return next((cut for name, cut in levers.material_cuts(text, optimizer.path) if name == part.name), text)
+    return part.template.messages[optimizer.main].content  # the rewrite: as judged (it comes first)
 
 
 def _copy(candidate: Candidate, lever: str) -> Candidate:
