@@ -33,6 +33,7 @@ class LazyGroup(click.Group):
         "diff": ("promptopt.cost.cli", "diff_command"),
         "compress": ("promptopt.compressors.cli", "compress_command"),
         "eval": ("promptopt.evaluation.cli", "eval_command"),  # litellm only when it runs
+        "optimize": ("promptopt.optimize.cli", "optimize_command"),
         "setup": ("promptopt.setup", "setup_command"),
     }
 
@@ -61,6 +62,7 @@ def main() -> None:
     promptopt cost prompts/             projected $ per request and per month
     promptopt diff --base main          cost and findings, base vs head (PR comment)
     promptopt eval suite.yaml           did quality hold? original vs rewritten prompt
+    promptopt optimize p.txt --suite s  every lever tried, kept if the eval shows it holds
     promptopt rules [CODE]              list rules, or show one rule's docs
     promptopt setup                     install torch, the local model, LLMLingua (eval, compress)
     """

@@ -20,6 +20,10 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 READS = {"gpt-4o": None, "gpt-4o-mini": None, "gpt-4.1-nano": 1}  # words of the request read; None: all
+# Two "rewriters" for optimize's rewrite lever, as deterministic as the readers: given promptopt's rewrite
+# request, one drops the second sentence of the first paragraph (background, in the prompts tests give
+# it), the other also drops every line that says "never" (a lost constraint).
+REWRITERS = ("rewriter-faithful", "rewriter-lossy")
 PAIR = re.compile(r"^(\w[\w ]*): (.+)\n(\w[\w ]*): (.+)$", re.M)
 QUERY = re.compile(r"^(\w[\w ]*): (.+)\n(\w[\w ]*):\s*\Z", re.M)
 
@@ -29,7 +33,19 @@ def words(text: str, limit: int | None = None) -> set[str]:
     return set(found[:limit] if limit else found)
 
 
+def rewrite(model: str, prompt: str) -> str:
+    body = prompt.split("PROMPT:\n", 1)[-1].split("\n\n(Keep the line", 1)[0]
+    first, _, rest = body.partition("\n\n")
+    sentences = re.split(r"(?<=\.)\s+", first)
+    body = " ".join(sentences[:1] + sentences[2:]) + "\n\n" + rest  # the background sentence goes
+    if model.endswith("lossy"):
+        body = "\n".join(line for line in body.split("\n") if "never" not in line.lower())
+    return body
+
+
 def answer(model: str, prompt: str) -> str:
+    if model.split("/")[-1] in REWRITERS:
+        return rewrite(model, prompt)
     query = QUERY.search(prompt.rstrip() + "\n")
     if not query:
         return "unknown"
@@ -47,7 +63,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802 (http.server's name)
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
         model = str(body.get("model", ""))
-        if model.split("/")[-1] not in READS:
+        if model.split("/")[-1] not in READS and model.split("/")[-1] not in REWRITERS:
             return self._send(404, {"error": {"message": f"model {model} not found", "type": "invalid_request_error"}})
         prompt = "\n\n".join(str(m.get("content", "")) for m in body.get("messages", []))
         text = answer(model, prompt)

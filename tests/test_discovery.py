@@ -55,6 +55,8 @@ def show_files(folder: Path, monkeypatch, *args: str) -> list[str]:
 
 FIXTURE_PROMPTS = [
     "fixtures/evals/echo_labels/suite.yaml",  # a promptfoo config whose prompt is inline
+    "fixtures/evals/fewshot_sentiment/prompt.txt",
+    "fixtures/evals/short_answers/prompt.txt",
     "fixtures/evals/snips/intent_bare.txt",
     "fixtures/evals/snips/intent_fewshot.txt",
     "fixtures/evals/snips/intent_fewshot_copy.txt",

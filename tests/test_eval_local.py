@@ -1,6 +1,6 @@
 """Issue 4's "done when", end to end with real generations from the in-process local model.
 
-The suite (fixtures/evals/snips/suite.yaml) reads 16 labelled requests from the shared corpus and
+The suite (fixtures/evals/snips/suite.yaml) samples 16 of the project's own labelled requests and
 runs the project's few-shot prompt through `local/smollm2-text`. Three runs of `promptopt eval`:
 1. the prompt against an identical copy: every answer a real generation, and no change, but 16
    cases cannot rule out a 5-point drop: inconclusive (exit 1), with the cases that would;
@@ -22,7 +22,7 @@ from promptopt.evaluation.cli import eval_command
 
 ROOT = Path(__file__).resolve().parents[1]
 SUITE_DIR = ROOT / "fixtures" / "evals" / "snips"
-CORPUS = ROOT.parent / "shared" / "corpus" / "evals" / "snips_slots154.jsonl"
+REQUESTS = SUITE_DIR / "requests.jsonl"  # the project's own: the suite runs from a clone
 
 pytestmark = [pytest.mark.slow, pytest.mark.corpus]  # its labelled requests come from the corpus
 
@@ -40,7 +40,7 @@ def run(cache: Path, candidate: str) -> tuple[int, dict, float]:
 
 
 def test_identical_copy_is_inconclusive_rerun_is_free_and_stripped_copy_regresses(tmp_path, monkeypatch):
-    reason = local_model_missing(CORPUS)
+    reason = local_model_missing(REQUESTS)
     if reason:
         pytest.skip(reason)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")

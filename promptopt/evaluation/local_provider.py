@@ -18,6 +18,8 @@ Speed, for a suite of short answers (the reasons it was 2-13 s per case and is n
   own few tokens, not the whole prompt. Greedy outputs are the same as without reuse up to float
   rounding, which can flip a near tie;
 - stop strings are checked on the decoded answer after each token and end generation there;
+- a run's calls come in batches (`generate_batch`, called by the runner directly): the shared prefix
+  runs once and one decode step serves every row; litellm's one-call path stays for other callers;
 - torch runs on one thread (``PROMPTOPT_LOCAL_THREADS`` to change): on a shared 2-core machine two
   threads waiting on each other made one forward pass ten times slower.
 """
@@ -43,6 +45,12 @@ def load_model() -> None:
     """Load the model now (seconds), rather than inside the first call."""
     with _model_lock:
         _model_and_tokenizer()
+
+
+def tokenizer() -> Any:
+    """The local model's tokenizer (loading the model if needed): what its max_tokens counts."""
+    with _model_lock:
+        return _model_and_tokenizer()[1]
 
 
 def _model_and_tokenizer() -> tuple[Any, Any]:
@@ -170,6 +178,103 @@ def generate(
         new_tokens = sequence[len(ids) :]
         text = cut_at_stop(tokenizer.decode(new_tokens, skip_special_tokens=True), stop)
         return text, len(ids), len(new_tokens)
+
+
+BATCH_SIZE_ENV = "PROMPTOPT_LOCAL_BATCH"
+DEFAULT_BATCH_SIZE = 32
+_prefix: dict[str, Any] = {"ids": None, "cache": None}  # the last batch's shared prefix and its cache
+
+
+def batch_size() -> int:
+    return max(1, int(os.environ.get(BATCH_SIZE_ENV) or DEFAULT_BATCH_SIZE))
+
+
+def generate_batch(
+    conversations: list[list[dict[str, str]]], max_new_tokens: int, chat: bool | None = None,
+    stop: list[str] | None = None,
+) -> list[tuple[str, int, int]]:  # fmt: skip
+    """Greedy answers for several prompts in one pass per token: (text, prompt tokens, answer tokens).
+
+    The prompts of a suite share a long prefix (instructions, examples). It is run once (and kept
+    for the next batch with the same prefix); each prompt's own tail goes after it, left-padded to
+    the longest tail, with the padding masked out so every row sees positions as if it ran alone.
+    A decode step costs about the same for 16 rows as for one on a CPU, which is the saving.
+    Outputs equal one-at-a-time generation up to float rounding (padding changes the summation
+    order), which can flip a near tie."""
+    import copy
+
+    import torch
+    from transformers import StoppingCriteria, StoppingCriteriaList
+
+    stop = [s for s in stop or [] if s]
+    if len(conversations) == 1:
+        return [generate(conversations[0], max_new_tokens, chat, stop)]
+    with _model_lock, _torch_threads(torch):
+        model, tokenizer = _model_and_tokenizer()
+        ids_list = []
+        for messages in conversations:
+            as_chat = not completion_style(messages) if chat is None else chat
+            if as_chat:
+                prompt = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+            else:
+                prompt = completion_text(messages)
+            ids_list.append(list(tokenizer(prompt)["input_ids"]))
+        shared = min(min(_shared_prefix(ids_list[0], ids) for ids in ids_list), min(map(len, ids_list)) - 1)
+        prefix = ids_list[0][:shared]
+        if _prefix["ids"] != prefix:
+            _prefix.update(ids=None, cache=None)
+            if shared:
+                with torch.inference_mode():
+                    out = model(input_ids=torch.tensor([prefix]), use_cache=True)
+                kept = out.cache if "cache" in out else out.past_key_values  # renamed in transformers 5.2x
+                _prefix.update(ids=prefix, cache=kept)
+        pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+        tails = [ids[shared:] for ids in ids_list]
+        width = max(map(len, tails))
+        rows = [prefix + [pad] * (width - len(t)) + t for t in tails]
+        mask = [[1] * shared + [0] * (width - len(t)) + [1] * len(t) for t in tails]
+        input_ids = torch.tensor(rows)
+        options: dict[str, Any] = {}
+        if _prefix["cache"] is not None:
+            cache = copy.deepcopy(_prefix["cache"])
+            cache.batch_repeat_interleave(len(rows))
+            options[_cache_keyword()] = cache
+        start = input_ids.shape[1]
+
+        class StopRows(StoppingCriteria):
+            def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+                texts = tokenizer.batch_decode(input_ids[:, start:], skip_special_tokens=True)
+                return torch.tensor([bool(stop) and cut_at_stop(t, stop) != t for t in texts])
+
+        with torch.inference_mode():
+            output = model.generate(
+                input_ids=input_ids,
+                attention_mask=torch.tensor(mask),
+                max_new_tokens=max_new_tokens,
+                do_sample=False,
+                pad_token_id=pad,
+                eos_token_id=tokenizer.eos_token_id,
+                return_dict_in_generate=True,
+                stopping_criteria=StoppingCriteriaList([StopRows()]),
+                **options,
+            )
+        results = []
+        for ids, sequence in zip(ids_list, output.sequences.tolist(), strict=True):
+            new_tokens = sequence[start:]
+            text = tokenizer.decode(new_tokens, skip_special_tokens=True)
+            results.append((cut_at_stop(text, stop), len(ids), _tokens_used(tokenizer, new_tokens, stop)))
+        return results
+
+
+def _tokens_used(tokenizer: Any, new_tokens: list[int], stop: list[str]) -> int:
+    """Tokens this row generated before it stopped (rows that finished early are padded after)."""
+    for used in range(1, len(new_tokens) + 1):
+        if new_tokens[used - 1] == tokenizer.eos_token_id:
+            return used
+        text = tokenizer.decode(new_tokens[:used], skip_special_tokens=True)
+        if stop and cut_at_stop(text, stop) != text:
+            return used
+    return len(new_tokens)
 
 
 def _cache_keyword() -> str:
