@@ -19,6 +19,8 @@ Good:
     Output: {"name": "Ann", "age": 31}
     Input: Bob is 45.
     Output: {"name": "Bob", "age": 45}
+Opt-in (off by default): on prompt files from packages the rules were never tuned on, readers judged
+none of its findings right (docs/precision.md, the held-out protocol); `extend-select` turns it on.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from ._examples import examples, parses_as_json, part, wants_json, wants_one_wor
 
 CODE = "PO203"
 NAME = "example-breaks-format"
+DEFAULT = False  # opt-in: 0 of 12 right on prompts nobody tuned for (docs/precision.md)
 SEVERITY = Severity.WARNING
 KIND = "risk"  # an example that contradicts the format: a defect, not a token saving
 
