@@ -28,7 +28,7 @@ from promptopt.evaluation.suite import load_suite
 
 ROOT = Path(__file__).resolve().parents[1]
 SNIPS = ROOT / "fixtures" / "evals" / "snips"
-CORPUS = ROOT.parent / "shared" / "corpus" / "evals" / "snips_slots154.jsonl"
+CORPUS = SNIPS / "requests.jsonl"  # the bundled requests: the test runs from a clone
 
 # Filler and a shouted line (fixed by the safe PO401 and the unsafe PO404 fixes) and a duplicated
 # example (removed by the unsafe PO204 fix: the example family).
@@ -244,7 +244,6 @@ def test_missing_api_key_is_reported_before_any_call(tmp_path, fake_model, monke
 # -- the real local model ---------------------------------------------------------------------------
 
 
-@pytest.mark.corpus
 @pytest.mark.slow
 def test_verify_on_the_snips_suite_with_the_local_model(tmp_path, monkeypatch):
     reason = local_model_missing(CORPUS)

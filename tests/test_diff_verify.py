@@ -19,7 +19,7 @@ from promptopt.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 SNIPS = ROOT / "fixtures" / "evals" / "snips"
-CORPUS = ROOT.parent / "shared" / "corpus" / "evals" / "snips_slots154.jsonl"
+CORPUS = SNIPS / "requests.jsonl"  # the bundled requests: the test runs from a clone
 CASES = 4
 REQUESTS_PER_DAY = 10000  # dollars per month in the 1-100 range: printed with cents
 # a duplicated rule (the safe PO101 fix) and a repeated example (the unsafe PO204 fix)
@@ -55,7 +55,6 @@ def invoke(repo: Path, monkeypatch, *args: str):
     return result
 
 
-@pytest.mark.corpus
 @pytest.mark.slow
 def test_the_comment_shows_the_verified_compression_as_compress_verify_reports_it(tmp_path, monkeypatch, o200k):
     reason = local_model_missing(CORPUS)
