@@ -147,3 +147,23 @@ def test_a_rerun_costs_no_call_and_plain_diff_runs_no_eval(repo, server):
 def test_optimize_options_without_optimize_are_an_error(repo):
     result = CliRunner().invoke(main, ["diff", "--base", "HEAD~1", "--max-drop", "0.1"])
     assert result.exit_code == 2 and "--optimize" in result.stderr
+
+
+def test_a_suite_that_does_not_run_the_prompt_fails_the_job_and_says_why(repo, server):
+    suite = SUITE.replace("../prompts/sentiment.txt", "../prompts/other.txt")
+    commit(repo, {"prompts/other.txt": one_shot(), "evals/sentiment.yaml": suite}, "the suite runs another prompt")
+    calls = len(server.calls)
+    result = diff("--format", "markdown", "--base", "HEAD~2")  # the restated rule and the new suite
+    assert result.exit_code == 2
+    assert "prompts/sentiment.txt is not the prompt of suite" in result.stderr
+    line = next(each for each in result.stdout.splitlines() if each.startswith("**Verified levers:**"))
+    assert line.startswith("**Verified levers:** `prompts/sentiment.txt` against `evals/sentiment.yaml`: the eval "
+                           "did not complete, nothing verified: ")
+    assert len(server.calls) == calls and "#### Verified levers" not in result.stdout
+
+
+def test_text_format_names_the_verified_and_the_unverified_levers(repo, server):
+    lines = diff().stdout.splitlines()
+    assert "Verified levers: prompts/sentiment.txt against evals/sentiment.yaml: restated rules (restated rules " \
+           "removed (PO101))" in lines
+    assert "  tried, not verified: examples zero-shot (no examples): regression on the picking cases" in lines
