@@ -176,30 +176,47 @@ def cost_command(
     help="Run the eval suite mapped to each changed prompt (`eval-suites` in the config), as `compress "
     "--verify` does, and show the strongest compression that passed.",
 )
+@click.option(
+    "--optimize",
+    is_flag=True,
+    help="Run `promptopt optimize` with the eval suite mapped to each changed prompt and add the levers it "
+    "verified on held-out cases to the saving on offer (answers cached: a rerun pays only for new calls).",
+)
+@click.option("--max-drop", type=click.FloatRange(0, 1), default=None,
+              help="With --optimize: largest allowed drop of the mean score (0..1), as for `promptopt optimize`.")
+@click.option("--no-lingua", is_flag=True, help="With --optimize: skip the LLMLingua prose lever.")
 @click.option("--baseline", type=click.Path(path_type=Path),
               help="Findings in this baseline file are not reported as introduced (default: config `baseline`).")
 @_output
 def diff_command(base, head, fmt, model, config_file, fail_on_increase, min_change, output_file, baseline=None,
-                 min_saving=None, verify=False):
+                 min_saving=None, verify=False, optimize=False, max_drop=None, no_lingua=False):
     """Tokens, monthly cost and findings of every prompt changed between --base and --head, and the
     saving still on offer in them: what `audit --fix` (and `--unsafe-fixes`) would remove.
 
     `--format markdown` renders a pull-request comment whose first line is a hidden marker, so a CI job
     can find and update the same comment on every push (see docs/ci.md). Exit 0, 1 (past
-    --fail-on-increase), 2 (git, config or a file failed, or a --verify eval could not complete).
+    --fail-on-increase), 2 (git, config or a file failed, or a --verify or --optimize eval could not
+    complete).
     """
     import os
 
     from ..gitdiff import GitError, repo_root, resolve_ref
     from ..tokens import TokenizerUnavailable
-    from .diff import diff_refs
+    from .diff import OptimizeOptions, diff_refs
     from .links import source_links
     from .render import diff_json, diff_markdown, diff_text
     from .verified import FAILED
 
+    if (max_drop is not None or no_lingua) and not optimize:
+        _fail("--max-drop and --no-lingua go with --optimize")
+    options = None
+    if optimize:  # the eval's modules load only when asked: plain `diff` stays light
+        from ..evaluation.compare import DEFAULT_MAX_DROP
+
+        options = OptimizeOptions(DEFAULT_MAX_DROP if max_drop is None else max_drop, not no_lingua)
     settings = _settings(Path.cwd(), config_file, model)
     try:
-        report = diff_refs(base, head, settings, verify=verify)
+        report = diff_refs(base, head, settings, verify=verify, optimize=options)
         head_commit = resolve_ref(head, repo_root()) if head else None
     except (GitError, TokenizerUnavailable, ValueError) as exc:  # ValueError: a rule option of the wrong type
         _fail(str(exc))
@@ -208,6 +225,7 @@ def diff_command(base, head, fmt, model, config_file, fail_on_increase, min_chan
     for change in report.errors:
         click.echo(f"promptopt: error: {change.path}: {change.error}", err=True)
     failed_evals = [v for v in report.verifications if v.status == FAILED]
+    failed_evals += [o for o in report.optimizations if o.status == "error"]
     for check in failed_evals:
         click.echo(f"promptopt: error: {check.path}: eval {check.suite}: {check.reason}", err=True)
     baseline = baseline or settings.config.baseline

@@ -17,6 +17,7 @@ from ..gitdiff import ChangedFile, changed_files, read_at, repo_root
 from .estimate import CostSettings, cost_of_result
 from .matching import compare_findings
 from .offer import FindingWorth, SavingOffer, offer_of, top_findings
+from .optimized import Optimization, optimize_prompt
 from .projection import PromptCost
 from .verified import Verification, suite_for, verify_prompt
 
@@ -34,6 +35,7 @@ class PromptChange:
     changed: list[tuple[Finding | None, Finding]] = field(default_factory=list)
     offer: SavingOffer | None = None  # what the fixes would still save at the head side
     verification: Verification | None = None  # the mapped eval suite's verdict (`--verify`)
+    optimization: Optimization | None = None  # the levers optimize verified with that suite (`--optimize`)
 
     @property
     def tokens_before(self) -> int:
@@ -189,6 +191,10 @@ class DiffReport:
     def verifications(self) -> list[Verification]:
         return [c.verification for c in self.changes if c.verification is not None]
 
+    @property
+    def optimizations(self) -> list[Optimization]:
+        return [c.optimization for c in self.changes if c.optimization is not None]
+
 
 def _known_sum(values) -> float | None:
     """The sum of the known values; None when none is known (unknown is never $0)."""
@@ -196,13 +202,22 @@ def _known_sum(values) -> float | None:
     return sum(known) if known else None
 
 
+@dataclass(frozen=True)
+class OptimizeOptions:
+    """`diff --optimize`'s settings for each optimize run (as `promptopt optimize` names them)."""
+
+    max_drop: float
+    lingua: bool = True
+
+
 _STATUS = {"A": "added", "D": "removed", "M": "changed", "R": "renamed"}
 
 
 def diff_refs(base: str, head: str | None, settings: CostSettings, start: Path | None = None,
-              verify: bool = False) -> DiffReport:
+              verify: bool = False, optimize: OptimizeOptions | None = None) -> DiffReport:
     """Audit and price each changed prompt at base and at head (None: the working tree), measure what
-    the fixes would still save at head, and with `verify` run the eval suites mapped to the prompts.
+    the fixes would still save at head, and with `verify` run the eval suites mapped to the prompts
+    (`compress --verify`); with `optimize`, run `promptopt optimize` with those suites.
 
     Only files that discovery takes as prompts count (at either side, judged on that side's text, as
     `promptopt audit .` at the repository's root would); a file with no prompt on either side gets no row."""
@@ -224,6 +239,9 @@ def diff_refs(base: str, head: str | None, settings: CostSettings, start: Path |
                 usage = settings.usage.for_path(change.new_path, settings.config.model)
                 row.verification = verify_prompt(change.new_path, texts[1], suite, root, settings.config, usage,
                                                  settings.prices.lookup(usage.model), run=verify)
+                if optimize is not None:
+                    row.optimization = optimize_prompt(change.new_path, texts[1], suite, root, usage,
+                                                       optimize.max_drop, optimize.lingua)
             report.changes.append(row)
     return report
 

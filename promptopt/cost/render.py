@@ -8,7 +8,14 @@ from ..redact import redact
 from .diff import DiffReport, PromptChange
 from .figures import NONE, count, money, percent, plural
 from .projection import CostReport, PromptCost
-from .render_offer import change_offer_json, offer_json, offer_markdown, offer_text, verification_json
+from .render_offer import (
+    change_offer_json,
+    offer_json,
+    offer_markdown,
+    offer_text,
+    optimization_json,
+    verification_json,
+)
 
 MARKER = "<!-- promptopt-diff -->"
 UNKNOWN = "unknown"
@@ -411,6 +418,7 @@ def diff_json(report: DiffReport) -> str:
                             for b, f in c.changed],
                 "offer": change_offer_json(c),
                 "verification": verification_json(c.verification),
+                "optimization": optimization_json(c.optimization),
             }
             for c in report.changes
         ],

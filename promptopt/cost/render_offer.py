@@ -8,6 +8,9 @@ import shlex
 from .diff import DiffReport, PromptChange
 from .figures import count, money, plural
 from .offer import FindingWorth, SavingOffer
+from .optimized import FAILED as OPT_FAILED
+from .optimized import VERIFIED as OPT_VERIFIED
+from .optimized import LeverFigure, Optimization
 from .verified import CHOSEN, FAILED, NONE_HELD, NOT_RUN, Verification
 
 NO_SUITE = ("no eval suite is mapped to these prompts (`eval-suites` in the config), so no eval ran and no "
@@ -81,14 +84,14 @@ def _verification_line(v: Verification, markdown: bool) -> str:
 
 def _evals_ran(report: DiffReport) -> bool:
     """An eval that ran (`--verify`) is reported even when the offer is under `--min-saving`."""
-    return any(v.status != NOT_RUN for v in report.verifications)
+    return any(v.status != NOT_RUN for v in report.verifications) or bool(report.optimizations)
 
 
 def offer_markdown(report: DiffReport) -> list[str]:
     if not report.offers:
         return []
     if not report.show_offer:
-        return _verification_markdown(report) if _evals_ran(report) else []
+        return [*_verification_markdown(report), *optimize_markdown(report)] if _evals_ran(report) else []
     lines: list[str] = []
     offered = [o for o in report.offers if o.safe_tokens or o.unsafe_tokens]
     if not offered:
@@ -121,11 +124,20 @@ def offer_markdown(report: DiffReport) -> list[str]:
                       for i, f in enumerate(top, 1)]
         lines.append("")
     lines += _verification_markdown(report)
+    lines += optimize_markdown(report)
     return lines
 
 
+def _shown_verifications(report: DiffReport) -> list[Verification]:
+    """The `--verify` lines, less "mapped, not run" for a prompt `--optimize` ran its suite on."""
+    optimized = {o.path for o in report.optimizations}
+    return [v for v in report.verifications if not (v.status == NOT_RUN and v.path in optimized)]
+
+
 def _verification_markdown(report: DiffReport) -> list[str]:
-    shown = report.verifications
+    shown = _shown_verifications(report)
+    if not shown and report.optimizations:
+        return []
     if not shown:
         return [f"**Verified compression:** none: {NO_SUITE}.", ""]
     if len(shown) == 1:
@@ -137,11 +149,11 @@ def offer_text(report: DiffReport) -> list[str]:
     if not report.offers or not (report.show_offer or _evals_ran(report)):
         return []
     lines = _saving_text(report) if report.show_offer else []
-    shown = report.verifications
-    if not shown:
+    shown = _shown_verifications(report)
+    if not shown and not report.optimizations:
         lines.append(f"Verified compression: none: {NO_SUITE.replace('`', '')}")
     lines += [f"Verified compression: {_verification_line(v, False)}" for v in shown]
-    return lines
+    return lines + optimize_text(report)
 
 
 def _saving_text(report: DiffReport) -> list[str]:
@@ -210,8 +222,122 @@ def offer_json(report: DiffReport) -> dict:
         "top_findings": [_finding_json(f, report) for f in report.top_findings],
         "verified": [v.path for v in report.verifications if v.status == CHOSEN],
         "eval_suites_mapped": len(report.verifications),
+        "verified_levers": verified_levers_json(report),
     }
 
 
-__all__ = ["change_offer_json", "fix_command", "offer_json", "offer_markdown", "offer_text",
+
+
+# ---------------------------------------------------------------- `--optimize`: the levers an eval verified
+
+
+def _saved(tokens: float) -> str:
+    return "0" if round(tokens) == 0 else count(-tokens, signed=True)
+
+
+def _lever_cells(f: LeverFigure) -> str:
+    return f"{_saved(f.input_saved)} | {_saved(f.output_saved)} | {money(f.monthly_saved)}"
+
+
+def _held_out(o: Optimization, code) -> str:
+    """"verified by `evals/x.yaml` on 24 held-out cases: +0.0 points (95% interval -4.1..+4.1, ...)"."""
+    what = f"verified by {code(o.suite)} on {plural(o.held_out_cases, 'held-out case')}"
+    if o.interval is None:
+        return what
+    low, high = o.interval
+    return (f"{what}: score {100 * o.difference:+.1f} points ({100 * o.confidence:.0f}% interval "
+            f"{100 * low:+.1f}..{100 * high:+.1f}, allowed drop {100 * o.max_drop:g})")
+
+
+def _together(o: Optimization, code) -> str:
+    monthly = f", {money(o.monthly_saved)}/month" if o.monthly_saved is not None else ""
+    settings = "".join(f", {k} {v}" for k, v in o.settings.items())
+    return (f"{_saved(o.input_saved)} input and {_saved(o.output_saved)} output tokens/request{monthly}; "
+            f"{_held_out(o, code)}. Apply it: {code(o.command)}"
+            + (f" (it writes the settings too: {settings[2:]})" if settings else ""))
+
+
+def _not_verified(o: Optimization, code) -> list[str]:
+    return [f"{code(f.lever)} {f.name}: {f.why}" for f in o.not_verified]
+
+
+def _optimization_markdown(o: Optimization) -> list[str]:
+    code = lambda text: f"`{text}`"  # noqa: E731
+    head = f"`{o.path}` against `{o.suite}`"
+    if o.status == OPT_FAILED:
+        return [f"**Verified levers:** {head}: the eval did not complete, nothing verified: {o.reason}", ""]
+    ran = f"{o.pick_cases:,} cases to pick levers, {o.held_out_cases:,} held out, on `{o.model}`"
+    if o.status == OPT_VERIFIED:
+        total = f"{money(o.monthly_saved)} per month" if o.monthly_saved is not None else \
+            f"{_saved(o.input_saved)} input tokens per request"
+        lines = [f"#### Verified levers: {total} in `{o.path}` (`{o.suite}`, "
+                 f"{plural(o.held_out_cases, 'held-out case')})", "",
+                 f"`promptopt optimize` with `{o.suite}` ({ran}). Each lever alone, on the picking cases:", "",
+                 "| Lever | Change | Input tokens/request | Output tokens/request | $/month |",
+                 "| --- | --- | ---: | ---: | ---: |"]
+        lines += [f"| `{f.lever}` | {f.name} | {_lever_cells(f)} |" for f in o.verified]
+        lines += ["", f"Together: {_together(o, code)}"]
+    else:
+        lines = [f"**Verified levers:** none in {head} ({ran}): {o.reason}; the saving above has no eval-verified "
+                 "part."]
+    missed = _not_verified(o, code)
+    if missed:
+        lines += ["", "Tried, not verified (not counted in any saving):", *(f"- {m}" for m in missed)]
+    if o.not_tried:
+        lines += ["", "Not tried (see `promptopt optimize --help`): " + "; ".join(o.not_tried)]
+    return [*lines, ""]
+
+
+def optimize_markdown(report: DiffReport) -> list[str]:
+    return [line for o in report.optimizations for line in _optimization_markdown(o)]
+
+
+def optimize_text(report: DiffReport) -> list[str]:
+    code = lambda text: text  # noqa: E731
+    lines = []
+    for o in report.optimizations:
+        head = f"{o.path} against {o.suite}"
+        if o.status == OPT_FAILED:
+            lines.append(f"Verified levers: {head}: the eval did not complete, nothing verified: {o.reason}")
+            continue
+        if o.status == OPT_VERIFIED:
+            lines.append(f"Verified levers: {head}: " + "; ".join(f"{f.lever} ({f.name})" for f in o.verified))
+            lines.append(f"  together: {_together(o, code)}")
+        else:
+            lines.append(f"Verified levers: none in {head}: {o.reason}")
+        lines += [f"  tried, not verified: {m}" for m in _not_verified(o, code)]
+        lines += [f"  not tried: {n}" for n in o.not_tried]
+    return lines
+
+
+def _lever_json(f: LeverFigure) -> dict:
+    return {"lever": f.lever, "name": f.name, "verdict": f.verdict, "input_tokens_saved": round(f.input_saved, 1),
+            "output_tokens_saved": round(f.output_saved, 2), "monthly_saving": f.monthly_saved,
+            "why_not_verified": f.why or None}
+
+
+def optimization_json(o: Optimization | None) -> dict | None:
+    if o is None:
+        return None
+    verified = o.status == OPT_VERIFIED
+    return {"suite": o.suite, "status": o.status, "model": o.model or None, "pick_cases": o.pick_cases,
+            "held_out_cases": o.held_out_cases, "verified_levers": [_lever_json(f) for f in o.verified],
+            "not_verified_levers": [_lever_json(f) for f in o.not_verified], "not_tried": o.not_tried,
+            "input_tokens_saved": round(o.input_saved, 1) if verified else None,
+            "output_tokens_saved": round(o.output_saved, 2) if verified else None,
+            "monthly_saving": o.monthly_saved if verified else None,
+            "held_out": None if o.interval is None else {
+                "n": o.held_out_cases, "difference": o.difference, "ci": list(o.interval),
+                "confidence": o.confidence, "max_drop": o.max_drop, "verdict": o.held_out_verdict},
+            "settings": o.settings, "reason": o.reason or None, "command": o.command if verified else None}
+
+
+def verified_levers_json(report: DiffReport) -> dict:
+    verified = [o for o in report.optimizations if o.status == OPT_VERIFIED]
+    monthly = [o.monthly_saved for o in verified if o.monthly_saved is not None]
+    return {"prompts": [o.path for o in verified], "monthly_saving": sum(monthly) if monthly else None,
+            "suites_run": len(report.optimizations)}
+
+
+__all__ = ["change_offer_json", "fix_command", "offer_json", "offer_markdown", "offer_text", "optimization_json",
            "verification_json"]

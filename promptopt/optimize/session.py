@@ -1,0 +1,45 @@
+"""One `promptopt optimize` run set up from a prompt and its suite, for callers other than the CLI
+(`promptopt diff --optimize`): the same model choice, generation caps, answer cache and search."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from ..evaluation.compare import DEFAULT_MAX_DROP
+from .search import DEFAULT_HOLDOUT, OptimizeError, Optimizer, OptimizeResult
+
+LOCAL_PRICE_MODEL = "gpt-4o-mini"  # the local model is free: its tokens are priced as this model's
+
+
+def run_optimize(prompt: Path, suite_path: Path, *, model: str | None = None, max_drop: float = DEFAULT_MAX_DROP,
+                 confidence: float = 0.95, holdout: float = DEFAULT_HOLDOUT, price_model: str | None = None,
+                 lingua: bool = True, cache_dir: Path | None = None, timeout: float = 60.0, retries: int = 3,
+                 progress: Callable[[str], None] | None = None) -> OptimizeResult:  # fmt: skip
+    """Optimize `prompt` with `suite_path` as `promptopt optimize PROMPT --suite SUITE` does (no rewrite
+    model, no cheaper model). Raises the eval's errors (SuiteError, EvalRunError...) or OptimizeError."""
+    from ..evaluation.cache import ResponseCache
+    from ..evaluation.runner import Runner, check_credentials, resolve_model
+    from ..evaluation.session import generation_settings
+    from ..evaluation.suite import load_suite
+
+    suite = load_suite(suite_path)
+    if suite.prompt_path is None or not prompt.is_file() or prompt.resolve() != suite.prompt_path.resolve():
+        raise OptimizeError(f"{prompt} is not the prompt of suite {suite_path} "
+                            f"({suite.prompt_path or 'an inline prompt'}): optimize needs the suite that runs it")
+    provider = suite.providers[0] if suite.providers and not model else None
+    chosen = model or (provider.model if provider else None) or resolve_model(None)[0]
+    check_credentials(chosen, provider.params if provider else None)
+    cache = ResponseCache(cache_dir)
+
+    def runner_for(name: str, max_tokens: int | None) -> Runner:
+        capped, stop = generation_settings(suite, name)
+        params = dict(provider.params) if provider and name == chosen else {}
+        tokens = max_tokens or int(params.pop("max_tokens", 0) or capped)
+        return Runner(name, max_tokens=tokens, stop=stop, timeout=timeout, max_retries=retries, cache=cache,
+                      extra_params=params)
+
+    pricing = price_model or (LOCAL_PRICE_MODEL if chosen.startswith("local/") else chosen)
+    optimizer = Optimizer(suite, runner_for, chosen, max_drop=max_drop, confidence=confidence, holdout=holdout,
+                          price_model=pricing, lingua=lingua, progress=progress)  # fmt: skip
+    return optimizer.run()
