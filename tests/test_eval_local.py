@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SUITE_DIR = ROOT / "fixtures" / "evals" / "snips"
 REQUESTS = SUITE_DIR / "requests.jsonl"  # the project's own: the suite runs from a clone
 
-pytestmark = [pytest.mark.slow, pytest.mark.corpus]  # its labelled requests come from the corpus
+pytestmark = pytest.mark.slow  # the labelled requests are bundled: it runs from a clone
 
 
 def run(cache: Path, candidate: str) -> tuple[int, dict, float]:
