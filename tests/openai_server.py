@@ -101,3 +101,12 @@ def openai_server() -> Iterator[ThreadingHTTPServer]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def point_openai_at(server: ThreadingHTTPServer, monkeypatch) -> str:
+    """Send litellm's OpenAI calls (with a key) to `server`; the base URL."""
+    url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-local-test")
+    monkeypatch.setenv("OPENAI_BASE_URL", url)
+    monkeypatch.setenv("OPENAI_API_BASE", url)
+    return url

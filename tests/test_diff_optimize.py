@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from openai_server import openai_server
+from openai_server import openai_server, point_openai_at
 from test_diff import CI_VARIABLES, LITELLM, commit, git
 
 from promptopt.cli import main
@@ -59,10 +59,7 @@ def server():
 def repo(tmp_path, server, monkeypatch):
     for name in CI_VARIABLES:
         monkeypatch.delenv(name, raising=False)
-    url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-local-test")
-    monkeypatch.setenv("OPENAI_BASE_URL", url)
-    monkeypatch.setenv("OPENAI_API_BASE", url)
+    point_openai_at(server, monkeypatch)
     monkeypatch.setenv("PROMPTOPT_CACHE_DIR", str(tmp_path / "cache"))  # outside the repository
     repo = tmp_path / "repo"
     repo.mkdir()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from openai_server import openai_server
+from openai_server import openai_server, point_openai_at
 
 from promptopt.evaluation.cli import eval_command
 
@@ -39,10 +39,7 @@ def folder(tmp_path, server, monkeypatch):
     """Prompts (few-shot, identical copy, one example per intent, stripped) and the cases, from the corpus."""
     if not CORPUS.is_file():
         pytest.skip(f"shared corpus not found at {CORPUS}")
-    url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-local-test")
-    monkeypatch.setenv("OPENAI_BASE_URL", url)
-    monkeypatch.setenv("OPENAI_API_BASE", url)
+    point_openai_at(server, monkeypatch)
     rows = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
     by_intent: dict[str, list[dict]] = defaultdict(list)
     for row in rows:

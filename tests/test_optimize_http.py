@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from openai_server import openai_server
+from openai_server import openai_server, point_openai_at
 
 from promptopt.optimize.cli import optimize_command
 
@@ -36,10 +36,7 @@ def server():
 
 @pytest.fixture
 def folder(tmp_path, server, monkeypatch):
-    url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-local-test")
-    monkeypatch.setenv("OPENAI_BASE_URL", url)
-    monkeypatch.setenv("OPENAI_API_BASE", url)
+    point_openai_at(server, monkeypatch)
     text = (FIXTURE / "prompt.txt").read_text(encoding="utf-8")
     text = text.replace("Do not explain your answer.\n", "Do not explain your answer.\n" + NEVER_LINE)
     assert NEVER_LINE in text
