@@ -39,12 +39,12 @@ def compose_yaml(source: str) -> list:
     import yaml
 
     try:
-        roots = [root for root in yaml.compose_all(source, Loader=_loader()) if root is not None]
+        roots = [root for root in yaml.compose_all(source, Loader=yaml_loader()) if root is not None]
     except yaml.YAMLError as exc:
         raise LoadError(f"invalid YAML: {yaml_reason(exc)}") from None
     except RecursionError:  # the pure-Python composer on deep nesting (libyaml stops at its own bound)
         raise LoadError(f"YAML nested deeper than {MAX_DEPTH} levels") from None
-    _check_nodes(roots)
+    check_nodes(roots)
     return roots
 
 
@@ -110,7 +110,8 @@ def yaml_reason(exc) -> str:
     return f"{problem} (line {mark.line + 1})" if mark else str(problem)
 
 
-def _loader():
+def yaml_loader():
+    """The loader every YAML parse uses (compose with it, then `check_nodes` before building anything)."""
     import yaml
 
     return getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader is several times faster
@@ -142,7 +143,7 @@ def _check_values(data: Any, kind: str) -> None:
         stack.extend((child, depth + 1) for child in children)
 
 
-def _check_nodes(roots: list) -> None:
+def check_nodes(roots: list) -> None:
     """Refuse a node that contains itself, nesting over MAX_DEPTH, integers over MAX_INT_DIGITS and
     aliases that expand to over MAX_ALIAS_NODES repeated nodes. Each node is visited once: a node met
     again (an alias) adds the size of its expansion, remembered from its first visit."""

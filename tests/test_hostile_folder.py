@@ -258,3 +258,19 @@ def test_o_writes_a_new_file_and_replaces_a_regular_one(folder):
         done = _cli("audit", "prompts", "--format", "json", "-o", target, cwd=folder)
         assert done.returncode == 1, done.stderr
         assert json.loads((folder / target).read_text(encoding="utf-8"))["files"]
+
+
+@pytest.mark.parametrize("example", [
+    "```json\n{\"n\": " + "9" * 5000 + "}\n```",  # over Python's int() bound: a ValueError, not a syntax error
+    "```yaml\na: &a [x, x, x, x, x, x, x, x, x]\n"
+    + "".join(f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True))
+    + "```",  # an alias bomb inside a prompt's example: the bounded reader's limits hold in rules too
+], ids=["json-5000-digits", "yaml-alias-bomb"])
+def test_a_hostile_example_inside_a_prompt_is_no_error_and_no_hang(folder, example):
+    """PO211 parses examples: a number or an alias bomb there must neither stop the file's audit (exit 2,
+    'could not analyse this file') nor expand."""
+    prompt = folder / "prompts" / "reply.md"
+    prompt.write_text(f"# Task\nReply in the format of this example:\n\n{example}\n", encoding="utf-8")
+    done = _cli("audit", str(prompt), "--format", "json", cwd=folder, timeout=60)
+    assert done.returncode in (0, 1), done.stderr
+    assert json.loads(done.stdout)["summary"]["files_with_errors"] == 0

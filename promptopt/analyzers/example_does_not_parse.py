@@ -31,7 +31,8 @@ from __future__ import annotations
 import json
 import re
 
-from ..core import Severity, Span
+from .. import bounded
+from ..core import LoadError, Severity, Span
 from ..document import Role, document_model
 from ..lazyre import lazy_compile
 
@@ -77,7 +78,9 @@ def _check_json(doc, ctx, body: str, start: int):
         return
     try:
         json.loads(body)
-    except json.JSONDecodeError as exc:
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
+        if not isinstance(exc, json.JSONDecodeError):
+            return  # a 5,000-digit number or 10,000 `[`: over a parser's bound, not a typo to correct
         if exc.msg.startswith(_NOT_BROKEN):
             return
         pos = exc.pos
@@ -99,14 +102,31 @@ def _check_yaml(doc, ctx, body: str, start: int):
         return
     import yaml  # only when a prompt has a YAML example: the import costs more than a small audit
 
+    front = _FRONT_MATTER.match(body)
+    if front:  # `---` front matter and the document after it (a skill file, a prompty): only the YAML part
+        body = front.group(1)
     try:
-        yaml.safe_load(body)
+        # a YAML stream may hold several `---` documents; the bounded reader's limits hold here too (an
+        # alias bomb in an example is not expanded)
+        roots = [root for root in yaml.compose_all(body, Loader=bounded.yaml_loader()) if root is not None]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = doc.line_col(doc.locate(start))[0] + (mark.line if mark is not None else 0)
         reason = getattr(exc, "problem", None) or str(exc).split("\n", 1)[0]
         yield ctx.report(doc, _first_line(doc.text, start), f"this YAML example does not parse ({reason} at line "
                          f"{line}): the model copies it; correct it", tokens_saved=0)
+        return
+    except RecursionError:
+        return  # nested past the parser's bound: not a typo to correct
+    try:
+        bounded.check_nodes(roots)
+        bounded.construct(roots)
+    except LoadError:
+        return  # over a limit (an alias bomb, a 5,000-digit number) or an odd tag: nothing the model copies
+
+
+# front matter fenced by `---` lines, and whatever document follows it
+_FRONT_MATTER = lazy_compile(r"\A\s*---[ \t]*\n(.*?)^---[ \t]*$", re.M | re.S)
 
 
 def _first_line(text: str, start: int) -> Span:
