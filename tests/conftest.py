@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from openai_server import openai_server, point_openai_at
 from test_precommit import PROJECT, git
 
 from promptopt import __version__
@@ -82,3 +83,17 @@ def local_model_missing(corpus_file: Path) -> str | None:
 def _own_result_cache(tmp_path_factory, monkeypatch):
     """Each test audits with its own result cache (promptopt/cache.py), never the working folder's."""
     monkeypatch.setenv("PROMPTOPT_CACHE_DIR", str(tmp_path_factory.mktemp("promptopt_cache")))
+
+
+@pytest.fixture(scope="module")
+def reader_server():
+    """The OpenAI-compatible few-shot readers on 127.0.0.1 (tests/openai_server.py), one per test module."""
+    with openai_server() as running:
+        yield running
+
+
+@pytest.fixture
+def readers(reader_server, monkeypatch):
+    """That server, with litellm's OpenAI calls (and a key) pointed at it for one test."""
+    point_openai_at(reader_server, monkeypatch)
+    return reader_server

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from openai_server import openai_server, point_openai_at
 from test_diff import CI_VARIABLES, LITELLM, commit, git
 
 from promptopt.cli import main
@@ -49,17 +48,11 @@ def one_shot() -> str:
     return text
 
 
-@pytest.fixture(scope="module")
-def server():
-    with openai_server() as running:
-        yield running
-
 
 @pytest.fixture
-def repo(tmp_path, server, monkeypatch):
+def repo(tmp_path, readers, monkeypatch):
     for name in CI_VARIABLES:
         monkeypatch.delenv(name, raising=False)
-    point_openai_at(server, monkeypatch)
     monkeypatch.setenv("PROMPTOPT_CACHE_DIR", str(tmp_path / "cache"))  # outside the repository
     repo = tmp_path / "repo"
     repo.mkdir()
@@ -79,7 +72,7 @@ def diff(*args: str):
     return result
 
 
-def test_the_comment_lists_the_levers_optimize_verified_and_by_which_suite(repo, server):
+def test_the_comment_lists_the_levers_optimize_verified_and_by_which_suite(repo, readers):
     result = diff("--format", "json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
@@ -113,7 +106,7 @@ def test_the_comment_lists_the_levers_optimize_verified_and_by_which_suite(repo,
     print("\n" + comment)
 
 
-def test_an_unverified_lever_is_never_counted_in_the_verified_saving(repo, server):
+def test_an_unverified_lever_is_never_counted_in_the_verified_saving(repo, readers):
     report = json.loads(diff("--format", "json").stdout)
     optimization = report["changes"][0]["optimization"]
     verified_alone = sum(lever["monthly_saving"] for lever in optimization["verified_levers"])
@@ -128,16 +121,16 @@ def test_an_unverified_lever_is_never_counted_in_the_verified_saving(repo, serve
     assert report["offer"]["verified_levers"]["prompts"] == ["prompts/sentiment.txt"]
 
 
-def test_a_rerun_costs_no_call_and_plain_diff_runs_no_eval(repo, server):
+def test_a_rerun_costs_no_call_and_plain_diff_runs_no_eval(repo, readers):
     first = diff("--format", "json")
     assert first.exit_code == 0, first.output
-    calls = len(server.calls)
+    calls = len(readers.calls)
     again = diff("--format", "json")
-    assert len(server.calls) == calls  # every answer from the cache
+    assert len(readers.calls) == calls  # every answer from the cache
     assert json.loads(again.stdout)["changes"][0]["optimization"] == json.loads(first.stdout)["changes"][0][
         "optimization"]
     plain = CliRunner().invoke(main, ["diff", "--base", "HEAD~1", "--head", "HEAD", "--format", "json"])
-    assert plain.exit_code == 0 and len(server.calls) == calls  # default diff: offline, no eval
+    assert plain.exit_code == 0 and len(readers.calls) == calls  # default diff: offline, no eval
     assert json.loads(plain.stdout)["changes"][0]["optimization"] is None
 
 
@@ -146,20 +139,20 @@ def test_optimize_options_without_optimize_are_an_error(repo):
     assert result.exit_code == 2 and "--optimize" in result.stderr
 
 
-def test_a_suite_that_does_not_run_the_prompt_fails_the_job_and_says_why(repo, server):
+def test_a_suite_that_does_not_run_the_prompt_fails_the_job_and_says_why(repo, readers):
     suite = SUITE.replace("../prompts/sentiment.txt", "../prompts/other.txt")
     commit(repo, {"prompts/other.txt": one_shot(), "evals/sentiment.yaml": suite}, "the suite runs another prompt")
-    calls = len(server.calls)
+    calls = len(readers.calls)
     result = diff("--format", "markdown", "--base", "HEAD~2")  # the restated rule and the new suite
     assert result.exit_code == 2
     assert "prompts/sentiment.txt is not the prompt of suite" in result.stderr
     line = next(each for each in result.stdout.splitlines() if each.startswith("**Verified levers:**"))
     assert line.startswith("**Verified levers:** `prompts/sentiment.txt` against `evals/sentiment.yaml`: the eval "
                            "did not complete, nothing verified: ")
-    assert len(server.calls) == calls and "#### Verified levers" not in result.stdout
+    assert len(readers.calls) == calls and "#### Verified levers" not in result.stdout
 
 
-def test_text_format_names_the_verified_and_the_unverified_levers(repo, server):
+def test_text_format_names_the_verified_and_the_unverified_levers(repo, readers):
     lines = diff().stdout.splitlines()
     assert "Verified levers: prompts/sentiment.txt against evals/sentiment.yaml: restated rules (restated rules " \
            "removed (PO101))" in lines

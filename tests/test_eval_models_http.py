@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from openai_server import openai_server, point_openai_at
 
 from promptopt.evaluation.cli import eval_command
 
@@ -28,18 +27,12 @@ defaultTest:
 """
 
 
-@pytest.fixture(scope="module")
-def server():
-    with openai_server() as running:
-        yield running
-
 
 @pytest.fixture
-def folder(tmp_path, server, monkeypatch):
+def folder(tmp_path, readers, monkeypatch):
     """Prompts (few-shot, identical copy, one example per intent, stripped) and the cases, from the corpus."""
     if not CORPUS.is_file():
         pytest.skip(f"shared corpus not found at {CORPUS}")
-    point_openai_at(server, monkeypatch)
     rows = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
     by_intent: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
@@ -114,7 +107,7 @@ def test_a_stripped_prompt_is_a_regression_and_the_text_says_why(folder):
 
 
 @pytest.mark.corpus
-def test_two_cheaper_models_against_the_reference(folder, server):
+def test_two_cheaper_models_against_the_reference(folder, readers):
     (folder / "promptopt.toml").write_text("[usage]\nrequests-per-day = 10000\n", encoding="utf-8")
     models = "[openai/gpt-4o, openai/gpt-4o-mini, openai/gpt-4.1-nano]"
     suite = write_suite(folder, 100, model=models)

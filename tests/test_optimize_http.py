@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from openai_server import openai_server, point_openai_at
 
 from promptopt.optimize.cli import optimize_command
 
@@ -28,15 +27,9 @@ defaultTest:
 """
 
 
-@pytest.fixture(scope="module")
-def server():
-    with openai_server() as running:
-        yield running
-
 
 @pytest.fixture
-def folder(tmp_path, server, monkeypatch):
-    point_openai_at(server, monkeypatch)
+def folder(tmp_path, readers, monkeypatch):
     text = (FIXTURE / "prompt.txt").read_text(encoding="utf-8")
     text = text.replace("Do not explain your answer.\n", "Do not explain your answer.\n" + NEVER_LINE)
     assert NEVER_LINE in text
@@ -62,7 +55,7 @@ def by_lever(report: dict, lever: str) -> list[dict]:
     return [c for c in report["candidates"] if c["lever"] == lever]
 
 
-def test_a_rewrite_that_drops_a_constraint_is_refused_by_the_guard(folder, server):
+def test_a_rewrite_that_drops_a_constraint_is_refused_by_the_guard(folder, readers):
     code, report = optimize(folder, "--rewrite-model", "openai/rewriter-lossy")
     (rewrite,) = by_lever(report, "rewrite")
     assert rewrite["note"].startswith("refused by the guard")
@@ -71,7 +64,7 @@ def test_a_rewrite_that_drops_a_constraint_is_refused_by_the_guard(folder, serve
     assert "rewrite" not in (report["combination"] or {}).get("levers", [])
 
 
-def test_a_rewrite_that_keeps_the_constraints_is_decided_by_the_eval(folder, server):
+def test_a_rewrite_that_keeps_the_constraints_is_decided_by_the_eval(folder, readers):
     code, report = optimize(folder, "--rewrite-model", "openai/rewriter-faithful")
     (rewrite,) = by_lever(report, "rewrite")
     assert rewrite["note"] is None and rewrite["comparison"] is not None
@@ -81,7 +74,7 @@ def test_a_rewrite_that_keeps_the_constraints_is_decided_by_the_eval(folder, ser
     assert rewrite["input_tokens"] < report["original"]["input_tokens"]
 
 
-def test_levers_over_http_examples_and_a_cheaper_model(folder, server):
+def test_levers_over_http_examples_and_a_cheaper_model(folder, readers):
     code, report = optimize(folder, "--cheaper-model", "openai/gpt-4o-mini", "--cheaper-model",
                             "openai/gpt-4.1-nano")  # fmt: skip
     examples = by_lever(report, "examples")

@@ -49,13 +49,18 @@ def optimize(folder: Path, *args: str) -> tuple[int, dict]:
     return result.exit_code, json.loads(result.stdout)
 
 
-def test_every_prompt_lever_on_the_fewshot_suite(tmp_path, monkeypatch):
+@pytest.fixture
+def offline_model(monkeypatch):
+    """The local model with no provider key set, so nothing can reach a provider; skip where it is missing."""
     reason = local_model_missing(EVALS / "fewshot_sentiment" / "reviews.jsonl")
     if reason:
         pytest.skip(reason)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     for key in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY"):
         monkeypatch.delenv(key, raising=False)
+
+
+def test_every_prompt_lever_on_the_fewshot_suite(tmp_path, offline_model):
     folder = suite_copy(tmp_path, "fewshot_sentiment", 60, restate=True)
     code, report = optimize(folder, "--max-drop", "0.2", "-o", str(folder / "out.txt"))
     levers = {c["lever"] for c in report["candidates"]}
@@ -82,13 +87,7 @@ def test_every_prompt_lever_on_the_fewshot_suite(tmp_path, monkeypatch):
     assert again["stats"]["real_calls"] == 0 and again["candidates"] == report["candidates"]
 
 
-def test_output_cap_and_brevity_on_the_short_answers_suite(tmp_path, monkeypatch):
-    reason = local_model_missing(EVALS / "fewshot_sentiment" / "reviews.jsonl")
-    if reason:
-        pytest.skip(reason)
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    for key in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY"):
-        monkeypatch.delenv(key, raising=False)
+def test_output_cap_and_brevity_on_the_short_answers_suite(tmp_path, offline_model):
     folder = suite_copy(tmp_path, "short_answers", 40)
     code, report = optimize(folder, "--max-drop", "0.3", "--no-lingua")
     original = report["original"]

@@ -161,16 +161,8 @@ def generate(
             options["stopping_criteria"] = StoppingCriteriaList([_stopper(tokenizer, len(ids), stop)])
         if cache is not None:
             options[_cache_keyword()] = cache
-        with torch.inference_mode():
-            output = model.generate(
-                input_ids=input_ids,
-                attention_mask=torch.ones_like(input_ids),
-                max_new_tokens=max_new_tokens,
-                do_sample=False,
-                pad_token_id=tokenizer.pad_token_id or tokenizer.eos_token_id,
-                return_dict_in_generate=True,
-                **options,
-            )
+        output = _greedy(model, input_ids, torch.ones_like(input_ids), max_new_tokens,
+                         tokenizer.pad_token_id or tokenizer.eos_token_id, **options)
         sequence = output.sequences[0].tolist()
         kept = getattr(output, "cache", None) or getattr(output, "past_key_values", None)
         if kept is not None:  # the cache holds every token but the last generated one
@@ -246,18 +238,9 @@ def generate_batch(
                 texts = tokenizer.batch_decode(input_ids[:, start:], skip_special_tokens=True)
                 return torch.tensor([bool(stop) and cut_at_stop(t, stop) != t for t in texts])
 
-        with torch.inference_mode():
-            output = model.generate(
-                input_ids=input_ids,
-                attention_mask=torch.tensor(mask),
-                max_new_tokens=max_new_tokens,
-                do_sample=False,
-                pad_token_id=pad,
-                eos_token_id=tokenizer.eos_token_id,
-                return_dict_in_generate=True,
-                stopping_criteria=StoppingCriteriaList([StopRows()]),
-                **options,
-            )
+        output = _greedy(model, input_ids, torch.tensor(mask), max_new_tokens, pad,
+                         eos_token_id=tokenizer.eos_token_id,
+                         stopping_criteria=StoppingCriteriaList([StopRows()]), **options)
         results = []
         for ids, sequence in zip(ids_list, output.sequences.tolist(), strict=True):
             new_tokens = sequence[start:]
@@ -319,3 +302,12 @@ def register_local_provider(litellm: Any) -> None:
         *litellm.custom_provider_map,
         {"provider": LOCAL_PROVIDER, "custom_handler": _handler_class()()},
     ]
+
+
+def _greedy(model: Any, input_ids: Any, attention_mask: Any, max_new_tokens: int, pad: int, **options: Any) -> Any:
+    """One greedy `generate` call (single request or batch), returning the dict with the cache."""
+    import torch
+
+    with torch.inference_mode():
+        return model.generate(input_ids=input_ids, attention_mask=attention_mask, max_new_tokens=max_new_tokens,
+                              do_sample=False, pad_token_id=pad, return_dict_in_generate=True, **options)
