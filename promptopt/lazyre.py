@@ -24,6 +24,7 @@ from typing import Any
 _BOUND = ("search", "match", "fullmatch", "finditer", "findall", "sub", "subn", "split", "scanner",
           "groups", "groupindex", "flags")
 MAX_KEPT = 2000  # patterns in the cache file: past this it starts again (patterns built from data)
+_KEPT_VERSIONS = ((3, 11), (3, 12), (3, 13))  # where `_compile_arguments` matches `re._compiler`
 
 
 class LazyPattern:
@@ -65,16 +66,16 @@ class _CodeCache:
         import marshal
 
         self.known = {}
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        name = f"{sys.implementation.cache_tag}-{sys.version.split()[0]}-{_sre.MAGIC}-{_sre.CODESIZE}.marshal"
-        self.path = os.path.join(base, "promptopt", "regex", name)
         try:
+            base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+            name = f"{sys.implementation.cache_tag}-{sys.version.split()[0]}-{_sre.MAGIC}-{_sre.CODESIZE}.marshal"
+            self.path = os.path.join(base, "promptopt", "regex", name)
             with open(self.path, "rb") as file:
                 known = marshal.loads(file.read())  # ten times marshal.load(file)'s speed
             if isinstance(known, dict) and all(type(v) is bytes for v in known.values()):
                 self.known = known
-        except (OSError, EOFError, ValueError, TypeError):
-            pass  # none yet, or damaged: rebuilt as patterns compile
+        except Exception:  # none yet, damaged, or an `_sre` without these names: rebuilt as patterns compile
+            pass
         return self.known
 
     def save(self) -> None:
@@ -86,9 +87,10 @@ class _CodeCache:
         try:
             with open(self.path, "rb") as file:
                 other = marshal.loads(file.read())
-            if isinstance(other, dict) and all(type(v) is bytes for v in other.values()) \
-                    and len(other) + len(merged) <= MAX_KEPT:
-                merged = {**other, **merged}
+            if isinstance(other, dict) and all(type(v) is bytes for v in other.values()):
+                both = {**other, **merged}  # what other runs added since this one read the file, and its own
+                if len(both) <= MAX_KEPT:
+                    merged = both
         except (OSError, EOFError, ValueError, TypeError):
             pass
         tmp = f"{self.path}.{os.getpid()}.tmp"
@@ -110,6 +112,8 @@ _CACHE = _CodeCache()
 
 def compile_kept(pattern: str, flags: int | re.RegexFlag = 0) -> re.Pattern[str]:
     """`re.compile(pattern, flags)`, from kept code when this Python compiled it before."""
+    if sys.implementation.name != "cpython" or sys.version_info[:2] not in _KEPT_VERSIONS:
+        return re.compile(pattern, flags)  # another `_sre`: nothing to keep, and no cache file read
     import _sre
     import marshal
 
@@ -125,13 +129,14 @@ def compile_kept(pattern: str, flags: int | re.RegexFlag = 0) -> re.Pattern[str]
     if arguments is None:
         return re.compile(pattern, flags)
     compiled = _sre.compile(*arguments)
-    if len(known) < MAX_KEPT:
-        if not _CACHE.added:
-            import atexit
+    if len(known) >= MAX_KEPT:  # patterns built from data filled it: start again, as MAX_KEPT says
+        known.clear()
+    if not _CACHE.added:
+        import atexit
 
-            atexit.register(_CACHE.save)
-        known[(pattern, flags)] = marshal.dumps(arguments)
-        _CACHE.added += 1
+        atexit.register(_CACHE.save)
+    known[(pattern, flags)] = marshal.dumps(arguments)
+    _CACHE.added += 1
     return compiled
 
 
@@ -142,7 +147,7 @@ def _compile_arguments(pattern: str, flags: int) -> tuple | None:
         from re import _compiler, _parser
     except ImportError:
         return None
-    if flags & re.DEBUG or not isinstance(pattern, str) or sys.version_info[:2] not in ((3, 11), (3, 12), (3, 13)):
+    if flags & re.DEBUG or not isinstance(pattern, str) or sys.version_info[:2] not in _KEPT_VERSIONS:
         return None
     parsed = _parser.parse(pattern, flags)
     code = [int(op) for op in _compiler._code(parsed, flags)]

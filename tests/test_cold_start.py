@@ -99,3 +99,43 @@ def test_patterns_compiled_from_kept_code_find_what_re_compile_finds(tmp_path):
                          [[list(m.span()) for m in real.finditer(t)] for t in texts]]
     assert len(expected) > 100
     assert all(run == expected for run in runs)
+
+
+def test_kept_code_merges_what_other_runs_added_and_starts_again_when_full(tmp_path, monkeypatch):
+    """Two runs keep code at once: each writes back the union, not only what it read (the merge used to
+    count shared entries twice and keep only its own past half the limit); a full file starts again."""
+    from promptopt import lazyre
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(lazyre, "MAX_KEPT", 10)
+    monkeypatch.setattr(lazyre, "_CACHE", lazyre._CodeCache())
+    for i in range(5):
+        lazyre.compile_kept(f"first{i}")
+    lazyre._CACHE.save()
+    mine = lazyre._CodeCache()  # a run that read the file's 5 entries
+    monkeypatch.setattr(lazyre, "_CACHE", mine)
+    lazyre.compile_kept("mine")
+    other = lazyre._CodeCache()  # another run, meanwhile, adds 3 and writes first
+    monkeypatch.setattr(lazyre, "_CACHE", other)
+    for i in range(3):
+        lazyre.compile_kept(f"other{i}")
+    other.save()
+    mine.save()
+    import marshal
+
+    kept = marshal.loads(Path(mine.path).read_bytes())
+    assert {p for p, _ in kept} == {*(f"first{i}" for i in range(5)), "mine", *(f"other{i}" for i in range(3))}
+    assert re.compile("mine").search("a mine") and lazyre.compile_kept("mine").search("a mine")
+    full = lazyre._CodeCache()
+    monkeypatch.setattr(lazyre, "_CACHE", full)
+    lazyre.compile_kept("new0")  # 9 known + 1: at the limit
+    lazyre.compile_kept("new1")  # over it: the cache starts again instead of freezing
+    assert ("new1", 0) in full.known and len(full.known) == 1
+
+
+def test_a_python_whose_sre_differs_compiles_as_re_does(monkeypatch):
+    from promptopt import lazyre
+
+    monkeypatch.setattr(lazyre.sys, "implementation", type("Impl", (), {"name": "graalpy", "cache_tag": "x"})())
+    monkeypatch.setattr(lazyre, "_CACHE", lazyre._CodeCache())
+    assert lazyre.compile_kept(r"\bcat\b").search("a cat") and lazyre._CACHE.known is None  # no cache read
