@@ -151,7 +151,8 @@ def _sentences(doc: PromptDocument):
 
 # ---- the block scanner --------------------------------------------------------------------------
 
-_FENCE = lazy_compile(r"^[ \t]{0,3}(`{3,}|~{3,})")
+# any indent: a fence inside a list item ("1. Install:" then an indented ```bash) is code too
+_FENCE = lazy_compile(r"^[ \t]*(`{3,}|~{3,})")
 _ATX = lazy_compile(r"^[ \t]{0,3}(#{1,6})[ \t]+\S")
 _QUOTE = lazy_compile(r"^[ \t]{0,3}>")
 _TABLE = lazy_compile(r"^[ \t]*\|.*\|[ \t]*$")
@@ -201,7 +202,7 @@ def scan_blocks(text: str) -> list[_Raw]:
             i = last + 1
             continue
         atx = _ATX.match(line)
-        title = heading_title(line)
+        title = _title_of(line)
         if atx or (title is not None and not _ITEM.match(line)):
             level = len(atx.group(1)) if atx else 7  # bold and CAPS headings: below every `#` level
             out.append(_Raw("heading", starts[i], end_of(i), i + 1, level, title or line.strip("# ")))
@@ -241,7 +242,12 @@ def scan_blocks(text: str) -> list[_Raw]:
 def _breaks(line: str) -> bool:
     return bool(_FENCE.match(line) or _ITEM.match(line) or _ATX.match(line) or _QUOTE.match(line)
                 or _CLOSE_TAG.match(line) or _OPEN_TAG.match(line) or _BRACKET_OPEN.match(line) or _RULE.match(line)
-                or heading_title(line) is not None)
+                or _title_of(line) is not None)
+
+
+def _title_of(line: str) -> str | None:
+    """A heading's title; a line indented four or more is an item's text or code, never a heading."""
+    return heading_title(line) if len(line) - len(line.lstrip()) <= 3 else None
 
 
 # ---- the role labeller --------------------------------------------------------------------------

@@ -157,3 +157,14 @@ def test_token_budget_names_the_whole_run_of_samples(tmp_path):
     [finding] = Auditor(config).audit_file(path).findings
     last_sample_line = text.split("\nTopic:")[0].rstrip("\n").count("\n") + 1
     assert f"lines 3-{last_sample_line} hold" in finding.message, finding.message
+
+
+def test_a_fence_inside_a_list_item_is_code_and_its_comments_are_no_headings():
+    """An indented ```bash under "1. Install:" held `# Output format settings`, read as a heading: every
+    block after it became an output specification."""
+    text = ("Set up the tool for the user.\n\n1. Install it:\n\n    ```bash\n    # Output format settings\n"
+            "    pip install tool\n    ```\n\n2. Run it.\n\nBe friendly with the user.\n")
+    doc = _doc(text)
+    kinds = [(b.kind, doc.text[b.span.start:b.span.end].strip().splitlines()[0]) for b in document_model(doc).blocks]
+    assert ("code", "```bash") in kinds and not any(k == "heading" for k, _ in kinds)
+    assert _roles(text)["Be friendly with the user."] == Role.INSTRUCTION
