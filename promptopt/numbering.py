@@ -83,7 +83,7 @@ def _touched(marker: _Marker, edits: list[Edit]) -> bool:
 def renumbering(text: str, edits: list[Edit]) -> list[Edit]:
     """The edits that renumber each list whose items `edits` delete; none when nothing is deleted,
     another marker is edited, or the prompt refers to an item by its number."""
-    own = [e for e in edits if not isinstance(e, Renumber)]
+    own = own_edits(edits)
     if not own:
         return []
     changes: list[Edit] = []
@@ -104,7 +104,7 @@ def renumbering(text: str, edits: list[Edit]) -> list[Edit]:
 
 def with_renumbering(text: str, edits: list[Edit]) -> list[Edit]:
     """A fix's edits with the renumbering of the lists they delete items from (recomputed)."""
-    own = [e for e in edits if not isinstance(e, Renumber)]
+    own = own_edits(edits)
     return own + renumbering(text, own)
 
 

@@ -11,7 +11,7 @@ from ..core import Edit, PromptDocument, Segment, SegmentKind, Span
 from ..lazyre import lazy_compile
 
 WORD = lazy_compile(r"[A-Za-z][A-Za-z'-]*|\d+(?:[.,]\d+)*")
-_LIST_MARKER = lazy_compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
+LIST_MARKER = lazy_compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
 _EMPHASIS = lazy_compile(r"[*_`]+")
 _SPACES = lazy_compile(r"\s+")
 STOPWORDS = frozenset(
@@ -27,7 +27,7 @@ NEGATIONS = frozenset({"not", "no", "never", "don't", "dont", "doesn't", "do not
 
 def normalize(text: str) -> str:
     """Case, spacing, list markers and trailing punctuation do not make a sentence different."""
-    text = _LIST_MARKER.sub("", text)
+    text = LIST_MARKER.sub("", text)
     text = _EMPHASIS.sub("", text)
     text = _SPACES.sub(" ", text).strip().lower()
     return text.rstrip(" .!;:")

@@ -52,12 +52,6 @@ def pricing(ctx, doc: PromptDocument) -> Pricing | None:
                    volume.requests_per_month)
 
 
-def static_prefix_end(doc: PromptDocument) -> int:
-    """Where the prompt's static prefix ends: its first template variable (comments do not count)."""
-    starts = [p.span.start for p in doc.placeholders if p.syntax != "jinja-comment"]
-    return min(starts) if starts else len(doc.text)
-
-
 def levers(ctx, doc: PromptDocument, span: Span, tokens: int, keep_one: int | None = None) -> str:
     """The levers on a stretch of material, each with its own figure."""
     money = pricing(ctx, doc)
@@ -65,7 +59,9 @@ def levers(ctx, doc: PromptDocument, span: Span, tokens: int, keep_one: int | No
     if keep_one is not None:
         parts.append(f"keep one sample (saves {keep_one:,} tokens per request; unsafe fix, confirm with `eval`)")
     parts.append(f"retrieve it when a request needs it (up to {tokens:,} tokens per request)")
-    prefix_end = static_prefix_end(doc)
+    from ..cost.projection import static_prefix  # the cost command's prefix, the same rule
+
+    prefix_end = len(static_prefix(doc))
     if money is not None and span.end <= prefix_end:
         prefix_tokens = ctx.counter.count(doc.text[:prefix_end])
         if prefix_tokens >= money.cache_min_tokens:

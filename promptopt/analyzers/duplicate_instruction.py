@@ -45,7 +45,7 @@ from dataclasses import replace
 from ..core import Segment, SegmentKind, Severity, Span
 from ..document import Role, document_model, sentences
 from ..lazyre import lazy_compile
-from ._common import delete_unit, normalize
+from ._common import LIST_MARKER, delete_unit, normalize
 from ._common import whole_unit as _whole_unit
 
 CODE = "PO101"
@@ -109,7 +109,9 @@ def _runs(copies: list, keys: list[str]) -> list[list]:
     of one paragraph, or a block of lines (an intro and its bullets) whose first copies also follow one
     another. Copies that repeat scattered lines keep a finding each, as each has its own fix."""
     runs: list[list] = []
-    firsts = {key: keys.index(key) for key in keys}
+    firsts: dict[str, int] = {}  # each key's first index, in one pass
+    for index, key in enumerate(keys):
+        firsts.setdefault(key, index)
     for copy in sorted(copies, key=lambda c: c[0]):
         last = runs[-1][-1] if runs else None
         in_line = last and copy[4] and last[4] and copy[0] == last[0] + 1 and copy[2].span == last[2].span
@@ -231,7 +233,7 @@ def _repeated_example_lines(doc, ctx, min_words: int):
         if holder is None or len(key.split()) < min_words or key != above_key:
             continue
         line = doc.line_col(doc.locate(above.span.start))[0]
-        marker = re.match(r"\s*(?:[-*+•]|\d{1,3}[.)])\s+", doc.text[block.span.start : block.span.end])
+        marker = LIST_MARKER.match(doc.text[block.span.start : block.span.end])
         span = Span(block.span.start + (marker.end() if marker else 0), block.span.end)
         yield ctx.report(doc, span, f"this example line repeats line {line} word for word: remove the copy",
                          edits=delete_unit(doc, block.span, holder), fix_title="Remove the repeated line",
