@@ -181,14 +181,18 @@ class PromptDocument:
 
 
 def _without_comments(doc: PromptDocument) -> str:
-    comments = [p.span for p in doc.placeholders if p.syntax == "jinja-comment"]
-    if not comments:
-        return doc.text
-    parts, cursor = [], 0
-    for span in comments:
+    return sent_between(doc, 0, len(doc.text))
+
+
+def sent_between(doc: PromptDocument, start: int, end: int) -> str:
+    """`doc.text[start:end]` as the model receives it: without the template comments in it."""
+    parts, cursor = [], start
+    for span in sorted((p.span for p in doc.placeholders if p.syntax == "jinja-comment"), key=lambda sp: sp.start):
+        if span.end <= cursor or span.start >= end:
+            continue
         parts.append(doc.text[cursor : span.start])
-        cursor = span.end
-    parts.append(doc.text[cursor:])
+        cursor = min(span.end, end)
+    parts.append(doc.text[cursor:end])
     return "".join(parts)
 
 

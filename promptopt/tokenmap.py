@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from .core import PromptDocument
+from .core import PromptDocument, sent_between
 from .lazyre import lazy_compile
 
 PREAMBLE = "(preamble)"  # text before the first heading
@@ -93,7 +93,7 @@ def sections_of(doc: PromptDocument, count: Callable[[str], int], tokens: int | 
     def section(name: str, start: int, end: int, counted: int | None = None) -> SectionTokens:
         last = start + max(len(text[start:end].rstrip()) - 1, 0)  # the section's last visible character
         return SectionTokens(_name(name), line_of(start), line_of(last),
-                             counted if counted is not None else count(text[start:end]), label,
+                             counted if counted is not None else count(sent_between(doc, start, end)), label,
                              section_role(doc, start, end))
 
     level = _split_level(headings := _headings(text))

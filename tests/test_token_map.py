@@ -207,3 +207,14 @@ def test_a_cached_result_keeps_its_map(project, monkeypatch):
     assert any((project / ".promptopt_cache").rglob("*.json")), "the second run read the cache"
     assert [f["token_map"] for f in again["files"]] == [f["token_map"] for f in first["files"]]
     assert all(len(f["token_map"]["sections"]) == 4 for f in again["files"])
+
+
+def test_template_comments_count_in_no_section(tmp_path):
+    """The file's tokens leave `{# ... #}` out (the model never gets them): its sections must too, or the
+    map stops adding up to the file and the 'other sections' line is wrong."""
+    path = tmp_path / "triage.j2"
+    path.write_text("# Task\n{# Maintainers: the label set changed in March; keep the old labels until the "
+                    "dashboard migrates. #}\nClassify the ticket.\n\n# Input\nTicket: {{ ticket }}\n",
+                    encoding="utf-8")
+    file = _audit(path)
+    assert len(file.sections) == 2 and sum(s.tokens for s in file.sections) == file.tokens
