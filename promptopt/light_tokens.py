@@ -26,6 +26,7 @@ text in many scripts.
 from __future__ import annotations
 
 import bisect
+import functools
 import marshal
 import os
 import sqlite3
@@ -199,7 +200,10 @@ class LightCounter:
         for token, rank in ranks.items():
             if not token.isascii():
                 by_lead.setdefault(next(b for b in token if b >= 0x80), {})[token] = rank
-        (self._shards_dir / "complete").unlink(missing_ok=True)
+        try:
+            (self._shards_dir / "complete").unlink(missing_ok=True)
+        except OSError:  # a read-only cache: the shards stay as they are, and the counter still answers
+            pass
         for lead, tokens in by_lead.items():
             _write_quietly(self._shards_dir / f"{lead:02x}.marshal", marshal.dumps(tokens))
         _write_quietly(self._shards_dir / "complete", b"")  # last: every file above is whole
@@ -270,6 +274,7 @@ def light_counter(encoding: str = "o200k_base") -> LightCounter | None:
     return None
 
 
+@functools.lru_cache(maxsize=1)  # asked by the definition and the character classes in one run
 def _tiktoken_key() -> str | None:
     """Names the installed tiktoken (its definitions and its compiled core), found without importing it:
     an import is a tenth of a cold hook run."""
