@@ -141,6 +141,13 @@ def audit(paths, fmt, model, config_file, select, extend_select, ignore, min_tok
         config.select += [c.strip().upper() for c in extend_select.split(",") if c.strip()]
     if ignore:
         config.ignore = [c.strip().upper() for c in ignore.split(",") if c.strip()]
+    if select or extend_select or ignore:  # a typo in --select is an error, as in the config (and ruff)
+        from .config import check_rule_names
+
+        try:
+            check_rule_names(config)
+        except ValueError as exc:
+            fail(str(exc))
     if min_tokens is not None:
         config.min_tokens = min_tokens
     try:

@@ -201,7 +201,7 @@ def from_table(table: dict[str, Any], path: Path | None = None) -> Config:
             config.cache_dir = table["cache-dir"]
         if table.get("baseline"):
             config.baseline = config.root / str(table["baseline"])
-        _check_rule_names(config)
+        check_rule_names(config)
     except (TypeError, ValueError, AttributeError, OverflowError) as exc:
         raise ConfigError(f"{where}: {exc}") from None
     return config
@@ -260,7 +260,7 @@ def _codes(value: Any, key: str) -> list[str]:
 _ANY_RULE = ("ALL", "DEFAULT")
 
 
-def _check_rule_names(config: Config) -> None:
+def check_rule_names(config: Config) -> None:
     """Every code, prefix and `[rules.X]` the config names is a rule's (as ruff: an unknown selector is
     an error, not a silent no-op). Only a config that names a rule asks, and the answer is cached."""
     named = [*config.select, *config.ignore, *(c for codes in config.per_file_ignores.values() for c in codes)]

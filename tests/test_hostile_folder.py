@@ -107,6 +107,16 @@ def test_config_values_of_the_wrong_type_or_naming_no_rule_are_one_line_errors(f
     assert len(stderr.strip().splitlines()) == 1 and named in stderr and "promptopt.toml" in stderr, stderr
 
 
+@pytest.mark.parametrize("option, value", [("--select", "PO999"), ("--extend-select", "PO1,XX"),
+                                           ("--ignore", "PO77")])
+def test_an_unknown_rule_on_the_command_line_is_a_one_line_error(folder, option, value):
+    """Before: `--select PO999` ran no rule and passed (exit 0), hiding the typo; the config refused it."""
+    done = _cli("audit", "prompts", option, value, cwd=folder)
+    stderr = done.stderr.decode()
+    assert done.returncode == 2 and "Traceback" not in stderr, stderr
+    assert "unknown rule code or prefix" in stderr and len(stderr.strip().splitlines()) == 1, stderr
+
+
 @pytest.mark.parametrize("toml", ['select = ["PO1", "PO801"]\n', 'select = ["ALL"]\nignore = ["PO4"]\n',
                                   "[rules.PO205]\nmax-examples = 3\n", "[rules.too-many-examples]\nmax-examples = 3\n",
                                   'model = "gpt-4o-mini"\n'])
