@@ -68,6 +68,19 @@ def load_yaml(source: str) -> list[Any]:
     return construct(compose_yaml(source))
 
 
+def load_yaml_document(source: str) -> Any:
+    """One YAML document's value, as `yaml.safe_load` gives it (None for an empty text), within the limits."""
+    documents = load_yaml(source)
+    if len(documents) > 1:
+        raise LoadError(f"invalid YAML: one document expected, found {len(documents)}")
+    return documents[0] if documents else None
+
+
+def load_data(source: str, suffix: str) -> Any:
+    """A data file's value: JSON for `.json`, YAML otherwise (the eval's suites, tests and prompts)."""
+    return load_json(source) if suffix.lower() == ".json" else load_yaml_document(source)
+
+
 def load_json(source: str) -> Any:
     try:
         data = json.loads(source, parse_int=_json_int)

@@ -183,7 +183,12 @@ def test_promptfoo_config_tests_are_read(tmp_path):
         ("prompt: p.txt\n", "no tests"),
         ("prompt: p.txt\ntests: [{vars: {a: 1}, assert: [{type: cost}]}]", "cost needs a `threshold`"),
         ("prompt: p.txt\ndataset: {path: nope.jsonl}", "cannot read"),
-        ("prompt: p.txt\ntests: [{assert: [{type: one-of, value: bad.json}]}]", "not valid JSON"),
+        ("prompt: p.txt\ntests: [{assert: [{type: one-of, value: bad.json}]}]", "invalid JSON"),
+        # over the bounded reader's limits (promptopt/bounded.py): yaml.safe_load expanded or overflowed these
+        ("a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+            f"{chr(98 + n)}: &{chr(98 + n)} [" + ", ".join([f"*{chr(97 + n)}"] * 10) + "]\n" for n in range(7)),
+         "aliases expand"),
+        ("prompt: p.txt\ntests: " + "[" * 500 + "]" * 500, "nested deeper"),
     ],
 )
 def test_bad_suite_is_one_clear_line_and_exit_2(tmp_path, suite_text, message):

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from ..core import LoadError
 
 ROLES = ("system", "user", "assistant")
 CHATML_BLOCK = re.compile(r"<\|im_start\|>\s*(\w+)\s*\n(.*?)<\|im_end\|>", re.S)
@@ -175,11 +175,12 @@ def split_prompts(text: str) -> list[str]:
 
 def chat_messages(text: str, suffix: str) -> list[Message]:
     """A chat prompt: a JSON or YAML list of {role, content}, or a mapping with `messages`."""
+    from ..bounded import load_data
+
     try:
-        data = json.loads(text) if suffix == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        kind = "JSON" if suffix == ".json" else "YAML"
-        raise PromptFileError(f"prompt {kind} is invalid: {' '.join(str(exc).split())}") from None
+        data = load_data(text, suffix)
+    except LoadError as exc:
+        raise PromptFileError(f"chat prompt: {' '.join(str(exc).split())}") from None
     return messages_from_data(data)
 
 

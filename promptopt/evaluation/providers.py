@@ -170,18 +170,17 @@ def provider_params(config: Any, base: Path, where: str, notes: list[str]) -> di
 
 
 def _load_file(path: Path, where: str) -> Any:
-    import json
-
-    import yaml
+    from ..bounded import load_data
+    from ..core import LoadError
 
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ProviderError(f"{where}: cannot read {path}: {exc.strerror}") from None
     try:
-        return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError) as exc:
-        raise ProviderError(f"{where}: {path.name} is not valid JSON/YAML: {' '.join(str(exc).split())}") from None
+        return load_data(text, path.suffix)
+    except LoadError as exc:
+        raise ProviderError(f"{where}: {path.name}: {' '.join(str(exc).split())}") from None
 
 
 def _openai_tool(tool: Any) -> Any:

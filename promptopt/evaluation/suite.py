@@ -7,15 +7,14 @@ line that says what is wrong and where.
 from __future__ import annotations
 
 import csv
-import json
 import random
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from ..bounded import load_json, load_yaml_document
+from ..core import LoadError
 from .assertions import NEEDS_THRESHOLD, NEEDS_VALUE, PROMPTFOO_ONLY, SCRIPTED, TYPES, Assertion
 from .promptlist import PromptListError, load_prompt_list
 from .prompts import Message, PromptTemplate
@@ -85,13 +84,11 @@ class Suite:
 def load_suite(path: Path, system_file: Path | None = None) -> Suite:
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_yaml_document(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise SuiteError(f"cannot read suite {path}: {exc.strerror or exc}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise SuiteError(f"{path}: invalid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+    except LoadError as exc:  # broken YAML, or over a limit (an alias bomb, deep nesting)
+        raise SuiteError(f"{path}: {exc}") from None
     if not isinstance(raw, dict):
         raise SuiteError(f"{path}: a suite must be a YAML mapping with `prompt` and `tests` or `dataset`")
     try:
@@ -390,11 +387,11 @@ def _assertion(item: Any, base: Path, where: str, transform: Any = None) -> Asse
 
 def _load_json_value(file: Path, where: str) -> Any:
     try:
-        return json.loads(file.read_text(encoding="utf-8"))
+        return load_json(file.read_text(encoding="utf-8"))
     except OSError as exc:
         raise SuiteError(f"{where}: cannot read {file}: {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
-        raise SuiteError(f"{where}: {file.name} is not valid JSON: {exc.msg} (line {exc.lineno})") from None
+    except LoadError as exc:
+        raise SuiteError(f"{where}: {file.name}: {exc}") from None
 
 
 TEST_KEYS = {"vars", "assert", "description", "threshold", "options", "metadata", "id"}
@@ -443,7 +440,10 @@ def _read_rows(file: Path, where: str) -> list[dict[str, Any]]:
     if file.suffix.lower() not in (".jsonl", ".ndjson", ".json"):
         raise SuiteError(f"{where}: {file.name}: a dataset must be .jsonl or .csv")
     if file.suffix.lower() == ".json":
-        rows = json.loads(text)
+        try:
+            rows = load_json(text)
+        except LoadError as exc:
+            raise SuiteError(f"{where}: {file.name}: {exc}") from None
         if not isinstance(rows, list):
             raise SuiteError(f"{where}: {file.name} must hold a list of objects")
         return rows
@@ -452,9 +452,9 @@ def _read_rows(file: Path, where: str) -> list[dict[str, Any]]:
         if not line.strip():
             continue
         try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError as exc:
-            raise SuiteError(f"{where}: {file.name} line {number} is not JSON: {exc.msg}") from None
+            rows.append(load_json(line))
+        except LoadError as exc:
+            raise SuiteError(f"{where}: {file.name} line {number}: {exc}") from None
     return rows
 
 

@@ -15,12 +15,12 @@ import csv
 import glob
 import io
 import itertools
-import json
 import re
 from pathlib import Path
 from typing import Any
 
-import yaml
+from ..bounded import load_json
+from ..core import LoadError
 
 TEXT_VAR_LIMIT = 5_000_000  # a var file larger than this is a mistake, not a prompt input
 SCRIPT_SUFFIXES = (".py", ".js", ".ts", ".mjs", ".cjs", ".rb")
@@ -94,13 +94,12 @@ def read_text(path: Path, where: str) -> str:
 
 
 def parse_data(path: Path, text: str, where: str) -> Any:
+    from ..bounded import load_data
+
     try:
-        if path.suffix.lower() == ".json":
-            return json.loads(text)
-        return yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise DataError(f"{where}: {path.name} is not valid {path.suffix[1:].upper()}: "
-                        f"{' '.join(str(exc).split())[:200]}") from None  # fmt: skip
+        return load_data(text, path.suffix)
+    except LoadError as exc:  # broken, or over a limit (an alias bomb, deep nesting)
+        raise DataError(f"{where}: {path.name}: {' '.join(str(exc).split())[:200]}") from None
 
 
 def load_tests(spec: Any, base: Path, where: str) -> list[dict[str, Any]]:
@@ -135,9 +134,9 @@ def _tests_from_file(path: Path, where: str) -> list[dict[str, Any]]:
         for number, line in enumerate(text.splitlines(), 1):
             if line.strip():
                 try:
-                    tests.append(json.loads(line))
-                except json.JSONDecodeError as exc:
-                    raise DataError(f"{where} line {number} is not JSON: {exc.msg}") from None
+                    tests.append(load_json(line))
+                except LoadError as exc:
+                    raise DataError(f"{where} line {number}: {exc}") from None
     else:
         data = parse_data(path, text, where)
         tests = data if isinstance(data, list) else [data]
