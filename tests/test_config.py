@@ -62,6 +62,17 @@ def test_rule_options_change_what_is_flagged(tmp_path):
     assert "PO501" in audit_json(tmp_path)
 
 
+def test_a_prompt_is_held_to_a_token_budget_only_when_the_project_sets_one(tmp_path):
+    """Before: a default budget of 8,192 flagged every long prompt; readers of untuned prompts called
+    that figure arbitrary. Now only `token-budget` (or the rule's `budget`) is checked."""
+    long_prompt = "You answer questions about the city library's opening hours and loans.\n" + (
+        "- A loan of a book lasts three weeks and may be renewed twice online or at the desk.\n" * 600)
+    (tmp_path / "library.md").write_text(long_prompt)
+    assert "PO501" not in audit_json(tmp_path)
+    (tmp_path / "promptopt.toml").write_text("token-budget = 4000\n")
+    assert "PO501" in audit_json(tmp_path)
+
+
 @pytest.mark.parametrize(
     ("config", "said"),
     [

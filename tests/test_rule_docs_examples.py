@@ -3,7 +3,8 @@ CODE` shows) produces its finding at default settings: the value floor, the defa
 default selection included, so a user who pastes the example sees what the docs promise.
 
 `Bad (name.ext):` names the file the example is (its suffix picks the loader; any other words in the
-parentheses are a note for the reader). A line ending in
+parentheses are a note for the reader; "with token-budget = N in the config" is the one setting a
+rule's example may need, and the test sets it). A line ending in
 `(× N)` stands for that line written N times (a long transcript, a prompt over its token budget)."""
 
 from __future__ import annotations
@@ -43,7 +44,11 @@ def test_documented_bad_example_is_found_at_default_settings(code, tmp_path):
     example = documented_bad_example(rule.docs)
     assert example is not None, f"{code}: the docs need an indented `Bad:` example a user can paste"
     name, text = example
-    result = Auditor(Config()).audit_source(tmp_path / name, text)
+    config = Config()
+    setting = re.search(r"with token-budget = (\d+) in the config", rule.docs)  # a rule that needs a setting
+    if setting:
+        config.token_budget = int(setting.group(1))
+    result = Auditor(config).audit_source(tmp_path / name, text)
     assert result.error is None, result.error
     assert any(f.code == code for f in result.findings), (
         f"{code}'s documented bad example gives no {code} finding at default settings; found "

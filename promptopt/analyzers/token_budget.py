@@ -2,15 +2,16 @@
 
 Every request pays for every token of the prompt. A budget (`token-budget` in the config, or this
 rule's `budget` option) makes growth a decision instead of an accident; the pre-commit hook then
-blocks a change that pushes a prompt over it. The default, 8,192 tokens, is past what instructions
-alone need: a prompt that long almost always carries pasted material (a transcript, a book summary,
-a site's source) that could be retrieved or trimmed. The message names the largest section, or the
+blocks a change that pushes a prompt over it. Only a budget the project sets is checked: with none,
+the rule is silent. (It had a default of 8,192 tokens; readers of prompts nobody tuned for judged
+that figure arbitrary every time it fired without waste beside it, and the pasted material such
+prompts carry is PO503's finding, with its levers.) The message names the largest section, or the
 largest run of examples or reference material the document model finds (whole, so a bold line inside
-a sample does not cut the span short), where the material usually is; the message says when the
-budget is the default rather than one the project set. The overage is not a saving (no fix removes
-it), so the finding claims none.
+a sample does not cut the span short), where the material usually is. The overage is not a saving
+(no fix removes it), so the finding claims none.
 
-Bad (the line marked × 800 stands for 800 lines of pasted theme source):
+Bad (prompt.md, with token-budget = 4000 in the config; the line marked × 800 stands for 800 lines of
+pasted theme source):
 
     You answer questions about our documentation site.
     # Reference
@@ -29,15 +30,14 @@ from ..document import DATA_ROLES, document_model
 CODE = "PO501"
 NAME = "token-budget"
 SEVERITY = Severity.ERROR
-OPTIONS = {"budget": 8192}
+OPTIONS = {"budget": 0}  # 0: no budget; only one the project sets is checked
 
 
 def check(doc, ctx):
-    budget = ctx.config.token_budget or int(ctx.options["budget"])
-    if ctx.doc_tokens > budget:
+    budget = ctx.config.token_budget or ctx.options["budget"]
+    if budget and ctx.doc_tokens > budget:
         where = f" ({doc.name})" if doc.name else ""
-        chosen = ctx.config.token_budget or budget != OPTIONS["budget"]
-        message = (f"prompt{where} is {ctx.doc_tokens:,} tokens, over {'its' if chosen else 'the default'} budget "
+        message = (f"prompt{where} is {ctx.doc_tokens:,} tokens, over its budget "
                    f"of {budget:,} ({ctx.doc_tokens - budget:,} over)")
         largest = _largest_section(doc, ctx)
         if largest is not None:
