@@ -14,7 +14,8 @@ and none of bench/heldout.py's (where the rules were already looked at); permiss
     python bench/testset.py manifest [--cache DIR] [--set S]      # maintainers: rebuild a manifest
 
 `--set` is `new` (this set, the default; judged once, so used up), `new3` (the third set,
-`bench/testset/MANIFEST-3.tsv`, from other packages again), `corpus-test` or `corpus-dev` (bench/split.py's
+`bench/testset/MANIFEST-3.tsv`, from other packages again; judged once, so used up), `new4` (the fourth set,
+`bench/testset/MANIFEST-4.tsv`, from other packages again), `corpus-test` or `corpus-dev` (bench/split.py's
 halves of ../shared/corpus/prompts), so every test set goes through the same audit and the same packets.
 docs/precision.md describes the protocol. Needs PyPI for fetch and manifest; the audit is offline.
 """
@@ -40,6 +41,7 @@ from packets import JUDGING, dev_test_table, precision_packet, recall_packet  # 
 
 MANIFEST = HERE / "testset" / "MANIFEST.tsv"
 MANIFEST_3 = HERE / "testset" / "MANIFEST-3.tsv"
+MANIFEST_4 = HERE / "testset" / "MANIFEST-4.tsv"
 DEFAULT_CACHE = Path.home() / ".cache" / "promptopt-testset"
 COLUMNS = ["file", "package", "version", "repo", "archive", "path", "sha256", "license", "kind", "bytes"]
 PERMISSIVE = ("MIT", "Apache-2.0", "BSD-2-Clause", "BSD-3-Clause", "ISC", "0BSD", "Unlicense", "CC0-1.0")
@@ -133,7 +135,47 @@ SOURCES_3 = [
     Source("autogen-ext==0.7.5", "code", ("autogen_ext/agents/web_surfer/_prompts.py",), repo="microsoft/autogen"),
 ]
 
-SETS = {"new": (MANIFEST, SOURCES), "new3": (MANIFEST_3, SOURCES_3)}  # name -> manifest, its sources
+# The fourth set, built after the third was judged: none of the packages or repositories of the second and
+# third sets, of bench/heldout.py or of the corpus MANIFEST. Picked as the third was: by path and kind only,
+# never by content, at most MAX_PER_PACKAGE a package by the same content-blind hash; the modules excluded by
+# name are ones the loaders read no prompt from (0 tokens on the first audit: 13 modules; beeai-framework and
+# vanna were dropped for that reason, every module 0, and lmql, left with one module, to keep the set at 120).
+# promptflow-evals was left out by name: its evaluators are azure-ai-evaluation's predecessors (coherence,
+# fluency, groundedness...).
+SOURCES_4 = [
+    Source("azure-ai-evaluation==1.18.10", "template", ("azure/ai/evaluation/_evaluators/*/*.prompty",
+                                                         "azure/ai/evaluation/simulator/_prompty/*.prompty")),
+    Source("pydantic-ai-slim==2.78.0", "agent-config", ("pydantic_ai/.agents/skills/*/SKILL.md",)),
+    Source("rdagent==1.0.0", "template", ("rdagent/*/prompts*.yaml", "rdagent/*/*/prompts*.yaml",
+                                          "rdagent/*/*/*/prompts*.yaml", "rdagent/*/*/*/*/prompts*.yaml",
+                                          "rdagent/*/*/*/*/*/prompts*.yaml", "rdagent/*/*/*/*/*/*/prompts*.yaml")),
+    Source("alpaca-eval==0.6.6", "library", ("alpaca_eval/evaluators_configs/*/*.txt",), repo="tatsu-lab/alpaca_eval"),
+    Source("mlflow-skinny==3.18.0", "code", ("mlflow/genai/judges/prompts/*.py",),
+           ("mlflow/genai/judges/prompts/__init__.py",)),
+    Source("openevals==0.2.2", "code", ("openevals/prompts/*/*.py",), ("openevals/prompts/*/__init__.py",),
+           repo="langchain-ai/openevals"),
+    Source("evalscope==1.14.1", "code", ("evalscope/benchmarks/*/*prompt*.py", "evalscope/benchmarks/*/*/*prompt*.py"),
+           ("evalscope/benchmarks/mmmlu/prompt.py",)),
+    Source("controlflow==0.12.1", "template", ("controlflow/orchestration/prompt_templates/*.jinja",)),
+    Source("mcp-agent==0.2.6", "agent-config", ("mcp_agent/workflows/*/prompts.py",
+                                                "mcp_agent/workflows/*/*_prompts.py",
+                                                "mcp_agent/data/templates/agents.yaml",
+                                                "mcp_agent/data/examples/*/agent_factory/agents.yaml"),
+           repo="lastmile-ai/mcp-agent"),
+    Source("uptrain==0.7.1", "code", ("uptrain/operators/language/prompts/*.py",
+                                      "uptrain/framework/eval_assistant/assistant_evals_prompts.py"),
+           ("uptrain/operators/language/prompts/__init__.py",)),
+    Source("lighteval==0.13.0", "code", ("lighteval/tasks/tasks/*/*prompt*.py",),
+           ("lighteval/tasks/tasks/mix_eval/judge_prompts.py",
+            "lighteval/tasks/tasks/mt_bench/judge_prompt_templates.py")),
+    Source("inspect-ai==0.3.285", "code", ("inspect_ai/agent/_deepagent/prompt.py", "inspect_ai/*/_prompt.py"),
+           ("inspect_ai/agent/_deepagent/prompt.py", "inspect_ai/model/_prompt.py")),
+    Source("nanobot-ai==0.3.5", "system", ("nanobot/templates/agent/*.md",), repo="HKUDS/nanobot"),
+    Source("paper-qa==2026.8.12", "code", ("paperqa/prompts.py",)),
+]
+
+# name -> manifest, its sources
+SETS = {"new": (MANIFEST, SOURCES), "new3": (MANIFEST_3, SOURCES_3), "new4": (MANIFEST_4, SOURCES_4)}
 
 
 # ---------------------------------------------------------------- archives

@@ -1,6 +1,6 @@
-"""The held-out protocol's data and tooling (docs/precision.md): the corpus's dev/test split, the second
-test set's manifest, fetch's hash check, and the packets readers get (the brief's sample, no findings in
-the recall packet)."""
+"""The held-out protocol's data and tooling (docs/precision.md): the corpus's dev/test split, the second,
+third and fourth test sets' manifests, fetch's hash check, and the packets readers get (the brief's sample,
+no findings in the recall packet)."""
 
 from __future__ import annotations
 
@@ -114,13 +114,53 @@ def test_the_third_test_set_draws_on_no_repository_of_the_corpus():
     assert not ours & corpus_repos
 
 
+def test_the_fourth_test_set_is_fresh_permissive_and_varied():
+    fourth = testset.read_manifest(testset.MANIFEST_4)
+    earlier = testset.read_manifest() + testset.read_manifest(testset.MANIFEST_3)
+    assert 100 <= len(fourth) <= 120
+    assert len({r["file"] for r in fourth}) == len(fourth)
+    assert len({r["sha256"] for r in fourth}) == len(fourth)
+    packages = {r["package"] for r in fourth}
+    assert 12 <= len(packages) <= 16
+    assert max(sum(r["package"] == p for r in fourth) for p in packages) <= testset.MAX_PER_PACKAGE
+    # fresh: no package, repository, file name or file content of the used-up second and third sets or of
+    # heldout.py
+    assert not packages & {r["package"] for r in earlier}
+    assert not packages & {spec.split("==")[0] for spec in heldout.PACKAGES}
+    assert not {r["repo"].lower() for r in fourth} & {r["repo"].lower() for r in earlier}
+    assert not {r["sha256"] for r in fourth} & {r["sha256"] for r in earlier}
+    assert not {r["file"] for r in fourth} & {r["file"] for r in earlier}
+    pinned = {s.name: s.version for s in testset.SOURCES_4}
+    for row in fourth:
+        assert testset.is_permissive(row["license"]), row
+        assert pinned[row["package"]] == row["version"], row  # the manifest is what `manifest --set new4` wrote
+        assert len(row["sha256"]) == 64 and int(row["sha256"], 16) >= 0
+    assert {r["kind"] for r in fourth} >= {"system", "agent-config", "template", "code"}
+    assert len({r["repo"] for r in fourth}) >= 10
+
+
+@needs_corpus
+def test_the_fourth_test_set_draws_on_no_repository_or_file_of_the_corpus():
+    with CORPUS_MANIFEST.open(encoding="utf-8", newline="") as fh:
+        corpus_repos = {row["repo"].split(" ")[0].lower() for row in csv.DictReader(fh, delimiter="\t")}
+    corpus_repos.add("jujumilk3/leaked-system-prompts")
+    fourth = testset.read_manifest(testset.MANIFEST_4)
+    ours = {r["repo"].lower() for r in fourth}
+    assert "" not in ours
+    assert not ours & corpus_repos
+    corpus_hashes = {hashlib.sha256(p.read_bytes()).hexdigest() for p in split.CORPUS.rglob("*") if p.is_file()}
+    assert not {r["sha256"] for r in fourth} & corpus_hashes
+
+
 def test_every_named_set_can_be_fetched_and_audited_from_the_command_line(tmp_path, monkeypatch):
     fetched = []
     monkeypatch.setattr(testset, "fetch", lambda cache, rows: fetched.append(rows) or tmp_path)
-    assert testset.main(["fetch", "--set", "new3", "--cache", str(tmp_path)]) == 0
-    assert fetched[0] == testset.read_manifest(testset.MANIFEST_3)
-    root, files = testset.set_files("new3", tmp_path)
-    assert root == tmp_path and files == [r["file"] for r in fetched[0]]
+    for name, manifest in (("new3", testset.MANIFEST_3), ("new4", testset.MANIFEST_4)):
+        fetched.clear()
+        assert testset.main(["fetch", "--set", name, "--cache", str(tmp_path)]) == 0
+        assert fetched[0] == testset.read_manifest(manifest)
+        root, files = testset.set_files(name, tmp_path)
+        assert root == tmp_path and files == [r["file"] for r in fetched[0]]
     with pytest.raises(SystemExit):
         testset.main(["fetch", "--set", "corpus-test"])  # the corpus halves are local, nothing to fetch
 
