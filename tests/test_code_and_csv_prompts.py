@@ -28,9 +28,13 @@ class Prompts:
     ESCAPED_PROMPT = "Line one of the prompt.\\nLine two, after an escape."
 
 
-def helper():
-    LOCAL_PROMPT = "A prompt inside a function is not read."
-    return LOCAL_PROMPT
+def helper(path):
+    """Read the prompt file and say so in the log; no string here is a prompt."""
+    message = f"Could not read the prompt file {path}, the default system prompt is used."
+    log.warning("Loaded the system prompt template from %s for the support agent", path)
+    if not path:
+        raise ValueError("The prompt template path is empty, give one in the settings.")
+    return message
 '''
 
 

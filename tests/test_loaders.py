@@ -341,3 +341,99 @@ def test_format_fields_need_a_format_spec_python_would_accept(text, names):
     from promptopt.placeholders import find_placeholders
 
     assert [p.name for p in find_placeholders(text)] == names
+
+
+# --- prompts in Python code, in the shapes libraries keep them ---------------------------------------
+
+CODE_PROMPTS = '''"""Prompt texts of the travel agent (a module docstring is never a prompt)."""
+import logging
+from textwrap import dedent
+
+log = logging.getLogger(__name__)
+PROMPTS: dict[str, str] = {}
+PROMPTS["DEFAULT_SEPARATOR"] = "<|sep|>"
+PROMPTS["itinerary_system_prompt"] = """You plan trips for {traveller}.
+List each day with its city and one activity.
+Keep every day under eight hours of travel.
+"""
+
+
+class TravelPrompts(TextPromptDict):
+    """Prompts of the planner; this docstring is not one."""
+
+    PLAN_DAYS = TextPrompt(
+        """Plan {days} days in {city}.
+Name one museum per day."""
+    )
+    PACKING = PromptTemplate(input_variables=["weather"], template="Write a packing list for {weather} weather.")
+
+
+def build_packing_prompt(weather: str) -> str:
+    """Return the packing prompt for the weather."""
+    if not weather:
+        raise ValueError("The weather is missing, the packing list cannot be written without it.")
+    log.info("Building the packing prompt for %s weather and the current traveller", weather)
+    return f"""You pack for {weather} weather.
+Bring one coat and two pairs of shoes.
+"""
+
+
+def checklist_prompt(city):
+    return dedent(
+        """\\
+        Check the visa rules for {city}.
+        Check the opening hours of each museum.
+        """
+    ).format(city=city)
+
+
+GREETING_PROMPT = "Greet the traveller by name. " + "Offer three destinations."
+REMINDER_TEMPLATE = "Remind %s to check in online before the flight leaves." % "the traveller"
+'''
+
+
+def test_python_prompts_in_calls_subscripts_and_functions_are_read_on_their_lines(tmp_path):
+    path = _write(tmp_path, "travel_prompts.py", CODE_PROMPTS)
+    docs = {d.name: d for d in load_file(path)}
+    assert set(docs) == {"PROMPTS.itinerary_system_prompt", "TravelPrompts.PLAN_DAYS", "TravelPrompts.PACKING",
+                         "build_packing_prompt()", "checklist_prompt()", "GREETING_PROMPT", "REMINDER_TEMPLATE"}
+    # no docstring, log line, error message or short separator became a prompt
+    every = "".join(d.text for d in docs.values())
+    assert "docstring" not in every and "missing" not in every and "Building" not in every
+
+    def line_of_text(doc, needle):
+        return doc.line_col(doc.locate(doc.text.index(needle)))[0]
+
+    for name, needle in [("PROMPTS.itinerary_system_prompt", "Keep every day"),
+                         ("TravelPrompts.PLAN_DAYS", "Name one museum"),
+                         ("build_packing_prompt()", "Bring one coat"),
+                         ("checklist_prompt()", "Check the opening hours")]:
+        assert line_of_text(docs[name], needle) == _line_of(CODE_PROMPTS, needle)[0], name
+    assert docs["PROMPTS.itinerary_system_prompt"].mappable  # a plain literal keeps its fixes
+    # dedent: the model gets the text without the code's indentation, and without fixes
+    checklist = docs["checklist_prompt()"]
+    assert checklist.text == "Check the visa rules for {city}.\nCheck the opening hours of each museum.\n"
+    assert not checklist.mappable
+    first = "Check the visa rules"
+    assert checklist.line_col(checklist.locate(0))[0] == _line_of(CODE_PROMPTS, first)[0]  # after the `\`
+    assert docs["GREETING_PROMPT"].text == "Greet the traveller by name. Offer three destinations."
+    assert [p.name for p in docs["PROMPTS.itinerary_system_prompt"].placeholders] == ["traveller"]
+
+
+def test_a_joined_prompt_keeps_the_other_operand_as_a_placeholder(tmp_path):
+    source = ('BASE_PROMPT = """You answer questions about the garden shop.\\nBe brief."""\n'
+              'ORDER_PROMPT = BASE_PROMPT + """\\nAsk for the order number first.\\nNever promise a date.\\n"""\n')
+    docs = {d.name: d for d in load_file(_write(tmp_path, "shop.py", source))}
+    order = docs["ORDER_PROMPT"]
+    assert order.text.startswith("{BASE_PROMPT}\nAsk for the order number")
+    assert [p.name for p in order.placeholders] == ["BASE_PROMPT"]
+    assert order.line_col(order.locate(order.text.index("Never promise")))[0] == 2
+
+
+def test_a_joined_operand_whose_text_is_unknown_is_not_called_glued(tmp_path):
+    source = ('INTRO = "You are a careful editor."\n'
+              'EDIT_PROMPT = INTRO + "Fix the spelling of the text below and keep its meaning."\n'
+              'CHECK_PROMPT = "Check every date in the text." + "Report each wrong one."\n')
+    docs = {d.name: d for d in load_file(_write(tmp_path, "editor.py", source))}
+    assert docs["EDIT_PROMPT"].glued == []  # INTRO's last character is not known to the loader
+    assert docs["CHECK_PROMPT"].glued == [len("Check every date in the text.")]  # "text.Report"

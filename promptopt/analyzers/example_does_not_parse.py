@@ -1,12 +1,18 @@
 """A JSON or YAML example that does not parse: the model copies the broken syntax.
 
-An example or output template written as JSON (a ```json fence, or a block that starts with `{` or
-`[` in an example or output section) or as YAML (a ```yaml fence) is what the model imitates; a missing
-comma, a stray quote or a trailing comma there comes back in its answers, and the program that parses
-them fails. Read: blocks whose text does not parse, when they are concrete data: schema notation
-and templates (`...`, `<name>`, `{{ var }}`, `{var}`, bare type names such as `string`, comments) are
-descriptions, not examples, and are left alone; so are a string wrapped over lines for the reader and
-a block that holds a whole object and then more (an unclosed fence running on). The message gives the
+An example or output template written as JSON or YAML is what the model imitates; a missing comma, a
+stray quote or a trailing comma there comes back in its answers, and the program that parses them
+fails. Read as JSON: a ```json fence; a block that starts with `{"` or `[` in an example or output
+section, or below a label line ("Example Response:", even over a blank line); a JSON value that opens
+on the line after a label inside a paragraph or list item ("response:" then `{` ... `}`, up to the
+line that closes it at the same indentation); a one-line object after a label (`Output: {"a": 1,}`).
+As YAML: a ```yaml fence. Reported when the text does not parse and is concrete data: schema notation
+and templates (`<name>`, `{{ var }}`, and outside string values `...`, `{var}`, `$var`, bare type names
+such as `string`, comments) are descriptions, not examples, and are left alone, as are a Python dict
+(`True`, `None`), an object whose keys are all bare (JavaScript; bare keys beside quoted ones are a
+typo), a string wrapped over lines for the reader and a block that holds a whole object and then more
+(an unclosed fence running on). Words in a string value ("Well... see that spark?", a URL) are text,
+not notation. One finding per example, at its first error. The message gives the
 parser's error and its line. It has no fix: only the author knows what the example meant.
 
 Bad:
@@ -43,11 +49,19 @@ KIND = "risk"  # the model copies broken syntax
 OPTIONS: dict = {}
 
 _FENCE = lazy_compile(r"^[ \t]*(`{3,}|~{3,})[ \t]*([\w+-]*)[^\n]*\n(.*?)^[ \t]*\1[ \t]*$", re.M | re.S)
-# notation that makes a block a description or a template, not data to copy
-_TEMPLATE = lazy_compile(
-    r"\.\.\.|…|<[A-Za-z_][^<>\n]{0,40}>|\{\{|\{%|\{\s*[A-Za-z_][\w.]*\s*\}|\$\{?\w|//|/\*|#\s|\[\[|"
+# notation that makes a block a description or a template, not data to copy, wherever it stands...
+_TEMPLATE = lazy_compile(r"<[A-Za-z_][^<>\n]{0,40}>|\{\{|\{%|\[\[|\"\s*\|\s*\"", re.I)
+# ...and outside string values only: "it's not all that great...", a URL's `//`, "costs $5" or code's
+# `f\"{name}\"` inside a string is text
+_TEMPLATE_OUTSIDE = lazy_compile(
+    r"\.\.\.|…|//|/\*|#\s|\{\s*[A-Za-z_][\w.]*\s*\}|\$\{?\w|'[^'\n]*'\s*:|"
     r":\s*(?:string|number|integer|int|float|boolean|bool|str|array|object|null\s*\|)\b|\|\s*(?:string|null)\b"
-    r"|\b(?:true|false)\s*/\s*(?:true|false)\b|\"\s*\|\s*\"|'[^'\n]*'\s*:", re.I)
+    r"|\b(?:true|false)\s*/\s*(?:true|false)\b", re.I)
+_PYTHON_LITERAL = lazy_compile(r"[:\[,]\s*(?:True|False|None)\b")  # a Python dict, not JSON gone wrong
+# a string value that holds words (not `"..."`, which stands for any value)
+_PROSE_STRING = lazy_compile(r'"(?:[^"\\\n]|\\.)*[A-Za-z0-9](?:[^"\\\n]|\\.)*"')
+_QUOTED_KEY = lazy_compile(r'"[^"\n]*"\s*:')
+_BARE_KEY = lazy_compile(r"[{,]\s*[A-Za-z_]\w*\s*:")
 
 
 def check(doc, ctx):
@@ -65,16 +79,20 @@ def check(doc, ctx):
         elif lang in ("yaml", "yml"):
             yield from _check_yaml(doc, ctx, body, start)
     for block in model.blocks:
-        if block.kind != "paragraph" or block.role not in (Role.EXAMPLE, Role.OUTPUT):
+        if block.kind not in ("paragraph", "list_item") or doc.in_code(block.span):
             continue
         body = text[block.span.start : block.span.end]
         stripped = body.strip()
-        if _LOOKS_JSON.match(stripped) and stripped[-1:] in ("}", "]") and not doc.in_code(block.span):
+        if (block.kind == "paragraph" and _LOOKS_JSON.match(stripped) and stripped[-1:] in ("}", "]")
+                and (block.role in (Role.EXAMPLE, Role.OUTPUT) or _after_label(text, block.span.start))):
             yield from _check_json(doc, ctx, body, block.span.start)
+            continue
+        for start, end in _labelled_json(body):  # "Example JSON:" / "response:" and the object below it
+            yield from _check_json(doc, ctx, body[start:end], block.span.start + start)
 
 
 def _check_json(doc, ctx, body: str, start: int):
-    if not body.strip() or _TEMPLATE.search(body):
+    if not body.strip() or _is_notation(body):
         return
     try:
         json.loads(body)
@@ -90,15 +108,59 @@ def _check_json(doc, ctx, body: str, start: int):
                          f"{line}): the model copies it; correct it", tokens_saved=0)
 
 
+def _is_notation(body: str) -> bool:
+    """A template, a schema, or another language's literal (`{name: 'x'}` in JavaScript, `True` in Python):
+    not JSON gone wrong. Keys all bare is another language; bare keys beside quoted ones are a typo."""
+    if _TEMPLATE.search(body):
+        return True
+    outside = _PROSE_STRING.sub('""', body)
+    if _TEMPLATE_OUTSIDE.search(outside) or _PYTHON_LITERAL.search(outside):
+        return True
+    return bool(_BARE_KEY.search(outside)) and not _QUOTED_KEY.search(body)
+
+
+# a line that ends in a label ("Example JSON:", "response:", "The input looks like:"), then a line that
+# opens a JSON object or array; the value runs to the line that closes it at the same indentation
+_LABEL_THEN_JSON = lazy_compile(r"^[^\n]{0,80}:[ \t]*\n([ \t]*)([{\[])[ \t]*(?:\n|(?=\"))", re.M)
+
+
+def _after_label(text: str, start: int) -> bool:
+    """The last non-blank line before `start` is a label: "Example Response:" over a blank line."""
+    before = text[:start].rstrip()
+    line = before[before.rfind("\n") + 1 :]
+    return line.endswith(":") and len(line) <= 80
+
+
+def _labelled_json(body: str):
+    """(start, end) in `body` of each JSON value that follows a label line."""
+    for m in _LABEL_THEN_JSON.finditer(body):
+        indent, opener = m.group(1), m.group(2)
+        closer = "}" if opener == "{" else "]"
+        close = re.compile(rf"^{re.escape(indent)}{re.escape(closer)}[ \t]*,?[ \t]*$", re.M).search(body, m.end())
+        if close is None:
+            continue
+        end = close.end()
+        if body[end - 1] == ",":
+            end -= 1  # an item of a list that goes on: the comma is the list's, not the example's
+        yield m.start(2), end
+    for m in _LABEL_AND_JSON.finditer(body):  # Output: {"label": "spam",}
+        yield m.start(1), m.end(1)
+
+
+# a label and a one-line JSON object after it, on the same line
+_LABEL_AND_JSON = lazy_compile(r"^[^\n{}\[\]\"]{1,60}:[ \t]*(\{\s*\"[^\n]*\})[ \t]*$", re.M)
+
+
 # "Extra data": a whole object and then more (an unclosed fence ran on into the text after it);
 # "Invalid control character": a long string wrapped over lines for the reader
 _NOT_BROKEN = ("Extra data", "Invalid control character")
-# an unfenced block that opens like JSON data: `{`, or `[` before an object, a string or a number
-_LOOKS_JSON = lazy_compile(r"\{|\[\s*[{\"\d-]")
+# an unfenced block that opens like JSON data: `{` before a key (not `{expression}`), or `[` before an
+# object, a string or a number
+_LOOKS_JSON = lazy_compile(r"\{\s*[\"}]|\[\s*[{\"\d-]")
 
 
 def _check_yaml(doc, ctx, body: str, start: int):
-    if not body.strip() or _TEMPLATE.search(body):
+    if not body.strip() or _TEMPLATE.search(body) or _TEMPLATE_OUTSIDE.search(body):
         return
     import yaml  # only when a prompt has a YAML example: the import costs more than a small audit
 

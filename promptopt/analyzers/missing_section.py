@@ -4,10 +4,14 @@ Prompts are edited by cutting and renaming: the SETUP section becomes "Getting s
 the sentences that send the model there stay. The model looks for text that is not there and guesses
 what it said. Read: "the NAME section" (NAME in capitals, or quoted, bracketed or in bold), "the section
 NAME" with NAME quoted, when NAME appears nowhere else in the prompt: no heading, tag, `[NAME]` block,
-`NAME:` label or mention names it. Sections the prompt asks the model to write ("in a section called
-SUMMARY") name themselves, and sections of the input ("the CONTEXT section of the input") are the
-user's, so both are left alone. It has no fix: only the author knows which
-section was meant.
+`NAME:` label or mention names it, in this prompt or in another prompt of the same file (a system prompt
+refers to the "---Input Text---" section of the user message kept beside it; `_` around a name, as in
+'__old hunk__', is markup). An input named like a variable ("as specified in the provided
+tool_selection_prompt") that nothing in the prompt, its file or the prompts beside it names is the same
+slip. Left alone: sections the prompt asks the model to write ("in a section called SUMMARY"), sections
+of the input ("the CONTEXT section of the input"), and a quoted snake_case name ("the 'improved_code'
+section": a field of the data the prompt receives, not a heading). It has no fix: only the author knows
+which section or input was meant.
 
 Bad:
 
@@ -15,6 +19,8 @@ Bad:
 
     # INSTALLATION
     Install the dependencies with pip.
+
+    Structure your answer as specified in the provided output_schema.
 
 Good:
 
@@ -35,7 +41,7 @@ CODE = "PO608"
 NAME = "missing-section"
 SEVERITY = Severity.WARNING
 KIND = "risk"  # the model is sent to text that is not there
-DEFAULT = False  # opt-in until its findings on the corpus are judged (docs/precision.md)
+DEFAULT = False  # opt-in until judged: 2 findings on dev (corpus half, sets 2 and 3), docs/precision.md
 OPTIONS: dict = {}
 
 # "the SETUP section", "the **Rules** section", "the [AVAILABLE FUNCTIONS] section", "the 'Notes' section"
@@ -52,18 +58,35 @@ _OF_THE_INPUT = lazy_compile(
 
 def check(doc, ctx):
     text = doc.text
-    if "section" not in text.lower():
-        return
-    for m in _REFERENCE.finditer(text):
+    for m in _REFERENCE.finditer(text) if "section" in text.lower() else ():
         name = next(g for g in ("caps", "bold", "bracket", "quoted", "after") if m.group(g))
         title = m.group(name).strip()
         if name == "caps" and (len(title) < 3 or title in ("I", "A")):
             continue
+        if name != "caps" and _FIELD.match(title):
+            continue
         span = Span(m.start(), m.end())
         if doc.in_code(span) or _named_elsewhere(text, title, span) or _OF_THE_INPUT.match(text, m.end()):
             continue
+        if any(_named_elsewhere(other.text, title, Span(0, 0)) for other in doc.siblings if other is not doc):
+            continue
         yield ctx.report(doc, span, f"refers to the section '{title}', but the prompt has no section, heading or "
                          "label of that name: point to the section that holds it, or restore it", tokens_saved=0)
+    for m in _PROVIDED.finditer(text) if "_" in text else ():
+        name = m.group("name")
+        span = Span(m.start(), m.end())
+        if doc.in_code(span) or doc.source.count(name) > 1 or any(name in other.text for other in doc.siblings
+                                                                  if other is not doc):
+            continue
+        yield ctx.report(doc, span, f"refers to the provided '{name}', but nothing in the prompt or its file has "
+                         "that name: name the input the prompt is given, or provide it", tokens_saved=0)
+
+
+# "as specified in the provided tool_selection_prompt": an input named like a variable
+_PROVIDED = lazy_compile(
+    r"\b(?:the|your)\s+(?:provided|given|attached|supplied)\s+`?(?P<name>[a-z][a-z0-9]*(?:_[a-z0-9]+)+)`?(?![\w-])")
+# a snake_case identifier: a field of the data, not a section title
+_FIELD = lazy_compile(r"_*[a-z0-9]+(?:_[a-z0-9]+)+_*\Z")
 
 
 def _named_elsewhere(text: str, title: str, reference: Span) -> bool:
@@ -72,5 +95,6 @@ def _named_elsewhere(text: str, title: str, reference: Span) -> bool:
     words = [w for w in re.split(r"[\s_-]+", title) if w]
     if not words:
         return True
-    pattern = re.compile(r"(?<![\w])" + r"[\s_-]+".join(re.escape(w) for w in words) + r"(?![\w])", re.I)
+    # `_` around a name is markup, not part of a word: '__old hunk__' names the old hunk
+    pattern = re.compile(r"(?<![^\W_])" + r"[\s_-]+".join(re.escape(w) for w in words) + r"(?![^\W_])", re.I)
     return any(not (reference.start <= m.start() < reference.end) for m in pattern.finditer(text))

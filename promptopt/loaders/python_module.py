@@ -1,14 +1,25 @@
-"""Python modules that keep prompts as string constants (`SYSTEM_PROMPT = \"\"\"...\"\"\"`), as many
-teams do (MetaGPT, LangChain apps).
+"""Python modules that keep prompts in code (`SYSTEM_PROMPT = \"\"\"...\"\"\"`), as many teams do
+(MetaGPT, LangChain apps, camel-ai, LightRAG, gpt-researcher).
 
 A string assigned to a name is a prompt when the name says so (prompt, template, instruction, system,
 message, persona, preamble; the same test as YAML keys) and it has three words or more, or when it
 spans several lines, is 200 characters or longer and reads as prose (at most 30% of its lines read as
-code: a script kept in a string is not a prompt). Module and class level assignments are read;
-docstrings, function bodies and other strings are not. Each prompt is one document named after its
-variable (`SALES_ASSISTANT`, `Prompts.SYSTEM`). A list or dict of messages assigned to a name that
-says prompt or message (`example_messages = [dict(role="user", content="...")]`) is read too: each
-`content`-like string is a document (`example_messages[0].content`).
+code: a script kept in a string is not a prompt). Where it is read:
+- module- and class-level assignments to a name, or to a string key of a dict (`PROMPTS["system"] = ...`:
+  the key decides, or the dict's name when the key says nothing);
+- in a function whose name says prompt (prompt, template, instruction, persona, preamble, backstory),
+  what it returns; in any function, a variable whose name says so (`reference_prompt = f"..."`).
+  `message` and `content` do not count inside functions: they name the error and log messages code builds.
+The value may be a literal, an f-string, implicitly concatenated literals, a `+` join (an operand that
+is not a literal stands as the placeholder `{operand}`), `"...".format(...)`, `"..." % x`, `.strip()`,
+`dedent("...")` (the dedented text), or the first argument or `template=`/`content=`/`text=`... of a
+call, when the call or the target names a prompt (`TextPrompt("...")`, `PromptTemplate(template=...)`,
+`ChatPromptTemplate.from_template("...")`, `SystemMessage(content=...)`). Docstrings, log calls,
+`raise` messages and other strings are never read. Each prompt is one document named after where it
+stands (`SALES_ASSISTANT`, `Prompts.SYSTEM`, `PROMPTS.entity_extraction`, `Family.report_prompt()`). A
+list or dict of messages assigned to a name that says prompt or message
+(`example_messages = [dict(role="user", content="...")]`) is read too: each `content`-like string is a
+document (`example_messages[0].content`).
 
 `str.format` placeholders (`{name}`) are protected, and so are an f-string's `{expression}` parts:
 the document's text is the literal as written between its quotes. A literal whose text stands in the
@@ -16,15 +27,19 @@ file as it reads (no backslash escapes, one literal, not implicitly concatenated
 so findings point at the right line and fixes edit inside the literal. A literal with backslash escapes
 (`\\n`, a line continuation `\\` at the end of a line) is decoded piece by piece so that findings still
 point at the line they are on, but it gets no fixes (an edit in the text is not an edit in the source);
-an implicitly concatenated literal is reported at its first line without fixes.
+an implicitly concatenated literal, a `+` join or a dedented literal is placed by anchors at each piece
+and line, without fixes.
 """
 
 from __future__ import annotations
 
 import ast
+import bisect
 import io
 import re
+import textwrap
 import tokenize
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..core import LoadError, PromptDocument
@@ -59,32 +74,152 @@ def _documents(path: Path, source: str, fmt: str) -> list[PromptDocument]:
     except (ValueError, RecursionError) as exc:
         raise LoadError(f"invalid Python: {exc}") from None
     starts = identity_origins(source)
-    found = (_document(path, source, fmt, starts, name, node) for name, node in _assignments(tree))
-    return [doc for doc in found if doc is not None]
+    docs: list[PromptDocument] = []
+    seen: dict[str, int] = {}
+    for name, key, node in _candidates(tree):
+        doc = _document(path, source, fmt, starts, name, key, node)
+        if doc is None:
+            continue
+        seen[name] = seen.get(name, 0) + 1
+        if seen[name] > 1:  # a function with several returns, a key assigned twice
+            doc.name = f"{name}#{seen[name]}"
+        docs.append(doc)
+    return docs
 
 
-def _assignments(tree: ast.Module):
-    """(dotted name, value node) of each module- and class-level assignment of a string."""
+# a function or a local variable is read when its name says prompt: narrower than PROMPT_KEY, whose
+# `message` and `content` also name the error and log messages a function builds
+_FUNCTION_KEY = lazy_compile(r"prompt|template|instruction|persona|preamble|backstory|system_message", re.I)
+# wrappers that hand a string on as it is (`str.format`, `.strip()`): the literal is the prompt
+_TEXT_METHODS = frozenset({"format", "format_map", "strip", "lstrip", "rstrip"})
+# keyword arguments that carry a prompt's text into a constructor (`PromptTemplate(template=...)`)
+_TEXT_ARGS = frozenset({"template", "content", "text", "prompt", "system_prompt", "instructions",
+                        "instruction", "message", "system_message", "system"})
+
+
+def _candidates(tree: ast.Module):
+    """(dotted name, key that decides, value node) of each assignment or return that may hold a prompt:
+    module- and class-level assignments to a name or to a string key (`PROMPTS["system"] = ...`), and in
+    functions whose name or variable says prompt, returned strings and assigned ones."""
     def walk(body: list[ast.stmt], owner: str):
         for stmt in body:
             if isinstance(stmt, ast.ClassDef):
                 yield from walk(stmt.body, f"{owner}{stmt.name}.")
-                continue
-            targets: list[ast.expr] = []
-            if isinstance(stmt, ast.Assign):
-                targets, value = stmt.targets, stmt.value
-            elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
-                targets, value = [stmt.target], stmt.value
+            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                yield from _in_function(stmt, owner)
             else:
-                continue
-            if len(targets) != 1 or not isinstance(targets[0], ast.Name):
-                continue
-            name = f"{owner}{targets[0].id}"
-            if isinstance(value, (ast.Constant, ast.JoinedStr)):
-                yield name, value
-            elif PROMPT_KEY.search(targets[0].id):
-                yield from _strings_in(value, name)  # MESSAGES = [{"role": "system", "content": "..."}]
+                yield from _assigned(stmt, owner, PROMPT_KEY)
     yield from walk(tree.body, "")
+
+
+def _assigned(stmt: ast.stmt, owner: str, key_test):
+    targets: list[ast.expr] = []
+    if isinstance(stmt, ast.Assign):
+        targets, value = stmt.targets, stmt.value
+    elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+        targets, value = [stmt.target], stmt.value
+    elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.op, ast.Add):
+        targets, value = [stmt.target], stmt.value
+    if len(targets) != 1:
+        return
+    target = targets[0]
+    if isinstance(target, ast.Name):
+        name = key = target.id
+    elif (isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name)
+          and isinstance(target.slice, ast.Constant) and isinstance(target.slice.value, str)):
+        name, key = f"{target.value.id}.{target.slice.value}", target.slice.value
+        if not key_test.search(key) and key_test.search(target.value.id):
+            key = target.value.id  # PROMPTS["entity_extraction"]: the dict says what its values are
+    else:
+        return
+    if key_test is not PROMPT_KEY and not key_test.search(key):
+        return
+    yield from _valued(f"{owner}{name}", key, value, bool(PROMPT_KEY.search(key)))
+
+
+def _in_function(fn: ast.FunctionDef | ast.AsyncFunctionDef, owner: str):
+    """A function whose name says prompt: what it returns; any function: variables named for a prompt."""
+    named = bool(_FUNCTION_KEY.search(fn.name))
+    for stmt in _statements(fn.body):
+        if isinstance(stmt, ast.Return) and stmt.value is not None and named:
+            yield from _valued(f"{owner}{fn.name}()", fn.name, stmt.value, True)
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            yield from _assigned(stmt, f"{owner}{fn.name}().", _FUNCTION_KEY)
+
+
+def _statements(body: list[ast.stmt]):
+    """Statements of a function body, inside `if`/`for`/`with`/`try` too, but not of nested functions
+    or classes (their names say what they hold)."""
+    for stmt in body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        yield stmt
+        for field_name in ("body", "orelse", "finalbody", "handlers"):
+            inner = getattr(stmt, field_name, None)
+            if isinstance(inner, list):
+                yield from _statements([s for s in inner if isinstance(s, ast.stmt)] +
+                                       [s for h in inner if isinstance(h, ast.ExceptHandler) for s in h.body])
+
+
+def _valued(name: str, key: str, value: ast.expr, named: bool):
+    text = _unwrap(value, named)
+    if text is None:
+        if named:
+            # [{"role": ..., "content": ...}]: each string decided by its own key, as in a YAML file
+            yield from ((n, n.rsplit(".", 1)[-1], node) for n, node in _strings_in(value, name))
+        return
+    node, callee = text
+    if callee and not PROMPT_KEY.search(key):
+        key = callee  # TextPrompt("..."): the wrapper says it is a prompt
+    yield name, key, node
+
+
+def _callee(func: ast.expr) -> str:
+    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+
+
+def _is_literal(node: ast.expr) -> bool:
+    return isinstance(node, ast.JoinedStr) or (isinstance(node, ast.Constant) and isinstance(node.value, str))
+
+
+def _unwrap(node: ast.expr, named: bool, depth: int = 0) -> tuple[ast.expr, str] | None:
+    """The string expression a value carries, and the prompt-naming callee it came through ('' if none):
+    a literal, `"a" + B + f"c"`, `"...".format(...)`, `"..." % x`, `dedent("...")`, `TextPrompt("...")`,
+    `PromptTemplate(template="...")`. None for anything else (a call that computes text, a name)."""
+    if depth > 4:
+        return None
+    if _is_literal(node):
+        return node, ""
+    if isinstance(node, ast.BinOp):
+        if isinstance(node.op, ast.Add) and any(_is_literal(leaf) for leaf in _add_leaves(node)):
+            return node, ""
+        if isinstance(node.op, ast.Mod) and _is_literal(node.left):
+            return node.left, ""
+        return None
+    if not isinstance(node, ast.Call):
+        return None
+    callee = _callee(node.func)
+    if isinstance(node.func, ast.Attribute) and callee in _TEXT_METHODS:
+        return _unwrap(node.func.value, named, depth + 1)
+    if callee == "dedent" and len(node.args) == 1:
+        inner = _unwrap(node.args[0], named, depth + 1)
+        return (ast.Call(func=node.func, args=[inner[0]], keywords=[]), inner[1]) if inner else None
+    says = bool(PROMPT_KEY.search(callee))
+    if not (named or says):
+        return None
+    arg = node.args[0] if node.args else next((kw.value for kw in node.keywords if kw.arg in _TEXT_ARGS), None)
+    if arg is None:
+        return None
+    inner = _unwrap(arg, named or says, depth + 1)
+    if inner is None:
+        return None
+    return inner[0], inner[1] or (callee if says else "")
+
+
+def _add_leaves(node: ast.expr) -> list[ast.expr]:
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _add_leaves(node.left) + _add_leaves(node.right)
+    return [node]
 
 
 def _strings_in(node: ast.expr, name: str, depth: int = 0):
@@ -106,12 +241,42 @@ def _strings_in(node: ast.expr, name: str, depth: int = 0):
                 yield from _strings_in(kw.value, f"{name}.{kw.arg}", depth + 1)
 
 
-def _document(path: Path, source: str, fmt: str, starts: list[int], name: str,
+@dataclass
+class _Text:
+    """A prompt's text and how it maps to the source: line for line (`origins`) or by anchors."""
+
+    text: str
+    origins: list[int] | None
+    anchors: list[tuple[int, int]]
+    glued: list[int]
+    offset: int  # source offset of the expression
+
+
+def _document(path: Path, source: str, fmt: str, starts: list[int], name: str, key: str,
               node: ast.expr) -> PromptDocument | None:
-    if isinstance(node, ast.Constant) and not isinstance(node.value, str):
+    if _is_literal(node):
+        found = _literal(source, starts, node)
+    else:
+        found = _composite(source, starts, node)
+    if found is None:
         return None
+    text = found.text
+    if not is_prompt_value([key], text):
+        return None
+    if not PROMPT_KEY.search(key) and _code_like(text) > MAX_CODE_SHARE:
+        return None  # a long string taken by its shape alone must read as prose: RUNNER = """import sys..."""
+    return PromptDocument(path, source, text, fmt, name=name, line_origins=found.origins,
+                          fallback_offset=found.offset, anchors=found.anchors, glued=found.glued)
+
+
+def _span(source: str, starts: list[int], node: ast.expr) -> tuple[int, int]:
     start = starts[node.lineno - 1] + _char_col(source, starts[node.lineno - 1], node.col_offset)
     end = starts[node.end_lineno - 1] + _char_col(source, starts[node.end_lineno - 1], node.end_col_offset)
+    return start, end
+
+
+def _literal(source: str, starts: list[int], node: ast.expr) -> _Text | None:
+    start, end = _span(source, starts, node)
     literal = source[start:end]
     body_start, body = _body(literal)
     anchors: list[tuple[int, int]] = []
@@ -126,13 +291,63 @@ def _document(path: Path, source: str, fmt: str, starts: list[int], name: str,
         anchors = _escape_anchors(body, start + body_start, node.value)
     else:
         text, origins = body, identity_origins(body, start + body_start)
-    short = name.rsplit(".", 1)[-1]
-    if not is_prompt_value([short], text):
-        return None
-    if not PROMPT_KEY.search(short) and _code_like(text) > MAX_CODE_SHARE:
-        return None  # a long string taken by its shape alone must read as prose: RUNNER = """import sys..."""
-    return PromptDocument(path, source, text, fmt, name=name, line_origins=origins, fallback_offset=start,
-                          anchors=anchors, glued=glued)
+    return _Text(text, origins, anchors, glued, start)
+
+
+def _composite(source: str, starts: list[int], node: ast.expr) -> _Text | None:
+    """`a + b` joins and `dedent(...)`: the text the model gets, placed by anchors (no fixes: an edit of
+    the text is not an edit of the source). An operand that is not a literal stands as `{operand}`."""
+    if isinstance(node, ast.Call):  # dedent(...), as _unwrap rebuilt it
+        inner = node.args[0]
+        found = _literal(source, starts, inner) if _is_literal(inner) else _composite(source, starts, inner)
+        return _dedented(found) if found else None
+    parts: list[_Text] = []
+    literal: list[bool] = []
+    for leaf in _add_leaves(node):
+        inner = _unwrap(leaf, False)
+        part = _literal(source, starts, inner[0]) if inner is not None and _is_literal(inner[0]) else None
+        literal.append(part is not None)
+        if part is None:
+            start, _ = _span(source, starts, leaf)
+            part = _Text("{" + ast.unparse(leaf) + "}", None, [], [], start)
+        parts.append(part)
+    text, anchors, glued = "", [], []
+    for n, part in enumerate(parts):
+        # glued only between two literals: an operand's own text (`{BASE}`) is not known here
+        if n and literal[n - 1] and literal[n] and _GLUED.match(text[-1:] + part.text[:1]):
+            glued.append(len(text))
+        anchors.extend((len(text) + t, s) for t, s in _anchors_of(part))
+        glued.extend(len(text) + g for g in part.glued)
+        text += part.text
+    return _Text(text, None, anchors, glued, parts[0].offset)
+
+
+def _anchors_of(part: _Text) -> list[tuple[int, int]]:
+    if part.origins is not None:
+        return list(zip(identity_origins(part.text), part.origins, strict=True))
+    return part.anchors or [(0, part.offset)]
+
+
+def _dedented(part: _Text) -> _Text:
+    """textwrap.dedent's text, each line anchored where its text starts in the source."""
+    text = textwrap.dedent(part.text)
+    old_lines, new_lines = part.text.split("\n"), text.split("\n")
+    if len(old_lines) != len(new_lines):
+        return _Text(text, None, [(0, part.offset)], [], part.offset)
+    starts: list[tuple[int, int, int]] = []  # (old line start, new line start, indentation removed)
+    old_at = new_at = 0
+    for old, new in zip(old_lines, new_lines, strict=True):
+        starts.append((old_at, new_at, len(old) - len(new)))
+        old_at, new_at = old_at + len(old) + 1, new_at + len(new) + 1
+    anchors = []
+    for text_offset, source_offset in _anchors_of(part):
+        index = bisect.bisect_right([old for old, _, _ in starts], text_offset) - 1
+        old, new, removed = starts[index]
+        if text_offset == old:  # a line start: its text begins after the indentation dedent removed
+            anchors.append((new, source_offset + removed))
+        else:
+            anchors.append((new + max(0, text_offset - old - removed), source_offset))
+    return _Text(text, None, anchors, [], part.offset)
 
 
 def _pieces(literal: str, offset: int, value: str) -> tuple[list[tuple[int, int]], list[int]]:
@@ -171,8 +386,9 @@ def _escape_anchors(body: str, offset: int, value: str) -> list[tuple[int, int]]
     for m in _ESCAPE.finditer(body):
         out, pos = _plain(body, pos, m.start(), out, offset, anchors), m.end()
         seq = m.group(0)
-        if seq == "\\\n":
-            continue  # a line continuation: nothing reaches the text
+        if seq == "\\\n":  # a line continuation: nothing reaches the text, which goes on on the next line
+            anchors.append((out, offset + m.end()))
+            continue
         out += 1 if (seq[1] in _SINGLE or seq[1] in "xuUN01234567") else len(seq)
         if seq == "\\n":
             anchors.append((out, offset + m.end()))
