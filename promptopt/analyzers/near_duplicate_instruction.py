@@ -46,10 +46,17 @@ from __future__ import annotations
 import re
 
 from ..core import Applicability, Severity, Span
-from ..document import Role, document_model, sentences
+from ..document import Role, data_spans, document_model, sentences
 from ..lazyre import lazy_compile
 from ._common import content_lemmas, delete_unit, negated, normalize
-from .duplicate_instruction import _branches, _documents_another_item, _exclusive, _input_slots, _scoped_siblings
+from .duplicate_instruction import (
+    _LONG_DATA_WORDS,
+    _branches,
+    _documents_another_item,
+    _exclusive,
+    _input_slots,
+    _scoped_siblings,
+)
 
 CODE = "PO102"
 NAME = "near-duplicate-instruction"
@@ -72,7 +79,7 @@ def check(doc, ctx):
     if len(units) < 2:
         return
     similar = _similar_pairs(units, float(ctx.options["threshold"]), float(ctx.options["overlap-threshold"]))
-    slots, branches = _input_slots(doc), _branches(doc)
+    slots, branches = _slots(doc), _branches(doc)
     edges: dict[int, set[int]] = {i: set() for i in range(len(units))}
     for i, j, _ in similar:
         if _distinct(doc, units[i], units[j], slots, branches):
@@ -87,7 +94,7 @@ def check(doc, ctx):
         done |= group
         groups.setdefault(frozenset(units[k].holder.span for k in group), set()).update(group)
     for group in groups.values():
-        keeper = max(group, key=lambda k: (len(units[k].lemmas), len(units[k].text), -k))
+        keeper = max(group, key=lambda k: (len(units[k].lemmas), -k))  # the most content words; the first on a tie
         home = units[keeper].holder.span
         # said again: like the keeper, or like another sentence of the keeper's bullet; not merely near a copy
         copies = sorted(k for k in group if units[k].holder.span != home
@@ -142,10 +149,16 @@ def _similar_pairs(units: list[_Unit], threshold: float, overlap: float) -> list
     return pairs
 
 
+def _slots(doc) -> list[int]:
+    """Where the input goes: PO101's input slots, and any long block of data (a document in tags)."""
+    long_data = [s.start for s in data_spans(doc) if len(doc.text[s.start : s.end].split()) >= _LONG_DATA_WORDS]
+    return _input_slots(doc) + long_data
+
+
 def _distinct(doc, a: _Unit, b: _Unit, slots: list[int], branches) -> bool:
     """May the two be one instruction said twice, given where they stand?"""
-    if _same_list(doc, a, b):
-        return False  # items of one list: an enumeration ("Assess X", "Assess Y"), each item its own
+    if _neighbour_items(doc, a, b):
+        return False  # neighbouring items of a list: an enumeration ("Assess X", "Assess Y"), each item its own
     if _PLACEHOLDER.findall(a.text) != _PLACEHOLDER.findall(b.text):
         return False  # "{min_score}" and "{max_score}": two settings in one frame
     if any(a.span.end <= slot < b.span.start for slot in slots):
@@ -157,14 +170,15 @@ def _distinct(doc, a: _Unit, b: _Unit, slots: list[int], branches) -> bool:
     return True
 
 
-def _same_list(doc, a: _Unit, b: _Unit) -> bool:
-    """Do the two stand in items of one list (or in one item), with no other block between them?"""
-    blocks = document_model(doc).blocks
-    first = next((i for i, block in enumerate(blocks) if block.span.start <= a.span.start < block.span.end), None)
-    last = next((i for i, block in enumerate(blocks) if block.span.start <= b.span.start < block.span.end), None)
-    if first is None or last is None:
+def _neighbour_items(doc, a: _Unit, b: _Unit) -> bool:
+    """Do the two stand in one list item, or in two items next to each other?"""
+    model = document_model(doc)
+    first, last = model.block_at(a.span.start), model.block_at(b.span.start)
+    if first is None or last is None or first.kind != "list_item" or last.kind != "list_item":
         return False
-    return all(block.kind == "list_item" for block in blocks[first : last + 1])
+    blocks = model.blocks
+    index = blocks.index(first)
+    return first is last or (index + 1 < len(blocks) and blocks[index + 1] is last)
 
 
 def _component(edges: dict[int, set[int]], start: int) -> set[int]:
