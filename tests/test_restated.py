@@ -52,3 +52,19 @@ def test_documented_bad_example_gives_one_finding_with_a_saving():
     assert len(found) == 1, [f.message for f in result.findings]
     assert found[0].tokens_saved > 0 and found[0].fix is not None
     assert found[0].fix.applicability.value == "unsafe"
+
+
+def test_documented_fix_gives_the_good_example(tmp_path):
+    pytest.importorskip("wordllama")
+    import re
+    import textwrap
+
+    from promptopt.fixes import fix_to_fixed_point
+
+    docs = all_rules()["PO102"].docs
+    _, bad = documented_bad_example(docs)
+    good = textwrap.dedent(re.search(r"^Good:\n\n((?:    .*\n|\n)+)", docs + "\n", re.M).group(1)).strip("\n") + "\n"
+    auditor = Auditor(Config(select=["PO102"], min_tokens=0))
+    outcome = fix_to_fixed_point(tmp_path / "p.md", bad, lambda p, t: auditor.audit_source(p, t).findings,
+                                 unsafe=True)
+    assert outcome.text == good

@@ -31,6 +31,7 @@ Bad:
 
     Reminders:
     - Always use the customer's language in your answer.
+    - Never promise a refund yourself.
 
 Good:
 
@@ -39,6 +40,9 @@ Good:
     - Always answer in the language the customer wrote in.
     - Quote the invoice number in every reply.
     - Refund requests go to the billing team.
+
+    Reminders:
+    - Never promise a refund yourself.
 """
 
 from __future__ import annotations
