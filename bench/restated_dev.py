@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import argparse
 import csv
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+_LINES = re.compile(r"\blines? ((?:\d+(?:, )?)+)")
 CACHE = Path.home() / ".cache" / "promptopt-testset" / "files"
 
 
@@ -53,11 +55,13 @@ def main() -> int:
         for f in result.findings:
             if f.code != args.code:
                 continue
-            lines = sorted({f.location.line, *(r.line for r in f.related)})
+            # the message names every line of the group (the value floor's grouping rewrites `related`)
+            named = {int(n) for m in _LINES.finditer(f.message) for n in re.findall(r"\d+", m.group(1))}
+            lines = sorted({f.location.line, *(r.line for r in f.related), *named})
             rows.append([str(path), ",".join(map(str, lines)), f.message, f.tokens_saved])
     if args.half == "dev":
         with open(args.out, "w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh, delimiter="\t")
+            writer = csv.writer(fh, delimiter="\t", lineterminator="\n")
             writer.writerow(["file", "lines", "message", "tokens"])
             writer.writerows(rows)
     print(f"{len(files)} files, {len(rows)} findings, {sum(r[3] for r in rows)} tokens", file=sys.stderr)

@@ -74,7 +74,9 @@ _ENUMERATION_MARGIN = 0.1  # how much less alike an item between two copies may 
 _TAG = lazy_compile(r"\{%-?.*?-?%\}|\{#.*?#\}", re.S)  # template tags and comments: never an instruction
 _LEADING_TAG = lazy_compile(r"\s*(?:\{%-?.*?-?%\}|\{#.*?#\})\s*", re.S)
 _TRAILING_TAG = lazy_compile(r"\s*(?:\{%-?.*?-?%\}|\{#.*?#\})\s*$", re.S)
-_IDENTIFIER = lazy_compile(r"`[^`\n]*`|\S*(?:[/_<>]|\w\.\w)\S*")
+# code, quoted names, paths, snake_case: what a sentence is about, not what it says; left out of the
+# comparison, as a bag-of-token model weighs a shared name like a shared instruction (docs/restated.md)
+_IDENTIFIER = lazy_compile(r"`[^`\n]*`|\"[\w.-]+\"|'[\w.-]+'|\S*(?:[/_<>]|\w\.\w)\S*")
 # words that set how much: "relevant to most of the query" is not "relevant to the entire query"
 _QUANTIFIER = lazy_compile(r"\b(?:all|every|each|entire|entirety|whole|most|some|none|any|few|many|several|only|"
                            r"partial|partially|fully|completely|minimum|maximum|middle|always|sometimes|rarely|never|exactly|"
@@ -138,8 +140,8 @@ def _units(doc, min_words: int) -> list[_Unit]:
     out = []
     for span, holder in sentences(doc):
         span = _without_tags(doc.text, span)
-        block = model.block_at(span.start)
-        if span is None or block is None or block.role not in _RULE_ROLES or block.kind == "heading":
+        block = model.block_at(span.start) if span is not None else None
+        if block is None or block.role not in _RULE_ROLES or block.kind == "heading":
             continue
         text = doc.text[span.start : span.end].strip()
         if text.rstrip("*_` ").endswith(":") or _NOT_PROSE.search(text):
@@ -169,7 +171,7 @@ def _scorer(units: list[_Unit], threshold: float, overlap: float):
     """score(i, j) and the bar it must reach: wordllama's cosine, or lemma overlap without wordllama."""
     from .. import similarity  # numpy and wordllama load here, only when this rule runs
 
-    matrix = similarity.cosine_matrix([u.text for u in units])
+    matrix = similarity.cosine_matrix([_IDENTIFIER.sub(" ", u.text) for u in units])
     if matrix is not None:
         return (lambda i, j: matrix[i][j]), threshold
 
