@@ -7,11 +7,13 @@ location; it keeps the most complete statement (the one with the most content wo
 remove the others. The fix is unsafe: a restatement may carry a nuance, and repeating a rule can be
 a deliberate choice, so review it (or let `promptopt eval` confirm that the answers held).
 
-Sameness is judged by wordllama sentence embeddings (cosine at least `threshold`), shipped with their
-weights in the wordllama wheel and loaded only when this rule runs (about 0.1-0.2 s, plus 0.3-0.8 s to
-import wordllama and numpy). Without wordllama installed the rule falls back to content-word overlap
-(Jaccard of the lookup lemmas at least `overlap-threshold`), which judged restatement less well on
-the labelled pairs of docs/restated.md.
+Sameness is judged by wordllama sentence embeddings (cosine at least `threshold`), computed on the
+sentence with names and code left out (`backticked`, "quoted_fields", paths, snake_case: what it is
+about, not what it says). wordllama ships its weights in its wheel and loads only when this rule runs
+(0.3 s warm, about 1 s on the first run after install, import of numpy included). Without wordllama the
+rule falls back to content-word overlap (Jaccard of the lookup lemmas at least `overlap-threshold`),
+which judged restatement less well on the labelled pairs of docs/restated.md. A static embedding finds
+restatements that keep most of the words; a paraphrase in wholly new words goes unseen.
 
 Only instructions, constraints and output specifications are compared (roles from `promptopt.document`): never examples,
 quoted data, pasted reference material or noise. Left alone as well: word-for-word copies (PO101's),
