@@ -78,7 +78,8 @@ _LEADING_TAG = lazy_compile(r"\s*(?:\{%-?.*?-?%\}|\{#.*?#\})\s*", re.S)
 _TRAILING_TAG = lazy_compile(r"\s*(?:\{%-?.*?-?%\}|\{#.*?#\})\s*$", re.S)
 # code, quoted names, paths, snake_case: what a sentence is about, not what it says; left out of the
 # comparison, as a bag-of-token model weighs a shared name like a shared instruction (docs/restated.md)
-_IDENTIFIER = lazy_compile(r"`[^`\n]*`|\"[\w.-]+\"|'[\w.-]+'|\S*(?:[/_<>]|\w\.\w)\S*")
+_QUOTED_NAME = lazy_compile(r"`[^`\n]*`|\"[\w.-]+\"|'[\w.-]+'")
+_NAME_MARK = lazy_compile(r"[/_<>]|\w\.\w")  # tested per word: `\S*(?:...)\S*` backtracked quadratically
 # words that set how much: "relevant to most of the query" is not "relevant to the entire query"
 _QUANTIFIER = lazy_compile(r"\b(?:all|every|each|entire|entirety|whole|most|some|none|any|few|many|several|only|"
                            r"partial|partially|fully|completely|minimum|maximum|middle|always|sometimes|rarely|never|exactly|"
@@ -151,10 +152,15 @@ def _units(doc, min_words: int) -> list[_Unit]:
         unit = _Unit(span, holder, text)
         letters = sum(c.isalpha() for c in text)
         # words of the sentence itself: file names, paths and `code` are what it is about, not what it says
-        own_words = content_lemmas(_IDENTIFIER.sub(" ", text))
+        own_words = content_lemmas(_without_names(text))
         if len(own_words) >= min_words and letters >= 0.5 * len("".join(text.split())):
             out.append(unit)
     return out
+
+
+def _without_names(text: str) -> str:
+    """The sentence without code, quoted names, paths and snake_case words (in linear time)."""
+    return " ".join(word for word in _QUOTED_NAME.sub(" ", text).split() if not _NAME_MARK.search(word))
 
 
 def _without_tags(text: str, span: Span) -> Span | None:
@@ -173,7 +179,7 @@ def _scorer(units: list[_Unit], threshold: float, overlap: float):
     """score(i, j) and the bar it must reach: wordllama's cosine, or lemma overlap without wordllama."""
     from .. import similarity  # numpy and wordllama load here, only when this rule runs
 
-    matrix = similarity.cosine_matrix([_IDENTIFIER.sub(" ", u.text) for u in units])
+    matrix = similarity.cosine_matrix([_without_names(u.text) for u in units])
     if matrix is not None:
         return (lambda i, j: matrix[i][j]), threshold
 
