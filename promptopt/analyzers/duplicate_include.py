@@ -34,6 +34,7 @@ NAME = "duplicate-include"
 SEVERITY = Severity.WARNING
 KIND = "risk"  # mechanical breakage (a slip in the template), shown whatever the saving; tokens when known
 OPTIONS: dict = {}
+DEFAULT = False  # opt-in: its one dev finding was judged a deliberate double include (docs/precision.md)
 
 _TAG = lazy_compile(r"\{%-?\s*(\w+)(.*?)-?%\}", re.S)
 _TARGET = lazy_compile(r"""^\s*(["'])([^"'\n]+)\1""")

@@ -12,7 +12,9 @@ such as `string`, comments) are descriptions, not examples, and are left alone, 
 (`True`, `None`), an object whose keys are all bare (JavaScript; bare keys beside quoted ones are a
 typo), a string wrapped over lines for the reader and a block that holds a whole object and then more
 (an unclosed fence running on). Words in a string value ("Well... see that spark?", a URL) are text,
-not notation. One finding per example, at its first error. The message gives the
+not notation. A sample the model reads rather than writes is left alone: JSON under a label that names
+an input ("Example Messages:", "The input looks like:") and not an output; a broken input teaches no
+output. One finding per example, at its first error. The message gives the
 parser's error and its line. It has no fix: only the author knows what the example meant.
 
 Bad:
@@ -73,8 +75,8 @@ def check(doc, ctx):
         lang, body = m.group(2).lower(), m.group(3)
         start = m.start(3)
         if lang in ("json", "jsonc", "json5") or (not lang and body.lstrip()[:1] in ("{", "[")):
-            if lang in ("jsonc", "json5"):
-                continue  # comments and trailing commas are allowed there
+            if lang in ("jsonc", "json5") or _input_label(_label_before(text, m.start())):
+                continue  # comments and trailing commas are allowed there; an input sample is read, not copied
             yield from _check_json(doc, ctx, body, start)
         elif lang in ("yaml", "yml"):
             yield from _check_yaml(doc, ctx, body, start)
@@ -85,10 +87,12 @@ def check(doc, ctx):
         stripped = body.strip()
         if (block.kind == "paragraph" and _LOOKS_JSON.match(stripped) and stripped[-1:] in ("}", "]")
                 and (block.role in (Role.EXAMPLE, Role.OUTPUT) or _after_label(text, block.span.start))):
-            yield from _check_json(doc, ctx, body, block.span.start)
+            if not _input_label(_label_before(text, block.span.start)):
+                yield from _check_json(doc, ctx, body, block.span.start)
             continue
         for start, end in _labelled_json(body):  # "Example JSON:" / "response:" and the object below it
-            yield from _check_json(doc, ctx, body[start:end], block.span.start + start)
+            if not _input_label(_label_before(body, start)):
+                yield from _check_json(doc, ctx, body[start:end], block.span.start + start)
 
 
 def _check_json(doc, ctx, body: str, start: int):
@@ -122,6 +126,28 @@ def _is_notation(body: str) -> bool:
 # a line that ends in a label ("Example JSON:", "response:", "The input looks like:"), then a line that
 # opens a JSON object or array; the value runs to the line that closes it at the same indentation
 _LABEL_THEN_JSON = lazy_compile(r"^[^\n]{0,80}:[ \t]*\n([ \t]*)([{\[])[ \t]*(?:\n|(?=\"))", re.M)
+
+
+# a label naming what the model is given, not what it answers
+_INPUT_WORD = lazy_compile(r"\b(?:inputs?|messages?|conversations?|context|documents?|quer(?:y|ies)|questions?|"
+                           r"requests?|transcripts?|data)\b", re.I)
+_OUTPUT_WORD = lazy_compile(r"\b(?:outputs?|responses?|answers?|repl(?:y|ies)|results?|returns?|verdicts?|format)\b",
+                            re.I)
+
+
+def _label_before(text: str, start: int) -> str:
+    """The last non-blank line before `start` (up to the line `start` is on), when it is a label."""
+    line_start = text.rfind("\n", 0, start) + 1
+    own = text[line_start:start]
+    if own.strip():  # `Output: {...}`: the label is on the same line
+        return own
+    before = text[:line_start].rstrip()
+    line = before[before.rfind("\n") + 1 :].strip()
+    return line if line.endswith(":") and len(line) <= 80 else ""
+
+
+def _input_label(label: str) -> bool:
+    return bool(_INPUT_WORD.search(label)) and not _OUTPUT_WORD.search(label)
 
 
 def _after_label(text: str, start: int) -> bool:
