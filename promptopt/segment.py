@@ -372,10 +372,12 @@ def sentences(doc: PromptDocument) -> list[tuple[Span, Segment]]:
 
 
 def _sentences(doc: PromptDocument) -> list[tuple[Span, Segment]]:
+    from .spanindex import SpanIndex
+
     out = []
-    data = data_spans(doc)
+    data = SpanIndex(data_spans(doc))
     for seg in doc.segments_of(SegmentKind.PROSE, SegmentKind.LIST_ITEM):
-        if any(d.overlaps(seg.span) for d in data) or _DATA_SECTION.search(seg.section):
+        if data.overlaps(seg.span) or _DATA_SECTION.search(seg.section):
             continue
         if _TEMPLATE_FIELD.search(seg.text):
             continue  # "- Score: {score for answer 1}": a line of an output template, not an instruction
