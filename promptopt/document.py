@@ -361,10 +361,16 @@ def _section_role(title: str) -> Role | None:
     in it."""
     words = "".join(c if c.isalnum() else " " for c in title.lower().replace("'", "").replace("’", ""))
     padded = f" {' '.join(words.split())} "
-    for role, phrases in _SECTION_ROLES:
-        if any(f" {p.rstrip('+')} " in padded or (p[-1] == "+" and f" {p[:-1]}s " in padded) for p in phrases):
+    for role, needles in _SECTION_NEEDLES:
+        if any(needle in padded for needle in needles):
             return role
     return None
+
+
+# each phrase as the padded words it is found as ("example+": " example " or " examples "), built once
+_SECTION_NEEDLES = [(role, tuple(needle for p in phrases
+                                 for needle in (f" {p.rstrip('+')} ", *([f" {p[:-1]}s "] if p[-1] == "+" else []))))
+                    for role, phrases in _SECTION_ROLES]
 
 
 def _build(doc: PromptDocument) -> DocumentModel:
@@ -516,14 +522,17 @@ def _is_imperative(line: str) -> bool:
 
 def _first_sentence(body: str) -> str:
     body = body.strip().lstrip("-*+•>0123456789.) \t")
-    m = re.search(r"[.!?](?:\s|$)", body)
+    m = _SENTENCE_STOP.search(body)
     return body[: m.end()] if m else body.split("\n", 1)[0]
+
+
+_SENTENCE_STOP = lazy_compile(r"[.!?](?:\s|$)")
+_OBLIGATION = lazy_compile(r"\b(?:must|should|need to|have to|make sure|be sure|it is important)\b", re.I)
 
 
 def _instructs(body: str) -> bool:
     lines = [ln for ln in body.split("\n") if ln.strip()]
-    return any(_is_imperative(ln.strip()) for ln in lines) or bool(
-        re.search(r"\b(?:must|should|need to|have to|make sure|be sure|it is important)\b", body, re.I))
+    return any(_is_imperative(ln.strip()) for ln in lines) or bool(_OBLIGATION.search(body))
 
 
 def _placeholder_share(body: str, placeholders: list[str]) -> float:
