@@ -112,8 +112,9 @@ class Auditor:
         from .context import Context
 
         findings: list[Finding] = []
+        per_file = bool(self.config.per_file_ignores)  # without them, every rule of self.rules is selected
         for rule in self.document_rules if rules is None else rules:
-            if not self._selected(rule.code, doc.path):
+            if per_file and not self._selected(rule.code, doc.path):
                 continue
             ctx = Context(self.counter, self.config, self.options[rule.code], rule, tokens)
             findings.extend(rule.check(doc, ctx))
