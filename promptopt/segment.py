@@ -59,6 +59,22 @@ def md_heading_title(rest: str) -> str:
 
 
 def heading_title(line: str) -> str | None:
+    """The title of a heading line (Markdown `#`, `**bold**`, CAPS), None for other lines. Asked of
+    every line by the segmenter, the document model, the token map and rules: answers are remembered."""
+    title = _TITLES.get(line, _UNKNOWN)
+    if title is _UNKNOWN:
+        if len(_TITLES) >= _TITLES_KEPT:
+            _TITLES.clear()
+        title = _TITLES[line] = _heading_title(line)
+    return title
+
+
+_UNKNOWN = object()
+_TITLES: dict[str, str | None] = {}
+_TITLES_KEPT = 20_000
+
+
+def _heading_title(line: str) -> str | None:
     stripped = line.strip()
     m = _MD_HEADING.match(stripped)
     if m:
