@@ -377,6 +377,8 @@ def _build(doc: PromptDocument) -> DocumentModel:
     text = doc.text
     raws = scan_blocks(text)
     examples = sorted((s.span for s in doc.segments if s.kind == SegmentKind.EXAMPLE), key=lambda sp: sp.start)
+    example_starts = [e.start for e in examples]
+    last_end = len(text.rstrip())  # asked for every block: the text's end without trailing space
     headings: list[tuple[int, str, Role | None]] = []  # the open headings: (level, title, role)
     tags: list[tuple[str, Role | None]] = []  # the open tags
     blocks: list[Block] = []
@@ -414,7 +416,7 @@ def _build(doc: PromptDocument) -> DocumentModel:
         if led is not None and raw.kind == "list_item" and blocks and blocks[-1].kind == "list_item":
             role = led  # the rest of the list the lead announced
         else:
-            role = _block_role(raw, body, inherited, previous, examples, len(text.rstrip()))
+            role = _block_role(raw, body, inherited, previous, examples, last_end, example_starts)
             led = role if role in (Role.EXAMPLE, Role.OUTPUT, Role.QUOTED) and previous.rstrip().endswith(":") else None
         blocks.append(Block(raw.kind, Span(raw.start, raw.end), raw.line, role, section))
         previous = body.rstrip().rsplit("\n", 1)[-1]
@@ -437,7 +439,7 @@ def _heading_default(headings) -> Role:
 
 
 def _block_role(raw: _Raw, body: str, inherited: Role | None, previous: str, examples: list[Span],
-                last_end: int) -> Role:
+                last_end: int, example_starts: list[int]) -> Role:
     # cheap tests guard the patterns: on a small prompt most are never compiled (a cold hook run pays
     # for every pattern it compiles)
     lead = previous.strip()
@@ -465,7 +467,7 @@ def _block_role(raw: _Raw, body: str, inherited: Role | None, previous: str, exa
         return Role.QUOTED  # "Source: 'the text as recorded'"
     if keyed and any(w in low for w in _SELF_WORDS) and _SELF_LABELLED.match(body):
         return Role.INSTRUCTION
-    if _in_example(Span(raw.start, raw.end), examples):
+    if _in_example(Span(raw.start, raw.end), examples, example_starts):
         return Role.EXAMPLE
     if raw.end >= last_end and previous and body.rstrip().endswith(":") and _ANSWER_SLOT.match(body.strip()):
         return Role.TEMPLATE  # "Translation:" closing the prompt: the slot the answer fills
@@ -540,6 +542,6 @@ def _placeholder_share(body: str, placeholders: list[str]) -> float:
     return len(placeholders) / max(1, len(placeholders) + words / 3)
 
 
-def _in_example(span: Span, examples: list[Span]) -> bool:
-    i = bisect.bisect_right([e.start for e in examples], span.start) - 1
+def _in_example(span: Span, examples: list[Span], starts: list[int]) -> bool:
+    i = bisect.bisect_right(starts, span.start) - 1
     return any(examples[j].overlaps(span) for j in range(max(0, i - 1), min(len(examples), i + 2)))
