@@ -68,7 +68,7 @@ def _declared_labels(doc: PromptDocument) -> tuple[list[str], Span] | None:
     lines = text.split("\n")
     pos = 0
     for idx, line in enumerate(lines):
-        if _LIST_INTRO.search(line):
+        if line.rstrip().endswith(":") and _LIST_INTRO.search(line):  # the intro ends with its colon
             labels, end = [], pos + len(line)
             for nxt in lines[idx + 1 :]:
                 bullet = LIST_LINE.match(nxt)
