@@ -239,7 +239,17 @@ def scan_blocks(text: str) -> list[_Raw]:
     return out
 
 
+# what a line that opens a block can start with, after its indent (fences, items, headings, quotes, tags,
+# rules); a capital letter opens only a CAPS heading
+_BREAK_MARKS = frozenset("`~-*+•#><[_=")
+
+
 def _breaks(line: str) -> bool:
+    first = line.lstrip()[:1]
+    if "A" <= first <= "Z":
+        return _title_of(line) is not None
+    if first not in _BREAK_MARKS and not first.isdecimal():
+        return False  # none of the patterns below can match: most lines of a paragraph
     return bool(_FENCE.match(line) or _ITEM.match(line) or _ATX.match(line) or _QUOTE.match(line)
                 or _CLOSE_TAG.match(line) or _OPEN_TAG.match(line) or _BRACKET_OPEN.match(line) or _RULE.match(line)
                 or _title_of(line) is not None)
@@ -485,23 +495,22 @@ def _block_role(raw: _Raw, body: str, inherited: Role | None, previous: str, exa
         return inherited
     if keyed and body[:1] in "UAHu" and _TURN.match(body):
         return Role.EXAMPLE
-    instructs = _instructs(body)
     if _PERSONA.match(body.lstrip("-*• ")):
         return Role.INSTRUCTION  # a persona opens the prompt's instructions, whatever it adds
+    instructs = _instructs(body)
     first = _first_sentence(body)
-    constrains = bool(_CONSTRAINT.search(first)) and (instructs or bool(_SECOND_PERSON.search(first)))
     if inherited is Role.REFERENCE:
         return Role.INSTRUCTION if instructs and _SECOND_PERSON.search(body) else Role.REFERENCE
     if (raw.kind == "paragraph" and body.count("\n") >= 2 and body.lstrip()[:1] not in "{["
             and ("<" in body or ";" in body or "{" in body) and code_share(body) >= 0.6):
         return Role.REFERENCE  # unfenced markup or code (a pasted page, a theme's CSS), not an output template
     if inherited is Role.OUTPUT:
-        return Role.CONSTRAINT if constrains and not _OUTPUT_WORDS.search(first) else Role.OUTPUT
+        return Role.CONSTRAINT if _constrains(first, instructs) and not _OUTPUT_WORDS.search(first) else Role.OUTPUT
     if _OUTPUT_SHAPE.search(body) or (raw.kind == "table" and _OUTPUT_WORDS.search(lead)):
         return Role.OUTPUT
     if raw.kind == "table":
         return Role.REFERENCE
-    if constrains:
+    if _constrains(first, instructs):
         return Role.CONSTRAINT
     if instructs or _SECOND_PERSON.search(body):
         return inherited if inherited is Role.CONSTRAINT else Role.INSTRUCTION
@@ -510,6 +519,12 @@ def _block_role(raw: _Raw, body: str, inherited: Role | None, previous: str, exa
     if len(_WORDS.findall(body)) >= 60:
         return Role.REFERENCE  # long prose that neither instructs nor speaks to the model: material
     return Role.INSTRUCTION
+
+
+def _constrains(first: str, instructs: bool) -> bool:
+    """A limit or prohibition in the first sentence, said as an instruction or to the model. Asked
+    only where the answer decides the role (each block asks at most once)."""
+    return bool(_CONSTRAINT.search(first)) and (instructs or bool(_SECOND_PERSON.search(first)))
 
 
 def is_imperative(line: str) -> bool:
