@@ -307,21 +307,21 @@ suggest recommend propose offer show tell help guide assist clarify verify confi
 respect maintain preserve fix correct improve edit proofread design plan outline map sort rank score count
 calculate compute estimate predict infer deduce reason reflect step
 """.split())
-_SECOND_PERSON = lazy_compile(r"\b(?:you|your|you're|yourself)\b", re.I)
+_SECOND_PERSON = lazy_compile(r"\b(?:you|your|you're|yourself)\b", re.I, guard=True)
 _CONSTRAINT = lazy_compile(
     r"\b(?:never|do not|don't|must not|mustn't|should not|shouldn't|cannot|can't|may not|avoid|only|"
     r"at most|at least|no more than|no less than|up to|under \d+|maximum|minimum|limit(?:ed)? to|"
-    r"not allowed|forbidden|prohibited|refuse|exactly \d+|without)\b", re.I)
+    r"not allowed|forbidden|prohibited|refuse|exactly \d+|without)\b", re.I, guard=True)
 _OUTPUT_WORDS = lazy_compile(
     r"\b(?:output|respond|response|reply|answer|return|format(?:ted)?|json|yaml|xml|markdown|csv|table|"
-    r"bullet(?:ed)? (?:list|points?)|headings?|sections?|schema|fields?|keys?)\b", re.I)
+    r"bullet(?:ed)? (?:list|points?)|headings?|sections?|schema|fields?|keys?)\b", re.I, guard=True)
 _OUTPUT_SHAPE = lazy_compile(
     r"\b(?:(?:in|as|using|with) (?:the following|this|a|valid|the)? ?(?:json|yaml|xml|markdown|csv|table|format|"
     r"structure|template|schema)|output (?:format|only|a|the|should|must|will)|(?:respond|reply|answer|return) "
     r"(?:only )?(?:with|in|as)|(?:format|structure) (?:your|the) (?:output|response|answer)|"
     r"(?:the|your) (?:output|response|answer)s? (?:should|must|will) (?:be|contain|include|follow|have|start)|"
     r"format (?:your|the|each) (?:output|response|answer|reply)s?)\b",
-    re.I)
+    re.I, guard=True)
 # "the user asked:", "User query:", "he wrote:": the text after it is what someone else said
 _QUOTING_LEAD = lazy_compile(
     r"(?:\b(?:said|says|asked|asks|wrote|writes|typed|replied|quoted|reads|stated|stating|query|question|"
@@ -544,7 +544,8 @@ def _first_sentence(body: str) -> str:
 
 
 _SENTENCE_STOP = lazy_compile(r"[.!?](?:\s|$)")
-_OBLIGATION = lazy_compile(r"\b(?:must|should|need to|have to|make sure|be sure|it is important)\b", re.I)
+_OBLIGATION = lazy_compile(r"\b(?:must|should|need to|have to|make sure|be sure|it is important)\b", re.I,
+                           guard=True)
 
 
 def _instructs(body: str) -> bool:

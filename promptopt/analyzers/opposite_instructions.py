@@ -48,12 +48,12 @@ _QUOTED = lazy_compile(r"\"[^\"\n]*\"|“[^”\n]*”")
 
 def _pole(words: str, thing: str) -> re.Pattern:
     # "rare or unusual words", "short, clear sentences"
-    return lazy_compile(rf"\b(?:{words})(?:,?\s+(?:and|or)?\s*[\w-]+)?,?\s+(?:{thing})\b", re.I)
+    return lazy_compile(rf"\b(?:{words})(?:,?\s+(?:and|or)?\s*[\w-]+)?,?\s+(?:{thing})\b", re.I, guard=True)
 
 
 _POLES = [(_pole(one, thing), _pole(other, thing)) for one, other, thing in _QUALITIES]
 # every pole opens with one of these words: a sentence without any is asked nothing more (most are)
-_ANY_POLE = lazy_compile(rf"\b(?:{'|'.join(f'{one}|{other}' for one, other, _ in _QUALITIES)})", re.I)
+_ANY_POLE = lazy_compile(rf"\b(?:{'|'.join(f'{one}|{other}' for one, other, _ in _QUALITIES)})", re.I, guard=True)
 
 
 def check(doc, ctx):
