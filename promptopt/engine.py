@@ -179,13 +179,15 @@ PARALLEL_MIN_BYTES = 2_000_000
 
 
 def audit_paths(paths: list[Path], config: Config, jobs: int | None = None,
-                cache: ResultCache | None = None) -> AuditResult:
+                cache: ResultCache | None = None, keep_documents: bool = True) -> AuditResult:
     """Audit every prompt file under the paths; results come back in input order.
 
     With a `cache` (promptopt/cache.py), a file whose text and settings are unchanged is not audited
     again, and nothing the audit needs (rules, tokenizer) is loaded unless some file is new.
     A large tree is split across processes (`jobs`, default: the CPU count, at most 4, once the files
-    to audit add up to PARALLEL_MIN_BYTES; `PROMPTOPT_JOBS` overrides)."""
+    to audit add up to PARALLEL_MIN_BYTES; `PROMPTOPT_JOBS` overrides). `keep_documents=False`: results
+    from other processes come back without their parsed prompts (`FileResult.documents` empty, as from the
+    cache), which a report does not read and which cost more to send back than the findings."""
     entries = list(dict.fromkeys(discover(paths, config)))  # a file named twice is audited once
     readable = [e for e in entries if not isinstance(e, tuple)]
     by_path: dict[Path, FileResult] = {}
@@ -199,7 +201,8 @@ def audit_paths(paths: list[Path], config: Config, jobs: int | None = None,
         auditor.counter.encoding.encode_ordinary("warm")  # load the tokenizer here; forked workers inherit it
         texts = [sources.get(p) for p in todo]
         stored: set[Path] = set()
-        by_path.update(zip(todo, _audit_in_processes(auditor, todo, jobs, texts, cache, stored), strict=True))
+        by_path.update(zip(todo, _audit_in_processes(auditor, todo, jobs, texts, cache, stored, keep_documents),
+                           strict=True))
         sources = {path: text for path, text in sources.items() if path not in stored}
     else:
         if auditor is not None:
@@ -268,18 +271,21 @@ def _default_jobs(files: list[Path]) -> int:
 
 _worker_auditor: Auditor | None = None
 _worker_cache: ResultCache | None = None
+_worker_keeps_documents = True
 
 
 def _audit_in_processes(auditor: Auditor, files: list[Path], jobs: int, texts: list[str | None] | None = None,
-                        cache: ResultCache | None = None, stored: set[Path] | None = None) -> list[FileResult]:
+                        cache: ResultCache | None = None, stored: set[Path] | None = None,
+                        keep_documents: bool = True) -> list[FileResult]:
     """`texts[i]`: the text of `files[i]` already read (and hashed for the cache), None to read it.
     Forked workers store the results of the texts they were given in `cache` themselves (in parallel,
     not one file after another in this process once all are done); `stored` gets those paths."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    global _worker_auditor, _worker_cache
+    global _worker_auditor, _worker_cache, _worker_keeps_documents
     _worker_auditor = auditor  # inherited by forked workers, tokenizer loaded
+    _worker_keeps_documents = keep_documents
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
     config = None if method == "fork" else auditor.config
@@ -295,7 +301,7 @@ def _audit_in_processes(auditor: Auditor, files: list[Path], jobs: int, texts: l
                                  initargs=(config, os.getpid())) as pool:
             results = list(pool.map(_audit_one, files, texts, chunksize=max(1, len(files) // (jobs * 8))))
     finally:
-        _worker_cache = None
+        _worker_cache, _worker_keeps_documents = None, True
     if cache is not None and method == "fork" and stored is not None:
         stored.update(path for path, text in zip(files, texts, strict=True) if text is not None)
     return results
@@ -323,9 +329,9 @@ def _die_with(parent: int, every: float = 0.5) -> None:
 
 def _audit_one(path: Path, text: str | None) -> FileResult:
     # the text the parent read and hashed, so a file edited during the run is never cached wrongly
-    if text is None:
-        return _worker_auditor.audit_file(path)
-    result = _worker_auditor.audit_source(path, text)
-    if _worker_cache is not None:
+    result = _worker_auditor.audit_file(path) if text is None else _worker_auditor.audit_source(path, text)
+    if text is not None and _worker_cache is not None:
         _worker_cache.put(path, _worker_cache.digest(text), result)
+    if not _worker_keeps_documents:
+        result.documents = []
     return result

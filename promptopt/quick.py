@@ -82,7 +82,7 @@ def _audit(names: list[str], flags: set[str]) -> None:
             from .cache import ResultCache
 
             cache = ResultCache(config)
-        result = audit_paths(paths, config, cache=cache)
+        result = audit_paths(paths, config, cache=cache, keep_documents=False)  # as promptopt.cli
     except Exception:
         raise _Fallback from None  # the click path runs again and reports it (one line, exit 2)
     _report(result, config, "no_color" in flags)
