@@ -67,8 +67,8 @@ import json, sys, time
 from pathlib import Path
 marks = [("start", time.perf_counter())]
 use_cache, files = sys.argv[1] == "cache", [Path(p) for p in sys.argv[2:]]
-import promptopt.cli
-marks.append(("import the CLI", time.perf_counter()))
+import promptopt.quick
+marks.append(("import the entry", time.perf_counter()))
 from promptopt.config import load_config
 config = load_config(files[0])
 marks.append(("load config", time.perf_counter()))
@@ -89,7 +89,7 @@ else:
     marks.append(("load tokenizer", time.perf_counter()))
     result = audit_paths(files, config)
     marks.append(("audit: rules, savings", time.perf_counter()))
-from promptopt.cli import _input_price
+from promptopt.quick import _input_price
 from promptopt.reporters import ReportOptions, render
 text = render("text", result, ReportOptions(color=False, show_fixes=True, model=config.model,
                                             price_per_token=_input_price(config.model)))
@@ -98,9 +98,26 @@ print(json.dumps([(name, t - marks[i][1]) for i, (name, t) in enumerate(marks[1:
 """
 
 
-def promptopt_command() -> list[str]:
-    """The hook's entry as pre-commit runs it: the installed `promptopt` script, else this Python's
-    (PYTHONPATH puts this checkout first either way)."""
+def promptopt_command(checkout: Path = ROOT, folder: Path | None = None) -> list[str]:
+    """The hook's entry as pre-commit runs it: the `promptopt` script an install of `checkout` has (its
+    pyproject's entry point, written into `folder` as pip writes it, run by this Python), else the
+    installed script (PYTHONPATH puts the checkout first either way)."""
+    import tomllib
+
+    try:
+        project = tomllib.loads((checkout / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+        entry = project["scripts"]["promptopt"]
+    except (OSError, KeyError, ValueError):
+        entry = None
+    if entry and folder is not None:
+        module, function = entry.split(":")
+        script = folder / f"promptopt-{abs(hash(str(checkout)))}"
+        script.write_text(f"#!{sys.executable}\nimport re\nimport sys\nfrom {module} import {function}\n"
+                          "if __name__ == '__main__':\n"
+                          "    sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])\n"
+                          f"    sys.exit({function}())\n", encoding="utf-8")
+        script.chmod(0o755)
+        return [str(script), "audit"]
     script = Path(sys.executable).parent / "promptopt"
     if script.exists():
         return [str(script), "audit"]
@@ -171,12 +188,15 @@ def main() -> None:
             files[0].write_text(SUPPORT, encoding="utf-8")
             files[1].write_text(TRIAGE, encoding="utf-8")
         names = [f.name for f in files]
-        commands = {"promptopt, cached": [*promptopt_command(), *names],
-                    "promptopt, --no-cache": [*promptopt_command(), "--no-cache", *names]}
+        scripts = Path(tempfile.mkdtemp(dir=folder))
+        ours = promptopt_command(ROOT, scripts)
+        commands = {"promptopt, cached": [*ours, *names],
+                    "promptopt, --no-cache": [*ours, "--no-cache", *names]}
         checkouts = dict.fromkeys(commands, ROOT)
         if args.before:
-            commands["before, cached"] = [*promptopt_command(), *names]
-            commands["before, --no-cache"] = [*promptopt_command(), "--no-cache", *names]
+            theirs = promptopt_command(args.before.resolve(), scripts)
+            commands["before, cached"] = [*theirs, *names]
+            commands["before, --no-cache"] = [*theirs, "--no-cache", *names]
             checkouts["before, cached"] = checkouts["before, --no-cache"] = args.before.resolve()
         if rival.exists():
             commands["rival (promptproof)"] = [str(rival), *names]
@@ -198,7 +218,7 @@ def main() -> None:
         }
     load = os.getloadavg()
     described = ", ".join(str(f) for f in sources) if sources else "two prompts written here (ASCII)"
-    print(f"command: {' '.join(promptopt_command())} <{len(files)} files: {described}>")
+    print(f"command: {' '.join(ours)} <{len(files)} files: {described}>")
     print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; {os.cpu_count()} CPUs")
     for name, values in times.items():
         print(f"{name:21} {describe(values)}; CPU median {statistics.median(cpu[name]):.3f} s; "
@@ -223,8 +243,8 @@ def main() -> None:
         print(f"rival not installed at {rival}: no ratio (pip install promptproof==0.2.0)")
     if args.before:
         for label in ("cached", "--no-cache"):
-            ours, before = (statistics.median(cpu[f"{who}, {label}"]) for who in ("promptopt", "before"))
-            line = f"before ({args.before}), {label}: CPU median {before:.3f} s; this checkout {ours / before:.2f}x"
+            mine, before = (statistics.median(cpu[f"{who}, {label}"]) for who in ("promptopt", "before"))
+            line = f"before ({args.before}), {label}: CPU median {before:.3f} s; this checkout {mine / before:.2f}x"
             if "rival (promptproof)" in cpu:
                 line += f"; before was {before / statistics.median(cpu['rival (promptproof)']):.2f}x the rival's"
             print(line)

@@ -161,7 +161,7 @@ def audit(paths, fmt, model, config_file, select, extend_select, ignore, min_tok
             from .cache import ResultCache
 
             cache = ResultCache(config)
-        result = audit_paths(list(paths), config, cache=cache)
+        result = audit_paths(list(paths), config, cache=cache, keep_documents=False)  # the report reads none
     except Exception as exc:  # a bug or an environment problem: still one line, still exit 2
         from .tokens import TokenizerUnavailable
 

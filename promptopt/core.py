@@ -115,7 +115,8 @@ class PromptDocument:
 
     def __post_init__(self) -> None:
         self._line_starts = _line_starts(self.text)
-        self._source_line_starts = _line_starts(self.source)
+        # a plain text file's prompt is its source (and the audit's whole-file document is): one list
+        self._source_line_starts = self._line_starts if self.source == self.text else _line_starts(self.source)
 
     @property
     def mappable(self) -> bool:

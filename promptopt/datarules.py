@@ -123,7 +123,7 @@ def _docs(spec: dict[str, Any]) -> str:
 def _pattern(alternatives: list[str], ignorecase: bool, trailing_comma: bool = False) -> re.Pattern:
     body = "|".join(f"(?:{a})" for a in sorted(alternatives, key=len, reverse=True))
     tail = r",?" if trailing_comma else ""
-    return lazy_compile(rf"(?<![\w-])(?:{body})(?![\w-]){tail}", re.I if ignorecase else 0)
+    return lazy_compile(rf"(?<![\w-])(?:{body})(?![\w-]){tail}", re.I if ignorecase else 0, guard=True)
 
 
 def protected_spans(doc: PromptDocument) -> list[Span]:

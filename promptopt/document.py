@@ -239,7 +239,17 @@ def scan_blocks(text: str) -> list[_Raw]:
     return out
 
 
+# what a line that opens a block can start with, after its indent (fences, items, headings, quotes, tags,
+# rules); a capital letter opens only a CAPS heading
+_BREAK_MARKS = frozenset("`~-*+•#><[_=")
+
+
 def _breaks(line: str) -> bool:
+    first = line.lstrip()[:1]
+    if "A" <= first <= "Z":
+        return _title_of(line) is not None
+    if first not in _BREAK_MARKS and not first.isdecimal():
+        return False  # none of the patterns below can match: most lines of a paragraph
     return bool(_FENCE.match(line) or _ITEM.match(line) or _ATX.match(line) or _QUOTE.match(line)
                 or _CLOSE_TAG.match(line) or _OPEN_TAG.match(line) or _BRACKET_OPEN.match(line) or _RULE.match(line)
                 or _title_of(line) is not None)
@@ -297,21 +307,21 @@ suggest recommend propose offer show tell help guide assist clarify verify confi
 respect maintain preserve fix correct improve edit proofread design plan outline map sort rank score count
 calculate compute estimate predict infer deduce reason reflect step
 """.split())
-_SECOND_PERSON = lazy_compile(r"\b(?:you|your|you're|yourself)\b", re.I)
+_SECOND_PERSON = lazy_compile(r"\b(?:you|your|you're|yourself)\b", re.I, guard=True)
 _CONSTRAINT = lazy_compile(
     r"\b(?:never|do not|don't|must not|mustn't|should not|shouldn't|cannot|can't|may not|avoid|only|"
     r"at most|at least|no more than|no less than|up to|under \d+|maximum|minimum|limit(?:ed)? to|"
-    r"not allowed|forbidden|prohibited|refuse|exactly \d+|without)\b", re.I)
+    r"not allowed|forbidden|prohibited|refuse|exactly \d+|without)\b", re.I, guard=True)
 _OUTPUT_WORDS = lazy_compile(
     r"\b(?:output|respond|response|reply|answer|return|format(?:ted)?|json|yaml|xml|markdown|csv|table|"
-    r"bullet(?:ed)? (?:list|points?)|headings?|sections?|schema|fields?|keys?)\b", re.I)
+    r"bullet(?:ed)? (?:list|points?)|headings?|sections?|schema|fields?|keys?)\b", re.I, guard=True)
 _OUTPUT_SHAPE = lazy_compile(
     r"\b(?:(?:in|as|using|with) (?:the following|this|a|valid|the)? ?(?:json|yaml|xml|markdown|csv|table|format|"
     r"structure|template|schema)|output (?:format|only|a|the|should|must|will)|(?:respond|reply|answer|return) "
     r"(?:only )?(?:with|in|as)|(?:format|structure) (?:your|the) (?:output|response|answer)|"
     r"(?:the|your) (?:output|response|answer)s? (?:should|must|will) (?:be|contain|include|follow|have|start)|"
     r"format (?:your|the|each) (?:output|response|answer|reply)s?)\b",
-    re.I)
+    re.I, guard=True)
 # "the user asked:", "User query:", "he wrote:": the text after it is what someone else said
 _QUOTING_LEAD = lazy_compile(
     r"(?:\b(?:said|says|asked|asks|wrote|writes|typed|replied|quoted|reads|stated|stating|query|question|"
@@ -361,16 +371,24 @@ def _section_role(title: str) -> Role | None:
     in it."""
     words = "".join(c if c.isalnum() else " " for c in title.lower().replace("'", "").replace("’", ""))
     padded = f" {' '.join(words.split())} "
-    for role, phrases in _SECTION_ROLES:
-        if any(f" {p.rstrip('+')} " in padded or (p[-1] == "+" and f" {p[:-1]}s " in padded) for p in phrases):
+    for role, needles in _SECTION_NEEDLES:
+        if any(needle in padded for needle in needles):
             return role
     return None
+
+
+# each phrase as the padded words it is found as ("example+": " example " or " examples "), built once
+_SECTION_NEEDLES = [(role, tuple(needle for p in phrases
+                                 for needle in (f" {p.rstrip('+')} ", *([f" {p[:-1]}s "] if p[-1] == "+" else []))))
+                    for role, phrases in _SECTION_ROLES]
 
 
 def _build(doc: PromptDocument) -> DocumentModel:
     text = doc.text
     raws = scan_blocks(text)
     examples = sorted((s.span for s in doc.segments if s.kind == SegmentKind.EXAMPLE), key=lambda sp: sp.start)
+    example_starts = [e.start for e in examples]
+    last_end = len(text.rstrip())  # asked for every block: the text's end without trailing space
     headings: list[tuple[int, str, Role | None]] = []  # the open headings: (level, title, role)
     tags: list[tuple[str, Role | None]] = []  # the open tags
     blocks: list[Block] = []
@@ -408,7 +426,7 @@ def _build(doc: PromptDocument) -> DocumentModel:
         if led is not None and raw.kind == "list_item" and blocks and blocks[-1].kind == "list_item":
             role = led  # the rest of the list the lead announced
         else:
-            role = _block_role(raw, body, inherited, previous, examples, len(text.rstrip()))
+            role = _block_role(raw, body, inherited, previous, examples, last_end, example_starts)
             led = role if role in (Role.EXAMPLE, Role.OUTPUT, Role.QUOTED) and previous.rstrip().endswith(":") else None
         blocks.append(Block(raw.kind, Span(raw.start, raw.end), raw.line, role, section))
         previous = body.rstrip().rsplit("\n", 1)[-1]
@@ -431,7 +449,7 @@ def _heading_default(headings) -> Role:
 
 
 def _block_role(raw: _Raw, body: str, inherited: Role | None, previous: str, examples: list[Span],
-                last_end: int) -> Role:
+                last_end: int, example_starts: list[int]) -> Role:
     # cheap tests guard the patterns: on a small prompt most are never compiled (a cold hook run pays
     # for every pattern it compiles)
     lead = previous.strip()
@@ -459,7 +477,7 @@ def _block_role(raw: _Raw, body: str, inherited: Role | None, previous: str, exa
         return Role.QUOTED  # "Source: 'the text as recorded'"
     if keyed and any(w in low for w in _SELF_WORDS) and _SELF_LABELLED.match(body):
         return Role.INSTRUCTION
-    if _in_example(Span(raw.start, raw.end), examples):
+    if _in_example(Span(raw.start, raw.end), examples, example_starts):
         return Role.EXAMPLE
     if raw.end >= last_end and previous and body.rstrip().endswith(":") and _ANSWER_SLOT.match(body.strip()):
         return Role.TEMPLATE  # "Translation:" closing the prompt: the slot the answer fills
@@ -477,23 +495,22 @@ def _block_role(raw: _Raw, body: str, inherited: Role | None, previous: str, exa
         return inherited
     if keyed and body[:1] in "UAHu" and _TURN.match(body):
         return Role.EXAMPLE
-    instructs = _instructs(body)
     if _PERSONA.match(body.lstrip("-*• ")):
         return Role.INSTRUCTION  # a persona opens the prompt's instructions, whatever it adds
+    instructs = _instructs(body)
     first = _first_sentence(body)
-    constrains = bool(_CONSTRAINT.search(first)) and (instructs or bool(_SECOND_PERSON.search(first)))
     if inherited is Role.REFERENCE:
         return Role.INSTRUCTION if instructs and _SECOND_PERSON.search(body) else Role.REFERENCE
     if (raw.kind == "paragraph" and body.count("\n") >= 2 and body.lstrip()[:1] not in "{["
             and ("<" in body or ";" in body or "{" in body) and code_share(body) >= 0.6):
         return Role.REFERENCE  # unfenced markup or code (a pasted page, a theme's CSS), not an output template
     if inherited is Role.OUTPUT:
-        return Role.CONSTRAINT if constrains and not _OUTPUT_WORDS.search(first) else Role.OUTPUT
+        return Role.CONSTRAINT if _constrains(first, instructs) and not _OUTPUT_WORDS.search(first) else Role.OUTPUT
     if _OUTPUT_SHAPE.search(body) or (raw.kind == "table" and _OUTPUT_WORDS.search(lead)):
         return Role.OUTPUT
     if raw.kind == "table":
         return Role.REFERENCE
-    if constrains:
+    if _constrains(first, instructs):
         return Role.CONSTRAINT
     if instructs or _SECOND_PERSON.search(body):
         return inherited if inherited is Role.CONSTRAINT else Role.INSTRUCTION
@@ -502,6 +519,12 @@ def _block_role(raw: _Raw, body: str, inherited: Role | None, previous: str, exa
     if len(_WORDS.findall(body)) >= 60:
         return Role.REFERENCE  # long prose that neither instructs nor speaks to the model: material
     return Role.INSTRUCTION
+
+
+def _constrains(first: str, instructs: bool) -> bool:
+    """A limit or prohibition in the first sentence, said as an instruction or to the model. Asked
+    only where the answer decides the role (each block asks at most once)."""
+    return bool(_CONSTRAINT.search(first)) and (instructs or bool(_SECOND_PERSON.search(first)))
 
 
 def is_imperative(line: str) -> bool:
@@ -516,14 +539,18 @@ def _is_imperative(line: str) -> bool:
 
 def _first_sentence(body: str) -> str:
     body = body.strip().lstrip("-*+•>0123456789.) \t")
-    m = re.search(r"[.!?](?:\s|$)", body)
+    m = _SENTENCE_STOP.search(body)
     return body[: m.end()] if m else body.split("\n", 1)[0]
+
+
+_SENTENCE_STOP = lazy_compile(r"[.!?](?:\s|$)")
+_OBLIGATION = lazy_compile(r"\b(?:must|should|need to|have to|make sure|be sure|it is important)\b", re.I,
+                           guard=True)
 
 
 def _instructs(body: str) -> bool:
     lines = [ln for ln in body.split("\n") if ln.strip()]
-    return any(_is_imperative(ln.strip()) for ln in lines) or bool(
-        re.search(r"\b(?:must|should|need to|have to|make sure|be sure|it is important)\b", body, re.I))
+    return any(_is_imperative(ln.strip()) for ln in lines) or bool(_OBLIGATION.search(body))
 
 
 def _placeholder_share(body: str, placeholders: list[str]) -> float:
@@ -531,6 +558,6 @@ def _placeholder_share(body: str, placeholders: list[str]) -> float:
     return len(placeholders) / max(1, len(placeholders) + words / 3)
 
 
-def _in_example(span: Span, examples: list[Span]) -> bool:
-    i = bisect.bisect_right([e.start for e in examples], span.start) - 1
+def _in_example(span: Span, examples: list[Span], starts: list[int]) -> bool:
+    i = bisect.bisect_right(starts, span.start) - 1
     return any(examples[j].overlaps(span) for j in range(max(0, i - 1), min(len(examples), i + 2)))

@@ -112,8 +112,9 @@ class Auditor:
         from .context import Context
 
         findings: list[Finding] = []
+        per_file = bool(self.config.per_file_ignores)  # without them, every rule of self.rules is selected
         for rule in self.document_rules if rules is None else rules:
-            if not self._selected(rule.code, doc.path):
+            if per_file and not self._selected(rule.code, doc.path):
                 continue
             ctx = Context(self.counter, self.config, self.options[rule.code], rule, tokens)
             findings.extend(rule.check(doc, ctx))
@@ -178,13 +179,15 @@ PARALLEL_MIN_BYTES = 2_000_000
 
 
 def audit_paths(paths: list[Path], config: Config, jobs: int | None = None,
-                cache: ResultCache | None = None) -> AuditResult:
+                cache: ResultCache | None = None, keep_documents: bool = True) -> AuditResult:
     """Audit every prompt file under the paths; results come back in input order.
 
     With a `cache` (promptopt/cache.py), a file whose text and settings are unchanged is not audited
     again, and nothing the audit needs (rules, tokenizer) is loaded unless some file is new.
     A large tree is split across processes (`jobs`, default: the CPU count, at most 4, once the files
-    to audit add up to PARALLEL_MIN_BYTES; `PROMPTOPT_JOBS` overrides)."""
+    to audit add up to PARALLEL_MIN_BYTES; `PROMPTOPT_JOBS` overrides). `keep_documents=False`: results
+    from other processes come back without their parsed prompts (`FileResult.documents` empty, as from the
+    cache), which a report does not read and which cost more to send back than the findings."""
     entries = list(dict.fromkeys(discover(paths, config)))  # a file named twice is audited once
     readable = [e for e in entries if not isinstance(e, tuple)]
     by_path: dict[Path, FileResult] = {}
@@ -197,7 +200,10 @@ def audit_paths(paths: list[Path], config: Config, jobs: int | None = None,
     if auditor is not None and jobs > 1 and len(todo) > jobs:
         auditor.counter.encoding.encode_ordinary("warm")  # load the tokenizer here; forked workers inherit it
         texts = [sources.get(p) for p in todo]
-        by_path.update(zip(todo, _audit_in_processes(auditor, todo, jobs, texts), strict=True))
+        stored: set[Path] = set()
+        by_path.update(zip(todo, _audit_in_processes(auditor, todo, jobs, texts, cache, stored, keep_documents),
+                           strict=True))
+        sources = {path: text for path, text in sources.items() if path not in stored}
     else:
         if auditor is not None:
             auditor.counter.plan(_total_size(todo, sources, auditor.counter.light_limit + 1))
@@ -264,23 +270,41 @@ def _default_jobs(files: list[Path]) -> int:
 
 
 _worker_auditor: Auditor | None = None
+_worker_cache: ResultCache | None = None
+_worker_keeps_documents = True
 
 
-def _audit_in_processes(auditor: Auditor, files: list[Path], jobs: int,
-                        texts: list[str | None] | None = None) -> list[FileResult]:
-    """`texts[i]`: the text of `files[i]` already read (and hashed for the cache), None to read it."""
+def _audit_in_processes(auditor: Auditor, files: list[Path], jobs: int, texts: list[str | None] | None = None,
+                        cache: ResultCache | None = None, stored: set[Path] | None = None,
+                        keep_documents: bool = True) -> list[FileResult]:
+    """`texts[i]`: the text of `files[i]` already read (and hashed for the cache), None to read it.
+    Forked workers store the results of the texts they were given in `cache` themselves (in parallel,
+    not one file after another in this process once all are done); `stored` gets those paths."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    global _worker_auditor
+    global _worker_auditor, _worker_cache, _worker_keeps_documents
     _worker_auditor = auditor  # inherited by forked workers, tokenizer loaded
+    _worker_keeps_documents = keep_documents
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
     config = None if method == "fork" else auditor.config
-    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
-                             initargs=(config, os.getpid())) as pool:
-        return list(pool.map(_audit_one, files, texts or [None] * len(files),
-                             chunksize=max(1, len(files) // (jobs * 8))))
+    _worker_cache = cache if method == "fork" else None
+    if _worker_cache is not None:
+        try:
+            _worker_cache._prepare()  # the folder and its markers, once, before the workers write entries
+        except OSError:
+            pass  # each put says so quietly, as before
+    texts = texts or [None] * len(files)
+    try:
+        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
+                                 initargs=(config, os.getpid())) as pool:
+            results = list(pool.map(_audit_one, files, texts, chunksize=max(1, len(files) // (jobs * 8))))
+    finally:
+        _worker_cache, _worker_keeps_documents = None, True
+    if cache is not None and method == "fork" and stored is not None:
+        stored.update(path for path, text in zip(files, texts, strict=True) if text is not None)
+    return results
 
 
 def _init_worker(config: Config | None, parent: int) -> None:
@@ -305,4 +329,9 @@ def _die_with(parent: int, every: float = 0.5) -> None:
 
 def _audit_one(path: Path, text: str | None) -> FileResult:
     # the text the parent read and hashed, so a file edited during the run is never cached wrongly
-    return _worker_auditor.audit_file(path) if text is None else _worker_auditor.audit_source(path, text)
+    result = _worker_auditor.audit_file(path) if text is None else _worker_auditor.audit_source(path, text)
+    if text is not None and _worker_cache is not None:
+        _worker_cache.put(path, _worker_cache.digest(text), result)
+    if not _worker_keeps_documents:
+        result.documents = []
+    return result

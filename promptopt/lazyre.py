@@ -30,14 +30,15 @@ _KEPT_VERSIONS = ((3, 11), (3, 12), (3, 13))  # where `_compile_arguments` match
 class LazyPattern:
     """A `re.Pattern` in waiting: `.pattern` is known at once; anything else compiles it."""
 
-    def __init__(self, pattern: str, flags: int | re.RegexFlag = 0) -> None:
+    def __init__(self, pattern: str, flags: int | re.RegexFlag = 0, guard: bool = False) -> None:
         self.pattern = pattern
         self._flags = flags
+        self._guard = guard
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):  # copy/pickle probing: not a pattern method
             raise AttributeError(name)
-        compiled = compile_kept(self.pattern, self._flags)
+        compiled = compile_kept(self.pattern, self._flags, self._guard)
         for attr in _BOUND:
             self.__dict__[attr] = getattr(compiled, attr)
         return getattr(compiled, name)
@@ -46,9 +47,70 @@ class LazyPattern:
         return f"lazy_compile({self.pattern!r}, {self._flags!r})"
 
 
-def lazy_compile(pattern: str, flags: int | re.RegexFlag = 0) -> re.Pattern[str]:
-    """`re.compile`, deferred to first use (typed as a pattern: it answers the same calls)."""
-    return LazyPattern(pattern, flags)  # type: ignore[return-value]
+def lazy_compile(pattern: str, flags: int | re.RegexFlag = 0, guard: bool = False) -> re.Pattern[str]:
+    """`re.compile`, deferred to first use (typed as a pattern: it answers the same calls).
+
+    `guard`: compile the pattern behind a look-ahead for the characters a match can start with
+    (`first_char_guard`). `re` tries every alternative of `\b(?:never|only|at most|...)` with IGNORECASE at
+    each position (no literal prefix to skip to); one character-class test first skips most positions:
+    the same matches at about 60% of the time on the corpus. Patterns with no such class are unchanged."""
+    return LazyPattern(pattern, flags, guard)  # type: ignore[return-value]
+
+
+def first_char_guard(pattern: str, flags: int = 0) -> str:
+    """`(?=[C])(?:pattern)`, C the characters (as the flags compare them) any match of `pattern` begins
+    with, read from its parse; `pattern` itself when a match may be empty or begin with any character,
+    or the pattern sets global flags."""
+    try:
+        from re import _constants, _parser
+    except ImportError:
+        return pattern
+    if re.match(r"\(\?[aiLmsux]+\)", pattern):
+        return pattern
+    try:
+        first = _first_class(list(_parser.parse(pattern, flags)), _constants)
+    except Exception:  # a `re` whose parse tree differs: no guard
+        return pattern
+    return pattern if not first else f"(?=[{first}])(?:{pattern})"
+
+
+def _first_class(items: list, c: Any) -> str | None:
+    """The class (its inside, as pattern text) of the first character the sequence `items` consumes;
+    None when it may consume none or any character."""
+    categories = {c.CATEGORY_DIGIT: r"\d", c.CATEGORY_SPACE: r"\s", c.CATEGORY_WORD: r"\w"}
+    for op, av in items:
+        if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+            continue  # zero width: the next item consumes the first character
+        if op is c.LITERAL:
+            return re.escape(chr(av))
+        if op is c.IN:
+            parts = []
+            for inner, value in av:
+                if inner is c.LITERAL:
+                    parts.append(re.escape(chr(value)))
+                elif inner is c.RANGE:
+                    parts.append(f"{re.escape(chr(value[0]))}-{re.escape(chr(value[1]))}")
+                elif inner is c.CATEGORY and value in categories:
+                    parts.append(categories[value])
+                else:
+                    return None  # a negated class, another category
+            return "".join(parts)
+        if op is c.SUBPATTERN:
+            _group, add_flags, del_flags, inner = av
+            return None if add_flags or del_flags else _first_class(list(inner), c)
+        if op is c.BRANCH:
+            parts = []
+            for branch in av[1]:
+                part = _first_class(list(branch), c)
+                if part is None:
+                    return None
+                parts.append(part)
+            return "".join(parts)
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)):
+            low, _high, inner = av
+            return None if low == 0 else _first_class(list(inner), c)
+        return None
+    return None
 
 
 class _CodeCache:
@@ -110,22 +172,28 @@ class _CodeCache:
 _CACHE = _CodeCache()
 
 
-def compile_kept(pattern: str, flags: int | re.RegexFlag = 0) -> re.Pattern[str]:
-    """`re.compile(pattern, flags)`, from kept code when this Python compiled it before."""
+# a key bit of kept code (beyond re's flags): the code of the pattern behind its first-character guard
+_GUARDED = 1 << 20
+
+
+def compile_kept(pattern: str, flags: int | re.RegexFlag = 0, guard: bool = False) -> re.Pattern[str]:
+    """`re.compile(pattern, flags)`, from kept code when this Python compiled it before; with `guard`,
+    behind `first_char_guard` (parsed only when compiled, not when read from kept code)."""
     if sys.implementation.name != "cpython" or sys.version_info[:2] not in _KEPT_VERSIONS:
         return re.compile(pattern, flags)  # another `_sre`: nothing to keep, and no cache file read
     import _sre
     import marshal
 
     flags = int(flags)
+    key = (pattern, flags | _GUARDED) if guard else (pattern, flags)
     known = _CACHE.known if _CACHE.known is not None else _CACHE.load()
-    kept = known.get((pattern, flags))
+    kept = known.get(key)
     if kept is not None:
         try:
             return _sre.compile(*marshal.loads(kept))
         except Exception:  # a damaged entry (_sre validates the code): compiled again below
             pass
-    arguments = _compile_arguments(pattern, flags)
+    arguments = _compile_arguments(first_char_guard(pattern, flags) if guard else pattern, flags)
     if arguments is None:
         return re.compile(pattern, flags)
     compiled = _sre.compile(*arguments)
@@ -135,7 +203,7 @@ def compile_kept(pattern: str, flags: int | re.RegexFlag = 0) -> re.Pattern[str]
         import atexit
 
         atexit.register(_CACHE.save)
-    known[(pattern, flags)] = marshal.dumps(arguments)
+    known[key] = marshal.dumps(arguments)
     _CACHE.added += 1
     return compiled
 

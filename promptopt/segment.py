@@ -59,6 +59,22 @@ def md_heading_title(rest: str) -> str:
 
 
 def heading_title(line: str) -> str | None:
+    """The title of a heading line (Markdown `#`, `**bold**`, CAPS), None for other lines. Asked of
+    every line by the segmenter, the document model, the token map and rules: answers are remembered."""
+    title = _TITLES.get(line, _UNKNOWN)
+    if title is _UNKNOWN:
+        if len(_TITLES) >= _TITLES_KEPT:
+            _TITLES.clear()
+        title = _TITLES[line] = _heading_title(line)
+    return title
+
+
+_UNKNOWN = object()
+_TITLES: dict[str, str | None] = {}
+_TITLES_KEPT = 20_000
+
+
+def _heading_title(line: str) -> str | None:
     stripped = line.strip()
     m = _MD_HEADING.match(stripped)
     if m:
@@ -372,10 +388,12 @@ def sentences(doc: PromptDocument) -> list[tuple[Span, Segment]]:
 
 
 def _sentences(doc: PromptDocument) -> list[tuple[Span, Segment]]:
+    from .spanindex import SpanIndex
+
     out = []
-    data = data_spans(doc)
+    data = SpanIndex(data_spans(doc))
     for seg in doc.segments_of(SegmentKind.PROSE, SegmentKind.LIST_ITEM):
-        if any(d.overlaps(seg.span) for d in data) or _DATA_SECTION.search(seg.section):
+        if data.overlaps(seg.span) or _DATA_SECTION.search(seg.section):
             continue
         if _TEMPLATE_FIELD.search(seg.text):
             continue  # "- Score: {score for answer 1}": a line of an output template, not an instruction

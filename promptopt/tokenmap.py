@@ -110,10 +110,15 @@ def sections_of(doc: PromptDocument, count: Callable[[str], int], tokens: int | 
 
 def section_role(doc: PromptDocument, start: int, end: int) -> str | None:
     """The role (`promptopt.document`) that holds most of the section's text, headings aside."""
+    import bisect
+
     from .document import document_model
 
+    model = document_model(doc)
+    # blocks are in order and do not overlap: those from the one holding `start` to the last before `end`
+    first = max(0, bisect.bisect_right(model._starts, start) - 1)
     sizes: dict[str, int] = {}
-    for block in document_model(doc).blocks:
+    for block in model.blocks[first : bisect.bisect_left(model._starts, end)]:
         if block.span.end <= start or block.span.start >= end or block.kind in ("heading", "tag", "rule"):
             continue
         size = min(block.span.end, end) - max(block.span.start, start)

@@ -12,11 +12,14 @@ def instruction_sentences(doc: PromptDocument) -> list[tuple[Span, str, str]]:
 
 
 def _instruction_sentences(doc: PromptDocument) -> list[tuple[Span, str, str]]:
+    from ..spanindex import SpanIndex
+
     out = []
+    blocks = SpanIndex(p.span for p in doc.placeholders if p.syntax == "jinja-block")
     for span, holder in sentences(doc):
         if doc.in_code(span) or doc.in_example(span):
             continue
-        if any(p.span.overlaps(span) and p.syntax == "jinja-block" for p in doc.placeholders):
+        if blocks.overlaps(span):
             continue  # `{% if %}` branches may hold alternatives that never meet
         out.append((span, doc.text[span.start : span.end], holder.section))
     return out

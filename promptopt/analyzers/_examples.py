@@ -13,11 +13,11 @@ _LABEL_LINE = lazy_compile(
     # a keyword needs its colon ("Labels: a, b"): without one, the 30 characters after "label" can run
     # into any sentence ("the label only, and never add an explanation, a greeting or ...")
     r"(?P<lead>(?:\b(?:types?|categor(?:y|ies)|labels?|class(?:es)?|intents?|options|choices|sentiments?)\b[^:\n]{0,30}:"
-    r"|\bone of(?: the following)?(?: \w+)?\b|\beither\b))[ \t]*:?[ \t]*(?P<items>[^\n]+)", re.I)
+    r"|\bone of(?: the following)?(?: \w+)?\b|\beither\b))[ \t]*:?[ \t]*(?P<items>[^\n]+)", re.I, guard=True)
 _LIST_INTRO = lazy_compile(r"\b(?:categories|labels|classes|intents|options|choices|types)\b[^\n]{0,40}:\s*$", re.I)
 _JSON_SPEC = lazy_compile(
     r"\b(?:respond|reply|output|return|answer|format(?:ted)?|provide)\b[^.\n]{0,50}\bJSON\b|\bJSON (?:object|format)\b",
-    re.I)
+    re.I, guard=True)
 _ONE_WORD = lazy_compile(r"\b(?:one|a single|single) word\b", re.I)
 
 
@@ -68,7 +68,7 @@ def _declared_labels(doc: PromptDocument) -> tuple[list[str], Span] | None:
     lines = text.split("\n")
     pos = 0
     for idx, line in enumerate(lines):
-        if _LIST_INTRO.search(line):
+        if line.rstrip().endswith(":") and _LIST_INTRO.search(line):  # the intro ends with its colon
             labels, end = [], pos + len(line)
             for nxt in lines[idx + 1 :]:
                 bullet = LIST_LINE.match(nxt)

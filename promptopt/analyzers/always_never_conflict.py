@@ -38,7 +38,7 @@ OPTIONS: dict = {}
 _CLAUSE = lazy_compile(
     r"\b(?P<polarity>always|never|do\s+not|don't|must\s+not|mustn't|should\s+not|shouldn't)\s+"
     r"(?P<body>[^.;:!?\n]{3,80})",
-    re.I,
+    re.I, guard=True,
 )
 _BODY_END = lazy_compile(r"\b(?:unless|except|but|when|if|because|so\s+that|without|instead)\b", re.I)
 _WEAK = {"use", "make", "be", "do", "have", "get", "go", "say"}

@@ -45,7 +45,7 @@ _ANNOUNCES = lazy_compile(
     r"\b(?:in|using|with|follow(?:ing)?)\s+(?:the|this)\s+(?:following|given|below|format below)\s+"
     r"(?:format|structure|template|form|schema|parts|sections|fields)\s*:\s*$"
     r"|\b(?:as follows|the following (?:format|structure|template|parts|sections|fields))\s*:\s*$",
-    re.I | re.M,
+    re.I | re.M, guard=True,
 )
 # what a format looks like: a list item, `key: value`, a fence, a tag, a placeholder, JSON, a table
 _ASSEMBLED_BY_CODE = {"python", "yaml"}

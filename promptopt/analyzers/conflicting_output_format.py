@@ -47,7 +47,7 @@ _DECLARATION = lazy_compile(
     + _FORMAT + r"\b"
     r"|\b(?:only\s+(?:output|return|respond\s+with)|(?:output|return|respond\s+with)\s+only)\s+(?:valid\s+|raw\s+)?"
     + _FORMAT + r"\b(?!\s+(?:code|block|fence|snippet|table)s?)",
-    re.I,
+    re.I, guard=True,
 )
 _HOW_IT_READS = lazy_compile(r"\b(?:readable|legible|viewable|display\w*|render\w*|looks?|reads?)\b", re.I)
 _CONDITIONAL = lazy_compile(r"^\W*(?:if|when|whenever|unless|for)\b|\b(?:if|when|whenever|unless)\s+(?:the\s+)?"

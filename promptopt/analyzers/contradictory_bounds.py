@@ -58,10 +58,10 @@ _BOUNDS = lazy_compile(
     + r"|" + _NUM + r"\s*(?:to|-|–)\s*" + _NUM
     + r"|" + _NUM + r"\s+or\s+(?P<orwhat>more|fewer|less)"
     + r")(?:\s*-\s*|\s+)(?P<tail>(?:[A-Za-z][\w-]*\s+){0,2}[A-Za-z][\w-]*)",
-    re.I,
+    re.I, guard=True,
 )
 # cheap test first: most sentences hold no number, and _BOUNDS tries many branches at every word
-_HAS_NUMBER = lazy_compile(r"\d|\b(?:" + "|".join(_NUMBER_WORDS) + r")\b", re.I)
+_HAS_NUMBER = lazy_compile(r"\d|\b(?:" + "|".join(_NUMBER_WORDS) + r")\b", re.I, guard=True)
 _UNITS = {"word", "sentence", "character", "char", "line", "paragraph", "token", "letter", "syllable", "page"}
 _NOT_NOUNS = {"is", "was", "this", "has", "does", "its", "as", "us", "less", "unless", "plus", "always", "times",
               "minutes", "seconds", "hours", "days", "years", "percent", "ms", "yes", "thus"}

@@ -47,7 +47,7 @@ _WORDS = "two three four five six seven eight nine ten eleven twelve thirteen fo
 _NUMBER = {word: n for n, word in enumerate(_WORDS, start=2)}
 _ANNOUNCED = lazy_compile(
     r"\b(?:there are|the following|these|here are|following|includes?)\s+(?P<n>\d{1,2}|" + "|".join(_WORDS)
-    + r")\s+[a-z][a-z-]*(?: [a-z-]+)?\b[^\n:]{0,60}:[ \t]*$", re.I | re.M)
+    + r")\s+[a-z][a-z-]*(?: [a-z-]+)?\b[^\n:]{0,60}:[ \t]*$", re.I | re.M, guard=True)
 
 
 def check(doc, ctx):

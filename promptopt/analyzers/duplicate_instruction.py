@@ -59,14 +59,14 @@ def check(doc, ctx):
     seen: dict[str, tuple[Span, Segment]] = {}
     seen_here: dict[tuple[Span, str], Span] = {}  # sentences of one paragraph, by (paragraph, text)
     min_words = int(ctx.options["min-words"])
-    units = [(span, holder, normalize(_TAG.sub(" ", doc.text[span.start : span.end])))
+    units = [(span, holder, normalize(_without_tags(doc.text[span.start : span.end])))
              for span, holder in sentences(doc)]
     keys = [key for _, _, key in units]
     inputs = _input_slots(doc)
     branches = _branches(doc)
     copies: list[tuple[int, Span, Segment, Span, bool]] = []  # (unit index, copy, holder, first, in a line)
     for index, (span, holder, key) in enumerate(units):
-        if len(key.split()) < min_words or not any(c.isalpha() for c in key):
+        if len(key.split()) < min_words or not any(map(str.isalpha, key)):
             continue
         if key.endswith(":") or doc.text[span.start : span.end].rstrip().endswith(":"):
             continue  # "Examples:" introduces a list under each section: a label, not an instruction
@@ -175,6 +175,10 @@ def _block_edits(doc, run: list, units: list) -> list:
 
 
 _TAG = lazy_compile(r"\{%-?.*?-?%\}|\{#.*?#\}", re.S)  # template tags and comments: never an instruction
+
+
+def _without_tags(sentence: str) -> str:
+    return _TAG.sub(" ", sentence) if "{" in sentence else sentence  # every tag opens with a brace
 _IF = lazy_compile(r"\{%-?\s*(if|elif|else|endif)\b")
 # a placeholder that stands on its own line, maybe labelled ("Context: {context}") or tagged: the input slot
 _SLOT = lazy_compile(r"^[ \t]*(?:[\w ]{1,30}:[ \t]*|<\w+>[ \t]*)?[\"'`]*(\{\{[^{}\n]+\}\}|\{[A-Za-z_]\w*\})[\"'`]*"

@@ -61,7 +61,7 @@ _IMPERATIVE = lazy_compile(
     r"follow|read|identify|summari[sz]e|generate|explain|describe|add|remove|only|start|end|put|place|format|"
     r"limit|ask|reply|check|note|remember|take|do|rate|determine|analy[sz]e|select|find|translate)\b", re.I)
 _MODAL = lazy_compile(r"\b(?:you (?:must|should|will|need|are to|may not|cannot)|must|should|do not|don't|never)\b",
-                    re.I)
+                    re.I, guard=True)
 _EXAMPLE_SHARE = 0.4  # a run mostly made of few-shot examples is the prompt's design, not material
 
 

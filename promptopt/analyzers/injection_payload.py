@@ -43,7 +43,7 @@ _PAYLOAD = lazy_compile(
     r"|\b(?:enable|enter|activate)\s+(?:developer|god|DAN|jailbreak)\s+mode\b"
     r"|\bDo\s+Anything\s+Now\b"
     r"|\b(?:reveal|print|repeat|output)\s+(?:your|the)\s+(?:system\s+prompt|hidden\s+instructions|initial\s+prompt)\b",
-    re.I,
+    re.I, guard=True,
 )
 # words just before the phrase that make it a description of an attack, not the attack
 _DESCRIBING = lazy_compile(

@@ -48,16 +48,21 @@ _QUOTED = lazy_compile(r"\"[^\"\n]*\"|“[^”\n]*”")
 
 def _pole(words: str, thing: str) -> re.Pattern:
     # "rare or unusual words", "short, clear sentences"
-    return lazy_compile(rf"\b(?:{words})(?:,?\s+(?:and|or)?\s*[\w-]+)?,?\s+(?:{thing})\b", re.I)
+    return lazy_compile(rf"\b(?:{words})(?:,?\s+(?:and|or)?\s*[\w-]+)?,?\s+(?:{thing})\b", re.I, guard=True)
 
 
 _POLES = [(_pole(one, thing), _pole(other, thing)) for one, other, thing in _QUALITIES]
+# every pole opens with one of these words: a sentence without any is asked nothing more (most are)
+_ANY_POLE = lazy_compile(rf"\b(?:{'|'.join(f'{one}|{other}' for one, other, _ in _QUALITIES)})", re.I, guard=True)
 
 
 def check(doc, ctx):
     asks: dict[int, list[tuple[bool, object, object]]] = {}
     for span, _holder in sentences(doc):
-        text = _QUOTED.sub(lambda m: " " * len(m.group(0)), doc.text[span.start : span.end])
+        sentence = doc.text[span.start : span.end]
+        if not _ANY_POLE.search(sentence):
+            continue  # blanking quoted text below only takes matches away
+        text = _QUOTED.sub(lambda m: " " * len(m.group(0)), sentence)
         for idx, (one, other) in enumerate(_POLES):
             a, b = one.search(text), other.search(text)
             if bool(a) == bool(b):

@@ -47,6 +47,9 @@ _KEYS: list[tuple[str, re.Pattern, int]] = [
     ("Hugging Face token", lazy_compile(r"hf_[A-Za-z0-9]{34,}"), 3),
     ("JSON Web Token", lazy_compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}"), 3),
 ]
+# a literal every match of the pattern holds: a text without it is not searched
+_KEYS_NEEDING = [(provider, pattern, shown, needed) for (provider, pattern, shown), needed in zip(_KEYS, (
+    "sk-ant-", "sk-", "sk-", "A", "AIza", "gh", "github_pat_", "xox", "_live_", "hf_", "eyJ"), strict=True)]
 _AWS_SECRET = lazy_compile(r"aws_secret_access_key\s*[=:]\s*[\"']?([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])", re.I)
 _PEM = lazy_compile(
     r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY(?: BLOCK)?-----"
@@ -85,7 +88,20 @@ def find_secrets(text: str) -> list[tuple[Span, str]]:
 
 def scan(text: str) -> list[tuple[Span, str, str]]:
     """(span, message, masked form) of each secret in `text`, in text order. The masked form is what
-    `promptopt.redact` prints in place of the secret."""
+    `promptopt.redact` prints in place of the secret. A file's text is scanned by this rule, then by
+    the audit masking its findings' messages: the last text's answer is kept for the second."""
+    global _last
+    if _last is not None and _last[0] is text:
+        return list(_last[1])
+    found = _scan(text)
+    _last = (text, found)
+    return list(found)
+
+
+_last: tuple[str, list[tuple[Span, str, str]]] | None = None
+
+
+def _scan(text: str) -> list[tuple[Span, str, str]]:
     found: list[tuple[Span, str, str]] = []
     taken: list[Span] = []
 
@@ -98,7 +114,9 @@ def scan(text: str) -> list[tuple[Span, str, str]]:
         header = m.group(0).split("-----", 2)[1]
         add(Span(m.start(), m.end()), "private key (PEM block) in a prompt file: remove it and rotate the key",
             f"-----{header}-----…(redacted)")
-    for provider, pattern, shown in _KEYS:
+    for provider, pattern, shown, needed in _KEYS_NEEDING:
+        if needed not in text:
+            continue  # every match holds it: the search would find nothing
         for m in pattern.finditer(text):
             if m.start() > 0 and _BOUNDARY.match(text[m.start() - 1]):
                 continue
@@ -111,12 +129,15 @@ def scan(text: str) -> list[tuple[Span, str, str]]:
             add(Span(m.start(), m.end()),
                 f"{provider} {masked} in a prompt file: remove it, load it from the environment, and rotate it",
                 masked)
-    for m in _AWS_SECRET.finditer(text):
+    # re.I: on ASCII text the lowered text holds the name whenever the pattern matches (beyond ASCII,
+    # case folding has more letters than lower(): searched as it is)
+    aws_secrets = () if text.isascii() and "aws_secret_access_key" not in text.lower() else _AWS_SECRET.finditer(text)
+    for m in aws_secrets:
         if not looks_fake(m.group(1)):
             masked = mask(m.group(1), 0)
             add(Span(m.start(1), m.end(1)),
                 f"AWS secret access key {masked} in a prompt file: remove it and rotate it", masked)
-    for m in _CONNECTION.finditer(text):
+    for m in _CONNECTION.finditer(text) if "://" in text else ():
         scheme, user, password = m.groups()
         # a variable stands in for the password (`$DB_PASS`, `${DB_PASS}`, `$(pass show db)`, `{{pw}}`); a
         # `$` inside a password (`Pa$$w0rd`) is part of it

@@ -7,22 +7,26 @@ reporter prints passes through ``redact`` (a rule's message may quote a line tha
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
 from ..results import AuditResult
-from . import concise, github, sarif, text
-from . import json as json_reporter
 from .base import ReportOptions, RuleInfo
 
 Reporter = Callable[[AuditResult, ReportOptions], str]
 
-REPORTERS: dict[str, Reporter] = {
-    "text": text.render,
-    "concise": concise.render,
-    "json": json_reporter.render,
-    "github": github.render,
-    "sarif": sarif.render,
-}
+
+def _loaded_when_used(module: str) -> Reporter:
+    """The module's `render`, imported on the first report in its format (a hook run prints one)."""
+
+    def render(result: AuditResult, options: ReportOptions) -> str:
+        return importlib.import_module(f"{__name__}.{module}").render(result, options)
+
+    return render
+
+
+REPORTERS: dict[str, Reporter] = {name: _loaded_when_used(name)
+                                  for name in ("text", "concise", "json", "github", "sarif")}
 
 
 def render(fmt: str, result: AuditResult, options: ReportOptions | None = None) -> str:
