@@ -83,8 +83,10 @@ def repo(tmp_path_factory) -> Path:
 
 
 VIEWS = [
-    *[["audit", ".", "--select", "ALL", "--format", fmt] for fmt in ("text", "concise", "json", "github", "sarif")],
-    ["audit", ".", "--select", "ALL", "--diff", "--unsafe-fixes"],
+    *[["audit", ".", "--select", "ALL", "--min-tokens", "0", "--format", fmt]
+      for fmt in ("text", "concise", "json", "github", "sarif")],
+    # every fix, however small (the value floor would hide the lines that hold the key)
+    ["audit", ".", "--select", "ALL", "--min-tokens", "0", "--diff", "--unsafe-fixes"],
     ["compress", ".", "--method", "rules", "--diff", "--unsafe"],
     ["compress", ".", "--method", "rules", "--side-by-side", "--unsafe"],
     ["compress", ".", "--method", "rules", "--format", "json", "--unsafe"],
