@@ -1,5 +1,5 @@
-"""The held-out protocol's data and tooling (docs/precision.md): the corpus's dev/test split, the second,
-third and fourth test sets' manifests, fetch's hash check, and the packets readers get (the brief's sample,
+"""The held-out protocol's data and tooling (docs/precision.md): the corpus's dev/test split, the second
+to fifth test sets' manifests, fetch's hash check, and the packets readers get (the brief's sample,
 no findings in the recall packet)."""
 
 from __future__ import annotations
@@ -152,10 +152,54 @@ def test_the_fourth_test_set_draws_on_no_repository_or_file_of_the_corpus():
     assert not {r["sha256"] for r in fourth} & corpus_hashes
 
 
+def test_the_fifth_test_set_is_fresh_permissive_and_varied():
+    fifth = testset.read_manifest(testset.MANIFEST_5)
+    earlier = (testset.read_manifest() + testset.read_manifest(testset.MANIFEST_3)
+               + testset.read_manifest(testset.MANIFEST_4))
+    assert 100 <= len(fifth) <= 120
+    assert len({r["file"] for r in fifth}) == len(fifth)
+    assert len({r["sha256"] for r in fifth}) == len(fifth)
+    packages = {r["package"] for r in fifth}
+    assert 10 <= len(packages) <= 16
+    assert max(sum(r["package"] == p for r in fifth) for p in packages) <= testset.MAX_PER_PACKAGE
+    # fresh: no package, repository, file name or file content of the second, third and fourth sets or of
+    # heldout.py (by package, and by repository: a package's sibling from the same repository counts too)
+    assert not packages & {r["package"] for r in earlier}
+    assert not packages & {spec.split("==")[0] for spec in heldout.PACKAGES}
+    heldout_repos = {"paul-gauthier/aider", "aider-ai/aider", "crewaiinc/crewai", "stanfordnlp/dspy",
+                     "gpt-engineer-org/gpt-engineer", "langchain-ai/langchain", "run-llama/llama_index",
+                     "openinterpreter/open-interpreter", "microsoft/semantic-kernel", "zou-group/textgrad"}
+    ours = {r["repo"].lower() for r in fifth}
+    assert not ours & heldout_repos
+    assert not ours & {r["repo"].lower() for r in earlier}
+    assert not {r["sha256"] for r in fifth} & {r["sha256"] for r in earlier}
+    assert not {r["file"] for r in fifth} & {r["file"] for r in earlier}
+    pinned = {s.name: s.version for s in testset.SOURCES_5}
+    for row in fifth:
+        assert testset.is_permissive(row["license"]), row
+        assert pinned[row["package"]] == row["version"], row  # the manifest is what `manifest --set new5` wrote
+        assert len(row["sha256"]) == 64 and int(row["sha256"], 16) >= 0
+    assert {r["kind"] for r in fifth} >= {"system", "agent-config", "template", "code"}
+    assert len({r["repo"] for r in fifth}) >= 10
+
+
+@needs_corpus
+def test_the_fifth_test_set_draws_on_no_repository_or_file_of_the_corpus():
+    with CORPUS_MANIFEST.open(encoding="utf-8", newline="") as fh:
+        corpus_repos = {row["repo"].split(" ")[0].lower() for row in csv.DictReader(fh, delimiter="\t")}
+    corpus_repos.add("jujumilk3/leaked-system-prompts")
+    fifth = testset.read_manifest(testset.MANIFEST_5)
+    ours = {r["repo"].lower() for r in fifth}
+    assert "" not in ours
+    assert not ours & corpus_repos
+    corpus_hashes = {hashlib.sha256(p.read_bytes()).hexdigest() for p in split.CORPUS.rglob("*") if p.is_file()}
+    assert not {r["sha256"] for r in fifth} & corpus_hashes
+
+
 def test_every_named_set_can_be_fetched_and_audited_from_the_command_line(tmp_path, monkeypatch):
     fetched = []
     monkeypatch.setattr(testset, "fetch", lambda cache, rows: fetched.append(rows) or tmp_path)
-    for name, manifest in (("new3", testset.MANIFEST_3), ("new4", testset.MANIFEST_4)):
+    for name, manifest in (("new3", testset.MANIFEST_3), ("new4", testset.MANIFEST_4), ("new5", testset.MANIFEST_5)):
         fetched.clear()
         assert testset.main(["fetch", "--set", name, "--cache", str(tmp_path)]) == 0
         assert fetched[0] == testset.read_manifest(manifest)
