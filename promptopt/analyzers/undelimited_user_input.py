@@ -8,8 +8,9 @@ visible. Flagged: placeholders whose name says they carry user input (`user_inpu
 a prompt whose name or file name says system, or one that opens with a persona: "You are ...")
 with no delimiter on either side, and with instructions after it (input placed last, under its own
 heading, is the common layout and the model reads what follows it as nothing). An input alone in a
-section of its own, right under a heading and followed by the next heading ("## Query:", `{{query}}`,
-"## Tool calls:"), is bounded by those headings and is not flagged. User turns are not flagged: there
+section of its own, in a block of such data sections ("## Query:", `{{query}}`, "## Tool calls:",
+`{{tool_calls}}`), is bounded by those headings and is not flagged; an input section followed by the
+instructions that act on it still is. User turns are not flagged: there
 the input is the message.
 
 Bad:
@@ -102,7 +103,7 @@ _HEADING_LINE = lazy_compile(r"^[ \t]*#{1,6}[ \t]+\S", re.M)
 
 def _own_section(text: str, start: int, end: int) -> bool:
     """Is the input alone on its line, right under a heading, with nothing but other inputs before the
-    next heading? A section that holds only the input is bounded by its headings."""
+    next heading, whose section holds only inputs too? A block of data sections bounds its inputs."""
     line_start = text.rfind("\n", 0, start) + 1
     line_end = text.find("\n", end)
     line_end = len(text) if line_end == -1 else line_end
@@ -112,10 +113,18 @@ def _own_section(text: str, start: int, end: int) -> bool:
     if not _HEADING_LINE.match(above):
         return False
     following = _HEADING_LINE.search(text, line_end)
-    if following is None:
+    if following is None or not _only_inputs(text[line_end : following.start()]):
         return False
-    between = re.sub(r"\{\{.*?\}\}|\{[\w.]+\}", " ", text[line_end : following.start()])
-    return not re.search(r"[A-Za-z]{3,}", between)
+    # the next section holds only inputs too: a block of data sections ("## Query:", "## Tool calls:"),
+    # not an input followed by the instructions that act on it ("# question", "# Instructions")
+    body_start = text.find("\n", following.start())
+    after = _HEADING_LINE.search(text, body_start + 1) if body_start != -1 else None
+    section = text[body_start : after.start() if after else len(text)] if body_start != -1 else ""
+    return bool(section.strip()) and _only_inputs(section)
+
+
+def _only_inputs(text: str) -> bool:
+    return not re.search(r"[A-Za-z]{3,}", re.sub(r"\{\{.*?\}\}|\{[\w.]+\}", " ", text))
 
 
 def _instructions_after(text: str, end: int) -> bool:
