@@ -13,7 +13,9 @@ _LABEL_LINE = lazy_compile(
     # a keyword needs its colon ("Labels: a, b"): without one, the 30 characters after "label" can run
     # into any sentence ("the label only, and never add an explanation, a greeting or ...")
     r"(?P<lead>(?:\b(?:types?|categor(?:y|ies)|labels?|class(?:es)?|intents?|options|choices|sentiments?)\b[^:\n]{0,30}:"
-    r"|\bone of(?: the following)?(?: \w+)?\b|\beither\b))[ \t]*:?[ \t]*(?P<items>[^\n]+)", re.I, guard=True)
+    # "one of these: a, b" skips "these"; "one of A, B" keeps A, the first label
+    r"|\bone of(?: the following)?(?: (?!\w+\s*[,/|])\w+)?\b|\beither\b))[ \t]*:?[ \t]*(?P<items>[^\n]+)",
+    re.I, guard=True)
 _LIST_INTRO = lazy_compile(r"\b(?:categories|labels|classes|intents|options|choices|types)\b[^\n]{0,40}:\s*$", re.I)
 _JSON_SPEC = lazy_compile(
     r"\b(?:respond|reply|output|return|answer|format(?:ted)?|provide)\b[^.\n]{0,50}\bJSON\b|\bJSON (?:object|format)\b",
@@ -52,6 +54,22 @@ def _clean_label(item: str) -> str:
     return item.strip().strip("\"'`*.").strip().lower()
 
 
+# a label set written as a range: "A-J", "a through e", "1 to 5"
+_RANGE = re.compile(r"([a-z]|\d{1,3})\s*(?:-|\u2013|\bthrough\b|\bto\b)\s*([a-z]|\d{1,3})")
+
+
+def _members(label: str) -> list[str]:
+    """A range ("a-j", "1 to 5") stands for each of its members; any other label for itself."""
+    m = _RANGE.fullmatch(label)
+    if not m or m.group(1).isdigit() != m.group(2).isdigit():
+        return [label]
+    if m.group(1).isdigit():
+        low, high = int(m.group(1)), int(m.group(2))
+        return [str(n) for n in range(low, high + 1)] if 0 < high - low <= 100 else [label]
+    low, high = ord(m.group(1)), ord(m.group(2))
+    return [chr(c) for c in range(low, high + 1)] if low < high else [label]
+
+
 def declared_labels(doc: PromptDocument) -> tuple[list[str], Span] | None:
     """The label set the instructions declare, once per document (several rules ask)."""
     return doc.memo("declared-labels", _declared_labels)
@@ -62,7 +80,7 @@ def _declared_labels(doc: PromptDocument) -> tuple[list[str], Span] | None:
     text = instruction_text(doc)
     for m in _LABEL_LINE.finditer(text):
         items = re.split(r",|\bor\b|/|\|", m.group("items"))
-        labels = [_clean_label(i) for i in items if _clean_label(i)]
+        labels = [label for i in items if _clean_label(i) for label in _members(_clean_label(i))]
         if 2 <= len(labels) <= 200 and all(len(lbl.split()) <= 3 for lbl in labels):
             return labels, Span(m.start("items"), m.end("items"))
     lines = text.split("\n")

@@ -8,7 +8,9 @@ Two bounds conflict when no number satisfies both. Length units (words, sentence
 lines, paragraphs) are compared only within one section, and a per-item limit ("each bullet at most
 15 words") is never compared with a limit on the whole. Two limits conflict only when their sentences
 are about the same thing: they share a third or more of their content words and name no different
-ALL-CAPS section; two limits in one sentence bound two things. Few-shot examples and code are data and are
+ALL-CAPS section; two limits in one sentence bound two things, and so do two sentences of one shape
+that differ, numbers aside, only in a name swapped in place ("entity rows have exactly 4 parts",
+"relation rows have exactly 5 parts": one rule per kind of record). Few-shot examples and code are data and are
 skipped. The finding points at both places.
 
 Bad:
@@ -32,7 +34,7 @@ from dataclasses import dataclass
 
 from ..core import Severity, Span
 from ..lazyre import lazy_compile
-from ._common import content_lemmas, lemma
+from ._common import STOPWORDS, content_lemmas, lemma
 from ._contradiction import in_jinja_branch, instruction_sentences, line_of
 
 CODE = "PO601"
@@ -79,6 +81,7 @@ class Bound:
     sentence: Span  # the sentence holding it
     subject: frozenset[str]  # content words of that sentence, numbers and the counted noun aside
     caps: frozenset[str]  # ALL-CAPS names in it (section names: "STRATEGIC DECISIONS")
+    words: tuple[str, ...] = ()  # the sentence's words, numbers as "#"
 
 
 def _value(token: str) -> int:
@@ -117,7 +120,7 @@ def _bounds(doc) -> list[Bound]:
             start = span.start + m.start()
             found.append(Bound(noun, low, high, Span(start, span.start + m.end()), section,
                                bool(_PER_ITEM.search(text)), span, _subject(text, noun),
-                               frozenset(_CAPS.findall(text))))
+                               frozenset(_CAPS.findall(text)), _masked_words(text)))
     return found
 
 
@@ -133,8 +136,40 @@ def _same_subject(a: Bound, b: Bound) -> bool:
         return False  # one sentence giving two things two limits
     if a.caps and b.caps and a.caps != b.caps:
         return False  # "STRATEGIC DECISIONS bullets" and "PIVOTAL MOMENTS bullets"
+    if _parallel(a.words, b.words):
+        return False  # "entity rows have exactly 4 parts" / "relation rows have exactly 5 parts"
     union = a.subject | b.subject
     return bool(union) and len(a.subject & b.subject) / len(union) >= SUBJECT_OVERLAP
+
+
+def _masked_words(text: str) -> tuple[str, ...]:
+    words = re.findall(r"[\w-]+", text.lower())
+    return tuple("#" if w.isdigit() or w in _NUMBER_WORDS else w for w in words)
+
+
+def _parallel(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Two rules of one shape for two kinds of thing: the sentences match word for word, numbers
+    aside, but for names swapped in place ("entity rows" / "relationship rows"). A patched limit
+    changes the number, not what it is about."""
+    from difflib import SequenceMatcher
+
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    if matcher.ratio() < 0.6:
+        return False
+    swapped = False
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            continue
+        changed = a[i1:i2] + b[j1:j2]
+        if "#" in changed or any(w in _BOUND_WORDS for w in changed):
+            return False  # the bound itself differs
+        if op == "replace" and any(w not in STOPWORDS for w in a[i1:i2]) and any(w not in STOPWORDS for w in b[j1:j2]):
+            swapped = True
+    return swapped
+
+
+_BOUND_WORDS = {"exactly", "least", "most", "more", "fewer", "less", "than", "up", "between", "minimum", "maximum",
+                "min", "max", "under", "to", "or", "no", "not"}
 
 
 def _describe(bound: Bound) -> str:

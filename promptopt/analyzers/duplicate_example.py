@@ -2,7 +2,12 @@
 
 Examples with the same input (case and spacing aside), or whose content words overlap almost
 entirely (Jaccard at least `threshold` after lemmatising), teach the model nothing the first one
-did not. The fix (unsafe: examples shape behaviour) deletes the later ones.
+did not. Two examples whose inputs differ count as repeats only when the inputs are also nearly the
+same word for word (in order): different problems in one small vocabulary ("not ( True ) is", "True
+and False is") share almost every word and are not repeats. An input that is only a slot
+(`<YOUR_INPUT>`, `{question}`) matches another only when the whole example does: "Input: <X>" beside
+"Input: None" is a second format, not a repeat. The fix (unsafe: examples shape behaviour) deletes the
+later ones.
 
 Bad:
 
@@ -17,6 +22,7 @@ Good: keep one example per distinct input.
 from __future__ import annotations
 
 import re
+from difflib import SequenceMatcher
 
 from ..core import Applicability, Edit, Severity, Span
 from ._common import content_lemmas, normalize
@@ -44,6 +50,10 @@ def check(doc, ctx):
                          related=[ex.span for ex in later[1:]])
 
 
+# an input that is only a slot to fill: `<YOUR_INPUT>`, `{question}`, `{{ text }}`, `[input]`
+_PLACEHOLDER = re.compile(r"<[^<>\n]{1,60}>|\{\{?\s*[\w.]+\s*\}?\}|\[[^\[\]\n]{1,60}\]")
+
+
 def example_groups(doc, exs, threshold: float = OPTIONS["threshold"]) -> list[list]:
     """The examples grouped by repetition (same input, or nearly the same words), in order."""
     groups: list[list] = []
@@ -51,15 +61,27 @@ def example_groups(doc, exs, threshold: float = OPTIONS["threshold"]) -> list[li
         # the input without its record label ("EXAMPLE:", "Input:"): a bare label is no input
         key = normalize(re.sub(r"^\s*[\w ]{1,24}:", "", part(doc, ex, "input")))
         lemmas = content_lemmas(doc.text[ex.span.start : ex.span.end])
+        whole = normalize(doc.text[ex.span.start : ex.span.end])
         for group in groups:
             head_key, head_lemmas = group[0][1], group[0][2]
             union = head_lemmas | lemmas
             similar = union and len(head_lemmas & lemmas) / len(union) >= threshold
+            if similar and key and head_key and key != head_key:
+                # two problems in one small vocabulary ("not ( True ) is", "True and False is") share
+                # almost every word: different inputs in a different order are different examples
+                similar = SequenceMatcher(None, key.split(), head_key.split(), autojunk=False).ratio() >= threshold
+            if key and key == head_key and _PLACEHOLDER.fullmatch(key):
+                # the same slot (`<YOUR_INPUT>`) in two format demonstrations: they repeat only when the
+                # rest does too ("Input: <X>" beside "Input: None" is a second format)
+                if normalize(doc.text[ex.span.start : ex.span.end]) == group[0][3]:
+                    group.append((ex, key, lemmas, whole))
+                    break
+                continue
             if (key and key == head_key) or similar:
-                group.append((ex, key, lemmas))
+                group.append((ex, key, lemmas, whole))
                 break
         else:
-            groups.append([(ex, key, lemmas)])
+            groups.append([(ex, key, lemmas, whole)])
     return [[g[0] for g in group] for group in groups]
 
 

@@ -13,7 +13,9 @@ slip in the sample the model imitates). Repetition that is structure is left alo
 repeated under another heading (each section a procedure of its own), and a sentence that documents each of
 several list items (the same parameter described under two functions), and the same rule under two
 sibling headings that name two subjects ("HTML artifacts", "React components": removing one copy drops
-the rule for that subject). Sentences shorter than
+the rule for that subject), at any depth (a criterion shared by "Score 4 > Definition:" and "Score 5 >
+Definition:": each rubric level is defined in full on purpose), and the same expected output in two
+examples (an example heading between the copies: different inputs may have the same answer). Sentences shorter than
 `min-words` words ("Be concise.") are left alone only if they are headings or labels. A sentence
 inside a longer bullet is left alone (it may apply to that bullet's own subject), but a sentence said
 twice in one paragraph is a repeat, and a passage repeated within one paragraph is one finding.
@@ -94,6 +96,8 @@ def check(doc, ctx):
             continue  # "element is a numeric tag..." under tap() and again under long_press()
         if _scoped_siblings(doc, first, span):
             continue  # the same rule for HTML artifacts and again for React components: two scopes
+        if _in_two_examples(doc, first, span):
+            continue  # two examples with the same expected output
         copies.append((index, span, holder, first, False))
     for run in _runs(copies, keys):
         if not run[0][4] and not _introduced(doc, units, run[0][0]):
@@ -258,9 +262,27 @@ def _scoped_siblings(doc, first: Span, later: Span) -> bool:
     removing one drops it there."""
     model = document_model(doc)
     a, b = model.headings_above(first.start), model.headings_above(later.start)
-    if not a or not b or a == b or len(a) != len(b) or a[:-1] != b[:-1] or a[-1][0] != b[-1][0]:
+    if not a or not b or a == b or len(a) != len(b):
         return False
-    return not (_PROMPT_PART.search(a[-1][1]) or _PROMPT_PART.search(b[-1][1]))
+    # the first heading where the paths part: siblings (same level, same parent); what lies below them
+    # may match ("Score 4 > Definition:", "Score 5 > Definition:": each rubric level defined in full)
+    split = next(i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y)
+    if a[split][0] != b[split][0] or a[split + 1 :] != b[split + 1 :]:
+        return False
+    return not (_PROMPT_PART.search(a[split][1]) or _PROMPT_PART.search(b[split][1]))
+
+
+# a heading that opens one example ("### Example 2", "## Example - Succeeded")
+_EXAMPLE_HEADING = lazy_compile(r"^#{1,6}[ \t]+[^\n]*\bexamples?\b", re.I | re.M)
+
+
+def _in_two_examples(doc, first: Span, later: Span) -> bool:
+    """Both copies stand under an example heading, and another example heading opens between them: the
+    same expected output of two different examples, which is the examples' content, not an instruction."""
+    model = document_model(doc)
+    if not any(_EXAMPLE_HEADING.match(f"# {title}") for _, title in model.headings_above(later.start)):
+        return False
+    return bool(_EXAMPLE_HEADING.search(doc.text, first.end, later.start))
 
 
 def _block_repeated(keys: list[str], index: int, key: str) -> bool:

@@ -1,21 +1,24 @@
 """A JSON or YAML example that does not parse: the model copies the broken syntax.
 
 An example or output template written as JSON or YAML is what the model imitates; a missing comma, a
-stray quote or a trailing comma there comes back in its answers, and the program that parses them
-fails. Read as JSON: a ```json fence; a block that starts with `{"` or `[` in an example or output
-section, or below a label line ("Example Response:", even over a blank line); a JSON value that opens
-on the line after a label inside a paragraph or list item ("response:" then `{` ... `}`, up to the
-line that closes it at the same indentation); a one-line object after a label (`Output: {"a": 1,}`).
-As YAML: a ```yaml fence. Reported when the text does not parse and is concrete data: schema notation
-and templates (`<name>`, `{{ var }}`, and outside string values `...`, `{var}`, `$var`, bare type names
-such as `string`, comments) are descriptions, not examples, and are left alone, as are a Python dict
-(`True`, `None`), an object whose keys are all bare (JavaScript; bare keys beside quoted ones are a
-typo), a string wrapped over lines for the reader and a block that holds a whole object and then more
-(an unclosed fence running on). Words in a string value ("Well... see that spark?", a URL) are text,
-not notation. A sample the model reads rather than writes is left alone: JSON under a label that names
-an input ("Example Messages:", "The input looks like:") and not an output; a broken input teaches no
-output. One finding per example, at its first error. The message gives the
-parser's error and its line. It has no fix: only the author knows what the example meant.
+stray quote or a trailing comma there comes back in its answers, and the program that parses them fails.
+Read as JSON: a ```json fence; a block that starts with `{"` or `[` in an example or output section, or
+below a label line ("Example Response:", even over a blank line); a JSON value that opens on the line
+after a label inside a paragraph or list item ("response:" then `{` ... `}`, up to the line that closes
+it at the same indentation); a one-line object after a label (`Output: {"a": 1,}`). As YAML: a ```yaml
+fence. Reported when the text does not parse and is concrete data: schema notation and templates
+(`<name>`, a slot such as `<1-5>` or `<0 or 1>`, `{{ var }}`, and outside string values `...`, `{var}`,
+`$var`, a key with an empty slot for its value (`"analysis":,`), bare type names such as `string`,
+comments) are descriptions, not examples, and are left alone, as are a Python dict (`True`, `None`, a
+triple-quoted `'''{text}'''` string: a block written in Python on purpose), an object whose keys are all
+bare (JavaScript; bare keys beside quoted ones are a typo), a string wrapped over lines for the reader
+and a block that holds a whole object and then more (an unclosed fence running on). Words in a string
+value ("Well... see that spark?", a URL) are text, not notation. A sample the model reads rather than
+writes is left alone: JSON under a label that names an input ("Example Messages:", "The input looks
+like:") and not an output; a broken input teaches no output. One finding per example, at its first
+error; one problem, one finding: the same error on the same text (string contents aside) in sibling
+examples of one prompt is one finding at the first, naming every line. The message gives the parser's
+error and its lines. It has no fix: only the author knows what the example meant.
 
 Bad:
 
@@ -52,14 +55,18 @@ OPTIONS: dict = {}
 
 _FENCE = lazy_compile(r"^[ \t]*(`{3,}|~{3,})[ \t]*([\w+-]*)[^\n]*\n(.*?)^[ \t]*\1[ \t]*$", re.M | re.S)
 # notation that makes a block a description or a template, not data to copy, wherever it stands...
-_TEMPLATE = lazy_compile(r"<[A-Za-z_][^<>\n]{0,40}>|\{\{|\{%|\[\[|\"\s*\|\s*\"", re.I)
+# (`<name>`, and a slot that opens with a number or a range: `<1-5>`, `<0 or 1>`)
+_TEMPLATE = lazy_compile(r"<[A-Za-z_][^<>\n]{0,40}>|<\d[^<>\n]{0,80}>|\{\{|\{%|\[\[|\"\s*\|\s*\"", re.I)
 # ...and outside string values only: "it's not all that great...", a URL's `//`, "costs $5" or code's
 # `f\"{name}\"` inside a string is text
 _TEMPLATE_OUTSIDE = lazy_compile(
     r"\.\.\.|…|//|/\*|#\s|\{\s*[A-Za-z_][\w.]*\s*\}|\$\{?\w|'[^'\n]*'\s*:|"
     r":\s*(?:string|number|integer|int|float|boolean|bool|str|array|object|null\s*\|)\b|\|\s*(?:string|null)\b"
-    r"|\b(?:true|false)\s*/\s*(?:true|false)\b", re.I)
-_PYTHON_LITERAL = lazy_compile(r"[:\[,]\s*(?:True|False|None)\b")  # a Python dict, not JSON gone wrong
+    r"|\b(?:true|false)\s*/\s*(?:true|false)\b"
+    r"|\"\s*:\s*[,}]", re.I)  # `"analysis":,`: a key with an empty slot for its value, a skeleton to fill
+# a Python dict, not JSON gone wrong: Python's constants, or its triple-quoted strings (`"""{text}"""`),
+# which JSON has no form for: a block written on purpose in Python
+_PYTHON_LITERAL = lazy_compile(r"[:\[,]\s*(?:True|False|None)\b|\"\"\"|'''")
 # a string value that holds words (not `"..."`, which stands for any value)
 _PROSE_STRING = lazy_compile(r'"(?:[^"\\\n]|\\.)*[A-Za-z0-9](?:[^"\\\n]|\\.)*"')
 _QUOTED_KEY = lazy_compile(r'"[^"\n]*"\s*:')
@@ -67,6 +74,12 @@ _BARE_KEY = lazy_compile(r"[{,]\s*[A-Za-z_]\w*\s*:")
 
 
 def check(doc, ctx):
+    yield from _one_per_error(doc, ctx, _errors(doc))
+
+
+def _errors(doc):
+    """(start of the example, parser's message, offset of the error, kind) of each example that does
+    not parse."""
     text = doc.text
     if "{" not in text and "[" not in text and ":" not in text:
         return  # no JSON and no YAML here: no pattern compiled
@@ -77,9 +90,9 @@ def check(doc, ctx):
         if lang in ("json", "jsonc", "json5") or (not lang and body.lstrip()[:1] in ("{", "[")):
             if lang in ("jsonc", "json5") or _input_label(_label_before(text, m.start())):
                 continue  # comments and trailing commas are allowed there; an input sample is read, not copied
-            yield from _check_json(doc, ctx, body, start)
+            yield from _check_json(body, start)
         elif lang in ("yaml", "yml"):
-            yield from _check_yaml(doc, ctx, body, start)
+            yield from _check_yaml(doc, body, start)
     for block in model.blocks:
         if block.kind not in ("paragraph", "list_item") or doc.in_code(block.span):
             continue
@@ -88,14 +101,14 @@ def check(doc, ctx):
         if (block.kind == "paragraph" and _LOOKS_JSON.match(stripped) and stripped[-1:] in ("}", "]")
                 and (block.role in (Role.EXAMPLE, Role.OUTPUT) or _after_label(text, block.span.start))):
             if not _input_label(_label_before(text, block.span.start)):
-                yield from _check_json(doc, ctx, body, block.span.start)
+                yield from _check_json(body, block.span.start)
             continue
         for start, end in _labelled_json(body):  # "Example JSON:" / "response:" and the object below it
             if not _input_label(_label_before(body, start)):
-                yield from _check_json(doc, ctx, body[start:end], block.span.start + start)
+                yield from _check_json(body[start:end], block.span.start + start)
 
 
-def _check_json(doc, ctx, body: str, start: int):
+def _check_json(body: str, start: int):
     if not body.strip() or _is_notation(body):
         return
     try:
@@ -105,11 +118,37 @@ def _check_json(doc, ctx, body: str, start: int):
             return  # a 5,000-digit number or 10,000 `[`: over a parser's bound, not a typo to correct
         if exc.msg.startswith(_NOT_BROKEN):
             return
-        pos = exc.pos
-        line = doc.line_col(doc.locate(start + pos))[0]
-        reason = exc.msg
-        yield ctx.report(doc, _first_line(doc.text, start), f"this JSON example does not parse ({reason} at line "
-                         f"{line}): the model copies it; correct it", tokens_saved=0)
+        yield start, exc.msg, start + exc.pos, "JSON"
+
+
+def _one_per_error(doc, ctx, errors):
+    """One finding per problem: the same error (the same message on the same text, string contents
+    aside) in sibling examples is one finding at the first, naming every line."""
+    groups: dict[tuple, list[tuple[int, str, int, str]]] = {}
+    for error in errors:
+        start, reason, pos, kind = error
+        groups.setdefault((kind, reason, _error_shape(doc.text, pos)), []).append(error)
+    for (kind, reason, _), found in groups.items():
+        start, _, pos, _ = found[0]
+        lines = [doc.line_col(doc.locate(p))[0] for _, _, p, _ in found]
+        where = f"line {lines[0]}" if len(lines) == 1 else f"lines {', '.join(map(str, lines))}"
+        what = f"this {kind} example does not parse" if len(found) == 1 else (
+            f"{len(found)} {kind} examples do not parse, each with the same error")
+        yield ctx.report(doc, _first_line(doc.text, start), f"{what} ({reason} at {where}): the model copies "
+                         f"{'it' if len(found) == 1 else 'them'}; correct {'it' if len(found) == 1 else 'each'}",
+                         tokens_saved=0, related=[_first_line(doc.text, s) for s, _, _, _ in found[1:]])
+
+
+_ANY_STRING = lazy_compile(r'"(?:[^"\\\n]|\\.)*"')
+
+
+def _error_shape(text: str, pos: int) -> str:
+    """The error's line and the line before it, string contents blanked: `"notes": "",` then `}` is the
+    same trailing comma whatever the notes said."""
+    line_start = text.rfind("\n", 0, pos) + 1
+    prev_start = text.rfind("\n", 0, max(line_start - 1, 0)) + 1
+    line_end = text.find("\n", pos)
+    return _ANY_STRING.sub('""', text[prev_start : len(text) if line_end == -1 else line_end]).strip()
 
 
 def _is_notation(body: str) -> bool:
@@ -185,24 +224,24 @@ _NOT_BROKEN = ("Extra data", "Invalid control character")
 _LOOKS_JSON = lazy_compile(r"\{\s*[\"}]|\[\s*[{\"\d-]")
 
 
-def _check_yaml(doc, ctx, body: str, start: int):
+def _check_yaml(doc, body: str, start: int):
     if not body.strip() or _TEMPLATE.search(body) or _TEMPLATE_OUTSIDE.search(body):
         return
     import yaml  # only when a prompt has a YAML example: the import costs more than a small audit
 
     front = _FRONT_MATTER.match(body)
+    base = 0
     if front:  # `---` front matter and the document after it (a skill file, a prompty): only the YAML part
-        body = front.group(1)
+        body, base = front.group(1), front.start(1)
     try:
         # a YAML stream may hold several `---` documents; the bounded reader's limits hold here too (an
         # alias bomb in an example is not expanded)
         roots = [root for root in yaml.compose_all(body, Loader=bounded.yaml_loader()) if root is not None]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = doc.line_col(doc.locate(start))[0] + (mark.line if mark is not None else 0)
+        offset = base + (_line_offset(body, mark.line) if mark is not None else 0)
         reason = getattr(exc, "problem", None) or str(exc).split("\n", 1)[0]
-        yield ctx.report(doc, _first_line(doc.text, start), f"this YAML example does not parse ({reason} at line "
-                         f"{line}): the model copies it; correct it", tokens_saved=0)
+        yield start, reason, start + offset, "YAML"
         return
     except RecursionError:
         return  # nested past the parser's bound: not a typo to correct
@@ -211,6 +250,17 @@ def _check_yaml(doc, ctx, body: str, start: int):
         bounded.construct(roots)
     except LoadError:
         return  # over a limit (an alias bomb, a 5,000-digit number) or an odd tag: nothing the model copies
+
+
+def _line_offset(body: str, line: int) -> int:
+    """The offset in `body` where its line number `line` (from 0) starts."""
+    offset = 0
+    for _ in range(line):
+        nl = body.find("\n", offset)
+        if nl == -1:
+            break
+        offset = nl + 1
+    return offset
 
 
 # front matter fenced by `---` lines, and whatever document follows it

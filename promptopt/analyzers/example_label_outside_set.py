@@ -2,7 +2,9 @@
 
 When the label set changes ("positive, negative, neutral" becomes "positive, negative") the old
 examples stay behind and teach the model a label it must no longer use. Only examples whose
-output is a short label (up to three words) are checked, case-insensitively.
+output is a short label (up to three words) are checked, case-insensitively. A set declared as a
+range ("Options: A-J", "1 to 5", "a through e") holds each of its members, and the first item after
+"one of" is a label ("one of A, B, C": A is declared).
 
 Bad:
 

@@ -4,7 +4,9 @@ A prompt assembled from pieces often keeps the role line of each piece. The mode
 identities and mixes their voice, scope and refusals; every request pays for both. Flagged: two
 sentences that open with "You are a/an/the ..." or "Act as a/an ..." in different paragraphs, naming
 different roles, when the second does not say "also". The same role said twice is a duplicate, not
-a conflict (see PO101). Few-shot examples and code are skipped, and so is a persona that stands
+a conflict (see PO101), and so is the same role in other words ("an expert evaluator", then "a judge on
+task completion": evaluator, judge, grader and rater are one role; so are writer and editor, tutor and
+teacher, developer and engineer). Few-shot examples and code are skipped, and so is a persona that stands
 after a data label on its line ("Input: ...", "Text: ...", "Example input: ..."), or after the label
 line of an input ("Input:" alone above it), or inside quotes: that is an example's input text, data the
 prompt shows, not a second persona. The finding points at both places.
@@ -39,10 +41,22 @@ OPTIONS: dict = {}
 _PERSONA = lazy_compile(
     r"^(?:\W*)(?:you\s+are|you're|act\s+as|i\s+want\s+you\s+to\s+act\s+as|pretend\s+to\s+be)\s+"
     r"(?!also\b|now\b)(?:a|an|the|my|our)\s+(?P<role>[^.,;:!?\n()]{3,80}?)"
-    r"(?=\s+(?:who|that|which|with|in|at|for|from|of|and|to|specialized|specializing|tasked|responsible)\b|[.,;:!?(\n]|$)",
+    r"(?=\s+(?:who|that|which|with|in|at|for|from|of|on|and|to|specialized|specializing|tasked|responsible)\b"
+    r"|[.,;:!?(\n]|$)",
     re.I,
 )
 _GENERIC_HEADS = {"assistant", "ai", "model", "expert", "helper", "bot", "chatbot", "agent", "system", "llm"}
+# one role in other words: "an expert evaluator" and "a judge on task completion" both grade
+_SAME_ROLE = ({"evaluator", "judge", "grader", "assessor", "rater", "scorer", "reviewer", "critic", "annotator",
+               "examiner", "verifier", "checker"},
+              {"writer", "copywriter", "author", "editor", "proofreader"},
+              {"translator", "interpreter", "localizer"},
+              {"tutor", "teacher", "instructor", "coach", "mentor", "educator"},
+              {"programmer", "developer", "engineer", "coder"})
+
+
+def _same_role(head: str, other: str) -> bool:
+    return any(head in group and other in group for group in _SAME_ROLE)
 
 
 def _head(role: str) -> str:
@@ -80,7 +94,8 @@ def check(doc, ctx):
             first = (role, head, here, paragraph)
             continue
         same_paragraph = paragraph == first[3]
-        if same_paragraph or head == first[1] or (head in _GENERIC_HEADS and first[1] in _GENERIC_HEADS):
+        if (same_paragraph or head == first[1] or (head in _GENERIC_HEADS and first[1] in _GENERIC_HEADS)
+                or _same_role(head, first[1])):
             continue
         if role.lower() in first[0].lower() or first[0].lower() in role.lower():
             continue

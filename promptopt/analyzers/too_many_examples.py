@@ -3,7 +3,10 @@
 Past a handful, extra examples rarely change a model's answers but are paid on every request.
 Flags prompts whose distinct examples (repeats of one example count once: PO204 names those) exceed
 `max-examples` by a quarter or more, at least two, or that hold more than twice `max-examples` in all:
-nine distinct examples against a limit of eight is a design choice, not waste worth an edit. Tokens
+nine distinct examples against a limit of eight is a design choice, not waste worth an edit, and so
+are examples balanced over the levels of a scale (two per score level for five levels, named in each
+example's heading or answer: "Score 4 - Example B", `"score": 4`), up to twice `max-examples`:
+pruning to the limit would leave the levels uneven. Tokens
 saved counts what pruning to `max-examples` would remove. The fix (unsafe: re-run your eval) keeps a
 diverse subset that still covers every distinct answer (label) the examples show: first one example
 per label, then the examples whose words differ most from those kept.
@@ -40,7 +43,10 @@ Good: 8 examples, each a different kind of input.
 
 from __future__ import annotations
 
+import re
+
 from ..core import Applicability, Severity
+from ..document import document_model
 from ._common import content_lemmas
 from ._examples import examples, part
 from .duplicate_example import _delete_example, example_groups
@@ -60,6 +66,8 @@ def check(doc, ctx):
     distinct = len(example_groups(doc, exs))
     if distinct - limit < max(2, -(-limit // 4)) and len(exs) <= 2 * limit:
         return  # a few distinct examples past the limit: the author's design, not waste worth an edit
+    if len(exs) <= 2 * limit and _balanced_per_level(doc, exs):
+        return  # two examples for each of five score levels: pruning to the limit breaks the balance
     keep = diverse_subset(doc, exs, limit)
     drop = [ex for i, ex in enumerate(exs) if i not in keep]
     edits = [_delete_example(doc, ex) for ex in drop]
@@ -68,6 +76,26 @@ def check(doc, ctx):
                      edits=edits, applicability=Applicability.UNSAFE, fix_scope="examples",
                      fix_title=f"Keep {limit} diverse examples covering every label",
                      related=[exs[0].span])
+
+
+# the level an example shows, named in its heading ("Score 4 - Example B") or its answer ("score": 4)
+_LEVEL = re.compile(r"\b(score|level|rating|grade|label|class|category)\b[\"']?\s*[:=-]?\s*[\"']?([\w-]+)", re.I)
+
+
+def _balanced_per_level(doc, exs) -> bool:
+    """Do the examples show every level of a scale the same number of times, at least twice each, over
+    at least three levels? Then their number is a design (k per level), not waste."""
+    model = document_model(doc)
+    counts: dict[str, int] = {}
+    for ex in exs:
+        headings = model.headings_above(ex.span.start)
+        m = _LEVEL.search(headings[-1][1]) if headings else None
+        m = m or _LEVEL.search(part(doc, ex, "output"))
+        if not m:
+            return False
+        level = m.group(2).lower()
+        counts[level] = counts.get(level, 0) + 1
+    return len(counts) >= 3 and len(set(counts.values())) == 1 and min(counts.values()) >= 2
 
 
 def diverse_subset(doc, exs, limit: int) -> set[int]:

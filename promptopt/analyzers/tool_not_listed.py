@@ -6,7 +6,9 @@ either calls a tool that does not exist (an error on every run) or breaks the ru
 the list. Read: a restrictive list of tools ("only", "allowed", "available", "可用", "只能" near
 "tools"/"工具", then the tool names, `code`-quoted or snake_case, on the lines that follow), and every
 snake_case name elsewhere in the instructions that starts with the same verb as a listed tool
-(`get_`, `create_`, `check_`...) but is not on the list. It has no fix: add the tool to the list or
+(`get_`, `create_`, `check_`...) but is not on the list. A template variable (`{{tool_calls}}`) is an
+input the program fills in, not a call; a list item that explains one quoted value of a field (`-
+"skipped": no tools were available`) is not a list of tools. It has no fix: add the tool to the list or
 change the step.
 
 Bad:
@@ -49,6 +51,10 @@ _LIST_INTRO = lazy_compile(
 # ASCII boundaries: a name runs straight into CJK text ("使用create_simulation工具"); not a file name
 _TOOL_NAME = lazy_compile(r"(?<![A-Za-z0-9_./-])([a-z][a-z0-9]*_[A-Za-z0-9_]*[A-Za-z0-9])(?![A-Za-z0-9_/-]|\.[A-Za-z])")
 _QUOTED_NAME = lazy_compile(r"`([A-Za-z][\w.-]*)`")
+# a list item that explains one quoted value of a field (`- "completed": ...`, a status or a label)
+_VALUE_ITEM = lazy_compile(r"[ \t]*(?:[-*+]|\d+[.)])[ \t]+[\"'`][^\"'`\n]{1,40}[\"'`][ \t]*:")
+# what closes a template variable (`{{tool_calls}}`, `{ tool_calls }`)
+_TEMPLATE_SLOT = lazy_compile(r"[ \t]*\}")
 
 
 def check(doc, ctx):
@@ -57,6 +63,9 @@ def check(doc, ctx):
     if "工具" not in text and "tool" not in text.lower():
         return
     for intro in _LIST_INTRO.finditer(text):
+        line_start = text.rfind("\n", 0, intro.start()) + 1
+        if _VALUE_ITEM.match(text, line_start):
+            continue  # `- "skipped": no tools were available`: one value of a field explained, not a tool list
         listed, end = _listed_tools(text, intro)
         if len(listed) < 3:
             continue
@@ -66,8 +75,9 @@ def check(doc, ctx):
             name = m.group(1)
             span = Span(m.start(1), m.end(1))
             if (intro.start() <= m.start() < end or name in listed or name in reported
-                    or name.split("_", 1)[0] not in verbs or doc.in_code(span)):
-                continue
+                    or name.split("_", 1)[0] not in verbs or doc.in_code(span)
+                    or _in_template_slot(text, m)):
+                continue  # `{{tool_calls}}`: an input filled in by the program, not a call
             reported.add(name)
             list_span = Span(intro.start(), intro.end())
             yield ctx.report(doc, span,
@@ -75,6 +85,11 @@ def check(doc, ctx):
                              f"{ctx.location(doc, list_span).line}) does not name it: add it to the list or use a "
                              "listed tool", tokens_saved=0, related=[list_span])
         return  # one list per prompt: a second list is another agent's
+
+
+def _in_template_slot(text: str, m: re.Match) -> bool:
+    opened = text[max(m.start(1) - 4, 0) : m.start(1)].rstrip().endswith("{")
+    return opened and bool(_TEMPLATE_SLOT.match(text, m.end(1)))
 
 
 def _listed_tools(text: str, intro: re.Match) -> tuple[set[str], int]:

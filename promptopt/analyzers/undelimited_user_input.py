@@ -7,8 +7,11 @@ visible. Flagged: placeholders whose name says they carry user input (`user_inpu
 `question`, `query`, `message`, `request`, `user_message`, ...) in a system prompt (a `system:` turn,
 a prompt whose name or file name says system, or one that opens with a persona: "You are ...")
 with no delimiter on either side, and with instructions after it (input placed last, under its own
-heading, is the common layout and the model reads what follows it as nothing). User turns are not
-flagged: there the input is the message.
+heading, is the common layout and the model reads what follows it as nothing). An input alone in a
+section of its own, in a block of such data sections ("## Query:", `{{query}}`, "## Tool calls:",
+`{{tool_calls}}`), is bounded by those headings and is not flagged; an input section followed by the
+instructions that act on it still is. User turns are not flagged: there
+the input is the message.
 
 Bad:
 
@@ -95,6 +98,35 @@ def _delimited(text: str, start: int, end: int) -> bool:
     return bool(_FENCE_LINE.match(prev_line) and (_CLOSE_TAG.match(next_line) or not text[line_end + 1 :].strip()))
 
 
+_HEADING_LINE = lazy_compile(r"^[ \t]*#{1,6}[ \t]+\S", re.M)
+
+
+def _own_section(text: str, start: int, end: int) -> bool:
+    """Is the input alone on its line, right under a heading, with nothing but other inputs before the
+    next heading, whose section holds only inputs too? A block of data sections bounds its inputs."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end == -1 else line_end
+    if text[line_start:start].strip() or text[end:line_end].strip():
+        return False
+    above = text[:line_start].rstrip().rsplit("\n", 1)[-1]
+    if not _HEADING_LINE.match(above):
+        return False
+    following = _HEADING_LINE.search(text, line_end)
+    if following is None or not _only_inputs(text[line_end : following.start()]):
+        return False
+    # the next section holds only inputs too: a block of data sections ("## Query:", "## Tool calls:"),
+    # not an input followed by the instructions that act on it ("# question", "# Instructions")
+    body_start = text.find("\n", following.start())
+    after = _HEADING_LINE.search(text, body_start + 1) if body_start != -1 else None
+    section = text[body_start : after.start() if after else len(text)] if body_start != -1 else ""
+    return bool(section.strip()) and _only_inputs(section)
+
+
+def _only_inputs(text: str) -> bool:
+    return not re.search(r"[A-Za-z]{3,}", re.sub(r"\{\{.*?\}\}|\{[\w.]+\}", " ", text))
+
+
 def _instructions_after(text: str, end: int) -> bool:
     """Is there prose after the input (other than more placeholders)? Then the input sits among them."""
     rest = re.sub(r"\{\{.*?\}\}|\{%.*?%\}|\{[\w.]+\}", " ", text[end:], flags=re.S)
@@ -111,5 +143,7 @@ def check(doc, ctx):
             continue
         if _delimited(doc.text, span.start, span.end) or not _instructions_after(doc.text, span.end):
             continue
+        if _own_section(doc.text, span.start, span.end):
+            continue  # "## Query:" then the input alone, then the next heading: the headings bound it
         yield ctx.report(doc, span, f"user input {placeholder.raw} sits in the system prompt with no delimiter: "
                          "wrap it in tags or a fence and say it is data, not instructions", tokens_saved=0)
