@@ -55,7 +55,7 @@ def _clean_label(item: str) -> str:
 
 
 # a label set written as a range: "A-J", "a through e", "1 to 5"
-_RANGE = re.compile(r"([a-z]|\d{1,3})\s*(?:-|\u2013|\bthrough\b|\bto\b)\s*([a-z]|\d{1,3})")
+_RANGE = lazy_compile(r"([a-z]|\d{1,3})\s*(?:-|\u2013|\bthrough\b|\bto\b)\s*([a-z]|\d{1,3})")
 
 
 def _members(label: str) -> list[str]:

@@ -25,6 +25,7 @@ import re
 from difflib import SequenceMatcher
 
 from ..core import Applicability, Edit, Severity, Span
+from ..lazyre import lazy_compile
 from ._common import content_lemmas, normalize
 from ._examples import examples, part
 
@@ -51,7 +52,7 @@ def check(doc, ctx):
 
 
 # an input that is only a slot to fill: `<YOUR_INPUT>`, `{question}`, `{{ text }}`, `[input]`
-_PLACEHOLDER = re.compile(r"<[^<>\n]{1,60}>|\{\{?\s*[\w.]+\s*\}?\}|\[[^\[\]\n]{1,60}\]")
+_PLACEHOLDER = lazy_compile(r"<[^<>\n]{1,60}>|\{\{?\s*[\w.]+\s*\}?\}|\[[^\[\]\n]{1,60}\]")
 
 
 def example_groups(doc, exs, threshold: float = OPTIONS["threshold"]) -> list[list]:

@@ -47,6 +47,7 @@ import re
 
 from ..core import Applicability, Severity
 from ..document import document_model
+from ..lazyre import lazy_compile
 from ._common import content_lemmas
 from ._examples import examples, part
 from .duplicate_example import _delete_example, example_groups
@@ -79,7 +80,7 @@ def check(doc, ctx):
 
 
 # the level an example shows, named in its heading ("Score 4 - Example B") or its answer ("score": 4)
-_LEVEL = re.compile(r"\b(score|level|rating|grade|label|class|category)\b[\"']?\s*[:=-]?\s*[\"']?([\w-]+)", re.I)
+_LEVEL = lazy_compile(r"\b(score|level|rating|grade|label|class|category)\b[\"']?\s*[:=-]?\s*[\"']?([\w-]+)", re.I)
 
 
 def _balanced_per_level(doc, exs) -> bool:

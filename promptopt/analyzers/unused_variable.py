@@ -35,6 +35,7 @@ from __future__ import annotations
 import re
 
 from ..core import Finding, Location, Severity
+from ..lazyre import lazy_compile
 from ._template_vars import defined_names, definition_offset, file_used_names, is_first_document
 
 CODE = "PO702"
@@ -44,7 +45,7 @@ FIXABLE = ""
 OPTIONS: dict = {}
 
 
-_OPTIONAL = re.compile(r"^\s*optional\s*:\s*(?:true|yes)\s*$", re.I)
+_OPTIONAL = lazy_compile(r"^\s*optional\s*:\s*(?:true|yes)\s*$", re.I)
 
 
 def _declared_optional(source: str, offset: int) -> bool:
