@@ -437,3 +437,40 @@ def test_a_joined_operand_whose_text_is_unknown_is_not_called_glued(tmp_path):
     docs = {d.name: d for d in load_file(_write(tmp_path, "editor.py", source))}
     assert docs["EDIT_PROMPT"].glued == []  # INTRO's last character is not known to the loader
     assert docs["CHECK_PROMPT"].glued == [len("Check every date in the text.")]  # "text.Report"
+
+
+XML_LIBRARY = """<constants>
+
+<summary_suffix>
+Return a valid JSON object with the fields the schema names. If you are unsure of a value, enter 'None'.
+</summary_suffix>
+
+<!-- the same rule, for XML output -->
+<xml_summary_suffix>
+Return valid XML with the tags the schema names. If you are unsure of a value, enter 'None'.
+</xml_summary_suffix>
+</constants>
+"""
+
+
+def test_an_xml_library_of_prompts_is_one_document_per_entry(tmp_path):
+    """Before: the file was one prompt, so a sentence the two entries share was a 'duplicate' whose removal
+    broke the second prompt (each entry is sent alone)."""
+    path = tmp_path / "constants.xml"
+    path.write_text(XML_LIBRARY, encoding="utf-8")
+    docs = load_file(path)
+    assert [d.name for d in docs] == ["summary_suffix", "xml_summary_suffix"]
+    second = docs[1]
+    line, _ = second.line_col(second.locate(second.text.index("Return valid XML")))
+    assert line == XML_LIBRARY.splitlines().index(
+        "Return valid XML with the tags the schema names. If you are unsure of a value, enter 'None'.") + 1
+    result = Auditor(Config(select=["PO101"], min_tokens=0)).audit_file(path)
+    assert not result.findings
+
+
+def test_xml_with_text_beside_its_elements_is_one_prompt(tmp_path):
+    path = tmp_path / "prompt.xml"
+    path.write_text("<prompt>\nYou sort tickets.\n<rules>Be brief.</rules>\n<format>One word.</format>\n</prompt>\n",
+                    encoding="utf-8")
+    docs = load_file(path)
+    assert len(docs) == 1 and "You sort tickets." in docs[0].text
