@@ -42,6 +42,14 @@ def test_labelled_blocks_come_from_the_dev_half_only():
     assert all(is_dev(r["path"]) for r in rows), [r["path"] for r in rows if not is_dev(r["path"])]
 
 
+def test_test_labels_come_from_the_test_half_only_and_are_never_tuned_on():
+    """tests/document_roles_test.yaml measures generalisation (bench/role_accuracy.py); no test asserts
+    an accuracy on it, so nothing pulls the model toward its labels."""
+    rows = yaml.safe_load((ROOT / "tests" / "document_roles_test.yaml").read_text(encoding="utf-8"))["blocks"]
+    assert len(rows) >= 100
+    assert not any(is_dev(r["path"]) for r in rows), [r["path"] for r in rows if is_dev(r["path"])]
+
+
 def test_role_accuracy_on_dev_labels():
     if not CORPUS.is_dir():
         pytest.skip(f"shared corpus not found at {CORPUS}")

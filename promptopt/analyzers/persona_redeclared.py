@@ -37,6 +37,7 @@ NAME = "persona-redeclared"
 SEVERITY = Severity.WARNING
 FIXABLE = ""
 OPTIONS: dict = {}
+DEFAULT = False  # opt-in: 1 of 9 right on prompts nobody tuned for (held-out sets 2-5, docs/precision.md)
 
 _PERSONA = lazy_compile(
     r"^(?:\W*)(?:you\s+are|you're|act\s+as|i\s+want\s+you\s+to\s+act\s+as|pretend\s+to\s+be)\s+"
