@@ -41,7 +41,7 @@ FIXABLE = ""
 OPTIONS = {"names": ["user_input", "input", "question", "query", "message", "user_message", "user_query",
                      "user_question", "request", "user_request", "prompt", "user_prompt", "ask", "chat_input",
                      "human_input", "utterance", "user_text"]}
-DEFAULT = False  # opt-in: 1 of 6 held-out findings judged right, half by one reader (docs/precision.md)
+DEFAULT = False  # opt-in: 0 of 6 held-out findings right by both readers, 1 split (docs/precision.md)
 
 _PERSONA_OPENER = lazy_compile(r"\A\s*(?:#[^\n]*\n\s*)*(?:you are|you're|act as|as an? )", re.I)
 _OPENERS = ('"', "'", "`", "“", "‘", "<", "[", "(", "{")
