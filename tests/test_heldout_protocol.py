@@ -1,5 +1,5 @@
 """The held-out protocol's data and tooling (docs/precision.md): the corpus's dev/test split, the second
-to fifth test sets' manifests, fetch's hash check, and the packets readers get (the brief's sample,
+to sixth test sets' manifests, fetch's hash check, and the packets readers get (the brief's sample,
 no findings in the recall packet)."""
 
 from __future__ import annotations
@@ -196,10 +196,57 @@ def test_the_fifth_test_set_draws_on_no_repository_or_file_of_the_corpus():
     assert not {r["sha256"] for r in fifth} & corpus_hashes
 
 
+HELDOUT_REPOS = {"paul-gauthier/aider", "aider-ai/aider", "crewaiinc/crewai", "stanfordnlp/dspy",
+                 "gpt-engineer-org/gpt-engineer", "langchain-ai/langchain", "run-llama/llama_index",
+                 "openinterpreter/open-interpreter", "microsoft/semantic-kernel", "zou-group/textgrad"}
+
+
+def test_the_sixth_test_set_is_fresh_permissive_and_varied():
+    sixth = testset.read_manifest(testset.MANIFEST_6)
+    earlier = [row for manifest in (testset.MANIFEST, testset.MANIFEST_3, testset.MANIFEST_4, testset.MANIFEST_5)
+               for row in testset.read_manifest(manifest)]
+    assert 60 <= len(sixth) <= 120
+    assert len({r["file"] for r in sixth}) == len(sixth)
+    assert len({r["sha256"] for r in sixth}) == len(sixth)
+    packages = {r["package"] for r in sixth}
+    assert 10 <= len(packages) <= 20
+    assert max(sum(r["package"] == p for r in sixth) for p in packages) <= testset.MAX_PER_PACKAGE
+    # fresh: no package, repository, file name or file content of the second to fifth sets or of heldout.py
+    # (by package, and by repository: a package's sibling from the same repository counts too)
+    assert not packages & {r["package"] for r in earlier}
+    assert not packages & {spec.split("==")[0] for spec in heldout.PACKAGES}
+    ours = {r["repo"].lower() for r in sixth}
+    assert "" not in ours
+    assert not ours & HELDOUT_REPOS
+    assert not ours & {r["repo"].lower() for r in earlier}
+    assert not {r["sha256"] for r in sixth} & {r["sha256"] for r in earlier}
+    assert not {r["file"] for r in sixth} & {r["file"] for r in earlier}
+    pinned = {s.name: s.version for s in testset.SOURCES_6}
+    for row in sixth:
+        assert testset.is_permissive(row["license"]), row
+        assert pinned[row["package"]] == row["version"], row  # the manifest is what `manifest --set new6` wrote
+        assert len(row["sha256"]) == 64 and int(row["sha256"], 16) >= 0
+        assert not row["path"].endswith("/__init__.py"), row
+    assert {r["kind"] for r in sixth} >= {"system", "template", "library", "code"}
+    assert len({r["repo"] for r in sixth}) >= 10
+
+
+@needs_corpus
+def test_the_sixth_test_set_draws_on_no_repository_or_file_of_the_corpus():
+    with CORPUS_MANIFEST.open(encoding="utf-8", newline="") as fh:
+        corpus_repos = {row["repo"].split(" ")[0].lower() for row in csv.DictReader(fh, delimiter="\t")}
+    corpus_repos.add("jujumilk3/leaked-system-prompts")
+    sixth = testset.read_manifest(testset.MANIFEST_6)
+    assert not {r["repo"].lower() for r in sixth} & corpus_repos
+    corpus_hashes = {hashlib.sha256(p.read_bytes()).hexdigest() for p in split.CORPUS.rglob("*") if p.is_file()}
+    assert not {r["sha256"] for r in sixth} & corpus_hashes
+
+
 def test_every_named_set_can_be_fetched_and_audited_from_the_command_line(tmp_path, monkeypatch):
     fetched = []
     monkeypatch.setattr(testset, "fetch", lambda cache, rows: fetched.append(rows) or tmp_path)
-    for name, manifest in (("new3", testset.MANIFEST_3), ("new4", testset.MANIFEST_4), ("new5", testset.MANIFEST_5)):
+    for name, manifest in (("new3", testset.MANIFEST_3), ("new4", testset.MANIFEST_4), ("new5", testset.MANIFEST_5),
+                           ("new6", testset.MANIFEST_6)):
         fetched.clear()
         assert testset.main(["fetch", "--set", name, "--cache", str(tmp_path)]) == 0
         assert fetched[0] == testset.read_manifest(manifest)
