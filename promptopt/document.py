@@ -334,6 +334,8 @@ _RECORDED_QUERY = lazy_compile(
     r"^\s*(?:[-*]\s+)?(?:\*\*)?(?:user(?:'s)? (?:query|prompt|input|message)|(?:prompt|query|jailbreak) used|"
     r"extracted (?:with|by|via|using)|(?:leaked|obtained|captured) (?:with|via|by|using))(?:\*\*)?\s*:", re.I | re.M)
 _KEY_LINE = lazy_compile(r"^\s*(?:[-*]\s+)?(?:\*\*)?[A-Za-z][\w '-]{0,30}(?:\*\*)?\s*:\s*\S")
+# a line keyed by a program's field name (`narrative_input: ...`, `user_query: ...`): a record of data
+_FIELD_LINE = lazy_compile(r"^[ \t]*[a-z][a-z0-9]*(?:_[a-z0-9]+)+[ \t]*:[ \t]*\S")
 _NOISE_LINE = lazy_compile(
     r"^\s*(?:[-*]\s+)?(?:\*\*)?(?:(?:created|written|maintained|contributed) by\b|(?:author|maintainer|"
     r"last updated|version|changelog)\s*:|copyright\b|©|all rights reserved|share this\b|"
@@ -479,6 +481,9 @@ def _block_role(raw: _Raw, body: str, inherited: Role | None, previous: str, exa
         return Role.INSTRUCTION
     if _in_example(Span(raw.start, raw.end), examples, example_starts):
         return Role.EXAMPLE
+    if (keyed and "_" in head and raw.kind == "paragraph"
+            and all(_FIELD_LINE.match(ln) for ln in body.split("\n") if ln.strip()) and not _instructs(body)):
+        return Role.EXAMPLE  # `narrative_input: what is the sum...?`: a sample record's field, not an instruction
     if raw.end >= last_end and previous and body.rstrip().endswith(":") and _ANSWER_SLOT.match(body.strip()):
         return Role.TEMPLATE  # "Translation:" closing the prompt: the slot the answer fills
     if raw.kind == "code":
