@@ -28,7 +28,7 @@ from __future__ import annotations
 import bisect
 import enum
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .core import PromptDocument, SegmentKind, Span
 from .lazyre import lazy_compile
@@ -385,7 +385,29 @@ _SECTION_NEEDLES = [(role, tuple(needle for p in phrases
                     for role, phrases in _SECTION_ROLES]
 
 
+# the name a program gives a string that holds an example (`_concrete_ex`, `FEW_SHOT_EXAMPLES`, `demos`):
+# the last part of the document's name ends with an example word
+_EXAMPLE_NAME = lazy_compile(r"(?:^|_)(?:ex|examples?|few_?shots?|demos?|demonstrations?|samples?)$", re.I)
+# ...but not a prompt that has (or lacks) examples: `suffix_with_examples`, `prompt_without_examples`
+_PROMPT_NAME = lazy_compile(r"(?:^|_)(?:with|without|no|prompts?|templates?|instructions?|suffix|prefix)(?:_|$)", re.I)
+
+
+def _named_example(name: str) -> bool:
+    """Is the document a string the program names as an example (`Plan._concrete_ex`)?"""
+    last = name.rsplit(".", 1)[-1].split("[", 1)[0].strip("_")
+    return bool(_EXAMPLE_NAME.search(last)) and not _PROMPT_NAME.search(last)
+
+
 def _build(doc: PromptDocument) -> DocumentModel:
+    model = _build_blocks(doc)
+    if doc.name and _named_example(doc.name):
+        # the whole string is the example, whatever its lines say
+        model = DocumentModel([b if b.role in (Role.TEMPLATE, Role.QUOTED) else replace(b, role=Role.EXAMPLE)
+                               for b in model.blocks])
+    return model
+
+
+def _build_blocks(doc: PromptDocument) -> DocumentModel:
     text = doc.text
     raws = scan_blocks(text)
     examples = sorted((s.span for s in doc.segments if s.kind == SegmentKind.EXAMPLE), key=lambda sp: sp.start)

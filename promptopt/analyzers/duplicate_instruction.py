@@ -7,7 +7,9 @@ where it was) and is safe: the prompt keeps every instruction it had.
 Case, spacing, list markers and end punctuation are ignored when comparing. Text the document model
 (`promptopt.document`) gives a data role (few-shot examples, code blocks, tagged documents, sample
 outputs, pasted reference material such as a guide whose worked examples repeat a problem statement on
-purpose, quoted data, noise) is not an instruction and is not compared with instructions; the one
+purpose, quoted data, noise; a whole string the code names as an example, `_concrete_ex` or
+`FEW_SHOT_EXAMPLES`, whose sample plan repeats its steps on purpose) is not an instruction and is not
+compared with instructions; the one
 exception is a line of an example that repeats the line right above it, word for word (a copy-paste
 slip in the sample the model imitates). Repetition that is structure is left alone: a block of steps
 repeated under another heading (each section a procedure of its own), and a sentence that documents each of
