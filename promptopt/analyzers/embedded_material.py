@@ -190,10 +190,14 @@ def _material_runs(doc, ctx, share: float):
         yield Span(run_start, run_end), ctx.counter.count(doc.text[run_start:run_end])
 
 
+_TO_THE_MODEL = lazy_compile(r"\b(?:you|your)\b", re.I)  # "You extract insights": the prompt's own line
+
+
 def _text_around(doc, span: Span) -> bool:
-    """Whether the prompt has instructions of its own outside the run: a line that instructs, not in an
-    example, quoted or reference block. A string that holds only material and its samples is the material
-    itself, handed to a prompt elsewhere (a `{research_summary}` slot), not a prompt carrying it."""
+    """Whether the prompt has instructions of its own outside the run: a line that instructs or speaks to
+    the model, not in an example, quoted or reference block. A string that holds only material and its
+    samples is the material itself, handed to a prompt elsewhere (a `{research_summary}` slot), not a
+    prompt carrying it."""
     data = data_spans(doc)
     offset = 0
     own = []
@@ -202,7 +206,7 @@ def _text_around(doc, span: Span) -> bool:
         if (line.strip() and not span.start <= start < span.end and heading_title(line) is None
                 and not any(d.start <= start < d.end for d in data)):
             own.append(line)
-    return instructing_share("\n".join(own)) > 0
+    return instructing_share("\n".join(own)) > 0 or any(_TO_THE_MODEL.search(line) for line in own)
 
 
 def _example_share(doc, span: Span) -> float:
