@@ -28,7 +28,7 @@ from __future__ import annotations
 import bisect
 import enum
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .core import PromptDocument, SegmentKind, Span
 from .lazyre import lazy_compile
@@ -334,6 +334,8 @@ _RECORDED_QUERY = lazy_compile(
     r"^\s*(?:[-*]\s+)?(?:\*\*)?(?:user(?:'s)? (?:query|prompt|input|message)|(?:prompt|query|jailbreak) used|"
     r"extracted (?:with|by|via|using)|(?:leaked|obtained|captured) (?:with|via|by|using))(?:\*\*)?\s*:", re.I | re.M)
 _KEY_LINE = lazy_compile(r"^\s*(?:[-*]\s+)?(?:\*\*)?[A-Za-z][\w '-]{0,30}(?:\*\*)?\s*:\s*\S")
+# a line keyed by a program's field name (`narrative_input: ...`, `user_query: ...`): a record of data
+_FIELD_LINE = lazy_compile(r"^[ \t]*[a-z][a-z0-9]*(?:_[a-z0-9]+)+[ \t]*:[ \t]*\S")
 _NOISE_LINE = lazy_compile(
     r"^\s*(?:[-*]\s+)?(?:\*\*)?(?:(?:created|written|maintained|contributed) by\b|(?:author|maintainer|"
     r"last updated|version|changelog)\s*:|copyright\b|©|all rights reserved|share this\b|"
@@ -383,7 +385,29 @@ _SECTION_NEEDLES = [(role, tuple(needle for p in phrases
                     for role, phrases in _SECTION_ROLES]
 
 
+# the name a program gives a string that holds an example (`_concrete_ex`, `FEW_SHOT_EXAMPLES`, `demos`):
+# the last part of the document's name ends with an example word
+_EXAMPLE_NAME = lazy_compile(r"(?:^|_)(?:ex|examples?|few_?shots?|demos?|demonstrations?|samples?)$", re.I)
+# ...but not a prompt that has (or lacks) examples: `suffix_with_examples`, `prompt_without_examples`
+_PROMPT_NAME = lazy_compile(r"(?:^|_)(?:with|without|no|prompts?|templates?|instructions?|suffix|prefix)(?:_|$)", re.I)
+
+
+def _named_example(name: str) -> bool:
+    """Is the document a string the program names as an example (`Plan._concrete_ex`)?"""
+    last = name.rsplit(".", 1)[-1].split("[", 1)[0].strip("_")
+    return bool(_EXAMPLE_NAME.search(last)) and not _PROMPT_NAME.search(last)
+
+
 def _build(doc: PromptDocument) -> DocumentModel:
+    model = _build_blocks(doc)
+    if doc.name and _named_example(doc.name):
+        # the whole string is the example, whatever its lines say
+        model = DocumentModel([b if b.role in (Role.TEMPLATE, Role.QUOTED) else replace(b, role=Role.EXAMPLE)
+                               for b in model.blocks])
+    return model
+
+
+def _build_blocks(doc: PromptDocument) -> DocumentModel:
     text = doc.text
     raws = scan_blocks(text)
     examples = sorted((s.span for s in doc.segments if s.kind == SegmentKind.EXAMPLE), key=lambda sp: sp.start)
@@ -479,6 +503,9 @@ def _block_role(raw: _Raw, body: str, inherited: Role | None, previous: str, exa
         return Role.INSTRUCTION
     if _in_example(Span(raw.start, raw.end), examples, example_starts):
         return Role.EXAMPLE
+    if (keyed and "_" in head and raw.kind == "paragraph"
+            and all(_FIELD_LINE.match(ln) for ln in body.split("\n") if ln.strip()) and not _instructs(body)):
+        return Role.EXAMPLE  # `narrative_input: what is the sum...?`: a sample record's field, not an instruction
     if raw.end >= last_end and previous and body.rstrip().endswith(":") and _ANSWER_SLOT.match(body.strip()):
         return Role.TEMPLATE  # "Translation:" closing the prompt: the slot the answer fills
     if raw.kind == "code":

@@ -266,6 +266,8 @@ def _keyed_records(text: str, lines: list[_Line]) -> list[Segment]:
     candidates = [(k, v) for k, v in keys.items() if len(v) >= 2]
     best: list[Segment] = []
     for key, starts in candidates:
+        if _under_definition_intro(lines, starts[0]):
+            continue  # `Node schemas:` then `Properties:` per type: a schema's entries, not examples
         records = []
         for n, start in enumerate(starts):
             stop = starts[n + 1] if n + 1 < len(starts) else _record_end(lines, start)
@@ -314,6 +316,18 @@ def _keyed_records(text: str, lines: list[_Line]) -> list[Segment]:
             best = records
     # a record whose output is empty or a placeholder is the query, not an example
     return [r for r in best if _is_answered(text, r)]
+
+
+# a line that announces definitions (`Node schemas:`, `Table definitions:`): the keyed records below it
+# describe one thing each (its properties, its purpose), they are not samples to imitate
+_DEFINITION_INTRO = lazy_compile(
+    r"\b(?:schemas?|definitions?|data model|node types|entity types|tables|columns)\b[^\n]{0,40}:[ \t*_]*$", re.I)
+
+
+def _under_definition_intro(lines: list[_Line], first: int) -> bool:
+    """Does a definitions line stand within the three lines of text above the first record?"""
+    above = [ln.text for ln in lines[max(0, first - 6) : first] if ln.text.strip()][-3:]
+    return any(_DEFINITION_INTRO.search(t) for t in above)
 
 
 _COMMENTARY_KEY = lazy_compile(

@@ -6,7 +6,9 @@ did not. Two examples whose inputs differ count as repeats only when the inputs 
 same word for word (in order): different problems in one small vocabulary ("not ( True ) is", "True
 and False is") share almost every word and are not repeats. An input that is only a slot
 (`<YOUR_INPUT>`, `{question}`) matches another only when the whole example does: "Input: <X>" beside
-"Input: None" is a second format, not a repeat. The fix (unsafe: examples shape behaviour) deletes the
+"Input: None" is a second format, not a repeat. Records under a line that announces definitions
+("Node schemas:", "Table definitions:") are a schema's entries, not examples: two node types may share
+a property list. The fix (unsafe: examples shape behaviour) deletes the
 later ones.
 
 Bad:

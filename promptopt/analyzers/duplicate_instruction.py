@@ -7,10 +7,13 @@ where it was) and is safe: the prompt keeps every instruction it had.
 Case, spacing, list markers and end punctuation are ignored when comparing. Text the document model
 (`promptopt.document`) gives a data role (few-shot examples, code blocks, tagged documents, sample
 outputs, pasted reference material such as a guide whose worked examples repeat a problem statement on
-purpose, quoted data, noise) is not an instruction and is not compared with instructions; the one
+purpose, quoted data, noise; a whole string the code names as an example, `_concrete_ex` or
+`FEW_SHOT_EXAMPLES`, whose sample plan repeats its steps on purpose) is not an instruction and is not
+compared with instructions; the one
 exception is a line of an example that repeats the line right above it, word for word (a copy-paste
 slip in the sample the model imitates). Repetition that is structure is left alone: a block of steps
-repeated under another heading (each section a procedure of its own), and a sentence that documents each of
+repeated under another heading or another numbered title item ("3. Direct injection" and "4. Indirect
+injection", each with the same sub-steps: each a procedure of its own), and a sentence that documents each of
 several list items (the same parameter described under two functions), and the same rule under two
 sibling headings that name two subjects ("HTML artifacts", "React components": removing one copy drops
 the rule for that subject), at any depth (a criterion shared by "Score 4 > Definition:" and "Score 5 >
@@ -92,6 +95,8 @@ def check(doc, ctx):
             continue  # {% if %} ... {% else %} ...: only one of the copies renders
         if first_holder.section != holder.section and _block_repeated(keys, index, key):
             continue  # a block of steps repeated under another heading: each section is a procedure
+        if _block_repeated(keys, index, key) and _under_two_titles(doc, first, span):
+            continue  # "3. Direct injection" and "4. Indirect injection", each with the same sub-steps
         if _documents_another_item(doc, first_holder, holder):
             continue  # "element is a numeric tag..." under tap() and again under long_press()
         if _scoped_siblings(doc, first, span):
@@ -283,6 +288,28 @@ def _in_two_examples(doc, first: Span, later: Span) -> bool:
     if not any(_EXAMPLE_HEADING.match(f"# {title}") for _, title in model.headings_above(later.start)):
         return False
     return bool(_EXAMPLE_HEADING.search(doc.text, first.end, later.start))
+
+
+# a numbered item that is only a title ("3. Direct Prompt Injection"): it heads the lines below it
+_TITLE_ITEM = lazy_compile(r"^[ \t]*(?:\d{1,3}|[A-Z])[.)][ \t]+([A-Z][^.:;?!\n]{0,60}?)[ \t]*$")
+
+
+def _title_above(doc, offset: int) -> str | None:
+    """The nearest numbered title item above `offset` (lines that are only a title, not a sentence)."""
+    end = doc.text.rfind("\n", 0, offset)
+    while end > 0:
+        start = doc.text.rfind("\n", 0, end) + 1
+        m = _TITLE_ITEM.match(doc.text[start:end])
+        if m and len(m.group(1).split()) <= 8:
+            return m.group(1)
+        end = start - 1
+    return None
+
+
+def _under_two_titles(doc, first: Span, later: Span) -> bool:
+    """The copies stand under two different numbered title items: each item's block is its own."""
+    a, b = _title_above(doc, first.start), _title_above(doc, later.start)
+    return a is not None and b is not None and a != b
 
 
 def _block_repeated(keys: list[str], index: int, key: str) -> bool:

@@ -8,8 +8,11 @@ headings) of at least `min-tokens` tokens in which fewer than `max-instruction-s
 instruct (an imperative, a modal, a "you must"), when they are at least `min-share` of the prompt;
 a rule, however it is written (an imperative after a bold label, "- **Tone**: Keep it calm"), instructs
 and rule text is instructions whatever its size; few-shot examples are by design and not counted as
-material, and a run with no line of the prompt
-around it is the whole prompt written as prose (a spec), not material pasted into one. The finding
+material, and a run with no instruction of the prompt
+around it (outside examples and quoted or reference blocks, only headings, an intro line, samples) is
+either the whole prompt written as prose (a spec) or a string that is the material itself, handed to a
+prompt elsewhere (a `{research_summary}` slot the instructions tell the model to cite): not material
+pasted into a prompt. The finding
 names the lines and their tokens; it has no fix, since only a person can tell what of the material
 the prompt needs (trim it, summarise it once, or retrieve it per request).
 
@@ -44,7 +47,7 @@ from __future__ import annotations
 import re
 
 from ..core import Applicability, Edit, SegmentKind, Severity, Span
-from ..document import Role, document_model, is_imperative
+from ..document import Role, data_spans, document_model, is_imperative
 from ..lazyre import lazy_compile
 from ..segment import heading_title
 from ._money import levers
@@ -187,10 +190,23 @@ def _material_runs(doc, ctx, share: float):
         yield Span(run_start, run_end), ctx.counter.count(doc.text[run_start:run_end])
 
 
+_TO_THE_MODEL = lazy_compile(r"\b(?:you|your)\b", re.I)  # "You extract insights": the prompt's own line
+
+
 def _text_around(doc, span: Span) -> bool:
-    """Whether the prompt has a line of its own outside the run (not only headings)."""
-    outside = (doc.text[: span.start] + "\n" + doc.text[span.end :]).split("\n")
-    return any(line.strip() and heading_title(line) is None for line in outside)
+    """Whether the prompt has instructions of its own outside the run: a line that instructs or speaks to
+    the model, not in an example, quoted or reference block. A string that holds only material and its
+    samples is the material itself, handed to a prompt elsewhere (a `{research_summary}` slot), not a
+    prompt carrying it."""
+    data = data_spans(doc)
+    offset = 0
+    own = []
+    for line in doc.text.split("\n"):
+        start, offset = offset, offset + len(line) + 1
+        if (line.strip() and not span.start <= start < span.end and heading_title(line) is None
+                and not any(d.start <= start < d.end for d in data)):
+            own.append(line)
+    return instructing_share("\n".join(own)) > 0 or any(_TO_THE_MODEL.search(line) for line in own)
 
 
 def _example_share(doc, span: Span) -> float:

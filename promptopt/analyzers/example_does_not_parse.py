@@ -7,7 +7,8 @@ below a label line ("Example Response:", even over a blank line); a JSON value t
 after a label inside a paragraph or list item ("response:" then `{` ... `}`, up to the line that closes
 it at the same indentation); a one-line object after a label (`Output: {"a": 1,}`). As YAML: a ```yaml
 fence. Reported when the text does not parse and is concrete data: schema notation and templates
-(`<name>`, a slot such as `<1-5>` or `<0 or 1>`, `{{ var }}`, and outside string values `...`, `{var}`,
+(`<name>`, a slot such as `<1-5>` or `<0 or 1>`, `{{ var }}`, and outside string values `...`, `. . .` or
+a vertical ellipsis (lone `.` on lines of their own: "the list goes on"), `{var}`,
 `$var`, a key with an empty slot for its value (`"analysis":,`), bare type names such as `string`,
 comments) are descriptions, not examples, and are left alone, as are a Python dict (`True`, `None`, a
 triple-quoted `'''{text}'''` string: a block written in Python on purpose), an object whose keys are all
@@ -60,7 +61,8 @@ _TEMPLATE = lazy_compile(r"<[A-Za-z_][^<>\n]{0,40}>|<\d[^<>\n]{0,80}>|\{\{|\{%|\
 # ...and outside string values only: "it's not all that great...", a URL's `//`, "costs $5" or code's
 # `f\"{name}\"` inside a string is text
 _TEMPLATE_OUTSIDE = lazy_compile(
-    r"\.\.\.|…|//|/\*|#\s|\{\s*[A-Za-z_][\w.]*\s*\}|\$\{?\w|'[^'\n]*'\s*:|"
+    r"\.\.\.|…|\.[ \t]+\.[ \t]+\.|(?m:^[ \t]*\.[ \t]*\n[ \t]*\.[ \t]*$)|"  # `. . .`, a vertical ellipsis
+    r"//|/\*|#\s|\{\s*[A-Za-z_][\w.]*\s*\}|\$\{?\w|'[^'\n]*'\s*:|"
     r":\s*(?:string|number|integer|int|float|boolean|bool|str|array|object|null\s*\|)\b|\|\s*(?:string|null)\b"
     r"|\b(?:true|false)\s*/\s*(?:true|false)\b"
     r"|\"\s*:\s*[,}]", re.I)  # `"analysis":,`: a key with an empty slot for its value, a skeleton to fill

@@ -5,6 +5,8 @@ that the file's declared inputs (if any) do not define, is left over from an old
 render time it becomes empty text or an error. The template's runtime input is not one: a placeholder
 that is the whole value of its line (`Entry: {{ diary_entry }}`) in the last record, where the user's
 input goes after the examples, is the query even when an answer hint or a closing instruction follows it.
+A placeholder named after its own line's label (`Answer: ${Answer}`, `Summary: {{summary}}`) is a slot in
+a format description, the shape of the field, not an example's leftover value.
 
 Bad:
 
@@ -35,6 +37,19 @@ KIND = "risk"  # a placeholder nobody fills, sent as is: a defect
 
 
 _LABEL = lazy_compile(r"^[ \t]*(?:[\w ]{1,30}:)?[ \t]*[\"'`<]*$")
+# the label that opens a placeholder's line (`Answer: `), with what stands between it and the slot
+_LINE_LABEL = lazy_compile(r"^[ \t]*[-*]?[ \t]*([A-Za-z][\w ]{0,30}?)[ \t]*:[ \t]*[\"'`<$]*$")
+
+
+def _slot_of_its_label(text: str, p) -> bool:
+    """Is the placeholder named after its line's label (`Answer: ${Answer}`): a format slot?"""
+    start = text.rfind("\n", 0, p.span.start) + 1
+    m = _LINE_LABEL.match(text[start : p.span.start])
+    return bool(m) and _norm(m.group(1)) == _norm(p.name)
+
+
+def _norm(name: str) -> str:
+    return name.lower().replace("_", "").replace(" ", "")
 
 
 def _whole_line_value(text: str, span) -> bool:
@@ -56,6 +71,8 @@ def check(doc, ctx):
     defined = outside | block_variables(doc.placeholders) | (doc.variables_defined or set())
     last = max(exs, key=lambda e: e.span.start)
     for p in inside:
-        if p.name not in defined and not (last.span.contains(p.span) and _whole_line_value(doc.text, p.span)):
+        if p.name in defined or _slot_of_its_label(doc.text, p):
+            continue
+        if not (last.span.contains(p.span) and _whole_line_value(doc.text, p.span)):
             yield ctx.report(doc, p.span, f"placeholder {p.raw} in an example is not used or defined elsewhere "
                              "in the template", tokens_saved=0)

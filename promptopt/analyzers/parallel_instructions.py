@@ -7,7 +7,8 @@ into one sentence that lists the items, at the place of the first.
 Only runs of at least `min-repeats` sentences of five to forty words that differ in exactly one
 word position count, each the whole of its bullet or line (a sentence inside a longer bullet shares
 it with text that differs), and not when the differing words are labels (`Novelty:`, `Rigor:`: the
-fields of an output template). Few-shot examples, code and other data are never compared.
+fields of an output template). Few-shot examples, code and other data are never compared; a line keyed by
+a program's field name (`user_question: what is the average of ...?`) is a sample record, not an instruction.
 
 Bad:
 
