@@ -69,7 +69,9 @@ def test_every_prompt_file_is_read(report):
     assert report["summary"]["files_with_errors"] == 0
 
 
-def test_repeated_16_word_bullets_in_extract_wisdom(report):
+def test_repeated_16_word_bullets_in_extract_wisdom():
+    _require_corpus()
+    report = _audit_json("--extend-select", "PO103")[1]  # opt-in (held-out precision, docs/precision.md)
     findings = [f for f in _file(report, "fabric/extract_wisdom.md")["findings"] if f["code"].startswith("PO1")]
     parallel = [f for f in findings if f["code"] == "PO103"]
     assert parallel, [f["code"] for f in findings]
