@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-# a duplicated rule the default rule set reports (PO101, worth more than the 10-token floor)
+# a duplicated rule PO101 reports (worth more than the 10-token floor); run_audit opts into PO101
 GOOD = ("You are a support agent.\n- Refunds take five business days from the day the returned item arrives.\n"
         "- Refunds take five business days from the day the returned item arrives.\n")
 
@@ -34,6 +34,7 @@ def _without_root_read_override() -> list[str]:
 def run_audit(*args: str, cwd: Path, unprivileged: bool = False) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     prefix = _without_root_read_override() if unprivileged else []
+    args = (*args, "--extend-select", "PO101")  # opt-in since the held-out rounds (docs/precision.md)
     return subprocess.run([*prefix, sys.executable, "-m", "promptopt", "audit", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=120)
 

@@ -42,6 +42,7 @@ def corpus_copy(tmp_path) -> Path:
 
 @pytest.mark.corpus
 def test_adopting_a_baseline_on_the_corpus(corpus_copy, tmp_path):
+    (corpus_copy / "promptopt.toml").write_text('extend-select = ["PO101"]\n', encoding="utf-8")  # opt-in rule
     baseline = tmp_path / "promptopt-baseline.json"
     before = findings(str(corpus_copy))
     assert before, "the corpus should have findings to adopt"

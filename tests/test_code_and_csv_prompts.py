@@ -55,7 +55,7 @@ def test_python_constants_are_prompts_with_their_own_lines(tmp_path):
     escaped = docs[2]
     assert "\n" in escaped.text and not escaped.mappable  # the model sees the escape's newline
 
-    report = _audit(str(path), "--min-tokens", "0")
+    report = _audit(str(path), "--min-tokens", "0", "--extend-select", "PO101")
     (finding,) = [f for f in report["files"][0]["findings"] if f["code"] == "PO101"]
     # the duplicate bullet is line 7 of the module, not line 4 of the prompt
     assert MODULE.splitlines()[finding["line"] - 1] == "- Quote the order number the customer gives you."
@@ -98,7 +98,7 @@ def test_csv_library_rows_are_prompts_located_at_their_row(tmp_path):
     assert docs[0].mappable and not docs[1].mappable  # doubled quotes: the text differs from the file
     assert 'suggest "one" place' in docs[1].text
 
-    report = _audit(str(path), "--min-tokens", "0")
+    report = _audit(str(path), "--min-tokens", "0", "--extend-select", "PO101")
     (finding,) = [f for f in report["files"][0]["findings"] if f["code"] == "PO101"]
     assert finding["line"] == 4 and finding["document"] == "row 1 (Linux Terminal)"
     assert report["files"][0]["tokens"] > 30

@@ -123,9 +123,10 @@ def test_the_default_set_leaves_style_rules_and_tiny_findings_out(tmp_path):
     worth under `min-tokens` (10) is not reported on its own."""
     (tmp_path / "bot.md").write_text(BLOATED)
     assert audit_json(tmp_path) == []  # filler (3 tokens), wordy (2), a 7-token duplicate
-    assert audit_json(tmp_path, "--min-tokens", "0") == ["PO101"]
-    assert audit_json(tmp_path, "--extend-select", "PO401", "--min-tokens", "0") == ["PO101", "PO401"]
-    (tmp_path / "promptopt.toml").write_text('extend-select = ["PO4"]\nmin-tokens = 0\n')
+    assert audit_json(tmp_path, "--min-tokens", "0") == []  # PO101 is opt-in too (held-out precision)
+    assert audit_json(tmp_path, "--extend-select", "PO101", "--min-tokens", "0") == ["PO101"]
+    assert audit_json(tmp_path, "--extend-select", "PO101,PO401", "--min-tokens", "0") == ["PO101", "PO401"]
+    (tmp_path / "promptopt.toml").write_text('extend-select = ["PO101", "PO4"]\nmin-tokens = 0\n')
     assert audit_json(tmp_path) == ["PO101", "PO401", "PO403"]
 
 

@@ -68,7 +68,8 @@ def test_fix_then_fix_again_changes_nothing(fixture_copy):
 
 def test_diff_exits_1_and_writes_nothing(fixture_copy):
     before = {p.name: p.read_text() for p in fixture_copy.iterdir()}
-    result = CliRunner().invoke(main, ["audit", str(fixture_copy / "support_bot.md"), "--diff"])
+    result = CliRunner().invoke(main, ["audit", str(fixture_copy / "support_bot.md"), "--diff",
+                                       "--extend-select", "PO101"])
     assert result.exit_code == 1
     assert "--- " in result.output and "\n-- Refunds take up to 14 days to appear on a statement." in result.output
     assert {p.name: p.read_text() for p in fixture_copy.iterdir()} == before

@@ -43,14 +43,15 @@ def test_the_readme_snippet_blocks_a_bloated_prompt_and_passes_a_clean_one(tmp_p
     git(tmp_path, "add", ".")
     git(tmp_path, "commit", "-q", "-m", "config", "--no-verify")
 
-    # no config, as a new user has it: the bundled support prompt repeats an instruction (PO101)
-    bloated = (README.parent / "fixtures" / "prompts" / "support_bot.md").read_text(encoding="utf-8")
-    blocked = commit(tmp_path, pre_commit_env, {"prompts/bloated.md": bloated})
+    # no config, as a new user has it: the bundled classifier's examples answer with a label the prompt
+    # does not declare (PO201) and repeat one another (PO204), both on by default
+    broken = (README.parent / "fixtures" / "prompts" / "ticket_classifier.j2").read_text(encoding="utf-8")
+    blocked = commit(tmp_path, pre_commit_env, {"prompts/classifier.j2": broken})
     assert blocked.returncode != 0, blocked.output
     assert "promptopt audit" in blocked.output and "Failed" in blocked.output
-    assert "PO101" in blocked.output, blocked.output
-    git(tmp_path, "rm", "-q", "--cached", "prompts/bloated.md")
-    (tmp_path / "prompts" / "bloated.md").unlink()
+    assert "PO201" in blocked.output, blocked.output
+    git(tmp_path, "rm", "-q", "--cached", "prompts/classifier.j2")
+    (tmp_path / "prompts" / "classifier.j2").unlink()
     passed = commit(tmp_path, pre_commit_env, {"prompts/clean.md": CLEAN})
     assert passed.returncode == 0, passed.output
     assert "Passed" in passed.output
