@@ -269,12 +269,12 @@ SOURCES_6 = [
 # MAX_PER_PACKAGE a package by the same content-blind hash; the modules excluded by name are ones the loaders
 # read no prompt from (0 tokens on the first audits: 7 modules; flow-judge's only module was one, so it went).
 # magentic-ui's qwen_helpers/fncall_prompt.py is left out by path: Qwen-Agent's (fifth set) helper, vendored.
-# Looked at by path and rejected: athina and
-# prometheus-eval (no licence in the metadata), bigcodebench, evalplus, knowledge-storm, taskgen-ai, tonic-validate,
-# guidance, chatarena, tinytroupe, langgraph-swarm, sammo (no prompt file by path in the wheel),
-# agentless (GPL), promptsource, taskweaver and nemo-skills (no archive pip takes), and packages whose prompt-named
-# modules are prompt machinery rather than prompts (mirascope, outlines, magentic, kani, dbgpt, llmware,
-# datadreamer, bespokelabs-curator, tapeagents, agent-squad, langextract).
+# Looked at by path and rejected: athina and prometheus-eval (no licence in the metadata); bigcodebench, evalplus,
+# knowledge-storm, taskgen-ai, tonic-validate, guidance, chatarena, tinytroupe, langgraph-swarm, sammo, agent-squad,
+# ragchecker, openai-swarm (no prompt file by path in the wheel); agentless (GPL); promptsource, taskweaver,
+# nemo-skills, selfcheckgpt (no wheel pip takes); and packages whose prompt-named modules are prompt machinery
+# rather than prompts (mirascope, outlines, magentic, kani, dbgpt, llmware, datadreamer, bespokelabs-curator,
+# tapeagents, deepagents, instructor, langextract).
 SOURCES_7 = [
     Source("continuous-eval==0.3.14.post2", "template", ("continuous_eval/metrics/*/prompts/*.jinja2",
                                                          "continuous_eval/metrics/*/*/prompts/*.jinja2",
@@ -310,6 +310,14 @@ SOURCES_7 = [
                                           "magentic_ui/teams/orchestrator/_prompts.py",
                                           "magentic_ui/teams/orchestrator/_sentinel_prompts.py"),
            ("magentic_ui/agents/web_surfer/fara/_prompts.py",)),
+    Source("omagent-core==0.2.4", "template", ("omagent_core/*.prompt", "omagent_core/*/*.prompt",
+                                               "omagent_core/*/*/*.prompt", "omagent_core/*/*/*/*.prompt",
+                                               "omagent_core/*/*/*/*/*.prompt", "omagent_core/*/*/*/*/*/*.prompt",
+                                               "omagent_core/*/*/*/*/*/*/*.prompt",
+                                               "omagent_core/*/*/*/*/*/*/*/*.prompt")),
+    Source("refchecker==0.2.17", "code", ("refchecker/checker/checker_prompts.py",
+                                          "refchecker/extractor/extractor_prompts.py"),
+           repo="amazon-science/RefChecker"),
 ]
 
 # name -> manifest, its sources
