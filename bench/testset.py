@@ -268,7 +268,8 @@ SOURCES_6 = [
 # repositories are heldout.py's). Picked as before: by path and kind only, never by content, at most
 # MAX_PER_PACKAGE a package by the same content-blind hash; the modules excluded by name are ones the loaders
 # read no prompt from (0 tokens on the first audits: 7 modules; flow-judge's only module was one, so it went).
-# magentic-ui's qwen_helpers/fncall_prompt.py is left out by path: Qwen-Agent's (fifth set) helper, vendored.
+# magentic-ui's qwen_helpers/fncall_prompt.py is left out by path: Qwen-Agent's (fifth set) helper, vendored;
+# omagent-core's react_pro think/user_prompt.prompt too: the same bytes as its action/user_prompt.prompt.
 # Looked at by path and rejected: athina and prometheus-eval (no licence in the metadata); bigcodebench, evalplus,
 # knowledge-storm, taskgen-ai, tonic-validate, guidance, chatarena, tinytroupe, langgraph-swarm, sammo, agent-squad,
 # ragchecker, openai-swarm (no prompt file by path in the wheel); agentless (GPL); promptsource, taskweaver,
@@ -314,7 +315,8 @@ SOURCES_7 = [
                                                "omagent_core/*/*/*.prompt", "omagent_core/*/*/*/*.prompt",
                                                "omagent_core/*/*/*/*/*.prompt", "omagent_core/*/*/*/*/*/*.prompt",
                                                "omagent_core/*/*/*/*/*/*/*.prompt",
-                                               "omagent_core/*/*/*/*/*/*/*/*.prompt")),
+                                               "omagent_core/*/*/*/*/*/*/*/*.prompt"),
+           ("omagent_core/advanced_components/workflow/react_pro/agent/think/user_prompt.prompt",)),
     Source("refchecker==0.2.17", "code", ("refchecker/checker/checker_prompts.py",
                                           "refchecker/extractor/extractor_prompts.py"),
            repo="amazon-science/RefChecker"),
