@@ -267,15 +267,15 @@ SOURCES_6 = [
 # sixth sets, of bench/heldout.py or of the corpus MANIFEST (so no llama-index-* or langchain partner package: their
 # repositories are heldout.py's). Picked as before: by path and kind only, never by content, at most
 # MAX_PER_PACKAGE a package by the same content-blind hash; the modules excluded by name are ones the loaders
-# read no prompt from (0 tokens on the first audits: 7 modules; flow-judge's only module was one, so it went).
+# read no prompt from (0 tokens on the first audits: 9 modules; flow-judge's only module was one, so it went).
 # magentic-ui's qwen_helpers/fncall_prompt.py is left out by path: Qwen-Agent's (fifth set) helper, vendored;
 # omagent-core's react_pro think/user_prompt.prompt too: the same bytes as its action/user_prompt.prompt.
 # Looked at by path and rejected: athina and prometheus-eval (no licence in the metadata); bigcodebench, evalplus,
-# knowledge-storm, taskgen-ai, tonic-validate, guidance, chatarena, tinytroupe, langgraph-swarm, sammo, agent-squad,
-# ragchecker, openai-swarm (no prompt file by path in the wheel); agentless (GPL); promptsource, taskweaver,
-# nemo-skills, selfcheckgpt (no wheel pip takes); and packages whose prompt-named modules are prompt machinery
-# rather than prompts (mirascope, outlines, magentic, kani, dbgpt, llmware, datadreamer, bespokelabs-curator,
-# tapeagents, deepagents, instructor, langextract).
+# knowledge-storm, taskgen-ai, mle-agent, agentevals, tree-of-thoughts, tonic-validate, guidance, chatarena,
+# tinytroupe, langgraph-swarm, sammo, agent-squad, ragchecker, openai-swarm (no prompt file by path in the wheel);
+# agentless (GPL); promptsource, taskweaver, nemo-skills, selfcheckgpt (no wheel pip takes); and packages whose
+# prompt-named modules are prompt machinery rather than prompts (mirascope, outlines, magentic, kani, dbgpt,
+# llmware, datadreamer, bespokelabs-curator, tapeagents, deepagents, instructor, langextract).
 SOURCES_7 = [
     Source("continuous-eval==0.3.14.post2", "template", ("continuous_eval/metrics/*/prompts/*.jinja2",
                                                          "continuous_eval/metrics/*/*/prompts/*.jinja2",
@@ -320,6 +320,13 @@ SOURCES_7 = [
     Source("refchecker==0.2.17", "code", ("refchecker/checker/checker_prompts.py",
                                           "refchecker/extractor/extractor_prompts.py"),
            repo="amazon-science/RefChecker"),
+    Source("agentverse==0.1.8.1", "agent-config", ("agentverse/tasks/*/*/config.yaml",
+                                                   "agentverse/tasks/*/*/*/config.yaml",
+                                                   "agentverse/tasks/*/*/*/*/config.yaml")),
+    Source("codeinterpreterapi==0.1.20", "code", ("codeinterpreterapi/prompts/*.py",),
+           ("codeinterpreterapi/prompts/__init__.py", "codeinterpreterapi/prompts/remove_dl_link.py")),
+    Source("lmql==0.7.3", "code", ("lmql/lib/prompts/*.py",),
+           ("lmql/lib/prompts/__init__.py", "lmql/lib/prompts/wiki_prompt.py"), repo="eth-sri/lmql"),
 ]
 
 # name -> manifest, its sources
