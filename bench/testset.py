@@ -287,8 +287,8 @@ SOURCES_7 = [
                                        "autorag/evaluation/metric/g_eval_prompts/*.txt"),
            ("autorag/data/qa/evolve/prompt.py", "autorag/data/qa/filter/prompt.py", "autorag/data/qa/query/prompt.py",
             "autorag/evaluation/metric/deepeval_prompt.py")),
-    Source("promptflow-evals==0.3.5", "template", ("promptflow/evals/evaluators/*/*.prompty",
-                                                   "promptflow/evals/evaluators/*/*/*.prompty")),
+    # promptflow-evals left out: its prompty evaluators are the predecessors of azure-ai-evaluation's, which
+    # the fourth set holds and rules were tuned on after it was judged
     Source("langtest==2.7.0", "code", ("langtest/prompts.py", "langtest/metrics/eval_prompts.py"),
            ("langtest/prompts.py",)),
     Source("adalflow==1.1.3", "code", ("adalflow/components/agent/prompts.py",
