@@ -242,11 +242,53 @@ def test_the_sixth_test_set_draws_on_no_repository_or_file_of_the_corpus():
     assert not {r["sha256"] for r in sixth} & corpus_hashes
 
 
+def test_the_seventh_test_set_is_fresh_permissive_and_varied():
+    seventh = testset.read_manifest(testset.MANIFEST_7)
+    earlier = [row for manifest in (testset.MANIFEST, testset.MANIFEST_3, testset.MANIFEST_4, testset.MANIFEST_5,
+                                    testset.MANIFEST_6)
+               for row in testset.read_manifest(manifest)]
+    assert 50 <= len(seventh) <= 120
+    assert len({r["file"] for r in seventh}) == len(seventh)
+    assert len({r["sha256"] for r in seventh}) == len(seventh)
+    packages = {r["package"] for r in seventh}
+    assert 10 <= len(packages) <= 25
+    assert max(sum(r["package"] == p for r in seventh) for p in packages) <= testset.MAX_PER_PACKAGE
+    # fresh: no package, repository, file name or file content of the second to sixth sets or of heldout.py
+    # (by package, and by repository: a package's sibling from the same repository counts too)
+    assert not packages & {r["package"] for r in earlier}
+    assert not packages & {spec.split("==")[0] for spec in heldout.PACKAGES}
+    ours = {r["repo"].lower() for r in seventh}
+    assert "" not in ours
+    assert not ours & HELDOUT_REPOS
+    assert not ours & {r["repo"].lower() for r in earlier}
+    assert not {r["sha256"] for r in seventh} & {r["sha256"] for r in earlier}
+    assert not {r["file"] for r in seventh} & {r["file"] for r in earlier}
+    pinned = {s.name: s.version for s in testset.SOURCES_7}
+    for row in seventh:
+        assert testset.is_permissive(row["license"]), row
+        assert pinned[row["package"]] == row["version"], row  # the manifest is what `manifest --set new7` wrote
+        assert len(row["sha256"]) == 64 and int(row["sha256"], 16) >= 0
+        assert not row["path"].endswith("/__init__.py"), row
+    assert {r["kind"] for r in seventh} >= {"system", "agent-config", "template", "code"}
+    assert len({r["repo"] for r in seventh}) >= 10
+
+
+@needs_corpus
+def test_the_seventh_test_set_draws_on_no_repository_or_file_of_the_corpus():
+    with CORPUS_MANIFEST.open(encoding="utf-8", newline="") as fh:
+        corpus_repos = {row["repo"].split(" ")[0].lower() for row in csv.DictReader(fh, delimiter="\t")}
+    corpus_repos.add("jujumilk3/leaked-system-prompts")
+    seventh = testset.read_manifest(testset.MANIFEST_7)
+    assert not {r["repo"].lower() for r in seventh} & corpus_repos
+    corpus_hashes = {hashlib.sha256(p.read_bytes()).hexdigest() for p in split.CORPUS.rglob("*") if p.is_file()}
+    assert not {r["sha256"] for r in seventh} & corpus_hashes
+
+
 def test_every_named_set_can_be_fetched_and_audited_from_the_command_line(tmp_path, monkeypatch):
     fetched = []
     monkeypatch.setattr(testset, "fetch", lambda cache, rows: fetched.append(rows) or tmp_path)
     for name, manifest in (("new3", testset.MANIFEST_3), ("new4", testset.MANIFEST_4), ("new5", testset.MANIFEST_5),
-                           ("new6", testset.MANIFEST_6)):
+                           ("new6", testset.MANIFEST_6), ("new7", testset.MANIFEST_7)):
         fetched.clear()
         assert testset.main(["fetch", "--set", name, "--cache", str(tmp_path)]) == 0
         assert fetched[0] == testset.read_manifest(manifest)
