@@ -105,6 +105,7 @@ class Auditor:
             whole = PromptDocument(path, source, source, "file", line_origins=identity_origins(source))
             result.findings.extend(_suppress(suppressions, self.check(whole, 0, self.file_rules)))
         _mask_messages(source, result.findings)
+        result.findings = _once(result.findings)
         result.findings.sort(key=lambda f: f.sort_key)
         return result
 
@@ -335,3 +336,16 @@ def _audit_one(path: Path, text: str | None) -> FileResult:
     if not _worker_keeps_documents:
         result.documents = []
     return result
+
+
+def _once(findings: list[Finding]) -> list[Finding]:
+    """One finding per problem: two prompts of a file that are the same text at the same place (a YAML
+    alias, `key: *shared`) would report it once for each name."""
+    seen: set[tuple] = set()
+    kept = []
+    for finding in findings:
+        key = (finding.code, finding.location.line, finding.location.column, finding.message)
+        if key not in seen:
+            seen.add(key)
+            kept.append(finding)
+    return kept

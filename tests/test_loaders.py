@@ -474,3 +474,23 @@ def test_xml_with_text_beside_its_elements_is_one_prompt(tmp_path):
                     encoding="utf-8")
     docs = load_file(path)
     assert len(docs) == 1 and "You sort tickets." in docs[0].text
+
+
+def test_a_prompt_shared_through_a_yaml_alias_reports_its_problem_once(tmp_path):
+    """Before: the same broken JSON example, reached as `executor_prompt` and again through `*shared`,
+    was two identical findings (same line, same message), which a reader counted as noise."""
+    path = tmp_path / "agents.yaml"
+    path.write_text(
+        "prompts:\n"
+        "  executor_prompt: &shared |\n"
+        "    Reply with JSON only, like this:\n"
+        "\n"
+        "    ```json\n"
+        '    {"intent": "refund", "order_id": "A-1043" "urgent": true}\n'
+        "    ```\n"
+        "agents:\n"
+        "  - role: executor\n"
+        "    prompt: *shared\n", encoding="utf-8")
+    assert len(load_file(path)) == 2
+    findings = Auditor(Config()).audit_file(path).findings
+    assert [f.code for f in findings] == ["PO211"]
