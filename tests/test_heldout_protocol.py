@@ -1,5 +1,5 @@
 """The held-out protocol's data and tooling (docs/precision.md): the corpus's dev/test split, the second
-to sixth test sets' manifests, fetch's hash check, and the packets readers get (the brief's sample,
+to seventh test sets' manifests, fetch's hash check, and the packets readers get (the brief's sample,
 no findings in the recall packet)."""
 
 from __future__ import annotations
@@ -82,206 +82,66 @@ def test_the_second_test_set_draws_on_no_repository_of_the_corpus():
     assert not ours & corpus_repos
 
 
-def test_the_third_test_set_is_fresh_permissive_and_varied():
-    third, second = testset.read_manifest(testset.MANIFEST_3), testset.read_manifest()
-    assert len(third) >= 100
-    assert len({r["file"] for r in third}) == len(third)
-    packages = {r["package"] for r in third}
-    assert len(packages) >= 10
-    assert max(sum(r["package"] == p for r in third) for p in packages) <= testset.MAX_PER_PACKAGE
-    # fresh: no package, repository, file name or file content of the used-up second set or of heldout.py
-    assert not packages & {r["package"] for r in second}
-    assert not packages & {spec.split("==")[0] for spec in heldout.PACKAGES}
-    assert not {r["repo"].lower() for r in third} & {r["repo"].lower() for r in second}
-    assert not {r["sha256"] for r in third} & {r["sha256"] for r in second}
-    assert not {r["file"] for r in third} & {r["file"] for r in second}
-    pinned = {s.name: s.version for s in testset.SOURCES_3}
-    for row in third:
-        assert testset.is_permissive(row["license"]), row
-        assert pinned[row["package"]] == row["version"], row  # the manifest is what `manifest --set new3` wrote
-        assert len(row["sha256"]) == 64 and int(row["sha256"], 16) >= 0
-    assert {r["kind"] for r in third} >= {"system", "agent-config", "template", "code"}
-    assert len({r["repo"] for r in third}) >= 10
-
-
-@needs_corpus
-def test_the_third_test_set_draws_on_no_repository_of_the_corpus():
-    with CORPUS_MANIFEST.open(encoding="utf-8", newline="") as fh:
-        corpus_repos = {row["repo"].split(" ")[0].lower() for row in csv.DictReader(fh, delimiter="\t")}
-    corpus_repos.add("jujumilk3/leaked-system-prompts")
-    ours = {r["repo"].lower() for r in testset.read_manifest(testset.MANIFEST_3)}
-    assert "" not in ours
-    assert not ours & corpus_repos
-
-
-def test_the_fourth_test_set_is_fresh_permissive_and_varied():
-    fourth = testset.read_manifest(testset.MANIFEST_4)
-    earlier = testset.read_manifest() + testset.read_manifest(testset.MANIFEST_3)
-    assert 100 <= len(fourth) <= 120
-    assert len({r["file"] for r in fourth}) == len(fourth)
-    assert len({r["sha256"] for r in fourth}) == len(fourth)
-    packages = {r["package"] for r in fourth}
-    assert 12 <= len(packages) <= 16
-    assert max(sum(r["package"] == p for r in fourth) for p in packages) <= testset.MAX_PER_PACKAGE
-    # fresh: no package, repository, file name or file content of the used-up second and third sets or of
-    # heldout.py
-    assert not packages & {r["package"] for r in earlier}
-    assert not packages & {spec.split("==")[0] for spec in heldout.PACKAGES}
-    assert not {r["repo"].lower() for r in fourth} & {r["repo"].lower() for r in earlier}
-    assert not {r["sha256"] for r in fourth} & {r["sha256"] for r in earlier}
-    assert not {r["file"] for r in fourth} & {r["file"] for r in earlier}
-    pinned = {s.name: s.version for s in testset.SOURCES_4}
-    for row in fourth:
-        assert testset.is_permissive(row["license"]), row
-        assert pinned[row["package"]] == row["version"], row  # the manifest is what `manifest --set new4` wrote
-        assert len(row["sha256"]) == 64 and int(row["sha256"], 16) >= 0
-    assert {r["kind"] for r in fourth} >= {"system", "agent-config", "template", "code"}
-    assert len({r["repo"] for r in fourth}) >= 10
-
-
-@needs_corpus
-def test_the_fourth_test_set_draws_on_no_repository_or_file_of_the_corpus():
-    with CORPUS_MANIFEST.open(encoding="utf-8", newline="") as fh:
-        corpus_repos = {row["repo"].split(" ")[0].lower() for row in csv.DictReader(fh, delimiter="\t")}
-    corpus_repos.add("jujumilk3/leaked-system-prompts")
-    fourth = testset.read_manifest(testset.MANIFEST_4)
-    ours = {r["repo"].lower() for r in fourth}
-    assert "" not in ours
-    assert not ours & corpus_repos
-    corpus_hashes = {hashlib.sha256(p.read_bytes()).hexdigest() for p in split.CORPUS.rglob("*") if p.is_file()}
-    assert not {r["sha256"] for r in fourth} & corpus_hashes
-
-
-def test_the_fifth_test_set_is_fresh_permissive_and_varied():
-    fifth = testset.read_manifest(testset.MANIFEST_5)
-    earlier = (testset.read_manifest() + testset.read_manifest(testset.MANIFEST_3)
-               + testset.read_manifest(testset.MANIFEST_4))
-    assert 100 <= len(fifth) <= 120
-    assert len({r["file"] for r in fifth}) == len(fifth)
-    assert len({r["sha256"] for r in fifth}) == len(fifth)
-    packages = {r["package"] for r in fifth}
-    assert 10 <= len(packages) <= 16
-    assert max(sum(r["package"] == p for r in fifth) for p in packages) <= testset.MAX_PER_PACKAGE
-    # fresh: no package, repository, file name or file content of the second, third and fourth sets or of
-    # heldout.py (by package, and by repository: a package's sibling from the same repository counts too)
-    assert not packages & {r["package"] for r in earlier}
-    assert not packages & {spec.split("==")[0] for spec in heldout.PACKAGES}
-    heldout_repos = {"paul-gauthier/aider", "aider-ai/aider", "crewaiinc/crewai", "stanfordnlp/dspy",
-                     "gpt-engineer-org/gpt-engineer", "langchain-ai/langchain", "run-llama/llama_index",
-                     "openinterpreter/open-interpreter", "microsoft/semantic-kernel", "zou-group/textgrad"}
-    ours = {r["repo"].lower() for r in fifth}
-    assert not ours & heldout_repos
-    assert not ours & {r["repo"].lower() for r in earlier}
-    assert not {r["sha256"] for r in fifth} & {r["sha256"] for r in earlier}
-    assert not {r["file"] for r in fifth} & {r["file"] for r in earlier}
-    pinned = {s.name: s.version for s in testset.SOURCES_5}
-    for row in fifth:
-        assert testset.is_permissive(row["license"]), row
-        assert pinned[row["package"]] == row["version"], row  # the manifest is what `manifest --set new5` wrote
-        assert len(row["sha256"]) == 64 and int(row["sha256"], 16) >= 0
-    assert {r["kind"] for r in fifth} >= {"system", "agent-config", "template", "code"}
-    assert len({r["repo"] for r in fifth}) >= 10
-
-
-@needs_corpus
-def test_the_fifth_test_set_draws_on_no_repository_or_file_of_the_corpus():
-    with CORPUS_MANIFEST.open(encoding="utf-8", newline="") as fh:
-        corpus_repos = {row["repo"].split(" ")[0].lower() for row in csv.DictReader(fh, delimiter="\t")}
-    corpus_repos.add("jujumilk3/leaked-system-prompts")
-    fifth = testset.read_manifest(testset.MANIFEST_5)
-    ours = {r["repo"].lower() for r in fifth}
-    assert "" not in ours
-    assert not ours & corpus_repos
-    corpus_hashes = {hashlib.sha256(p.read_bytes()).hexdigest() for p in split.CORPUS.rglob("*") if p.is_file()}
-    assert not {r["sha256"] for r in fifth} & corpus_hashes
-
-
 HELDOUT_REPOS = {"paul-gauthier/aider", "aider-ai/aider", "crewaiinc/crewai", "stanfordnlp/dspy",
                  "gpt-engineer-org/gpt-engineer", "langchain-ai/langchain", "run-llama/llama_index",
                  "openinterpreter/open-interpreter", "microsoft/semantic-kernel", "zou-group/textgrad"}
+# the third to seventh sets, in the order they were built: (manifest, sources, files, packages, kinds)
+LATER_SETS = [
+    (testset.MANIFEST_3, testset.SOURCES_3, (100, 120), (10, 16), {"system", "agent-config", "template", "code"}),
+    (testset.MANIFEST_4, testset.SOURCES_4, (100, 120), (12, 16), {"system", "agent-config", "template", "code"}),
+    (testset.MANIFEST_5, testset.SOURCES_5, (100, 120), (10, 16), {"system", "agent-config", "template", "code"}),
+    (testset.MANIFEST_6, testset.SOURCES_6, (60, 120), (10, 20), {"system", "template", "library", "code"}),
+    (testset.MANIFEST_7, testset.SOURCES_7, (50, 120), (10, 25), {"system", "agent-config", "template", "code"}),
+]
+SET_NAMES = [f"set{n}" for n in range(3, 3 + len(LATER_SETS))]
 
 
-def test_the_sixth_test_set_is_fresh_permissive_and_varied():
-    sixth = testset.read_manifest(testset.MANIFEST_6)
-    earlier = [row for manifest in (testset.MANIFEST, testset.MANIFEST_3, testset.MANIFEST_4, testset.MANIFEST_5)
-               for row in testset.read_manifest(manifest)]
-    assert 60 <= len(sixth) <= 120
-    assert len({r["file"] for r in sixth}) == len(sixth)
-    assert len({r["sha256"] for r in sixth}) == len(sixth)
-    packages = {r["package"] for r in sixth}
-    assert 10 <= len(packages) <= 20
-    assert max(sum(r["package"] == p for r in sixth) for p in packages) <= testset.MAX_PER_PACKAGE
-    # fresh: no package, repository, file name or file content of the second to fifth sets or of heldout.py
-    # (by package, and by repository: a package's sibling from the same repository counts too)
+@pytest.mark.parametrize("index", range(len(LATER_SETS)), ids=SET_NAMES)
+def test_each_later_test_set_is_fresh_permissive_and_varied(index):
+    manifest, sources, (fewest, most), (fewest_packages, most_packages), kinds = LATER_SETS[index]
+    rows = testset.read_manifest(manifest)
+    earlier = [row for path in (testset.MANIFEST, *(s[0] for s in LATER_SETS[:index]))
+               for row in testset.read_manifest(path)]
+    assert fewest <= len(rows) <= most
+    assert len({r["file"] for r in rows}) == len(rows)
+    assert len({r["sha256"] for r in rows}) == len(rows)
+    packages = {r["package"] for r in rows}
+    assert fewest_packages <= len(packages) <= most_packages
+    assert max(sum(r["package"] == p for r in rows) for p in packages) <= testset.MAX_PER_PACKAGE
+    # fresh: no package, repository, file name or file content of an earlier set or of heldout.py (by
+    # package, and by repository: a package's sibling from the same repository counts too)
     assert not packages & {r["package"] for r in earlier}
     assert not packages & {spec.split("==")[0] for spec in heldout.PACKAGES}
-    ours = {r["repo"].lower() for r in sixth}
+    ours = {r["repo"].lower() for r in rows}
     assert "" not in ours
     assert not ours & HELDOUT_REPOS
     assert not ours & {r["repo"].lower() for r in earlier}
-    assert not {r["sha256"] for r in sixth} & {r["sha256"] for r in earlier}
-    assert not {r["file"] for r in sixth} & {r["file"] for r in earlier}
-    pinned = {s.name: s.version for s in testset.SOURCES_6}
-    for row in sixth:
+    assert not {r["sha256"] for r in rows} & {r["sha256"] for r in earlier}
+    assert not {r["file"] for r in rows} & {r["file"] for r in earlier}
+    pinned = {s.name: s.version for s in sources}
+    for row in rows:
         assert testset.is_permissive(row["license"]), row
-        assert pinned[row["package"]] == row["version"], row  # the manifest is what `manifest --set new6` wrote
+        assert pinned[row["package"]] == row["version"], row  # the manifest is what `manifest --set` wrote
         assert len(row["sha256"]) == 64 and int(row["sha256"], 16) >= 0
         assert not row["path"].endswith("/__init__.py"), row
-    assert {r["kind"] for r in sixth} >= {"system", "template", "library", "code"}
-    assert len({r["repo"] for r in sixth}) >= 10
+    assert {r["kind"] for r in rows} >= kinds
+    assert len({r["repo"] for r in rows}) >= 10
 
 
 @needs_corpus
-def test_the_sixth_test_set_draws_on_no_repository_or_file_of_the_corpus():
+@pytest.mark.parametrize("index", range(len(LATER_SETS)), ids=SET_NAMES)
+def test_each_later_test_set_draws_on_no_repository_or_file_of_the_corpus(index, corpus_hashes):
     with CORPUS_MANIFEST.open(encoding="utf-8", newline="") as fh:
         corpus_repos = {row["repo"].split(" ")[0].lower() for row in csv.DictReader(fh, delimiter="\t")}
     corpus_repos.add("jujumilk3/leaked-system-prompts")
-    sixth = testset.read_manifest(testset.MANIFEST_6)
-    assert not {r["repo"].lower() for r in sixth} & corpus_repos
-    corpus_hashes = {hashlib.sha256(p.read_bytes()).hexdigest() for p in split.CORPUS.rglob("*") if p.is_file()}
-    assert not {r["sha256"] for r in sixth} & corpus_hashes
+    rows = testset.read_manifest(LATER_SETS[index][0])
+    assert not {r["repo"].lower() for r in rows} & corpus_repos
+    assert not {r["sha256"] for r in rows} & corpus_hashes
 
 
-def test_the_seventh_test_set_is_fresh_permissive_and_varied():
-    seventh = testset.read_manifest(testset.MANIFEST_7)
-    earlier = [row for manifest in (testset.MANIFEST, testset.MANIFEST_3, testset.MANIFEST_4, testset.MANIFEST_5,
-                                    testset.MANIFEST_6)
-               for row in testset.read_manifest(manifest)]
-    assert 50 <= len(seventh) <= 120
-    assert len({r["file"] for r in seventh}) == len(seventh)
-    assert len({r["sha256"] for r in seventh}) == len(seventh)
-    packages = {r["package"] for r in seventh}
-    assert 10 <= len(packages) <= 25
-    assert max(sum(r["package"] == p for r in seventh) for p in packages) <= testset.MAX_PER_PACKAGE
-    # fresh: no package, repository, file name or file content of the second to sixth sets or of heldout.py
-    # (by package, and by repository: a package's sibling from the same repository counts too)
-    assert not packages & {r["package"] for r in earlier}
-    assert not packages & {spec.split("==")[0] for spec in heldout.PACKAGES}
-    ours = {r["repo"].lower() for r in seventh}
-    assert "" not in ours
-    assert not ours & HELDOUT_REPOS
-    assert not ours & {r["repo"].lower() for r in earlier}
-    assert not {r["sha256"] for r in seventh} & {r["sha256"] for r in earlier}
-    assert not {r["file"] for r in seventh} & {r["file"] for r in earlier}
-    pinned = {s.name: s.version for s in testset.SOURCES_7}
-    for row in seventh:
-        assert testset.is_permissive(row["license"]), row
-        assert pinned[row["package"]] == row["version"], row  # the manifest is what `manifest --set new7` wrote
-        assert len(row["sha256"]) == 64 and int(row["sha256"], 16) >= 0
-        assert not row["path"].endswith("/__init__.py"), row
-    assert {r["kind"] for r in seventh} >= {"system", "agent-config", "template", "code"}
-    assert len({r["repo"] for r in seventh}) >= 10
-
-
-@needs_corpus
-def test_the_seventh_test_set_draws_on_no_repository_or_file_of_the_corpus():
-    with CORPUS_MANIFEST.open(encoding="utf-8", newline="") as fh:
-        corpus_repos = {row["repo"].split(" ")[0].lower() for row in csv.DictReader(fh, delimiter="\t")}
-    corpus_repos.add("jujumilk3/leaked-system-prompts")
-    seventh = testset.read_manifest(testset.MANIFEST_7)
-    assert not {r["repo"].lower() for r in seventh} & corpus_repos
-    corpus_hashes = {hashlib.sha256(p.read_bytes()).hexdigest() for p in split.CORPUS.rglob("*") if p.is_file()}
-    assert not {r["sha256"] for r in seventh} & corpus_hashes
+@pytest.fixture(scope="module")
+def corpus_hashes() -> set[str]:
+    return {hashlib.sha256(p.read_bytes()).hexdigest() for p in split.CORPUS.rglob("*") if p.is_file()}
 
 
 def test_every_named_set_can_be_fetched_and_audited_from_the_command_line(tmp_path, monkeypatch):
