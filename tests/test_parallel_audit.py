@@ -15,12 +15,16 @@ def _summary(result):
                                              for x in f.findings]) for f in result.files]
 
 
-def test_two_processes_give_the_same_report_in_the_same_order(tmp_path):
+def _three_copies(tmp_path: Path) -> None:
     for copy in range(3):
         folder = tmp_path / f"copy{copy}"
         folder.mkdir()
         for prompt in FIXTURES.iterdir():
             (folder / prompt.name).write_bytes(prompt.read_bytes())
+
+
+def test_two_processes_give_the_same_report_in_the_same_order(tmp_path):
+    _three_copies(tmp_path)
     (tmp_path / "copy1" / "broken.json").write_text("{not json")
     serial = audit_paths([tmp_path], Config(), jobs=1)
     parallel = audit_paths([tmp_path], Config(), jobs=2)
@@ -30,11 +34,7 @@ def test_two_processes_give_the_same_report_in_the_same_order(tmp_path):
 
 def test_without_documents_the_report_is_the_same_and_no_prompt_is_sent_back(tmp_path):
     """The CLI asks workers not to send the parsed prompts back (the report reads none): same findings."""
-    for copy in range(3):
-        folder = tmp_path / f"copy{copy}"
-        folder.mkdir()
-        for prompt in FIXTURES.iterdir():
-            (folder / prompt.name).write_bytes(prompt.read_bytes())
+    _three_copies(tmp_path)
     kept = audit_paths([tmp_path], Config(), jobs=2)
     light = audit_paths([tmp_path], Config(), jobs=2, keep_documents=False)
     assert _summary(light) == _summary(kept)
