@@ -227,14 +227,13 @@ def _apply_baseline(result, config, baseline: Path | None, write_baseline: Path 
 
 def _emit(result, fmt: str, model: str, no_color: bool, output_file: Path | None, token_map: str = "auto",
           volume=None) -> None:
-    from .reporters import ReportOptions, render
+    from .reporters import audit_options, render
 
     color = fmt == "text" and not no_color and output_file is None and sys.stdout.isatty()
     # audit has printed the errors on stderr: a report on the terminal says each once
     on_stderr = fmt in ("text", "concise") and output_file is None
-    options = ReportOptions(color=color, show_fixes=True, model=model, tool_version=__version__,
-                            rule_docs=_rule_info, price_per_token=_input_price(model), token_map=token_map,
-                            requests_per_month=volume, errors_on_stderr=on_stderr)
+    options = audit_options(model, __version__, color=color, token_map=token_map, requests_per_month=volume,
+                            errors_on_stderr=on_stderr)
     text = render(fmt, result, options)
     if output_file:
         from .atomic import write_report
@@ -260,23 +259,6 @@ def _monthly_volume(config):
     except UsageConfigError as exc:
         fail(f"[tool.promptopt.usage]: {exc}")
     return lambda path: usage.for_path(relative_to(Path(path), config.root), config.model).requests_per_month
-
-
-def _rule_info(code: str):
-    from .registry import get_rule
-
-    return get_rule(code)
-
-
-def _input_price(model: str) -> float | None:
-    try:
-        from .cost.prices import input_price
-    except ImportError:
-        return None
-    try:
-        return input_price(model)
-    except Exception:
-        return None
 
 
 def _apply_fixes(paths, config, unsafe: bool, show_diff: bool, failures: list[str] | None = None) -> bool:

@@ -93,7 +93,7 @@ def _audit(names: list[str], flags: set[str]) -> None:
 def _report(result, config, no_color: bool) -> None:
     from . import __version__
     from .core import printable
-    from .reporters import ReportOptions, render
+    from .reporters import audit_options, render
 
     if not result.files and not config.force_exclude:
         _echo("promptopt: warning: no prompt files found (`promptopt audit --show-files --verbose` "
@@ -101,9 +101,8 @@ def _report(result, config, no_color: bool) -> None:
     for bad in result.errors:
         _echo(f"promptopt: error: {printable(bad.path)}: {bad.error}", err=True)
     color = not no_color and sys.stdout.isatty()
-    options = ReportOptions(color=color, show_fixes=True, model=config.model, tool_version=__version__,
-                            rule_docs=_rule_info, price_per_token=_input_price(config.model), token_map="auto",
-                            requests_per_month=None, errors_on_stderr=True)
+    options = audit_options(config.model, __version__, color=color, token_map="auto", requests_per_month=None,
+                            errors_on_stderr=True)
     text = render("text", result, options)
     _echo(text, nl=not text.endswith("\n"))
 
@@ -123,20 +122,3 @@ def _echo(message: str, err: bool = False, nl: bool = True) -> None:
     except BrokenPipeError:  # `promptopt audit | head`: as click, quiet, exit 1
         os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
         sys.exit(1)
-
-
-def _rule_info(code: str):
-    from .registry import get_rule
-
-    return get_rule(code)
-
-
-def _input_price(model: str) -> float | None:
-    try:
-        from .cost.prices import input_price
-    except ImportError:
-        return None
-    try:
-        return input_price(model)
-    except Exception:
-        return None

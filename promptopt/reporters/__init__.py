@@ -41,3 +41,23 @@ def render(fmt: str, result: AuditResult, options: ReportOptions | None = None) 
 
 
 __all__ = ["REPORTERS", "ReportOptions", "RuleInfo", "render"]
+
+
+def audit_options(model: str, tool_version: str, **options) -> ReportOptions:
+    """The audit report's options as `promptopt audit` and the hook's quick path give them: the rule
+    registry for rule metadata and the model's input price from the bundled map (None when unknown)."""
+    from ..registry import get_rule
+
+    return ReportOptions(show_fixes=True, model=model, tool_version=tool_version, rule_docs=get_rule,
+                         price_per_token=_input_price(model), **options)
+
+
+def _input_price(model: str) -> float | None:
+    try:
+        from ..cost.prices import input_price
+    except ImportError:
+        return None
+    try:
+        return input_price(model)
+    except Exception:  # an unreadable or odd price map: the report says the price is unknown
+        return None
