@@ -101,28 +101,33 @@ def _own_line(text: str, span: Span) -> bool:
     return not text[line_start : span.start].strip() and not text[span.end : line_end].strip()
 
 
+def whole_lines(text: str, start: int, end: int) -> Span:
+    """The whole lines from `start` to `end` as one deletion that leaves the text tidy: a blank line
+    between blocks goes along (no double blank line is left), and at the end of the text the line breaks
+    before it go too, so the text ends as it did (one newline, or none in a YAML `|-` scalar)."""
+    start = text.rfind("\n", 0, start) + 1
+    if end < len(text) and (end == 0 or text[end - 1] != "\n"):
+        end = text.find("\n", end)
+        end = len(text) if end == -1 else end + 1
+    if end < len(text) and text[end] == "\n" and (start == 0 or text[start - 2 : start] == "\n\n"):
+        end += 1
+    if end >= len(text):
+        keep_final_newline = text.endswith("\n")
+        while start > 0 and text[start - 1] == "\n":
+            start -= 1
+        if keep_final_newline and start > 0:
+            start += 1
+        return Span(start, len(text))
+    return Span(start, end)
+
+
 def delete_unit(doc: PromptDocument, span: Span, holder: Segment) -> list[Edit]:
     """Edits that remove a sentence; when it is the whole bullet or paragraph, remove its line(s)."""
     text = doc.text
     whole = covers(text, holder, span)
     if whole or (holder.kind == SegmentKind.PROSE and _own_line(text, span)):
         unit = holder.span if whole else span
-        start = text.rfind("\n", 0, unit.start) + 1
-        end = unit.end
-        if end < len(text) and text[end] == "\n":
-            end += 1
-            # a blank line between blocks goes with the block, so no double blank line is left
-            if end < len(text) and text[end] == "\n" and (start == 0 or text[start - 2 : start] == "\n\n"):
-                end += 1
-        if end >= len(text):
-            # the last unit: the line breaks before it go too, so the text ends as it did
-            # (one newline, or none in a YAML `|-` scalar), not with blank or indented lines
-            keep_final_newline = text.endswith("\n")
-            while start > 0 and text[start - 1] == "\n":
-                start -= 1
-            if keep_final_newline and start > 0:
-                start += 1
-        return [Edit(Span(start, end), "")]
+        return [Edit(whole_lines(text, unit.start, unit.end), "")]
     start, end = span.start, span.end
     while end < len(text) and text[end] in " \t":
         end += 1

@@ -54,7 +54,7 @@ import re
 from ..core import Applicability, Edit, Severity, Span
 from ..document import Role, data_spans, document_model, is_imperative, sentences
 from ..lazyre import lazy_compile
-from ._common import LIST_MARKER, content_lemmas, delete_unit, negated, normalize
+from ._common import LIST_MARKER, content_lemmas, delete_unit, negated, normalize, whole_lines
 from .duplicate_instruction import (
     _LONG_DATA_WORDS,
     _branches,
@@ -328,26 +328,7 @@ def _stranded(doc, edits: list[Edit]) -> list[Edit]:
             closes = after is None or after.kind == "heading" and after.level <= before.level
             if intro or before.kind == "heading" and closes:
                 inside = [e for e in edits if before.span.start <= e.span.start < blocks[j].span.end]
-                merged = _lines_between(doc.text, before.span.start, max(e.span.end for e in inside))
+                merged = whole_lines(doc.text, before.span.start, max(e.span.end for e in inside))
                 edits = [e for e in edits if e not in inside] + [Edit(merged, "")]
         i = j + 1
     return edits
-
-
-def _lines_between(text: str, start: int, end: int) -> Span:
-    """Whole lines from `start` to `end`, taking one blank line along (or, at the end of the text, the
-    line breaks before it) so that no double blank line or trailing blank line is left."""
-    start = text.rfind("\n", 0, start) + 1
-    if end < len(text) and text[end - 1] != "\n":
-        end = text.find("\n", end)
-        end = len(text) if end == -1 else end + 1
-    if end >= len(text):
-        keep_final_newline = text.endswith("\n")
-        while start > 0 and text[start - 1] == "\n":
-            start -= 1
-        if keep_final_newline and start > 0:
-            start += 1
-        return Span(start, len(text))
-    if text.startswith("\n", end) and (start == 0 or text[start - 2 : start] == "\n\n"):
-        end += 1
-    return Span(start, end)
