@@ -5,7 +5,7 @@ For each file, the first rule that applies decides:
    and, in a directory walk, what git ignores (.gitignore, .git/info/exclude: `git ls-files`);
 2. `include`/`extend-include` globs: a file they match is audited, whatever it is;
    with `include` set, nothing else is (as in ruff, `include` replaces the default);
-3. the default: a file of a prompt format (`loaders.LOADERS`) unless `known_files` knows it is not
+3. the default: a file of a prompt format (`loaders.PROMPT_SUFFIXES`) unless `known_files` knows it is not
    a prompt (READMEs, changelogs, licences, docs sites, CI, manifests, lockfiles, tests/...), and,
    for a general-purpose format (YAML, JSON), only when its content says prompt (`CONTENT_CHECKS`).
 A file named on the command line is audited as named, as in ruff, unless `--force-exclude` (the
@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .config import DEFAULT_EXCLUDE, Config, _glob_match, _relative
 from .known_files import known_prompt, not_a_prompt
-from .loaders import LOADERS, format_of
+from .loaders import PROMPT_SUFFIXES, format_of
 from .shapes import Verdict, json_verdict, text_verdict, yaml_verdict
 
 # Formats whose files are prompts by default (minus the known non-prompts).
@@ -104,7 +104,7 @@ def classify_by_path(path: Path, folders: tuple[str, ...], config: Config) -> De
     if config.include is not None:
         return Decision(path, False, "matches no `include` pattern")
     suffix = path.suffix.lower()
-    if suffix not in LOADERS:
+    if suffix not in PROMPT_SUFFIXES:
         return Decision(path, False, f"not a prompt format ({suffix or 'no suffix'})")
     known = not_a_prompt(path.name, folders)
     if known:
@@ -180,12 +180,12 @@ def _walk(root: Path, config: Config) -> list[Decision]:
                 decision = Decision(path, False, "ignored by git")  # .gitignore, .git/info/exclude
             elif path.is_symlink() and not path.exists():
                 decision = Decision(path, True, "a broken link", _broken_link_reason(path))
-                if excluded_by(path, config) or path.suffix.lower() not in LOADERS:
+                if excluded_by(path, config) or path.suffix.lower() not in PROMPT_SUFFIXES:
                     continue
             else:
                 decision = classify(path, below, config)
             # other formats (.py, .toml...) are skipped without a word: listing them would drown the rest
-            if decision.audit or path.suffix.lower() in LOADERS:
+            if decision.audit or path.suffix.lower() in PROMPT_SUFFIXES:
                 out.append(decision)
     return out
 

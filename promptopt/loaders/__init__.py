@@ -49,9 +49,10 @@ LOADERS = {
     ".yml": ("yaml", _yaml),
     ".py": ("python", _Lazy("python_module")),
     ".csv": ("csv", _Lazy("csv_prompts")),
+    ".xml": ("xml", _Lazy("xml_prompts")),  # a library of named prompts (`<constants><a_prompt>...`)
 }
-PROMPT_SUFFIXES = frozenset(LOADERS)
-_XML = _Lazy("xml_prompts")  # a library of named prompts (`<constants><a_prompt>...`), when a path names one
+# what discovery audits in a folder: XML is read only when a path names it (most XML is not prompts)
+PROMPT_SUFFIXES = frozenset(LOADERS) - {".xml"}
 
 
 def format_of(path: Path) -> str | None:
@@ -127,8 +128,6 @@ def _looks_utf16(data: bytes) -> bool:
 def load_source(path: Path, source: str) -> list[PromptDocument]:
     """Documents of a file whose text is already read (from disk or from a git ref)."""
     fmt, loader = LOADERS.get(path.suffix.lower(), ("text", _text))
-    if path.suffix.lower() == ".xml":  # not a prompt suffix (discovery skips XML), read when named
-        fmt, loader = "xml", _XML
     if path.name == "skprompt.txt":
         fmt = "skprompt"
     documents = loader(path, source, fmt)
