@@ -1,5 +1,5 @@
 """The held-out protocol's data and tooling (docs/precision.md): the corpus's dev/test split, the second
-to seventh test sets' manifests, fetch's hash check, and the packets readers get (the brief's sample,
+to eighth test sets' manifests, fetch's hash check, and the packets readers get (the brief's sample,
 no findings in the recall packet)."""
 
 from __future__ import annotations
@@ -85,13 +85,14 @@ def test_the_second_test_set_draws_on_no_repository_of_the_corpus():
 HELDOUT_REPOS = {"paul-gauthier/aider", "aider-ai/aider", "crewaiinc/crewai", "stanfordnlp/dspy",
                  "gpt-engineer-org/gpt-engineer", "langchain-ai/langchain", "run-llama/llama_index",
                  "openinterpreter/open-interpreter", "microsoft/semantic-kernel", "zou-group/textgrad"}
-# the third to seventh sets, in the order they were built: (manifest, sources, files, packages, kinds)
+# the third to eighth sets, in the order they were built: (manifest, sources, files, packages, kinds)
 LATER_SETS = [
     (testset.MANIFEST_3, testset.SOURCES_3, (100, 120), (10, 16), {"system", "agent-config", "template", "code"}),
     (testset.MANIFEST_4, testset.SOURCES_4, (100, 120), (12, 16), {"system", "agent-config", "template", "code"}),
     (testset.MANIFEST_5, testset.SOURCES_5, (100, 120), (10, 16), {"system", "agent-config", "template", "code"}),
     (testset.MANIFEST_6, testset.SOURCES_6, (60, 120), (10, 20), {"system", "template", "library", "code"}),
     (testset.MANIFEST_7, testset.SOURCES_7, (50, 120), (10, 25), {"system", "agent-config", "template", "code"}),
+    (testset.MANIFEST_8, testset.SOURCES_8, (80, 120), (12, 25), {"system", "agent-config", "template", "code"}),
 ]
 SET_NAMES = [f"set{n}" for n in range(3, 3 + len(LATER_SETS))]
 
@@ -148,7 +149,8 @@ def test_every_named_set_can_be_fetched_and_audited_from_the_command_line(tmp_pa
     fetched = []
     monkeypatch.setattr(testset, "fetch", lambda cache, rows: fetched.append(rows) or tmp_path)
     for name, manifest in (("new3", testset.MANIFEST_3), ("new4", testset.MANIFEST_4), ("new5", testset.MANIFEST_5),
-                           ("new6", testset.MANIFEST_6), ("new7", testset.MANIFEST_7)):
+                           ("new6", testset.MANIFEST_6), ("new7", testset.MANIFEST_7),
+                           ("new8", testset.MANIFEST_8)):
         fetched.clear()
         assert testset.main(["fetch", "--set", name, "--cache", str(tmp_path)]) == 0
         assert fetched[0] == testset.read_manifest(manifest)
