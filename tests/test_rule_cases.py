@@ -2,7 +2,8 @@
 
 A case has `fail` (text that must raise the rule; `count` pins how many findings) or `pass` (text
 that must not), an optional `file` name (its suffix picks the loader; default prompt.md), optional
-`options` for the rule, an optional `min-tokens` (default 0 here: a case tests the rule's logic, and
+`options` for the rule, an optional `message` (a text some finding's message holds), an optional
+`min-tokens` (default 0 here: a case tests the rule's logic, and
 the value floor has cases of its own), and for fixable rules an optional `fix`: the text after this rule's fixes
 (safe and unsafe) are applied to a fixed point, and an optional `safe-fix`: the text after its safe fixes
 only (what `--fix` and `compress` do; a fix that would break its sentence is not among them).
@@ -50,6 +51,8 @@ def test_rule_case(code, case, tmp_path):
     assert found, f"{code} found nothing in:\n{text}"
     if "count" in case:
         assert len(found) == case["count"], [f.message for f in found]
+    if "message" in case:  # the message names what is wrong
+        assert any(case["message"] in f.message for f in found), [f.message for f in found]
     if "fix" in case:
         outcome = fix_to_fixed_point(path, text, lambda p, t: auditor.audit_source(p, t).findings, unsafe=True)
         assert outcome.text == case["fix"]

@@ -19,7 +19,12 @@ writes is left alone: JSON under a label that names an input ("Example Messages:
 like:") and not an output; a broken input teaches no output. One finding per example, at its first
 error; one problem, one finding: the same error on the same text (string contents aside) in sibling
 examples of one prompt is one finding at the first, naming every line. The message gives the parser's
-error and its lines. It has no fix: only the author knows what the example meant.
+error and its lines. A format template's unquoted slot (`"score": Your score (between 0 and 5)`,
+`"confidence": confidence`) is fine where a number or a boolean goes: filled, it parses, and the rest of
+the template is checked with the slot filled; an unquoted slot where a string goes (`"thought": your
+thought`) is the defect, and the message names its keys. A fence with no language is read as JSON only
+when it opens like JSON data (`{"`, `[{`): `{code contents}` in a plain-text format is a placeholder.
+It has no fix: only the author knows what the example meant.
 
 Bad:
 
@@ -89,7 +94,7 @@ def _errors(doc):
     for m in _FENCE.finditer(text) if ("```" in text or "~~~" in text) else ():
         lang, body = m.group(2).lower(), m.group(3)
         start = m.start(3)
-        if lang in ("json", "jsonc", "json5") or (not lang and body.lstrip()[:1] in ("{", "[")):
+        if lang in ("json", "jsonc", "json5") or (not lang and _LOOKS_JSON.match(body.lstrip())):
             if lang in ("jsonc", "json5") or _input_label(_label_before(text, m.start())):
                 continue  # comments and trailing commas are allowed there; an input sample is read, not copied
             yield from _check_json(body, start)
@@ -120,7 +125,50 @@ def _check_json(body: str, start: int):
             return  # a 5,000-digit number or 10,000 `[`: over a parser's bound, not a typo to correct
         if exc.msg.startswith(_NOT_BROKEN):
             return
+        if exc.msg.startswith("Expecting value"):
+            slots = _bare_slots(body)
+            if slots:  # a format template: a slot is a defect only where a string goes
+                text_slots = [m for m in slots if not _NUMERIC_SLOT.search(m.group(1) + " " + m.group(2))]
+                if not text_slots:  # `"score": Your score (1-5)` reads `"score": 4` once filled
+                    yield from _check_filled(body, start, slots)
+                    return
+                m = text_slots[0]
+                names = ", ".join(f'"{s.group(1)}"' for s in text_slots)
+                verb = "holds" if len(text_slots) == 1 else "hold"
+                yield (start, f"{names} {verb} unquoted text where a string goes ({m.group(2).strip()!r})",
+                       start + m.start(2), "JSON")
+                return
         yield start, exc.msg, start + exc.pos, "JSON"
+
+
+# `"key": words the model fills in`: a slot written bare where a JSON value goes (not a string, a number,
+# an object, an array, true, false or null)
+_BARE_SLOT = lazy_compile(r'"([^"\n]{1,60})"\s*:[ \t]*(?![\s"{\[\d-]|(?:true|false|null)\b)([^,\n}\]]{1,120})')
+# a slot that stands for a number or a boolean: `"score": Your numerical score (between 0 and 5)`,
+# `"confidence": confidence`; filled, it is JSON as it stands
+_NUMERIC_SLOT = lazy_compile(
+    r"\b(?:scores?|ratings?|numbers?|numerical|numeric|integer|int|float|counts?|confidence|probability|"
+    r"percent(?:age)?|grades?|rank|true|false|boolean|bool)\b|\d+\s*(?:-|to|and)\s*\d+", re.I)
+
+
+def _check_filled(body: str, start: int, slots: list[re.Match]):
+    """The template with each number slot filled (`0`): what is left wrong is a real error."""
+    filled, last = [], 0
+    for m in slots:
+        filled += [body[last : m.start(2)], "0"]
+        last = m.end(2)
+    filled.append(body[last:])
+    text = "".join(filled)
+    try:
+        json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        if isinstance(exc, json.JSONDecodeError) and not exc.msg.startswith(_NOT_BROKEN):
+            line_start = _line_offset(body, text.count("\n", 0, exc.pos))  # filling keeps the lines
+            yield start, exc.msg, start + line_start, "JSON"
+
+
+def _bare_slots(body: str) -> list[re.Match]:
+    return list(_BARE_SLOT.finditer(body))
 
 
 def _one_per_error(doc, ctx, errors):

@@ -6,7 +6,8 @@ Chain-of-thought prompts teach by their worked examples, and models copy the rea
 format: an example that restates a fact wrongly teaches careless restating. Read: in each few-shot
 example, a quantity stated in the input ("8 3 pointers", "30 highlighter pens") and a line of the
 answer that states the same thing with another number (not a result: "= 13 oranges" is computed) while
-that line's arithmetic uses the input's number and not the restated one. It has no fix: correct the
+that line's arithmetic, after it, uses the input's number and not the restated one (a number stated after
+the arithmetic is its result: "(10 - 3) / 2 ... 3.5 years"). It has no fix: correct the
 restated number.
 
 Bad:
@@ -61,9 +62,12 @@ def check(doc, ctx):
             for m in _QUANTITY.finditer(line):
                 number, thing = m.group(1), m.group(2).lower()
                 given = stated.get(thing, set())
-                if _computed(line, m) or not given or number in given or number in operands or not given & operands:
+                if _computed(line, m) or not given or number in given or number in operands:
                     continue
-                quoted = sorted(given & operands)[0]
+                used_after = given & {a or b for a, b in _OPERAND.findall(line[m.end():])}
+                if not used_after:  # the arithmetic came first: the number is its result, not a restatement
+                    continue
+                quoted = sorted(used_after)[0]
                 yield ctx.report(doc, Span(pos + m.start(), pos + m.end()),
                                  f"this worked example says \"{m.group(0)}\" where its question says "
                                  f"\"{quoted} {m.group(2)}\", and the line computes with {quoted}: correct the "
