@@ -193,3 +193,55 @@ def test_a_fence_inside_a_list_item_is_code_and_its_comments_are_no_headings():
     kinds = [(b.kind, doc.text[b.span.start:b.span.end].strip().splitlines()[0]) for b in document_model(doc).blocks]
     assert ("code", "```bash") in kinds and not any(k == "heading" for k, _ in kinds)
     assert _roles(text)["Be friendly with the user."] == Role.INSTRUCTION
+
+
+def test_template_scaffolds_are_template():
+    """Slots and the lines that only frame them: a bare `{}`, chat-format tokens, a lead whose every
+    following line is a slot, a heading whose only content is a slot, an answer heading closing the prompt."""
+    roles = _roles("Rank the answers.\n\n<|start_header_id|>user<|end_header_id|>\n\n"
+                   "You generated the following code:\n{{code}}\n\n### Rules:\n\n{}\n\n"
+                   "INSTRUCTIONS:\n---------\n${nl_instruction}\n\n### Answers:\n")
+    assert roles["Rank the answers."] is Role.INSTRUCTION
+    for first in ("<|start_header_id|>user<|end_header_id|>", "You generated the following code:", "### Rules:",
+                  "{}", "INSTRUCTIONS:", "### Answers:"):
+        assert roles[first] is Role.TEMPLATE, first
+
+
+def test_worked_input_output_pairs_are_examples_and_slotted_pairs_are_template():
+    roles = _roles("Classify the sentiment of the review.\n\n"
+                   "Review: The battery died in a day.\nSentiment: negative\n\n"
+                   "Problem 2: A line occurs at $48991.0 \\mathrm{MHz}$. Find $d$.\n"
+                   "Explanation for Problem 2: The rotational line gives $d$.\n\n"
+                   "Therefore, the answer is \\boxed{1.5}.\n\n"
+                   "Review: {review}\nSentiment: answer with one word, then explain it briefly\n")
+    assert roles["Review: The battery died in a day."] is Role.EXAMPLE
+    assert roles["Problem 2: A line occurs at $48991.0 \\mathrm{MHz}$. Find $d$."] is Role.EXAMPLE
+    assert roles["Therefore, the answer is \\boxed{1.5}."] is Role.EXAMPLE  # the end of the worked example
+    assert roles["Review: {review}"] is Role.TEMPLATE
+
+
+def test_an_example_label_line_heads_the_blocks_after_it_until_the_prompt_speaks_again():
+    roles = _roles("Turn the request into edits.\n\nExample 1:\n\nCode Files:\n\nmain.py\n1: print('hi')\n\n"
+                   "User Request:\nRename the function and add a docstring to it.\n\n"
+                   "IMPORTANT: make only one edit per step.\n\nRequest: {{request}}\n")
+    assert roles["Example 1:"] is Role.EXAMPLE
+    assert roles["Code Files:"] is Role.EXAMPLE
+    assert roles["User Request:"] is Role.EXAMPLE
+    assert roles["IMPORTANT: make only one edit per step."] is not Role.EXAMPLE
+
+
+def test_output_specification_language():
+    roles = _roles("Read the ticket.\n\nProvide the JSON response with fields: name, priority.\n\n"
+                   "Call one tool at a time and use the following format strictly:\n\n"
+                   "- Return the summary between [Start of Summary] and [End of Summary] tags.\n\n"
+                   "Here are examples of (JSON Schema, JSON) pairs that show the expected behaviour:\n"
+                   '- `{"type": "string"}` => `"one"`\n- `{"type": "integer"}` => `1`\n\n'
+                   "Each entry can follow one of these formats:\n"
+                   '- "claim -> MISMATCH (expected X, saw Y)"\n- "claim -> FABRICATED"\n')
+    assert roles["Read the ticket."] is Role.INSTRUCTION
+    for first in ("Provide the JSON response with fields: name, priority.",
+                  "Call one tool at a time and use the following format strictly:",
+                  "- Return the summary between [Start of Summary] and [End of Summary] tags.",
+                  '- "claim -> MISMATCH (expected X, saw Y)"', '- "claim -> FABRICATED"'):
+        assert roles[first] is Role.OUTPUT, first
+    assert roles['- `{"type": "string"}` => `"one"`'] is Role.EXAMPLE
