@@ -306,7 +306,7 @@ search look wait stop continue begin combine split skip ignore emphasize emphasi
 suggest recommend propose offer show tell help guide assist clarify verify confirm double-check apply adopt adhere
 respect maintain preserve fix correct improve edit proofread design plan outline map sort rank score count
 calculate compute estimate predict infer deduce reason reflect step judge decide polish rank grade inspect trace
-separate reuse solve choose pick fill complete produce emit wrap enclose detect assign
+separate reuse solve choose pick fill produce emit wrap enclose detect assign
 """.split())
 _SECOND_PERSON = lazy_compile(r"\b(?:you|your|you're|yourself)\b", re.I, guard=True)
 _CONSTRAINT = lazy_compile(
@@ -479,7 +479,7 @@ def _build_blocks(doc: PromptDocument) -> DocumentModel:
             blocks.append(Block("tag", Span(raw.start, raw.end), raw.line, role, raw.title))
             continue
         labelled = raw.kind == "paragraph" and _example_label(body)
-        resumed = bool(blocks) and blocks[-1].role is Role.EXAMPLE and bool(_RESUME.match(body))
+        resumed = bool(blocks) and blocks[-1].role is Role.EXAMPLE and _resumes(body)
         if resumed and headings and headings[-1][0] == _LABEL_LEVEL:
             headings.pop()  # "IMPORTANT REMINDER: ...", "Now ...", "Begin!": back to the prompt's own voice
         if labelled:
@@ -494,21 +494,34 @@ def _build_blocks(doc: PromptDocument) -> DocumentModel:
         elif led is not None and raw.kind == "list_item" and blocks and blocks[-1].kind == "list_item":
             role = led  # the rest of the list the lead announced
         else:
-            after_example = (bool(blocks) and blocks[-1].role is Role.EXAMPLE and blocks[-1].kind != "heading"
+            after_example = (bool(blocks) and blocks[-1].role is Role.EXAMPLE and blocks[-1].kind == "paragraph"
                              and not resumed)
             role = _block_role(raw, body, inherited, previous, examples, last_end, example_starts, after_example)
             led = role if role in (Role.EXAMPLE, Role.OUTPUT, Role.QUOTED) and previous.rstrip().endswith(":") else None
-        if role is Role.TEMPLATE and headings and headings[-1][0] == _LABEL_LEVEL:
-            headings.pop()  # the slot the caller fills: the live input, no longer the example the label opened
+        if headings and headings[-1][0] == _LABEL_LEVEL and (
+                role is Role.TEMPLATE or (role is Role.EXAMPLE and "nd" in body and _END_EXAMPLES.search(body))):
+            headings.pop()  # a slot the caller fills (the live input) or "-- END OF EXAMPLES --": the examples end
         blocks.append(Block(raw.kind, Span(raw.start, raw.end), raw.line, role, section))
         previous = body.rstrip().rsplit("\n", 1)[-1]
     return DocumentModel(_scaffolds(blocks, text, last_end))
 
 
 _LABEL_LEVEL = 8  # an "Example 1:" line: below every heading, so any heading closes it
+_END_EXAMPLES = lazy_compile(r"^\W*end(?: of)?(?: the)? (?:examples?|samples?)\W*$", re.I | re.M)
 # a paragraph that turns from the example back to the model: the "Example:" label's section ends there
 _RESUME = lazy_compile(
     r"^[ \t]*(?:\*\*)?(?:important|note|remember|reminder|now|begin|your turn|end of examples?)\b", re.I)
+
+
+def _resumes(body: str) -> bool:
+    """Does the block, after an example, speak to the model again ("IMPORTANT: ...", "Now ...", an
+    instruction to "you", "Answer in this exact JSON format:")?"""
+    if _RESUME.match(body):
+        return True
+    if not _is_imperative(body.lstrip()):
+        return False
+    first = body.strip().split("\n", 1)[0]
+    return bool(_SECOND_PERSON.search(body)) or (len(first.split()) >= 4 and bool(_FORMAT_LEAD.search(first)))
 
 
 def _example_label(body: str) -> bool:
@@ -519,7 +532,11 @@ def _example_label(body: str) -> bool:
     lines = [ln.strip() for ln in body.split("\n") if ln.strip()]
     while lines and lines[0].startswith("{%") and lines[0].endswith("%}"):
         lines.pop(0)
-    return bool(lines) and bool(_EXAMPLE_LABEL.match(lines[0]))
+    if not lines or not _EXAMPLE_LABEL.match(lines[0]):
+        return False
+    # "Examples:" over a list is a lead (the list follows it); "Example 1:", "Example:" and a
+    # "-- EXAMPLES --" banner head a demonstration of several blocks
+    return len(lines) > 1 or not lines[0].rstrip(":").lower().endswith(("examples", "samples", "demonstrations"))
 
 
 def _scaffolds(blocks: list[Block], text: str, last_end: int) -> list[Block]:
@@ -642,7 +659,7 @@ def _block_role(raw: _Raw, body: str, inherited: Role | None, previous: str, exa
         return inherited if inherited is Role.CONSTRAINT else Role.INSTRUCTION
     if inherited is Role.CONSTRAINT:
         return Role.CONSTRAINT
-    if after_example and raw.kind == "paragraph" and not led and len(_WORDS.findall(body)) <= 20:
+    if after_example and raw.kind == "paragraph" and not led and len(_WORDS.findall(body)) <= 12:
         return Role.EXAMPLE  # "Therefore, the answer is 4.98.": the end of the worked example above it
     if len(_WORDS.findall(body)) >= 60:
         return Role.REFERENCE  # long prose that neither instructs nor speaks to the model: material
