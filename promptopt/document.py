@@ -374,7 +374,7 @@ _PERSONA = lazy_compile(r"^(?:system:\s*)?(?:you are|you're|act as|i want you to
 _TURN = lazy_compile(r"^(?:USER|ASSISTANT|HUMAN|AI|Human|Assistant)\s*:")
 _ANSWER_SLOT = lazy_compile(r"^[A-Z][\w ]{0,30}:\s*$")
 # a lead that names the shape of what follows ("Each entry can follow one of these formats:")
-_SHAPE_LEAD = lazy_compile(r"\b(?:formats?|structure|template|schema|fields|keys|properties)\b[^\n.,;]{0,40}:\s*$",
+_SHAPE_LEAD = lazy_compile(r"\b(?:formats?|structure|template|schema|fields|properties)\b[^\n.,;]{0,40}:\s*$",
                            re.I)
 # "Here are examples of (JSON Schema, JSON) pairs that show...:", "here's an example user request...:"
 _EXAMPLES_FOLLOW = lazy_compile(
@@ -451,6 +451,7 @@ def _build_blocks(doc: PromptDocument) -> DocumentModel:
     blocks: list[Block] = []
     previous: str = ""  # the last line of the previous non-heading block
     led: Role | None = None  # the role a lead line ("For example:") gave the list that follows it
+    led_indent = 0  # the indent of that list's first item
     for raw in raws:
         body = text[raw.start : raw.end]
         if raw.kind == "heading":
@@ -491,19 +492,25 @@ def _build_blocks(doc: PromptDocument) -> DocumentModel:
         section = tags[-1][0] if tags else (headings[-1][1] if headings else "")
         if labelled:
             role = Role.EXAMPLE
-        elif led is not None and raw.kind == "list_item" and blocks and blocks[-1].kind == "list_item":
-            role = led  # the rest of the list the lead announced
+        elif (led is not None and raw.kind == "list_item" and blocks and blocks[-1].kind == "list_item"
+              and _indent(body) >= led_indent):
+            role = led  # the rest of the list the lead announced (an outer item after it is not)
         else:
             after_example = (bool(blocks) and blocks[-1].role is Role.EXAMPLE and blocks[-1].kind == "paragraph"
                              and not resumed)
             role = _block_role(raw, body, inherited, previous, examples, last_end, example_starts, after_example)
             led = role if role in (Role.EXAMPLE, Role.OUTPUT, Role.QUOTED) and previous.rstrip().endswith(":") else None
+            led_indent = _indent(body)
         if headings and headings[-1][0] == _LABEL_LEVEL and (
                 role is Role.TEMPLATE or (role is Role.EXAMPLE and "nd" in body and _END_EXAMPLES.search(body))):
             headings.pop()  # a slot the caller fills (the live input) or "-- END OF EXAMPLES --": the examples end
         blocks.append(Block(raw.kind, Span(raw.start, raw.end), raw.line, role, section))
         previous = body.rstrip().rsplit("\n", 1)[-1]
     return DocumentModel(_scaffolds(blocks, text, last_end))
+
+
+def _indent(body: str) -> int:
+    return len(body) - len(body.lstrip(" \t"))
 
 
 _LABEL_LEVEL = 8  # an "Example 1:" line: below every heading, so any heading closes it
@@ -629,7 +636,8 @@ def _block_role(raw: _Raw, body: str, inherited: Role | None, previous: str, exa
     if led and (_EXAMPLE_LEAD.search(lead) or _EXAMPLES_FOLLOW.search(lead)) and inherited is not Role.OUTPUT:
         return Role.EXAMPLE
     if inherited not in (Role.OUTPUT, Role.TEMPLATE, Role.QUOTED) and keyed and _worked_pair(body):
-        return Role.EXAMPLE
+        # after "Use the following format:" the pair is the shape of the answer, not a demonstration
+        return Role.OUTPUT if led and _FORMAT_LEAD.search(lead) else Role.EXAMPLE
     if (raw.kind == "list_item" and led and inherited not in (Role.EXAMPLE, Role.QUOTED, Role.TEMPLATE)
             and _SHAPE_LEAD.search(lead)):
         return Role.OUTPUT  # "Each entry can follow one of these formats:" and the formats it lists
@@ -659,7 +667,8 @@ def _block_role(raw: _Raw, body: str, inherited: Role | None, previous: str, exa
         return inherited if inherited is Role.CONSTRAINT else Role.INSTRUCTION
     if inherited is Role.CONSTRAINT:
         return Role.CONSTRAINT
-    if after_example and raw.kind == "paragraph" and not led and len(_WORDS.findall(body)) <= 12:
+    if (after_example and raw.kind == "paragraph" and not led and "\n" not in body.strip()
+            and len(_WORDS.findall(body)) <= 12):
         return Role.EXAMPLE  # "Therefore, the answer is 4.98.": the end of the worked example above it
     if len(_WORDS.findall(body)) >= 60:
         return Role.REFERENCE  # long prose that neither instructs nor speaks to the model: material
@@ -680,7 +689,10 @@ def _is_scaffold(body: str, placeholders: list[str]) -> bool:
     if not placeholders:
         return False
     lines = [ln.strip() for ln in stripped.split("\n") if ln.strip()]
-    return (len(lines) >= 2 and lines[0].endswith(":")
+    # a short lead that only names the slot; a lead that instructs ("Return only JSON in this format:")
+    # is an instruction with its slot
+    return (len(lines) >= 2 and lines[0].endswith(":") and len(lines[0].split()) <= 8
+            and not _is_imperative(lines[0]) and ". " not in lines[0]
             and all(not _PLACEHOLDER.sub("", ln).strip() for ln in lines[1:]))
 
 
