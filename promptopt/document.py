@@ -294,7 +294,7 @@ _PLACEHOLDER = lazy_compile(r"\{\{[^{}]*\}\}|\{%[^{}]*%\}|\{[A-Za-z_][\w.]*\}|\$
 # a line's first word after a list marker, a bold label and "please"/"then": an imperative if it is a verb
 # below (a set lookup: one alternation of 150 verbs cost 14 ms to compile, a tenth of a cold hook run)
 _FIRST_WORD = lazy_compile(
-    r"^(?:[-*+•>]|\d{1,3}[.)])?\s*(?:\*\*[^*]{0,40}\*\*:?\s*)?(?:(?:please|then|first,?|finally,?)\s+)?([A-Za-z'-]+)",
+    r"^(?:[-*+•>]|\d{1,3}[.)])?\s*(?:\*\*[^*]{0,40}\*\*:?\s*)?(?:(?:now|please|then|first,?|finally,?)\s+){0,2}([A-Za-z'-]+)",
     re.I)
 _VERBS = frozenset("""
 do don't never always make ensure use write output include avoid give list extract create return respond answer
@@ -305,7 +305,8 @@ evaluate assess compare present organize organise structure mention state report
 search look wait stop continue begin combine split skip ignore emphasize emphasise highlight express draft compose
 suggest recommend propose offer show tell help guide assist clarify verify confirm double-check apply adopt adhere
 respect maintain preserve fix correct improve edit proofread design plan outline map sort rank score count
-calculate compute estimate predict infer deduce reason reflect step
+calculate compute estimate predict infer deduce reason reflect step judge decide polish rank grade inspect trace
+separate reuse solve choose pick fill produce emit wrap enclose detect assign
 """.split())
 _SECOND_PERSON = lazy_compile(r"\b(?:you|your|you're|yourself)\b", re.I, guard=True)
 _CONSTRAINT = lazy_compile(
@@ -320,7 +321,13 @@ _OUTPUT_SHAPE = lazy_compile(
     r"structure|template|schema)|output (?:format|only|a|the|should|must|will)|(?:respond|reply|answer|return) "
     r"(?:only )?(?:with|in|as)|(?:format|structure) (?:your|the) (?:output|response|answer)|"
     r"(?:the|your) (?:output|response|answer)s? (?:should|must|will) (?:be|contain|include|follow|have|start)|"
-    r"format (?:your|the|each) (?:output|response|answer|reply)s?)\b",
+    r"format (?:your|the|each) (?:output|response|answer|reply)s?|"
+    # "Provide the JSON response", "with the following fields", "use the following format", "between ... tags"
+    r"(?:provide|give|produce|generate|write|return|emit) (?:(?:a|an|the|your|valid|only) ){0,2}"
+    r"(?:json|yaml|xml|csv)|with (?:the )?(?:following )?(?:fields|keys|properties)|"
+    r"(?:use|follow|produce|match) (?:the|this|these) (?:following )?(?:output |response |exact )?"
+    r"(?:format|structure|template|schema|output)|"
+    r"(?:return|output|wrap|enclose|put|place|write)\b[^.\n]{0,60}\b(?:between|within|inside)\b[^.\n]{0,60}\btags?)\b",
     re.I, guard=True)
 # "the user asked:", "User query:", "he wrote:": the text after it is what someone else said
 _QUOTING_LEAD = lazy_compile(
@@ -366,6 +373,32 @@ _PERSONA = lazy_compile(r"^(?:system:\s*)?(?:you are|you're|act as|i want you to
 # a turn of a recorded conversation written into the prompt ("USER: ...", "ASSISTANT: ...")
 _TURN = lazy_compile(r"^(?:USER|ASSISTANT|HUMAN|AI|Human|Assistant)\s*:")
 _ANSWER_SLOT = lazy_compile(r"^[A-Z][\w ]{0,30}:\s*$")
+# a lead that names the shape of what follows ("Each entry can follow one of these formats:")
+_SHAPE_LEAD = lazy_compile(r"\b(?:formats?|structure|template|schema|fields|properties)\b[^\n.,;]{0,40}:\s*$",
+                           re.I)
+# "Here are examples of (JSON Schema, JSON) pairs that show...:", "here's an example user request...:"
+_EXAMPLES_FOLLOW = lazy_compile(
+    r"\b(?:here(?:'s| is| are)|below (?:is|are)|following (?:is|are))\s+(?:an? |some |a few |several |\d+ )?"
+    r"(?:[\w(),-]+ ){0,3}(?:examples?|samples?|demonstrations?)\b[^\n]*:\s*$", re.I)
+# a line that only labels what follows as an example: "Example 1:", "Examples:", "-- EXAMPLES --"
+_EXAMPLE_LABEL = lazy_compile(
+    r"^\W{0,4}(?:few[- ]shot )?(?:examples?|samples?|demonstrations?)(?: \d{1,2}| [A-Z])?\W{0,4}$", re.I)
+# chat-format special tokens (`<|im_start|>`, `<|end_of_history|>`): scaffolding around the slots
+_CHAT_TOKEN = lazy_compile(r"<\|[\w ]{1,40}\|>")
+# the first line of a worked input/output pair ("Question: ...", "Problem 2: ...", "Input: ...") and the
+# line that answers it ("Answer: ...", "Output: ...", "Explanation for Problem 2: ...")
+_QA_IN = lazy_compile(
+    r"^(?:[A-Z][a-z]+ \d{1,3}(?:\.\d{1,3})*|Question|Q|Input|Text|Context|Sentence|Statement|Passage|Review|"
+    r"Query|Problem|Premise|Hypothesis|Claim|Document|Article|User|Human)[ \t]*:[ \t]*\S")
+_QA_OUT = lazy_compile(
+    r"^(?:Answer|A|Output|Label|Response|Result|Explanation(?: for [\w ]{1,30})?|Solution|Rationale|Reasoning|"
+    r"Sentiment|Category|Classification|Verdict|Knowledge|Summary|Translation|Thought|Action|Assistant|AI)"
+    r"[ \t]*:[ \t]*(\S.*)$", re.M)
+# a numbered item whose name says it is a sample: "Question 1:", "Example 2:", "Case 3:"
+_NUMBERED_SAMPLE = lazy_compile(
+    r"^(?:Question|Problem|Example|Sample|Input|Query|Case|Test|Scenario|Dialogue|Conversation|Passage|Text|Story|"
+    r"Review|Demo)[ \t]+\d{1,3}(?:\.\d{1,3})*[ \t]*:[ \t]*\S")
+_SLOT_ONLY = lazy_compile(r"^\{\d{0,2}\}$")
 
 
 def _section_role(title: str) -> Role | None:
@@ -418,6 +451,7 @@ def _build_blocks(doc: PromptDocument) -> DocumentModel:
     blocks: list[Block] = []
     previous: str = ""  # the last line of the previous non-heading block
     led: Role | None = None  # the role a lead line ("For example:") gave the list that follows it
+    led_indent = 0  # the indent of that list's first item
     for raw in raws:
         body = text[raw.start : raw.end]
         if raw.kind == "heading":
@@ -445,16 +479,95 @@ def _build_blocks(doc: PromptDocument) -> DocumentModel:
                 role = tag_role or _inherited(headings, tags) or Role.INSTRUCTION
             blocks.append(Block("tag", Span(raw.start, raw.end), raw.line, role, raw.title))
             continue
+        labelled = raw.kind == "paragraph" and _example_label(body)
+        resumed = bool(blocks) and blocks[-1].role is Role.EXAMPLE and _resumes(body)
+        if resumed and headings and headings[-1][0] == _LABEL_LEVEL:
+            headings.pop()  # "IMPORTANT REMINDER: ...", "Now ...", "Begin!": back to the prompt's own voice
+        if labelled:
+            # "Example 1:" on a line of its own heads the blocks after it, as a `## Example 1` would
+            while headings and headings[-1][0] >= _LABEL_LEVEL:
+                headings.pop()
+            headings.append((_LABEL_LEVEL, body.strip(), Role.EXAMPLE))
         inherited = _inherited(headings, tags)
         section = tags[-1][0] if tags else (headings[-1][1] if headings else "")
-        if led is not None and raw.kind == "list_item" and blocks and blocks[-1].kind == "list_item":
-            role = led  # the rest of the list the lead announced
+        if labelled:
+            role = Role.EXAMPLE
+        elif (led is not None and raw.kind == "list_item" and blocks and blocks[-1].kind == "list_item"
+              and _indent(body) >= led_indent):
+            role = led  # the rest of the list the lead announced (an outer item after it is not)
         else:
-            role = _block_role(raw, body, inherited, previous, examples, last_end, example_starts)
+            after_example = (bool(blocks) and blocks[-1].role is Role.EXAMPLE and blocks[-1].kind == "paragraph"
+                             and not resumed)
+            role = _block_role(raw, body, inherited, previous, examples, last_end, example_starts, after_example)
             led = role if role in (Role.EXAMPLE, Role.OUTPUT, Role.QUOTED) and previous.rstrip().endswith(":") else None
+            led_indent = _indent(body)
+        if headings and headings[-1][0] == _LABEL_LEVEL and (
+                role is Role.TEMPLATE or (role is Role.EXAMPLE and "nd" in body and _END_EXAMPLES.search(body))):
+            headings.pop()  # a slot the caller fills (the live input) or "-- END OF EXAMPLES --": the examples end
         blocks.append(Block(raw.kind, Span(raw.start, raw.end), raw.line, role, section))
         previous = body.rstrip().rsplit("\n", 1)[-1]
-    return DocumentModel(blocks)
+    return DocumentModel(_scaffolds(blocks, text, last_end))
+
+
+def _indent(body: str) -> int:
+    return len(body) - len(body.lstrip(" \t"))
+
+
+_LABEL_LEVEL = 8  # an "Example 1:" line: below every heading, so any heading closes it
+_END_EXAMPLES = lazy_compile(r"^\W*end(?: of)?(?: the)? (?:examples?|samples?)\W*$", re.I | re.M)
+# a paragraph that turns from the example back to the model: the "Example:" label's section ends there
+_RESUME = lazy_compile(
+    r"^[ \t]*(?:\*\*)?(?:important|note|remember|reminder|now|begin|your turn|end of examples?)\b", re.I)
+
+
+def _resumes(body: str) -> bool:
+    """Does the block, after an example, speak to the model again ("IMPORTANT: ...", "Now ...", an
+    instruction to "you", "Answer in this exact JSON format:")?"""
+    if _RESUME.match(body):
+        return True
+    if not _is_imperative(body.lstrip()):
+        return False
+    first = body.strip().split("\n", 1)[0]
+    return bool(_SECOND_PERSON.search(body)) or (len(first.split()) >= 4 and bool(_FORMAT_LEAD.search(first)))
+
+
+def _example_label(body: str) -> bool:
+    """A paragraph that opens with a line naming what follows an example ("Example 1:", "-- EXAMPLES --"),
+    after any template control lines (`{% if few_shot %}`)."""
+    if "xampl" not in body and "XAMPL" not in body and "ample" not in body and "emonstr" not in body:
+        return False
+    lines = [ln.strip() for ln in body.split("\n") if ln.strip()]
+    while lines and lines[0].startswith("{%") and lines[0].endswith("%}"):
+        lines.pop(0)
+    if not lines or not _EXAMPLE_LABEL.match(lines[0]):
+        return False
+    # "Examples:" over a list is a lead (the list follows it); "Example 1:", "Example:" and a
+    # "-- EXAMPLES --" banner head a demonstration of several blocks
+    return len(lines) > 1 or not lines[0].rstrip(":").lower().endswith(("examples", "samples", "demonstrations"))
+
+
+def _scaffolds(blocks: list[Block], text: str, last_end: int) -> list[Block]:
+    """A heading or a label line ("### Answers:", "Summary:") whose only content is slots the caller fills
+    (or nothing, closing the prompt) is part of the template's scaffold, not an instruction."""
+    out = list(blocks)
+    for i, block in enumerate(blocks):
+        if block.role is Role.TEMPLATE:
+            continue
+        body = text[block.span.start : block.span.end].strip()
+        if block.kind == "heading":
+            pass
+        elif not (block.kind == "paragraph" and "\n" not in body and _ANSWER_SLOT.match(body)):
+            continue
+        following = []
+        for later in blocks[i + 1 :]:
+            if later.kind == "heading" or (block.kind != "heading" and following):
+                break
+            if later.kind not in ("rule", "tag"):
+                following.append(later)
+        if (following and all(b.role is Role.TEMPLATE for b in following)) or (
+                not following and block.span.end >= last_end and body.endswith(":")):
+            out[i] = replace(block, role=Role.TEMPLATE)
+    return out
 
 
 def _inherited(headings, tags) -> Role | None:
@@ -473,7 +586,7 @@ def _heading_default(headings) -> Role:
 
 
 def _block_role(raw: _Raw, body: str, inherited: Role | None, previous: str, examples: list[Span],
-                last_end: int, example_starts: list[int]) -> Role:
+                last_end: int, example_starts: list[int], after_example: bool = False) -> Role:
     # cheap tests guard the patterns: on a small prompt most are never compiled (a cold hook run pays
     # for every pattern it compiles)
     lead = previous.strip()
@@ -488,6 +601,10 @@ def _block_role(raw: _Raw, body: str, inherited: Role | None, previous: str, exa
     placeholders = _PLACEHOLDER.findall(body) if ("{" in body or "$" in body or "<<" in body or "[[" in body) else []
     if placeholders and _placeholder_share(body, placeholders) >= 0.4:
         return Role.TEMPLATE  # a slot the caller fills is sent whatever section it stands in
+    if _is_scaffold(body, placeholders):
+        return Role.TEMPLATE
+    if placeholders and keyed and _worked_pair(body) and _has_slot(body):
+        return Role.TEMPLATE  # "Question: {q}" / "Answer: think step by step": the scaffold the caller fills
     if inherited is Role.NOISE:
         return Role.NOISE
     if raw.kind == "blockquote" and inherited not in (Role.EXAMPLE, Role.OUTPUT):
@@ -516,8 +633,14 @@ def _block_role(raw: _Raw, body: str, inherited: Role | None, previous: str, exa
         if (led and _FORMAT_LEAD.search(lead)) or _OUTPUT_SHAPE.search(lead):
             return Role.OUTPUT
         return Role.EXAMPLE if placeholders == [] and lead.endswith(":") else Role.REFERENCE
-    if led and _EXAMPLE_LEAD.search(lead) and inherited is not Role.OUTPUT:
+    if led and (_EXAMPLE_LEAD.search(lead) or _EXAMPLES_FOLLOW.search(lead)) and inherited is not Role.OUTPUT:
         return Role.EXAMPLE
+    if inherited not in (Role.OUTPUT, Role.TEMPLATE, Role.QUOTED) and keyed and _worked_pair(body):
+        # after "Use the following format:" the pair is the shape of the answer, not a demonstration
+        return Role.OUTPUT if led and _FORMAT_LEAD.search(lead) else Role.EXAMPLE
+    if (raw.kind == "list_item" and led and inherited not in (Role.EXAMPLE, Role.QUOTED, Role.TEMPLATE)
+            and _SHAPE_LEAD.search(lead)):
+        return Role.OUTPUT  # "Each entry can follow one of these formats:" and the formats it lists
     if inherited in (Role.EXAMPLE, Role.QUOTED, Role.TEMPLATE):
         return inherited
     if keyed and body[:1] in "UAHu" and _TURN.match(body):
@@ -529,7 +652,8 @@ def _block_role(raw: _Raw, body: str, inherited: Role | None, previous: str, exa
     if inherited is Role.REFERENCE:
         return Role.INSTRUCTION if instructs and _SECOND_PERSON.search(body) else Role.REFERENCE
     if (raw.kind == "paragraph" and body.count("\n") >= 2 and body.lstrip()[:1] not in "{["
-            and ("<" in body or ";" in body or "{" in body) and code_share(body) >= 0.6):
+            and ("<" in body or ";" in body or "{" in body) and not _is_imperative(body.lstrip())
+            and code_share(body) >= 0.6):
         return Role.REFERENCE  # unfenced markup or code (a pasted page, a theme's CSS), not an output template
     if inherited is Role.OUTPUT:
         return Role.CONSTRAINT if _constrains(first, instructs) and not _OUTPUT_WORDS.search(first) else Role.OUTPUT
@@ -543,9 +667,50 @@ def _block_role(raw: _Raw, body: str, inherited: Role | None, previous: str, exa
         return inherited if inherited is Role.CONSTRAINT else Role.INSTRUCTION
     if inherited is Role.CONSTRAINT:
         return Role.CONSTRAINT
+    if (after_example and raw.kind == "paragraph" and not led and "\n" not in body.strip()
+            and len(_WORDS.findall(body)) <= 12):
+        return Role.EXAMPLE  # "Therefore, the answer is 4.98.": the end of the worked example above it
     if len(_WORDS.findall(body)) >= 60:
         return Role.REFERENCE  # long prose that neither instructs nor speaks to the model: material
     return Role.INSTRUCTION
+
+
+def _is_scaffold(body: str, placeholders: list[str]) -> bool:
+    """Template scaffolding: a bare positional slot (`{}`), chat-format tokens around a role name
+    (`<|start_header_id|>system<|end_header_id|>`), or a lead line whose every following line is a slot
+    ("You generated the following code:" then `{{code}}`)."""
+    stripped = body.strip()
+    if stripped[:1] == "{" and _SLOT_ONLY.match(stripped):
+        return True
+    if "<|" in body:
+        rest = _CHAT_TOKEN.sub(" ", body)
+        if rest != body and len(_WORDS.findall(rest)) <= 2:
+            return True
+    if not placeholders:
+        return False
+    lines = [ln.strip() for ln in stripped.split("\n") if ln.strip()]
+    # a short lead that only names the slot; a lead that instructs ("Return only JSON in this format:")
+    # is an instruction with its slot
+    return (len(lines) >= 2 and lines[0].endswith(":") and len(lines[0].split()) <= 8
+            and not _is_imperative(lines[0]) and ". " not in lines[0]
+            and all(not _PLACEHOLDER.sub("", ln).strip() for ln in lines[1:]))
+
+
+def _has_slot(body: str) -> bool:
+    """A slot the caller fills (`{q}`, `{{ q }}`, `${q}`, `<<q>>`); LaTeX (`$h`, `\\mathrm{MHz}`) has none."""
+    return any((m.group()[:1] in "{<[" or m.group()[:2] == "${") and not body[m.start() - 1 : m.start()].isalpha()
+               for m in _PLACEHOLDER.finditer(body))
+
+
+def _worked_pair(body: str) -> bool:
+    """An input and its answer written out ("Question: ... / Answer: ...", "Problem 2: ... / Explanation
+    for Problem 2: ..."), or a numbered sample ("Question 1: ..." and more lines): a demonstration."""
+    stripped = body.lstrip()
+    if not _QA_IN.match(stripped):
+        return False
+    if "\n" in stripped.rstrip() and _NUMBERED_SAMPLE.match(stripped):
+        return True
+    return any(m.start() > 0 for m in _QA_OUT.finditer(stripped))
 
 
 def _constrains(first: str, instructs: bool) -> bool:

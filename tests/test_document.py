@@ -37,9 +37,12 @@ def _roles(text: str) -> dict[str, Role]:
 
 
 def test_labelled_blocks_come_from_the_dev_half_only():
+    """Corpus labels come from its dev half; the others from held-out sets already judged (used up)."""
     rows = yaml.safe_load(LABELS.read_text(encoding="utf-8"))["blocks"]
-    assert len(rows) >= 150
-    assert all(is_dev(r["path"]) for r in rows), [r["path"] for r in rows if not is_dev(r["path"])]
+    corpus = [r for r in rows if not r.get("set")]
+    assert len(corpus) >= 150 and len(rows) - len(corpus) >= 100
+    assert all(is_dev(r["path"]) for r in corpus), [r["path"] for r in corpus if not is_dev(r["path"])]
+    assert {r["set"] for r in rows if r.get("set")} <= {"new3", "new4", "new5", "new6", "new7"}
 
 
 def test_test_labels_come_from_the_test_half_only_and_are_never_tuned_on():
@@ -50,19 +53,36 @@ def test_test_labels_come_from_the_test_half_only_and_are_never_tuned_on():
     assert not any(is_dev(r["path"]) for r in rows), [r["path"] for r in rows if is_dev(r["path"])]
 
 
-def test_role_accuracy_on_dev_labels():
-    if not CORPUS.is_dir():
-        pytest.skip(f"shared corpus not found at {CORPUS}")
+def _dev_accuracy(rows: list[dict]) -> tuple[int, int]:
     sys.path.insert(0, str(ROOT / "bench"))
     from role_accuracy import model_roles  # the bench's reading of a label: one definition of "right"
 
-    rows = yaml.safe_load(LABELS.read_text(encoding="utf-8"))["blocks"]
     found = model_roles(rows)
     missing = [f"{r['path']}:{r['line']}" for r, role in zip(rows, found, strict=True) if role is None]
     assert not missing, f"no block starts at {missing}"
-    right = sum(role == r["role"] for r, role in zip(rows, found, strict=True))
-    # 131 of 160 (82%) after tuning on these labels; 122 (76%) before any tuning on them
-    assert right / len(rows) >= 0.8, f"{right} of {len(rows)}"
+    return sum(role == r["role"] for r, role in zip(rows, found, strict=True)), len(rows)
+
+
+def test_role_accuracy_on_dev_labels():
+    if not CORPUS.is_dir():
+        pytest.skip(f"shared corpus not found at {CORPUS}")
+    rows = [r for r in yaml.safe_load(LABELS.read_text(encoding="utf-8"))["blocks"] if not r.get("set")]
+    right, total = _dev_accuracy(rows)
+    # 132 of 160 (82%) after tuning on these labels; 122 (76%) before any tuning on them
+    assert right / total >= 0.8, f"{right} of {total}"
+
+
+def test_role_accuracy_on_used_up_held_out_labels():
+    """Blocks of files the rules were never written on (held-out sets 3-7, judged, so now dev)."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from role_accuracy import present
+
+    rows, absent = present([r for r in yaml.safe_load(LABELS.read_text(encoding="utf-8"))["blocks"] if r.get("set")])
+    if len(rows) < 80:
+        pytest.skip(f"held-out set files absent (python bench/testset.py fetch --set new3..new7): {absent[:3]}")
+    right, total = _dev_accuracy(rows)
+    # 63 of 103 (61%) before tuning on these labels, 89 (86%) after
+    assert right / total >= 0.8, f"{right} of {total}"
 
 
 def test_scanner_finds_the_blocks_markdown_it_finds():
@@ -173,3 +193,55 @@ def test_a_fence_inside_a_list_item_is_code_and_its_comments_are_no_headings():
     kinds = [(b.kind, doc.text[b.span.start:b.span.end].strip().splitlines()[0]) for b in document_model(doc).blocks]
     assert ("code", "```bash") in kinds and not any(k == "heading" for k, _ in kinds)
     assert _roles(text)["Be friendly with the user."] == Role.INSTRUCTION
+
+
+def test_template_scaffolds_are_template():
+    """Slots and the lines that only frame them: a bare `{}`, chat-format tokens, a lead whose every
+    following line is a slot, a heading whose only content is a slot, an answer heading closing the prompt."""
+    roles = _roles("Rank the answers.\n\n<|start_header_id|>user<|end_header_id|>\n\n"
+                   "You generated the following code:\n{{code}}\n\n### Rules:\n\n{}\n\n"
+                   "INSTRUCTIONS:\n---------\n${nl_instruction}\n\n### Answers:\n")
+    assert roles["Rank the answers."] is Role.INSTRUCTION
+    for first in ("<|start_header_id|>user<|end_header_id|>", "You generated the following code:", "### Rules:",
+                  "{}", "INSTRUCTIONS:", "### Answers:"):
+        assert roles[first] is Role.TEMPLATE, first
+
+
+def test_worked_input_output_pairs_are_examples_and_slotted_pairs_are_template():
+    roles = _roles("Classify the sentiment of the review.\n\n"
+                   "Review: The battery died in a day.\nSentiment: negative\n\n"
+                   "Problem 2: A line occurs at $48991.0 \\mathrm{MHz}$. Find $d$.\n"
+                   "Explanation for Problem 2: The rotational line gives $d$.\n\n"
+                   "Therefore, the answer is \\boxed{1.5}.\n\n"
+                   "Review: {review}\nSentiment: answer with one word, then explain it briefly\n")
+    assert roles["Review: The battery died in a day."] is Role.EXAMPLE
+    assert roles["Problem 2: A line occurs at $48991.0 \\mathrm{MHz}$. Find $d$."] is Role.EXAMPLE
+    assert roles["Therefore, the answer is \\boxed{1.5}."] is Role.EXAMPLE  # the end of the worked example
+    assert roles["Review: {review}"] is Role.TEMPLATE
+
+
+def test_an_example_label_line_heads_the_blocks_after_it_until_the_prompt_speaks_again():
+    roles = _roles("Turn the request into edits.\n\nExample 1:\n\nCode Files:\n\nmain.py\n1: print('hi')\n\n"
+                   "User Request:\nRename the function and add a docstring to it.\n\n"
+                   "IMPORTANT: make only one edit per step.\n\nRequest: {{request}}\n")
+    assert roles["Example 1:"] is Role.EXAMPLE
+    assert roles["Code Files:"] is Role.EXAMPLE
+    assert roles["User Request:"] is Role.EXAMPLE
+    assert roles["IMPORTANT: make only one edit per step."] is not Role.EXAMPLE
+
+
+def test_output_specification_language():
+    roles = _roles("Read the ticket.\n\nProvide the JSON response with fields: name, priority.\n\n"
+                   "Call one tool at a time and use the following format strictly:\n\n"
+                   "- Return the summary between [Start of Summary] and [End of Summary] tags.\n\n"
+                   "Here are examples of (JSON Schema, JSON) pairs that show the expected behaviour:\n"
+                   '- `{"type": "string"}` => `"one"`\n- `{"type": "integer"}` => `1`\n\n'
+                   "Each entry can follow one of these formats:\n"
+                   '- "claim -> MISMATCH (expected X, saw Y)"\n- "claim -> FABRICATED"\n')
+    assert roles["Read the ticket."] is Role.INSTRUCTION
+    for first in ("Provide the JSON response with fields: name, priority.",
+                  "Call one tool at a time and use the following format strictly:",
+                  "- Return the summary between [Start of Summary] and [End of Summary] tags.",
+                  '- "claim -> MISMATCH (expected X, saw Y)"', '- "claim -> FABRICATED"'):
+        assert roles[first] is Role.OUTPUT, first
+    assert roles['- `{"type": "string"}` => `"one"`'] is Role.EXAMPLE
