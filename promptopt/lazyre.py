@@ -57,6 +57,26 @@ def lazy_compile(pattern: str, flags: int | re.RegexFlag = 0, guard: bool = Fals
     return LazyPattern(pattern, flags, guard)  # type: ignore[return-value]
 
 
+def word_trie(words: list[str]) -> str:
+    """An alternation of literal words as pattern text factored on shared prefixes (`d(?:o(?: not|n't)?)`):
+    `re` tries the branches of `one|two|...` one after another at each position, the factored form a
+    branch per distinct next character. It matches the same language; whether a match exists is the
+    same, but among words of one prefix the order differs: use it where only that counts, not which
+    word matched."""
+    by_first: dict[str, list[str]] = {}
+    empty = False
+    for word in dict.fromkeys(words):
+        if word:
+            by_first.setdefault(word[0], []).append(word[1:])
+        else:
+            empty = True
+    branches = [re.escape(first) + (word_trie(rests) if rests != [""] else "") for first, rests in by_first.items()]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 and not empty else "(?:" + "|".join(branches) + ")"
+    return body + "?" if empty else body
+
+
 def first_char_guard(pattern: str, flags: int = 0) -> str:
     """`(?=[C])(?:pattern)`, C the characters (as the flags compare them) any match of `pattern` begins
     with, read from its parse; `pattern` itself when a match may be empty or begin with any character,
