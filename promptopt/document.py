@@ -371,7 +371,7 @@ _ANSWER_SLOT = lazy_compile(r"^[A-Z][\w ]{0,30}:\s*$")
 def _section_role(title: str) -> Role | None:
     """The role a heading's or tag's title gives its blocks: the first of `_SECTION_ROLES` with a phrase
     in it."""
-    words = "".join(c if c.isalnum() else " " for c in title.lower().replace("'", "").replace("’", ""))
+    words = _NOT_ALNUM.sub(" ", title.lower().replace("'", "").replace("’", ""))
     padded = f" {' '.join(words.split())} "
     for role, needles in _SECTION_NEEDLES:
         if any(needle in padded for needle in needles):
@@ -379,6 +379,7 @@ def _section_role(title: str) -> Role | None:
     return None
 
 
+_NOT_ALNUM = lazy_compile(r"[\W_]")  # what `str.isalnum` rejects, one character at a time (tested on every code point)
 # each phrase as the padded words it is found as ("example+": " example " or " examples "), built once
 _SECTION_NEEDLES = [(role, tuple(needle for p in phrases
                                  for needle in (f" {p.rstrip('+')} ", *([f" {p[:-1]}s "] if p[-1] == "+" else []))))

@@ -197,6 +197,8 @@ _JSON_LINE = lazy_compile(r"^\s*(?:[-*+•]\s+)?(\{.*\})\s*,?\s*$")
 
 def _json_line_records(text: str, lines: list[_Line]) -> list[Segment]:
     """JSON Lines pairs (`{"prompt": ..., "response": ...}`), one example per line, at least two."""
+    if "{" not in text:
+        return []  # no line can hold an object: skips a pattern test per line
     records = []
     for line in lines:
         m = _JSON_LINE.match(line.text)
@@ -226,6 +228,8 @@ _SEPARATOR = lazy_compile(r"^\s*(-{3,}|={3,}|\*{3,}|#{3,})\s*$")
 
 def _separated_records(text: str, lines: list[_Line]) -> list[Segment]:
     """Blocks between `---` lines that repeat one shape: all but the last (the query) are examples."""
+    if not any(mark in text for mark in ("---", "===", "***", "###")):
+        return []  # no separator line, one chunk: skips a pattern test per line
     chunks: list[list[_Line]] = [[]]
     for line in lines:
         if _SEPARATOR.match(line.text):
@@ -374,6 +378,8 @@ def _record_end(lines: list[_Line], start: int, hard_stop: int | None = None) ->
 
 def _comment_records(text: str, lines: list[_Line]) -> list[Segment]:
     """semantic-kernel style: `# description` then the answer line, repeated back to back."""
+    if not text.startswith("# ") and "\n# " not in text:
+        return []  # no line opens with "# "
     records = []
     idx = 0
     while idx < len(lines) - 1:
