@@ -88,6 +88,11 @@ def _heading_title(line: str) -> str | None:
     return None
 
 
+# what a line that ends a paragraph can open with after its indent: a fence (`~), a list marker (-*+•, a
+# digit), a heading (#, ** or a capital: `heading_title`)
+_BREAK_MARKS = frozenset("`~-*+•#ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
 def segment(doc: PromptDocument, role_markers: bool = False) -> list[Segment]:
     """Segments of `doc.text` in order; examples and output specs overlap the blocks they hold."""
     text = doc.text
@@ -138,9 +143,14 @@ def segment(doc: PromptDocument, role_markers: bool = False) -> list[Segment]:
         j = i + 1
         while j < len(lines):
             nxt = lines[j].text
+            first = nxt.lstrip()[:1]
+            if not first:
+                break
+            if first not in _BREAK_MARKS and not first.isdigit() and not role_markers:
+                j += 1  # no fence, list item or heading opens with it: most lines of a paragraph
+                continue
             if (
-                not nxt.strip()
-                or _FENCE.match(nxt)
+                _FENCE.match(nxt)
                 or _LIST_ITEM.match(nxt)
                 or heading_title(nxt) is not None
                 or (role_markers and _ROLE_LINE.match(nxt.strip()))
