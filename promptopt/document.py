@@ -375,8 +375,8 @@ def _section_role(title: str) -> Role | None:
     in it."""
     words = _NOT_ALNUM.sub(" ", title.lower().replace("'", "").replace("’", ""))
     padded = f" {' '.join(words.split())} "
-    for role, needles in _SECTION_FINDERS:
-        if needles.search(padded):
+    for role, needles in _SECTION_NEEDLES:
+        if any(needle in padded for needle in needles):
             return role
     return None
 
@@ -386,8 +386,6 @@ _NOT_ALNUM = lazy_compile(r"[\W_]")  # what `str.isalnum` rejects, one character
 _SECTION_NEEDLES = [(role, tuple(needle for p in phrases
                                  for needle in (f" {p.rstrip('+')} ", *([f" {p[:-1]}s "] if p[-1] == "+" else []))))
                     for role, phrases in _SECTION_ROLES]
-# ...searched as one prefix tree of plain strings per role (`word_trie`): the same test, one scan
-_SECTION_FINDERS = [(role, lazy_compile(word_trie(list(needles)))) for role, needles in _SECTION_NEEDLES]
 
 
 # the name a program gives a string that holds an example (`_concrete_ex`, `FEW_SHOT_EXAMPLES`, `demos`):

@@ -58,19 +58,29 @@ def lazy_compile(pattern: str, flags: int | re.RegexFlag = 0, guard: bool = Fals
 
 
 def word_trie(words: list[str]) -> str:
-    """An alternation of literal words as pattern text factored on shared prefixes (`d(?:o(?: not|n't)?)`):
+    """An alternation of literal words as pattern text factored on shared prefixes (`do(?:\\ not|n't)?`):
     `re` tries the branches of `one|two|...` one after another at each position, the factored form a
     branch per distinct next character. It matches the same language; whether a match exists is the
     same, but among words of one prefix the order differs: use it where only that counts, not which
-    word matched."""
-    by_first: dict[str, list[str]] = {}
-    empty = False
-    for word in dict.fromkeys(words):
-        if word:
-            by_first.setdefault(word[0], []).append(word[1:])
+    word matched. Built at import on the hook's path: a word's unshared tail is escaped in one piece."""
+    return _trie(sorted(set(words)))
+
+
+def _trie(words: list[str]) -> str:
+    """`word_trie` of sorted, distinct words ("" first when there)."""
+    empty = words[0] == ""
+    rest = words[1:] if empty else words
+    branches = []
+    i = 0
+    while i < len(rest):
+        first, j = rest[i][0], i + 1
+        while j < len(rest) and rest[j][0] == first:
+            j += 1
+        if j - i == 1:
+            branches.append(re.escape(rest[i]))
         else:
-            empty = True
-    branches = [re.escape(first) + (word_trie(rests) if rests != [""] else "") for first, rests in by_first.items()]
+            branches.append(re.escape(first) + _trie([w[1:] for w in rest[i:j]]))
+        i = j
     if not branches:
         return ""
     body = branches[0] if len(branches) == 1 and not empty else "(?:" + "|".join(branches) + ")"

@@ -57,14 +57,10 @@ def test_example_leads_are_the_plain_search() -> None:
         assert _example_lead_ends(text) == [m.end() for m in _EXAMPLE_LEAD.finditer(text)], text
 
 
-def test_section_and_noise_finders_match_the_plain_substring_tests() -> None:
+def test_noise_hint_matches_the_plain_substring_test() -> None:
     from promptopt import document
 
     samples = [line.lower() for text in texts() for line in text.split("\n") if line.strip()]
-    samples += [f" {' '.join(p.rstrip('+').split())} " for _, phrases in document._SECTION_ROLES for p in phrases]
+    samples += [f"x {word} y" for word in document._NOISE_WORDS]
     for sample in samples:
-        padded = f" {sample} "
-        for (role, needles), (same, finder) in zip(document._SECTION_NEEDLES, document._SECTION_FINDERS, strict=True):
-            assert role is same
-            assert any(n in padded for n in needles) == bool(finder.search(padded)), (role, padded)
         assert any(w in sample for w in document._NOISE_WORDS) == bool(document._NOISE_HINT.search(sample)), sample
