@@ -31,7 +31,7 @@ import re
 from dataclasses import dataclass, replace
 
 from .core import PromptDocument, SegmentKind, Span
-from .lazyre import lazy_compile
+from .lazyre import lazy_compile, word_trie
 from .segment import code_share, heading_title
 from .segment import data_spans as structural_data_spans
 from .segment import sentences as _all_sentences
@@ -362,6 +362,8 @@ _WORDS = lazy_compile(r"[A-Za-z']+")
 # words one of which each pattern below needs: tested first, so a small prompt compiles none of them
 _NOISE_WORDS = ("by", "author", "maintainer", "updated", "version", "changelog", "copyright", "©", "rights", "share",
                 "subscribe", "sign", "log in", "skip", "cookie", "post", "20", "19", *(f"v{d}" for d in range(10)))
+# (one of them is in the line: one scan of a prefix tree, not a test per word)
+_NOISE_HINT = lazy_compile(word_trie(list(_NOISE_WORDS)))
 _RECORD_WORDS = ("query", "prompt", "input", "message", "used", "extracted", "leaked", "obtained", "captured")
 _SELF_WORDS = ("instruction", "rule", "guideline", "task", "directive")
 # HTML elements: on a line of their own they are pasted markup, not the sections of an XML-style prompt
@@ -404,7 +406,7 @@ _SLOT_ONLY = lazy_compile(r"^\{\d{0,2}\}$")
 def _section_role(title: str) -> Role | None:
     """The role a heading's or tag's title gives its blocks: the first of `_SECTION_ROLES` with a phrase
     in it."""
-    words = "".join(c if c.isalnum() else " " for c in title.lower().replace("'", "").replace("’", ""))
+    words = _NOT_ALNUM.sub(" ", title.lower().replace("'", "").replace("’", ""))
     padded = f" {' '.join(words.split())} "
     for role, needles in _SECTION_NEEDLES:
         if any(needle in padded for needle in needles):
@@ -412,6 +414,7 @@ def _section_role(title: str) -> Role | None:
     return None
 
 
+_NOT_ALNUM = lazy_compile(r"[\W_]")  # what `str.isalnum` rejects, one character at a time (tested on every code point)
 # each phrase as the padded words it is found as ("example+": " example " or " examples "), built once
 _SECTION_NEEDLES = [(role, tuple(needle for p in phrases
                                  for needle in (f" {p.rstrip('+')} ", *([f" {p[:-1]}s "] if p[-1] == "+" else []))))
@@ -596,7 +599,7 @@ def _block_role(raw: _Raw, body: str, inherited: Role | None, previous: str, exa
     keyed = ":" in head
     if raw.kind == "rule":
         return inherited or Role.INSTRUCTION
-    if len(body) < 200 and any(w in low for w in _NOISE_WORDS) and _NOISE_LINE.match(body):
+    if len(body) < 200 and _NOISE_HINT.search(low) and _NOISE_LINE.match(body):
         return Role.NOISE
     placeholders = _PLACEHOLDER.findall(body) if ("{" in body or "$" in body or "<<" in body or "[[" in body) else []
     if placeholders and _placeholder_share(body, placeholders) >= 0.4:
@@ -618,7 +621,7 @@ def _block_role(raw: _Raw, body: str, inherited: Role | None, previous: str, exa
         return Role.QUOTED  # "Source: 'the text as recorded'"
     if keyed and any(w in low for w in _SELF_WORDS) and _SELF_LABELLED.match(body):
         return Role.INSTRUCTION
-    if _in_example(Span(raw.start, raw.end), examples, example_starts):
+    if examples and _in_example(Span(raw.start, raw.end), examples, example_starts):
         return Role.EXAMPLE
     if (keyed and "_" in head and raw.kind == "paragraph"
             and all(_FIELD_LINE.match(ln) for ln in body.split("\n") if ln.strip()) and not _instructs(body)):

@@ -57,6 +57,36 @@ def lazy_compile(pattern: str, flags: int | re.RegexFlag = 0, guard: bool = Fals
     return LazyPattern(pattern, flags, guard)  # type: ignore[return-value]
 
 
+def word_trie(words: list[str]) -> str:
+    """An alternation of literal words as pattern text factored on shared prefixes (`do(?:\\ not|n't)?`):
+    `re` tries the branches of `one|two|...` one after another at each position, the factored form a
+    branch per distinct next character. It matches the same language; whether a match exists is the
+    same, but among words of one prefix the order differs: use it where only that counts, not which
+    word matched. Built at import on the hook's path: a word's unshared tail is escaped in one piece."""
+    return _trie(sorted(set(words)))
+
+
+def _trie(words: list[str]) -> str:
+    """`word_trie` of sorted, distinct words ("" first when there)."""
+    empty = words[0] == ""
+    rest = words[1:] if empty else words
+    branches = []
+    i = 0
+    while i < len(rest):
+        first, j = rest[i][0], i + 1
+        while j < len(rest) and rest[j][0] == first:
+            j += 1
+        if j - i == 1:
+            branches.append(re.escape(rest[i]))
+        else:
+            branches.append(re.escape(first) + _trie([w[1:] for w in rest[i:j]]))
+        i = j
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 and not empty else "(?:" + "|".join(branches) + ")"
+    return body + "?" if empty else body
+
+
 def first_char_guard(pattern: str, flags: int = 0) -> str:
     """`(?=[C])(?:pattern)`, C the characters (as the flags compare them) any match of `pattern` begins
     with, read from its parse; `pattern` itself when a match may be empty or begin with any character,

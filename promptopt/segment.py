@@ -88,6 +88,11 @@ def _heading_title(line: str) -> str | None:
     return None
 
 
+# what a line that ends a paragraph can open with after its indent: a fence (`~), a list marker (-*+•, a
+# digit), a heading (#, ** or a capital: `heading_title`)
+_BREAK_MARKS = frozenset("`~-*+•#ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
 def segment(doc: PromptDocument, role_markers: bool = False) -> list[Segment]:
     """Segments of `doc.text` in order; examples and output specs overlap the blocks they hold."""
     text = doc.text
@@ -138,9 +143,14 @@ def segment(doc: PromptDocument, role_markers: bool = False) -> list[Segment]:
         j = i + 1
         while j < len(lines):
             nxt = lines[j].text
+            first = nxt.lstrip()[:1]
+            if not first:
+                break
+            if first not in _BREAK_MARKS and not first.isdigit() and not role_markers:
+                j += 1  # no fence, list item or heading opens with it: most lines of a paragraph
+                continue
             if (
-                not nxt.strip()
-                or _FENCE.match(nxt)
+                _FENCE.match(nxt)
                 or _LIST_ITEM.match(nxt)
                 or heading_title(nxt) is not None
                 or (role_markers and _ROLE_LINE.match(nxt.strip()))
@@ -197,6 +207,8 @@ _JSON_LINE = lazy_compile(r"^\s*(?:[-*+•]\s+)?(\{.*\})\s*,?\s*$")
 
 def _json_line_records(text: str, lines: list[_Line]) -> list[Segment]:
     """JSON Lines pairs (`{"prompt": ..., "response": ...}`), one example per line, at least two."""
+    if "{" not in text:
+        return []  # no line can hold an object: skips a pattern test per line
     records = []
     for line in lines:
         m = _JSON_LINE.match(line.text)
@@ -226,6 +238,8 @@ _SEPARATOR = lazy_compile(r"^\s*(-{3,}|={3,}|\*{3,}|#{3,})\s*$")
 
 def _separated_records(text: str, lines: list[_Line]) -> list[Segment]:
     """Blocks between `---` lines that repeat one shape: all but the last (the query) are examples."""
+    if not any(mark in text for mark in ("---", "===", "***", "###")):
+        return []  # no separator line, one chunk: skips a pattern test per line
     chunks: list[list[_Line]] = [[]]
     for line in lines:
         if _SEPARATOR.match(line.text):
@@ -374,6 +388,8 @@ def _record_end(lines: list[_Line], start: int, hard_stop: int | None = None) ->
 
 def _comment_records(text: str, lines: list[_Line]) -> list[Segment]:
     """semantic-kernel style: `# description` then the answer line, repeated back to back."""
+    if not text.startswith("# ") and "\n# " not in text:
+        return []  # no line opens with "# "
     records = []
     idx = 0
     while idx < len(lines) - 1:
@@ -471,13 +487,33 @@ def _data_spans(doc: PromptDocument) -> list[Span]:
     if "</" in text:
         spans += [Span(m.start(), m.end()) for m in _DATA_TAG.finditer(text)]
         spans += _code_runs(text)
-    spans += [_block_after(text, m.end()) for m in _EXAMPLE_LEAD.finditer(text)]
+    spans += [_block_after(text, end) for end in _example_lead_ends(text)]
     return sorted((sp for sp in spans if sp.end > sp.start), key=lambda sp: sp.start)
 
 
 # "E.g.:", "For example:", "Like this:" at the end of a line: what follows is a sample, not a rule
 _EXAMPLE_LEAD = lazy_compile(r"(?:\be\.g\.|\bfor (?:example|instance)|\bexample|\bsample|\blike this)\s*:[ \t*_]*$",
                            re.I | re.M)
+
+
+_LEAD_COLON = lazy_compile(r":[ \t*_]*$", re.M)
+_LONGEST_LEAD = len("for instance")
+
+
+def _example_lead_ends(text: str) -> list[int]:
+    """The ends of `_EXAMPLE_LEAD`'s matches in `text`, as its `finditer` finds them, searched for only just
+    before each colon that ends a line: the pattern has no literal to skip to, and scanning every
+    position of the prompt with it cost a tenth of the audit. A match ends where its colon's line ends,
+    and its words stand at most `_LONGEST_LEAD` characters before the spaces that precede the colon."""
+    ends = []
+    for colon in _LEAD_COLON.finditer(text):
+        words_end = colon.start()
+        while words_end and text[words_end - 1].isspace():
+            words_end -= 1
+        start = max(words_end - _LONGEST_LEAD, ends[-1] if ends else 0)
+        if any(m.end() == colon.end() for m in _EXAMPLE_LEAD.finditer(text, start, colon.end())):
+            ends.append(colon.end())
+    return ends
 
 
 def _block_after(text: str, pos: int) -> Span:

@@ -104,6 +104,8 @@ def _errors(doc):
         if block.kind not in ("paragraph", "list_item") or doc.in_code(block.span):
             continue
         body = text[block.span.start : block.span.end]
+        if "{" not in body and "[" not in body:
+            continue  # no JSON value opens in it (each test below needs a `{` or `[`)
         stripped = body.strip()
         if (block.kind == "paragraph" and _LOOKS_JSON.match(stripped) and stripped[-1:] in ("}", "]")
                 and (block.role in (Role.EXAMPLE, Role.OUTPUT) or _after_label(text, block.span.start))):

@@ -26,7 +26,7 @@ import re
 
 from ..core import Severity
 from ..document import sentences
-from ..lazyre import lazy_compile
+from ..lazyre import lazy_compile, word_trie
 
 CODE = "PO606"
 NAME = "opposite-instructions"
@@ -53,7 +53,9 @@ def _pole(words: str, thing: str) -> re.Pattern:
 
 _POLES = [(_pole(one, thing), _pole(other, thing)) for one, other, thing in _QUALITIES]
 # every pole opens with one of these words: a sentence without any is asked nothing more (most are)
-_ANY_POLE = lazy_compile(rf"\b(?:{'|'.join(f'{one}|{other}' for one, other, _ in _QUALITIES)})", re.I, guard=True)
+# (as a prefix tree, `word_trie`: only whether one is there is read)
+_ANY_POLE = lazy_compile(r"\b" + word_trie("|".join(f"{one}|{other}" for one, other, _ in _QUALITIES).split("|")), re.I,
+                         guard=True)
 
 
 def check(doc, ctx):
