@@ -56,6 +56,7 @@ CODE = "PO503"
 NAME = "embedded-material"
 SEVERITY = Severity.WARNING
 FIXABLE = "unsafe"
+DEFAULT = False  # opt-in: 1 of 9 right on prompts nobody tuned for; its wrong ones claimed large savings
 OPTIONS = {"min-tokens": 1500, "max-instruction-share": 0.25, "min-share": 0.25, "min-sample-tokens": 300}
 
 # the verbs as a prefix tree (`word_trie`): one alternation of 55 words tried in turn cost more than the
@@ -95,6 +96,8 @@ def _by_roles(doc, ctx, min_tokens: int, reported: list[Span]):
         tokens = ctx.counter.count(doc.text[span.start : span.end])
         if not _dominates(ctx, tokens, min_tokens) or any(r.overlaps(span) for r in reported):
             continue
+        if _output_schema(doc.text, span):
+            continue  # the answer's required shape (a JSON schema after "Return ... this structure:"): instructions
         what = "reference material" if model.role_at(span) is Role.REFERENCE else "material the model has no use for"
         yield _report(doc, ctx, span, tokens, what), span
     for samples in _sample_sections(model):
@@ -159,6 +162,8 @@ def _by_sections(doc, ctx, min_tokens: int):
     for span, tokens in _material_runs(doc, ctx, share):
         if tokens < min_tokens or tokens < ctx.doc_tokens * float(ctx.options["min-share"]):
             continue  # material that does not dominate the prompt is its business
+        if _rules_share(doc.text[span.start : span.end]) >= share:
+            continue  # numbered rules ("3.1 A type name is global...") and the answer's schema: instructions
         if _example_share(doc, span) >= _EXAMPLE_SHARE:
             continue
         if not _text_around(doc, span):
@@ -171,6 +176,32 @@ def instructing_share(text: str) -> float:
     lines = [line for line in text.split("\n") if line.strip()]
     return sum(bool(_IMPERATIVE.match(line) or _MODAL.search(line) or is_imperative(line.strip()))
                for line in lines) / max(1, len(lines))
+
+
+# a numbered rule, however it is worded ("8.1 Every node type should...", "9. UNIQUENESS (optional):")
+_NUMBERED_RULE = lazy_compile(r"\s*\d{1,3}(?:\.\d{1,3})*[.)]?\s+\S")
+# a line of a JSON or YAML structure: a brace, a bracket, a quoted key, an ellipsis standing for more
+_STRUCTURE_LINE = lazy_compile(r"\s*(?:[{}\[\]\"]|\.\.\.|…)")
+_OUTPUT_LEAD = lazy_compile(r"\b(?:return|output|respond|answer|structure|schema|format)\b[^\n]*:\s*$", re.I)
+
+
+def _rules_share(text: str) -> float:
+    """The share of a run's lines that instruct, numbered rules counted as instructions and the lines of a
+    structure (the answer's schema) left out: a rules section with its output schema is what the prompt
+    asks, however few of its lines open with a verb."""
+    lines = [line for line in text.split("\n") if line.strip() and not _STRUCTURE_LINE.match(line)]
+    return sum(bool(_NUMBERED_RULE.match(line)) or instructing_share(line) > 0 for line in lines) / max(1, len(lines))
+
+
+def _output_schema(text: str, span: Span) -> bool:
+    """A structure (mostly brace, bracket and quoted-key lines) that a line announcing the answer's shape
+    leads into ("Return a valid JSON object that follows this structure:"): the output specification."""
+    lines = [line for line in text[span.start : span.end].split("\n") if line.strip()]
+    if not lines or sum(bool(_STRUCTURE_LINE.match(line)) for line in lines) < 0.6 * len(lines):
+        return False
+    before = [line for line in text[: span.start].split("\n")[-3:] if line.strip()]
+    lead = lines[0] if _OUTPUT_LEAD.search(lines[0]) else (before[-1] if before else "")
+    return bool(_OUTPUT_LEAD.search(lead))
 
 
 def _material_runs(doc, ctx, share: float):

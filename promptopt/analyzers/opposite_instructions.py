@@ -5,9 +5,11 @@ Prompts grow by patching: a style list pasted from elsewhere asks for the opposi
 it. The model cannot satisfy both and follows whichever it weighs more on that request, so the output
 drifts between the two. Read: a sentence asking for one pole of a quality of words, sentences or tone
 (common / rare words, short / long sentences, formal / casual tone), with "avoid", "don't", "never"
-flipping it, and another sentence asking for the other pole. A sentence that names both poles ("mix
-short and long sentences") and quoted text are left alone. It has no fix: only the author knows which
-one is meant.
+flipping it, and another sentence asking for the other pole of the same thing (sentences against
+sentences; "avoid short paragraphs" does not oppose "a short answer when the user asks for one"). A
+sentence that names both poles ("mix short and long sentences"), a negated excess ("avoid overly short
+paragraphs" asks for moderation, not for the other pole) and quoted text are left alone. It has no fix:
+only the author knows which one is meant.
 
 Bad:
 
@@ -44,6 +46,20 @@ _QUALITIES = [
 ]
 _NEGATION = lazy_compile(r"\b(?:avoid|don't|do not|never|no|not|without|refrain from)\b", re.I)
 _QUOTED = lazy_compile(r"\"[^\"\n]*\"|“[^”\n]*”")
+_EXCESS = lazy_compile(r"\b(?:overly|too|excessively|unduly)\s+$", re.I)
+# what a pole qualifies, as one scope: "short answers" and "long responses" are about one thing,
+# "short paragraphs" and "a short answer" about two
+_SCOPES = {"word": "words", "vocabulary": "words", "term": "words", "phrase": "words", "sentence": "sentences",
+           "paragraph": "paragraphs", "answer": "answers", "response": "answers", "reply": "answers",
+           "replie": "answers", "tone": "tone", "style": "tone", "register": "tone"}
+
+
+def _scope(quality: int, pole: str) -> str:
+    noun = pole.rsplit(None, 1)[-1].lower()
+    if noun == "language":  # plain language is about words, formal language about tone
+        return "words" if quality == 0 else "tone"
+    noun = noun[:-1] if noun.endswith("s") and noun[:-1] in _SCOPES else noun
+    return _SCOPES.get(noun, noun)
 
 
 def _pole(words: str, thing: str) -> re.Pattern:
@@ -70,8 +86,11 @@ def check(doc, ctx):
             if bool(a) == bool(b):
                 continue  # neither pole, or both ("a mix of short and long sentences")
             hit = a or b
-            wants_one = bool(a) != bool(_NEGATION.search(text[: hit.start()]))
-            asks.setdefault(idx, []).append((wants_one, span, hit))
+            negated = bool(_NEGATION.search(text[: hit.start()]))
+            if negated and _EXCESS.search(text[: hit.start()]):
+                continue  # "avoid overly short paragraphs": not too short, which any length past that meets
+            wants_one = bool(a) != negated
+            asks.setdefault((idx, _scope(idx, hit.group(0))), []).append((wants_one, span, hit))
     for entries in asks.values():
         sides = {wants for wants, _, _ in entries}
         if len(sides) < 2:

@@ -8,7 +8,11 @@ the list. Read: a restrictive list of tools ("only", "allowed", "available", "�
 snake_case name elsewhere in the instructions that starts with the same verb as a listed tool
 (`get_`, `create_`, `check_`...) but is not on the list. A template variable (`{{tool_calls}}`) is an
 input the program fills in, not a call; a list item that explains one quoted value of a field (`-
-"skipped": no tools were available`) is not a list of tools. It has no fix: add the tool to the list or
+"skipped": no tools were available`) is not a list of tools. A name is called only where the text calls
+it: after "call", "use", "invoke", "run", "with" or "使用" ("check it with get_tracking"), before "(" or
+"tool" (`get_tracking(id)`, "the get_tracking tool"), or opening a workflow step ("3. get_stats - fetch
+the yearly figures"); a section or key of a JSON or YAML document the prompt describes ("refer to the
+"financial_data" section of the plan") is not a call. It has no fix: add the tool to the list or
 change the step.
 
 Bad:
@@ -76,7 +80,7 @@ def check(doc, ctx):
             span = Span(m.start(1), m.end(1))
             if (intro.start() <= m.start() < end or name in listed or name in reported
                     or name.split("_", 1)[0] not in verbs or doc.in_code(span)
-                    or _in_template_slot(text, m)):
+                    or _in_template_slot(text, m) or not _called(text, m)):
                 continue  # `{{tool_calls}}`: an input filled in by the program, not a call
             reported.add(name)
             list_span = Span(intro.start(), intro.end())
@@ -85,6 +89,24 @@ def check(doc, ctx):
                              f"{ctx.location(doc, list_span).line}) does not name it: add it to the list or use a "
                              "listed tool", tokens_saved=0, related=[list_span])
         return  # one list per prompt: a second list is another agent's
+
+
+# what calls a name: a verb of calling right before it, "(" or "tool" right after it, or a workflow step
+# that opens with it and says what it does
+_CALL_BEFORE = lazy_compile(
+    r"(?:\b(?:call|calls|calling|called|use|uses|using|invoke|invokes|invoking|run|runs|running|execute|executes|"
+    r"executing|with|via|through|trigger|triggers)\s+(?:the\s+|a\s+|an\s+)?|调用|使用|用|通过|利用|执行)[`'\"]?$", re.I)
+_CALL_AFTER = lazy_compile(r"[`'\"]?\s*(?:\(|(?:tools?|functions?)\b|工具|函数)", re.I)
+_STEP_OPENING = lazy_compile(r"\s*(?:[-*+•]|\d{1,3}[.)])\s*[`'\"]?$")
+_STEP_SAYS = lazy_compile(r"[`'\"]?\s*(?:[-–—]\s|[\u4e00-\u9fff])")
+
+
+def _called(text: str, m: re.Match) -> bool:
+    """Whether the text calls the name there, rather than naming a section, a key or a file."""
+    before = text[text.rfind("\n", 0, m.start(1)) + 1 : m.start(1)]
+    if _CALL_BEFORE.search(before) or _CALL_AFTER.match(text, m.end(1)):
+        return True
+    return bool(_STEP_OPENING.fullmatch(before)) and bool(_STEP_SAYS.match(text, m.end(1)))
 
 
 def _in_template_slot(text: str, m: re.Match) -> bool:
