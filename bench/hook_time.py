@@ -89,10 +89,9 @@ else:
     marks.append(("load tokenizer", time.perf_counter()))
     result = audit_paths(files, config)
     marks.append(("audit: rules, savings", time.perf_counter()))
-from promptopt.quick import _input_price
-from promptopt.reporters import ReportOptions, render
-text = render("text", result, ReportOptions(color=False, show_fixes=True, model=config.model,
-                                            price_per_token=_input_price(config.model)))
+from promptopt import __version__
+from promptopt.reporters import audit_options, render
+text = render("text", result, audit_options(config.model, __version__, color=False))
 marks.append(("report (text)", time.perf_counter()))
 print(json.dumps([(name, t - marks[i][1]) for i, (name, t) in enumerate(marks[1:])]))
 """
