@@ -31,6 +31,7 @@ CHECK_TYPES = ("existence", "substitution", "occurrence")
 RULE_KEYS = {
     "code", "name", "extends", "level", "message", "summary", "description", "example-bad", "example-good",
     "ignorecase", "scope", "action", "applicability", "max", "tokens", "swap", "default", "unsafe", "kind",
+    "negated-by",
 }
 _PROTECTED = (SegmentKind.CODE, SegmentKind.EXAMPLE, SegmentKind.PLACEHOLDER, SegmentKind.ROLE_MARKER,
               SegmentKind.FRONT_MATTER)
@@ -182,10 +183,22 @@ def _make_check(spec: dict[str, Any]):
         return check
 
     pattern = _pattern(spec["tokens"], ignorecase, trailing_comma=action == "remove")
+    # `negated-by`: a pattern that, ending the clause just before a match, turns the request into its
+    # opposite ("do not restate the task" asks for less output, not more)
+    negation = spec.get("negated-by")
+    negated = lazy_compile(rf"(?:{negation})\s+(?:[\w'-]+,?\s+){{0,3}}$", re.I) if negation else None
+
+    def is_negated(text: str, start: int) -> bool:
+        if negated is None:
+            return False
+        clause = re.split(r"[.;:!?\n]", text[max(0, start - 80):start])[-1]
+        return bool(negated.search(clause))
 
     if kind == "existence":
         def check(doc: PromptDocument, ctx):
             for m, span in _matches(doc, pattern, scope):
+                if is_negated(doc.text, span.start):
+                    continue
                 edits, title = None, ""
                 if action == "remove":
                     edits, title = _removal(doc.text, span), f"Remove '{m.group(0).rstrip(',')}'"
