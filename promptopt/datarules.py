@@ -9,7 +9,9 @@ Keys: code, name, extends, level (info|warning|error), message (``%s`` is the ma
 description, example-bad, example-good, ignorecase (default true), scope (instructions | all),
 action (remove | replace | none), applicability (safe | unsafe), max (occurrence), default (false: the
 rule is opt-in, selected only by `select`/`extend-select`), unsafe (a map of regex -> reason: a match it
-fully matches gets an unsafe fix, e.g. "feel free to", whose removal turns a permission into an order).
+fully matches gets an unsafe fix, e.g. "feel free to", whose removal turns a permission into an order),
+negated-by (existence: a regex; a match whose clause has it just before, up to three words between, is
+not reported: "so do not restate the task" is no request to restate it).
 A safe fix also passes `sentence_check` (via `Context.report`), or it is offered as unsafe.
 Scope `instructions` skips code blocks, few-shot examples, placeholders, role markers and the data a
 prompt carries (`segment.data_spans`: tagged documents, pasted markup, samples after "E.g.:");
