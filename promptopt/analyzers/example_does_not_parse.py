@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import json
 import re
-import textwrap
 
 from .. import bounded
 from ..core import LoadError, Severity, Span
@@ -280,6 +279,8 @@ _LOOKS_JSON = lazy_compile(r"\{\s*[\"}]|\[\s*[{\"\d-]")
 def _check_yaml(doc, body: str, start: int):
     if not body.strip() or _TEMPLATE.search(body) or _TEMPLATE_OUTSIDE.search(body):
         return
+    import textwrap
+
     import yaml  # only when a prompt has a YAML example: the import costs more than a small audit
 
     # a fence inside a list item is indented as the item is: the example is the text without that indent
