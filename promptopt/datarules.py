@@ -9,7 +9,9 @@ Keys: code, name, extends, level (info|warning|error), message (``%s`` is the ma
 description, example-bad, example-good, ignorecase (default true), scope (instructions | all),
 action (remove | replace | none), applicability (safe | unsafe), max (occurrence), default (false: the
 rule is opt-in, selected only by `select`/`extend-select`), unsafe (a map of regex -> reason: a match it
-fully matches gets an unsafe fix, e.g. "feel free to", whose removal turns a permission into an order).
+fully matches gets an unsafe fix, e.g. "feel free to", whose removal turns a permission into an order),
+negated-by (existence: a regex; a match whose clause has it just before, up to three words between, is
+not reported: "so do not restate the task" is no request to restate it).
 A safe fix also passes `sentence_check` (via `Context.report`), or it is offered as unsafe.
 Scope `instructions` skips code blocks, few-shot examples, placeholders, role markers and the data a
 prompt carries (`segment.data_spans`: tagged documents, pasted markup, samples after "E.g.:");
@@ -31,6 +33,7 @@ CHECK_TYPES = ("existence", "substitution", "occurrence")
 RULE_KEYS = {
     "code", "name", "extends", "level", "message", "summary", "description", "example-bad", "example-good",
     "ignorecase", "scope", "action", "applicability", "max", "tokens", "swap", "default", "unsafe", "kind",
+    "negated-by",
 }
 _PROTECTED = (SegmentKind.CODE, SegmentKind.EXAMPLE, SegmentKind.PLACEHOLDER, SegmentKind.ROLE_MARKER,
               SegmentKind.FRONT_MATTER)
@@ -182,10 +185,22 @@ def _make_check(spec: dict[str, Any]):
         return check
 
     pattern = _pattern(spec["tokens"], ignorecase, trailing_comma=action == "remove")
+    # `negated-by`: a pattern that, ending the clause just before a match, turns the request into its
+    # opposite ("do not restate the task" asks for less output, not more)
+    negation = spec.get("negated-by")
+    negated = lazy_compile(rf"(?:{negation})\s+(?:[\w'-]+,?\s+){{0,3}}$", re.I) if negation else None
+
+    def is_negated(text: str, start: int) -> bool:
+        if negated is None:
+            return False
+        clause = re.split(r"[.;:!?\n]", text[max(0, start - 80):start])[-1]
+        return bool(negated.search(clause))
 
     if kind == "existence":
         def check(doc: PromptDocument, ctx):
             for m, span in _matches(doc, pattern, scope):
+                if is_negated(doc.text, span.start):
+                    continue
                 edits, title = None, ""
                 if action == "remove":
                     edits, title = _removal(doc.text, span), f"Remove '{m.group(0).rstrip(',')}'"

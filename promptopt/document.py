@@ -348,6 +348,19 @@ _NOISE_LINE = lazy_compile(
     r"last updated|version|changelog)\s*:|copyright\b|©|all rights reserved|share this\b|"
     r"subscribe\b|sign (?:in|up)\b|log in\b|skip to (?:main )?content|cookie|previous post|next post|"
     r"posted (?:on|by)\b|related posts?\b|v\d+(?:\.\d+)+\b|\d{4}-\d{2}-\d{2}\s*[:\-–])", re.I)
+# "Version: v1.2 (2024-03-02)": a bare version (and date) is a record of the prompt's history; a version line
+# that says more ("-v1 for the first iteration, -v2 ...", "v2.0 - selectors only (JSON fixtures ELIMINATED)")
+# can carry a rule or the prompt's current state, and is left to the reader
+_VERSION_KEY = lazy_compile(r"^\s*(?:[-*]\s+)?(?:\*\*)?version\s*:\s*(?:\*\*)?\s*", re.I)
+_BARE_VERSION = lazy_compile(
+    r"v?\d+(?:\.\d+)*[\w.+-]*\s*(?:\(\s*\d{4}-\d{2}(?:-\d{2})?\s*\)|[-–,]?\s*\d{4}-\d{2}(?:-\d{2})?)?\s*\Z")
+
+
+def _instructive_version(body: str) -> bool:
+    key = _VERSION_KEY.match(body)
+    return bool(key) and "\n" not in body.strip() and not _BARE_VERSION.match(body.strip(), key.end())
+
+
 _EXAMPLE_LEAD = lazy_compile(
     r"(?:\be\.g\.|\bfor (?:example|instance)|\bexamples?(?: (?:of|for|that|which|where|showing) [^:\n]{1,40})?|"
     r"\bsamples?(?: \w+)?|"
@@ -599,7 +612,7 @@ def _block_role(raw: _Raw, body: str, inherited: Role | None, previous: str, exa
     keyed = ":" in head
     if raw.kind == "rule":
         return inherited or Role.INSTRUCTION
-    if len(body) < 200 and _NOISE_HINT.search(low) and _NOISE_LINE.match(body):
+    if len(body) < 200 and _NOISE_HINT.search(low) and _NOISE_LINE.match(body) and not _instructive_version(body):
         return Role.NOISE
     placeholders = _PLACEHOLDER.findall(body) if ("{" in body or "$" in body or "<<" in body or "[[" in body) else []
     if placeholders and _placeholder_share(body, placeholders) >= 0.4:

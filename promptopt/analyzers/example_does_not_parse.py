@@ -279,19 +279,26 @@ _LOOKS_JSON = lazy_compile(r"\{\s*[\"}]|\[\s*[{\"\d-]")
 def _check_yaml(doc, body: str, start: int):
     if not body.strip() or _TEMPLATE.search(body) or _TEMPLATE_OUTSIDE.search(body):
         return
+    import textwrap
+
     import yaml  # only when a prompt has a YAML example: the import costs more than a small audit
 
+    # a fence inside a list item is indented as the item is: the example is the text without that indent
+    # (line numbers stay, so an error's line maps back to the prompt)
+    original = body
+    body = textwrap.dedent(body)
     front = _FRONT_MATTER.match(body)
-    base = 0
+    first_line = 0
     if front:  # `---` front matter and the document after it (a skill file, a prompty): only the YAML part
-        body, base = front.group(1), front.start(1)
+        first_line = body.count("\n", 0, front.start(1))
+        body = front.group(1)
     try:
         # a YAML stream may hold several `---` documents; the bounded reader's limits hold here too (an
         # alias bomb in an example is not expanded)
         roots = [root for root in yaml.compose_all(body, Loader=bounded.yaml_loader()) if root is not None]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        offset = base + (_line_offset(body, mark.line) if mark is not None else 0)
+        offset = _line_offset(original, first_line + (mark.line if mark is not None else 0))
         reason = getattr(exc, "problem", None) or str(exc).split("\n", 1)[0]
         yield start, reason, start + offset, "YAML"
         return

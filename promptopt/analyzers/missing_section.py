@@ -9,7 +9,10 @@ refers to the "---Input Text---" section of the user message kept beside it; `_`
 '__old hunk__', is markup). An input named like a variable ("as specified in the provided
 tool_selection_prompt") that nothing in the prompt, its file or the prompts beside it names is the same
 slip. Left alone: sections the prompt asks the model to write ("in a section called SUMMARY"), sections
-of the input ("the CONTEXT section of the input"), and a quoted snake_case name ("the 'improved_code'
+of the input ("the CONTEXT section of the input"), sections of anything else named as their owner (a file
+the agent reads: 'check `context.md` for the "Scope" section'; a config key: "the `nav:` section in
+`mkdocs.yml`"; a tool's output: 'the "repl" section in server status'; the answer the model writes:
+"embed the changes only in the 'Conclusions' section"), and a quoted snake_case name ("the 'improved_code'
 section": a field of the data the prompt receives, not a heading). It has no fix: only the author knows
 which section or input was meant.
 
@@ -41,7 +44,7 @@ CODE = "PO608"
 NAME = "missing-section"
 SEVERITY = Severity.WARNING
 KIND = "risk"  # the model is sent to text that is not there
-DEFAULT = True  # on: 5 of 5 right on dev, judged blind (docs/precision.md)
+DEFAULT = False  # opt-in: 0 of 5 right on prompts nobody tuned for (the ninth set); 5 of 5 on dev
 OPTIONS: dict = {}
 
 # "the SETUP section", "the **Rules** section", "the [AVAILABLE FUNCTIONS] section", "the 'Notes' section"
@@ -54,6 +57,33 @@ _REFERENCE = lazy_compile(
 _OF_THE_INPUT = lazy_compile(
     r"\s+(?:of|in|from|within)\s+(?:the|their|your|each|every|this)\s+(?:user'?s?\s+)?(?:input|request|message|"
     r"document|transcript|content|data|file|report|submission|text|conversation|email|ticket|query)", re.I)
+# a section owned by something other than the prompt, named after the reference: a file ("in `mkdocs.yml`"),
+# a tool's output ("in server status"), the model's own answer ("of your response")
+_OF_ANOTHER_OWNER = lazy_compile(
+    r"\s+(?:of|in|from|within|inside)\s+(?:`?[\w./-]+\.[A-Za-z]{1,5}`?(?![\w.])"
+    r"|(?:the|your|its|their|this|each)?\s*(?:own\s+)?(?:[\w-]+\s+){0,2}?"
+    r"(?:output|status|response|answer|reply|results?|logs?|config(?:uration)?|page|readme|docs|documentation)\b)",
+    re.I)
+# a file named earlier in the same sentence owns the section: "Check `context.md` for the "Scope" section"
+_FILE_NAME = lazy_compile(r"(?<![\w/.-])`?[\w/.-]*\w\.(?:md|mdx|ya?ml|json|toml|txt|py|js|ts|ini|cfg|html|xml|csv|rst)"
+                          r"\b`?", re.I)
+# "embed the changes only in the 'Conclusions' section": a section of the answer the model writes
+_WRITE_INTO = lazy_compile(
+    r"\b(?:embed|include|put|add|place|write|list|insert|append|record|report|mention|summari[sz]e|note)\b"
+    r"(?:(?!\b(?:described|specified|defined|listed|given|outlined|shown|explained|stated|found|set out|as)\b)"
+    r"[^.;!?\n])*\b(?:in|into|under)\s+$", re.I)
+
+
+def _owned_elsewhere(text: str, m) -> bool:
+    """The reference points at a section of something other than the prompt: a file, a config key, a
+    tool's output, or the answer the model writes."""
+    if _OF_THE_INPUT.match(text, m.end()) or _OF_ANOTHER_OWNER.match(text, m.end()):
+        return True
+    title = next(m.group(g) for g in ("caps", "bold", "bracket", "quoted", "after") if m.group(g))
+    if title.rstrip().endswith(":"):  # "the `nav:` section": a key of a config file
+        return True
+    sentence = re.split(r"[.;!?\n]\s", text[max(0, m.start() - 200):m.start()])[-1]
+    return bool(_FILE_NAME.search(sentence) or _WRITE_INTO.search(sentence))
 
 
 def check(doc, ctx):
@@ -66,7 +96,7 @@ def check(doc, ctx):
         if name != "caps" and _FIELD.match(title):
             continue
         span = Span(m.start(), m.end())
-        if doc.in_code(span) or _named_elsewhere(text, title, span) or _OF_THE_INPUT.match(text, m.end()):
+        if doc.in_code(span) or _named_elsewhere(text, title, span) or _owned_elsewhere(text, m):
             continue
         if any(_named_elsewhere(other.text, title, Span(0, 0)) for other in doc.siblings if other is not doc):
             continue
