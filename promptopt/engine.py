@@ -42,9 +42,15 @@ class Auditor:
 
         self.config = config
         self.counter = TokenCounter(config.model)
-        self.rules = [r for r in (rules or all_rules()).values() if config.is_selected(r.code)]
+        known = rules or all_rules()
+        self.rules = [r for r in known.values() if config.is_selected(r.code)]
         self.rules_by_code = {r.code: r for r in self.rules}
         self.options = {r.code: r.resolve_options(self._configured(r)) for r in self.rules}
+        # options set for a rule the run does not select (an opt-in rule) are checked too: a typo in
+        # `[tool.promptopt.rules.PO205]` is a config error whether or not PO205 is on
+        for rule in known.values():
+            if rule.code not in self.options and self._configured(rule):
+                rule.resolve_options(self._configured(rule))
         self.document_rules = [r for r in self.rules if r.scope == "document"]
         self.file_rules = [r for r in self.rules if r.scope == "file"]
         self._selection: tuple[Path | None, dict[str, bool]] = (None, {})  # the last path's answers

@@ -329,7 +329,39 @@ def _keyed_records(text: str, lines: list[_Line]) -> list[Segment]:
         if len(records) >= 2 and (consistent or key.lower() in EXAMPLE_KEYS) and len(records) > len(best):
             best = records
     # a record whose output is empty or a placeholder is the query, not an example
-    return [r for r in best if _is_answered(text, r)]
+    return _by_example_heading(text, lines, [r for r in best if _is_answered(text, r)])
+
+
+def _by_example_heading(text: str, lines: list[_Line], records: list[Segment]) -> list[Segment]:
+    """Records grouped by the "Example N" lines that delimit them. When two or more records fall under one
+    such line, they are the steps of one worked example (a Thought/Result pair per sentence judged), not
+    examples of their own: the example is what the line delimits, its input the text before the first step."""
+    if len(records) < 2 or "xample" not in text:
+        return records
+    heads = [ln for ln in lines if _EXAMPLE_HEADING.match(ln.text.strip())]
+    if len(heads) < 2:
+        return records
+    groups: dict[int, list[Segment]] = {}
+    for record in records:
+        owner = max((i for i, h in enumerate(heads) if h.end <= record.span.start), default=None)
+        if owner is None:
+            return records  # a record before the first "Example" line: the lines do not delimit these
+        groups.setdefault(owner, []).append(record)
+    if all(len(group) == 1 for group in groups.values()):
+        return records
+    merged = []
+    for i, group in sorted(groups.items()):
+        start = heads[i].end
+        while start < len(text) and text[start].isspace():
+            start += 1
+        first, end = group[0], group[-1].span.end
+        if first.span.start > start:  # the example's input ("Sentences: ...") stands before its first step
+            parts = {"input": Span(start, _end_before(text, first.span.start)), "output": Span(first.span.start, end)}
+        else:
+            parts = {"input": first.parts["input"], "output": Span(first.parts["output"].start, end)}
+        merged.append(Segment(SegmentKind.EXAMPLE, Span(start, end), text[start:end], parts=parts,
+                              section=first.section))
+    return merged
 
 
 # a line that announces definitions (`Node schemas:`, `Table definitions:`): the keyed records below it

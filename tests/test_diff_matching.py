@@ -43,7 +43,7 @@ def classifier(tickets: list[tuple[str, str]], rule_twice: bool) -> str:
 def test_a_fix_that_also_shortens_a_count_is_one_fixed_and_one_changed(tmp_path, monkeypatch):
     git(tmp_path, "init", "-q")
     commit(tmp_path, {"prompts/triage.md": classifier(TICKETS, rule_twice=True),
-                      "promptopt.toml": 'model = "gpt-4o"\nextend-select = ["PO101"]\n'}, "base")
+                      "promptopt.toml": 'model = "gpt-4o"\nextend-select = ["PO101", "PO205"]\n'}, "base")
     # the pull request drops the repeated rule and the third example (before the one PO205 points at)
     commit(tmp_path, {"prompts/triage.md": classifier(TICKETS[:2] + TICKETS[3:], rule_twice=False)}, "trim")
     code, out = run(tmp_path, monkeypatch, "--base", "HEAD~1", "--format", "json")
@@ -61,7 +61,7 @@ def test_a_fix_that_also_shortens_a_count_is_one_fixed_and_one_changed(tmp_path,
 def test_a_new_finding_on_a_new_line_is_still_introduced(tmp_path, monkeypatch):
     git(tmp_path, "init", "-q")
     commit(tmp_path, {"prompts/triage.md": classifier(TICKETS[:6], rule_twice=False),
-                      "promptopt.toml": 'model = "gpt-4o"\nextend-select = ["PO101"]\n'}, "base")
+                      "promptopt.toml": 'model = "gpt-4o"\nextend-select = ["PO101", "PO205"]\n'}, "base")
     commit(tmp_path, {"prompts/triage.md": classifier(TICKETS[:6], rule_twice=True)}, "repeat the rule")
     _, out = run(tmp_path, monkeypatch, "--base", "HEAD~1", "--format", "json")
     change = json.loads(out)["changes"][0]

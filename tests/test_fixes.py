@@ -50,6 +50,7 @@ def protected(text: str) -> tuple[Counter, Counter, set]:
 def fixture_copy(tmp_path) -> Path:
     target = tmp_path / "prompts"
     shutil.copytree(FIXTURES, target)
+    shutil.copy(FIXTURES.parent / "promptopt.toml", tmp_path)  # the demo's opt-ins (PO101, PO204, PO205)
     return target
 
 

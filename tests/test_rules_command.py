@@ -39,7 +39,9 @@ def test_one_rule_prints_its_docs_options_and_where_it_lives():
     result = rules("PO205")
     assert result.exit_code == 0, result.output
     rule = all_rules()["PO205"]
-    assert result.stdout.startswith(f"PO205 {rule.name} [{rule.severity}] ({rule.fixable} fix) (on by default)\n\n")
+    # PO205 is opt-in (held out 2 / 7): the header says how to select it
+    assert result.stdout.startswith(
+        f"PO205 {rule.name} [{rule.severity}] ({rule.fixable} fix) (opt-in: extend-select = [\"PO205\"])\n\n")
     assert rule.docs.strip() in result.stdout and "Good:" in result.stdout
     assert re.search(r"^Bad(?: \([^)]*\))?:", result.stdout, re.M)  # "Bad (skprompt.txt):" names the file
     assert "Options (config: [tool.promptopt.rules.PO205]):" in result.stdout

@@ -7,7 +7,8 @@ below a label line ("Example Response:", even over a blank line); a JSON value t
 after a label inside a paragraph or list item ("response:" then `{` ... `}`, up to the line that closes
 it at the same indentation); a one-line object after a label (`Output: {"a": 1,}`). As YAML: a ```yaml
 fence. Reported when the text does not parse and is concrete data: schema notation and templates
-(`<name>`, a slot such as `<1-5>` or `<0 or 1>`, `{{ var }}`, and outside string values `...`, `. . .` or
+(`<name>`, a slot such as `<1-5>` or `<0 or 1>`, a key's whole value written `<string, what it holds>`
+however long, `{{ var }}`, and outside string values `...`, `. . .` or
 a vertical ellipsis (lone `.` on lines of their own: "the list goes on"), `{var}`,
 `$var`, a key with an empty slot for its value (`"analysis":,`), bare type names such as `string`,
 comments) are descriptions, not examples, and are left alone, as are a Python dict (`True`, `None`, a
@@ -62,7 +63,10 @@ OPTIONS: dict = {}
 _FENCE = lazy_compile(r"^[ \t]*(`{3,}|~{3,})[ \t]*([\w+-]*)[^\n]*\n(.*?)^[ \t]*\1[ \t]*$", re.M | re.S)
 # notation that makes a block a description or a template, not data to copy, wherever it stands...
 # (`<name>`, and a slot that opens with a number or a range: `<1-5>`, `<0 or 1>`)
-_TEMPLATE = lazy_compile(r"<[A-Za-z_][^<>\n]{0,40}>|<\d[^<>\n]{0,80}>|\{\{|\{%|\[\[|\"\s*\|\s*\"", re.I)
+# A `<...>` that is a key's whole value is a slot the model fills, however long its description
+# (`"key": <string, a concise title of the value field>,`), as a number slot is.
+_TEMPLATE = lazy_compile(r"<[A-Za-z_][^<>\n]{0,40}>|<\d[^<>\n]{0,80}>|\{\{|\{%|\[\[|\"\s*\|\s*\""
+                         r"|\"\s*:[ \t]*<[A-Za-z][^<>\n]{0,600}>[ \t]*(?:,|\}|$)", re.I | re.M)
 # ...and outside string values only: "it's not all that great...", a URL's `//`, "costs $5" or code's
 # `f\"{name}\"` inside a string is text
 _TEMPLATE_OUTSIDE = lazy_compile(

@@ -6,7 +6,9 @@ render time it becomes empty text or an error. The template's runtime input is n
 that is the whole value of its line (`Entry: {{ diary_entry }}`) in the last record, where the user's
 input goes after the examples, is the query even when an answer hint or a closing instruction follows it.
 A placeholder named after its own line's label (`Answer: ${Answer}`, `Summary: {{summary}}`) is a slot in
-a format description, the shape of the field, not an example's leftover value.
+a format description, the shape of the field, not an example's leftover value. In a `str.format`
+template (one with single-brace `{slots}` and no Jinja tags), `{{name}}` is an escape that renders as
+`{name}` (an f-string's field in example code), not a placeholder.
 
 Bad:
 
@@ -33,6 +35,7 @@ from ._examples import examples
 CODE = "PO207"
 NAME = "example-undefined-placeholder"
 SEVERITY = Severity.WARNING
+DEFAULT = False  # opt-in: 0 of 3 right on prompts nobody tuned for (held out, all rounds)
 KIND = "risk"  # a placeholder nobody fills, sent as is: a defect
 
 
@@ -60,11 +63,24 @@ def _whole_line_value(text: str, span) -> bool:
     return bool(_LABEL.match(text[start : span.start])) and not after.strip(" \t\"'`>.")
 
 
+def _format_template(doc) -> bool:
+    """Single-brace `{slots}` outside the doubled braces and no Jinja tags: `.format` fills this text, so
+    its `{{x}}` are escapes."""
+    if any(p.syntax in ("jinja-block", "jinja-comment") for p in doc.placeholders):
+        return False
+    from ..placeholders import _FORMAT_FIELD
+
+    return any(not any(p.span.start <= m.start() < p.span.end for p in doc.placeholders)
+               for m in _FORMAT_FIELD.finditer(doc.text))
+
+
 def check(doc, ctx):
     exs = examples(doc)
     if not exs:
         return
     inside = [p for p in doc.placeholders if p.name and any(e.span.contains(p.span) for e in exs)]
+    if inside and any(p.syntax == "jinja" for p in inside) and _format_template(doc):
+        inside = [p for p in inside if p.syntax != "jinja"]  # `{{x}}` escapes of a `.format` template
     if not inside:
         return
     outside = {p.name for p in doc.placeholders if p.name and not any(e.span.contains(p.span) for e in exs)}
