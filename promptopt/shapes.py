@@ -16,6 +16,8 @@ JSON Schema, Kubernetes, Compose, package manifests, lint-rule definitions and t
 
 from __future__ import annotations
 
+import re
+
 from . import bounded
 from .core import LoadError
 from .loaders.structured import dotted, is_prompt_value
@@ -159,6 +161,19 @@ def _prompts_in(node, key_path: list[str], found: list[tuple[list[str], str]]) -
             _prompts_in(value, path, found)
 
 
+# A prompt kept once per language (`summary_system: {en: ..., zh: ...}`): the language is the last key,
+# the key above it names the prompt.
+_LANGUAGE_KEY = re.compile(r"(?:en|zh|cn|ja|jp|ko|kr|fr|de|es|it|pt|ru|ar|hi|vi|th|tr|nl|pl|id|uk|sv|he|fa)"
+                           r"(?:[-_][a-z]{2,4})?")
+
+
+def _naming_key(key_path: list[str]) -> str:
+    key = key_path[-1].lower()
+    if len(key_path) > 1 and _LANGUAGE_KEY.fullmatch(key):
+        return key_path[-2].lower()
+    return key
+
+
 def _why_prompt(key_path: list[str], value: str, siblings: set[str]) -> str | None:
     if value.startswith("file://"):
         return None
@@ -166,7 +181,7 @@ def _why_prompt(key_path: list[str], value: str, siblings: set[str]) -> str | No
         return "is an item of `prompts`"
     if len(value.split()) < 3:
         return None
-    key = key_path[-1].lower()
+    key = _naming_key(key_path)
     if any(word in key for word in STRONG_KEY):
         return "has a key that names a prompt"
     if key in ("content", "message") and "role" in siblings:

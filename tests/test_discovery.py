@@ -258,6 +258,8 @@ NOT_PROMPTS = {
              "rule definition"),
     "long description": ("name: tool\ndescription: |\n  " + "This tool reads the tickets and sorts them. " * 8 + "\n",
                          "no value is shaped like a prompt"),
+    "translations": ("welcome:\n  en: Welcome back to the dashboard.\n  fr: Bienvenue sur le tableau de bord.\n",
+                     "no value is shaped like a prompt"),
 }
 PROMPTS = {
     "promptfoo": ("prompts:\n  - 'Translate {{text}} into French.'\nproviders: [openai:gpt-4o]\n", "prompts"),
@@ -265,6 +267,9 @@ PROMPTS = {
                  "chat messages"),
     "instructions": ('{"name": "helper", "instructions": "Answer questions about the invoice only."}',
                      "key that names a prompt"),
+    # one prompt per language: the language is the last key, the key above it names the prompt
+    "per language": ("summary_system:\n  en: |\n    Summarize the notes in three bullets.\n"
+                     "  zh: |\n    用三个要点总结这些笔记。请保持简洁。\n", "`summary_system.en` has a key that names a prompt"),
 }
 
 
