@@ -269,7 +269,8 @@ PROMPTS = {
                      "key that names a prompt"),
     # one prompt per language: the language is the last key, the key above it names the prompt
     "per language": ("summary_system:\n  en: |\n    Summarize the notes in three bullets.\n"
-                     "  zh: |\n    用三个要点总结这些笔记。请保持简洁。\n", "`summary_system.en` has a key that names a prompt"),
+                     "  zh: |\n    用三个要点总结这些笔记。请保持简洁。\n",
+                     "`summary_system.en` has a key that names a prompt"),
 }
 
 
