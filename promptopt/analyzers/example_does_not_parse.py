@@ -25,6 +25,9 @@ error and its lines. A format template's unquoted slot (`"score": Your score (be
 the template is checked with the slot filled; an unquoted slot where a string goes (`"thought": your
 thought`) is the defect, and the message names its keys. A fence with no language is read as JSON only
 when it opens like JSON data (`{"`, `[{`): `{code contents}` in a plain-text format is a placeholder.
+A `[`-block is read as JSON only when it opens like JSON data (a string, an object, a nested array, a number
+or `true`/`false`/`null` ending at a comma or the bracket): a bracketed line of prose in a Markdown template
+(`[1-2 sentence overview of the approach]`, `[List of risks]`) is a fill-in slot, not an array.
 It has no fix: only the author knows what the example meant.
 
 Bad:
@@ -122,7 +125,7 @@ def _errors(doc):
 
 
 def _check_json(body: str, start: int):
-    if not body.strip() or _is_notation(body):
+    if not body.strip() or _is_notation(body) or not _opens_like_data(body):
         return
     try:
         json.loads(body)
@@ -145,6 +148,17 @@ def _check_json(body: str, start: int):
                        start + m.start(2), "JSON")
                 return
         yield start, exc.msg, start + exc.pos, "JSON"
+
+
+# what a `[`-block must open with to be read as JSON data: `]`, a string, an object, a nested array, or a
+# number, true, false or null that ends at a comma or the bracket. A bracketed line of prose in a Markdown
+# template (`[1-2 sentence overview of the approach]`, `[List of risks]`) is a fill-in slot, not an array.
+_ARRAY_DATA = lazy_compile(r'\[\s*(?:[\]"{\[]|(?:-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)\s*[,\]])')
+
+
+def _opens_like_data(body: str) -> bool:
+    stripped = body.lstrip()
+    return not stripped.startswith("[") or bool(_ARRAY_DATA.match(stripped))
 
 
 # `"key": words the model fills in`: a slot written bare where a JSON value goes (not a string, a number,
