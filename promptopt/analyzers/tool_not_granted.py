@@ -35,6 +35,7 @@ import re
 
 from ..core import SegmentKind, Severity, Span
 from ..lazyre import lazy_compile
+from ._common import negated
 
 CODE = "PO609"
 NAME = "tool-not-granted"
@@ -60,7 +61,6 @@ _MENTION = lazy_compile(
 _TOOL_AFTER = lazy_compile(r"(?:\(|[ \t]+tools?\b)")
 _USE_BEFORE = lazy_compile(r"\b(?:use|uses|using|call|calls|calling|invoke|invoking|run|via|with)\s+(?:the\s+)?$",
                            re.I)
-_NEGATED = lazy_compile(r"\b(?:not|never|no|don't|do not|cannot|can't|without|instead of|rather than)\b", re.I)
 # steps that can only be tool calls, in the imperative: starting a subagent needs Task (Agent), a skill needs Skill
 _IMPERATIVE = r"(?:^|(?<=\n)|(?<=[.!?:,]\s)|(?<=\*\*)|(?<=\bthen\s))[ \t]*(?:(?:[-*+]|\d{1,3}[.)])[ \t]+)?(?:\*\*)?"
 _ACTIONS = (
@@ -140,7 +140,7 @@ def _negated(text: str, pos: int) -> bool:
     starts = list(_SENTENCE_START.finditer(before))
     if starts:
         before = before[starts[-1].end() :]
-    return bool(_NEGATED.search(before))
+    return negated(before)
 
 
 def _granted(text: str, grant: re.Match, front_end: int) -> set[str] | None:
