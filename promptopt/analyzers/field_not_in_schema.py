@@ -43,6 +43,7 @@ NAME = "field-not-in-schema"
 SEVERITY = Severity.WARNING
 KIND = "risk"  # the model breaks the template or the rule: a parse failure or a lost instruction
 OPTIONS: dict = {}
+DEFAULT = False  # opt-in: written from one package; 0 of 1 right on another (browser-use, docs/precision.md)
 
 _KEY = lazy_compile(r"""["']([A-Za-z_$][\w-]{0,40})["']\s*:""")
 _MENTION = lazy_compile(

@@ -41,6 +41,7 @@ NAME = "sibling-input-missing"
 SEVERITY = Severity.WARNING
 KIND = "risk"  # the model is asked about an input it never receives
 OPTIONS: dict = {}
+DEFAULT = False  # opt-in: written from one package; 0 of 6 right on another (smolagents, docs/precision.md)
 
 # the inputs that say what to do: without them there is nothing to answer (a page of a report stands in
 # for the report; nothing stands in for the question)
