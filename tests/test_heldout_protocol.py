@@ -88,7 +88,7 @@ def test_the_second_test_set_draws_on_no_repository_of_the_corpus():
 HELDOUT_REPOS = {"paul-gauthier/aider", "aider-ai/aider", "crewaiinc/crewai", "stanfordnlp/dspy",
                  "gpt-engineer-org/gpt-engineer", "langchain-ai/langchain", "run-llama/llama_index",
                  "openinterpreter/open-interpreter", "microsoft/semantic-kernel", "zou-group/textgrad"}
-# the third to eleventh sets, in the order they were built: (manifest, sources, files, packages, kinds)
+# the third to twelfth sets, in the order they were built: (manifest, sources, files, packages, kinds)
 LATER_SETS = [
     (testset.MANIFEST_3, testset.SOURCES_3, (100, 120), (10, 16), {"system", "agent-config", "template", "code"}),
     (testset.MANIFEST_4, testset.SOURCES_4, (100, 120), (12, 16), {"system", "agent-config", "template", "code"}),
@@ -99,6 +99,7 @@ LATER_SETS = [
     (testset.MANIFEST_9, testset.SOURCES_9, (80, 120), (12, 25), {"system", "agent-config", "template", "code"}),
     (testset.MANIFEST_10, testset.SOURCES_10, (80, 120), (12, 25), {"system", "agent-config", "template", "code"}),
     (testset.MANIFEST_11, testset.SOURCES_11, (80, 120), (12, 25), {"system", "agent-config", "template", "code"}),
+    (testset.MANIFEST_12, testset.SOURCES_12, (80, 120), (12, 25), {"system", "agent-config", "template", "code"}),
 ]
 SET_NAMES = [f"set{n}" for n in range(3, 3 + len(LATER_SETS))]
 
@@ -157,7 +158,8 @@ def test_every_named_set_can_be_fetched_and_audited_from_the_command_line(tmp_pa
     for name, manifest in (("new3", testset.MANIFEST_3), ("new4", testset.MANIFEST_4), ("new5", testset.MANIFEST_5),
                            ("new6", testset.MANIFEST_6), ("new7", testset.MANIFEST_7),
                            ("new8", testset.MANIFEST_8), ("new9", testset.MANIFEST_9),
-                           ("new10", testset.MANIFEST_10), ("new11", testset.MANIFEST_11)):
+                           ("new10", testset.MANIFEST_10), ("new11", testset.MANIFEST_11),
+                           ("new12", testset.MANIFEST_12)):
         fetched.clear()
         assert testset.main(["fetch", "--set", name, "--cache", str(tmp_path)]) == 0
         assert fetched[0] == testset.read_manifest(manifest)
@@ -255,6 +257,17 @@ def test_npm_manifest_rows_record_the_registry_and_fetch_from_it(tmp_path, monke
     # the earlier manifests keep their columns: no registry column, so PyPI
     assert testset.read_manifest(testset.MANIFEST_8)[0].keys() == set(testset.COLUMNS)
 
+
+
+def test_a_smaller_share_per_release_keeps_the_same_content_blind_sample():
+    files = {f"pkg/agents/agent_{i:02}.md": b"x" * 300 for i in range(30)}
+    files["pkg/agents/stub.md"] = b"x" * 50  # under 200 bytes: never a prompt file
+    every = testset._selected(testset.Source("pkg==1.0", "agent-config", ("pkg/agents/*.md",)), files)
+    fewer = testset._selected(testset.Source("pkg==1.0", "agent-config", ("pkg/agents/*.md",), max_files=5), files)
+    assert len(every) == testset.MAX_PER_PACKAGE and len(fewer) == 5
+    assert set(fewer) < set(every)  # the first five of the same hash order, not another pick
+    more = testset._selected(testset.Source("pkg==1.0", "agent-config", ("pkg/agents/*.md",), max_files=99), files)
+    assert more == every  # never more than MAX_PER_PACKAGE
 
 def test_local_name_drops_an_sdists_top_folder():
     assert testset.local_name("promptify", "promptify-2.0.3/promptify/prompts/qa.jinja") == \
