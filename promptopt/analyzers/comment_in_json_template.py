@@ -42,6 +42,8 @@ NAME = "comment-in-json-template"
 SEVERITY = Severity.WARNING
 KIND = "risk"  # a copied comment makes the answer JSON a parser rejects
 OPTIONS: dict = {}
+# opt-in: 1 of 3 right held out (0 of 2 on the twelfth set: JSON shown as input to look for; docs/precision.md)
+DEFAULT = False
 
 # a line of a JSON document: a brace, a bracket, a quoted key or value, an ellipsis, a full-line comment
 _JSON_LINE = lazy_compile(r"\s*(?:[{}\[\]\"]|\.\.\.|…|//)")
