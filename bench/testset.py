@@ -631,16 +631,17 @@ SOURCES_12 = [
 # agent's prompt); ecc-universal's code-architect, code-explorer, code-simplifier, comment-analyzer,
 # silent-failure-hunter and type-design-analyzer agents (by name another publisher's agents, vendored);
 # appsheet-project's .codex/ skills (by path and listed size copies of its .claude/ ones). smol_dev, scikit-llm,
-# autochain and motleycrew name no repository in their metadata: theirs is the publisher's of the same name. Five of the
-# seventeen releases are npm packages. Looked at by path and rejected: llamabot and @nasr-shaer/agent-forge (no licence
-# in the metadata), @salesforce/webapp-template-feature-graphql-experimental and @arcgis/ai-agents (licence by reference
-# only), open-notebook (NIST-PD, not a licence on the list), @torka/claude-workflows (no repository named, and its
-# workflows are by name bmad-method's, ninth set), thought-cabinet (its agents are, by name, another project's),
-# @vudovn/ag-kit (no template in the tarball), memorisdk, openlit, podcastfy, adala, agentstack, aiflows, loopgpt,
-# sketch, rebuff, agently, canopy-sdk, rulesync, playbooks, skilld and @octavus/cli (no prompt file by path, or prompt
-# machinery only by name), ii-agent, autopr and ai-review (no archive pip takes). Left out by name without a look:
-# oh-my-claude-sub-agents (by its description oh-my-claudecode's, a relative of the twelfth set's rejections) and
-# agentic-flow (claude-flow's author's, ninth set).
+# autochain and motleycrew name no repository in their metadata: theirs is the one their publishers release them from
+# (smol_dev's is smol-ai/developer, the others' have the package's name). Five of the seventeen releases are npm
+# packages. Looked at by path and rejected: llamabot and @nasr-shaer/agent-forge (no licence in the metadata),
+# @salesforce/webapp-template-feature-graphql-experimental and @arcgis/ai-agents (licence by reference only),
+# open-notebook (NIST-PD, not a licence on the list), @torka/claude-workflows (no repository named, and its workflows
+# are by name bmad-method's, ninth set), thought-cabinet (its agents are, by name, another project's), @vudovn/ag-kit
+# (no template in the tarball), memorisdk, openlit, podcastfy, adala, agentstack, aiflows, loopgpt, sketch, rebuff,
+# agently, canopy-sdk, rulesync, playbooks, skilld and @octavus/cli (no prompt file by path, or prompt machinery only by
+# name), ii-agent, autopr and ai-review (no archive pip takes). Left out by name without a look: oh-my-claude-sub-agents
+# (by its description oh-my-claudecode's, a relative of the twelfth set's rejections) and agentic-flow (claude-flow's
+# author's, ninth set).
 MAX_BYTES_13 = 16_384
 SOURCES_13 = [
     Source("spacy-llm==0.7.4", "template", ("spacy_llm/tasks/templates/*.jinja",), max_bytes=MAX_BYTES_13),
