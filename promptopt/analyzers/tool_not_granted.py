@@ -34,7 +34,9 @@ from __future__ import annotations
 import re
 
 from ..core import SegmentKind, Severity, Span
+from ..document import document_model
 from ..lazyre import lazy_compile
+from ._capabilities import missing_steps
 from ._common import negated
 
 CODE = "PO609"
@@ -68,6 +70,10 @@ _ACTIONS = (
                           r"(?:[\w{}-]+\s+){0,2}(?:sub-?agents?|agents?)\b)", re.I | re.M)),
     ("Skill", lazy_compile(_IMPERATIVE + r"(?P<act>invoke\s+(?:the\s+)?(?:[\w{}-]+\s+)?skill\b)", re.I | re.M)),
 )
+_MAPPING = lazy_compile(r"\w[ \t]*:(?:[ \t]|$)")
+_PARENS = lazy_compile(r"\([^)]*\)")
+_LABEL_START = lazy_compile(r"[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+\*\*")
+_TOOL_HEADING = lazy_compile(r"\btools?\b", re.I)
 _SENTENCE_START = lazy_compile(r"(?:[.!?:;]\s|\n)")
 
 
@@ -79,7 +85,8 @@ def check(doc, ctx):
     grant = _GRANT.search(text, front.start(1), front.end(1))
     if not grant:
         return
-    granted = _granted(text, grant, front.end(1))
+    grant_value = _grant_value(text, grant, front.end(1))
+    granted = _granted(grant_value)
     if granted is None or not granted:
         return  # no list of tool names: `*`, a variable or an empty grant leaves the agent every tool
     grant_span = Span(grant.start(), grant.end())
@@ -89,7 +96,7 @@ def check(doc, ctx):
         name = m.group("quoted") or m.group("mcp") or m.group("name")
         if name in granted or _SAME_TOOL.get(name) in granted or name in reported:
             continue
-        if m.group("name") and not _named_as_tool(text, m, name):
+        if m.group("name") and not (_named_as_tool(text, m, name) or _tool_list_label(doc, m)):
             continue
         if name.startswith("mcp__") and any(g.startswith(name) or name.startswith(g) for g in granted):
             continue  # `mcp__github` grants every tool of that server; `mcp__github__*` names one it grants
@@ -115,6 +122,38 @@ def check(doc, ctx):
                              f"(line {grant_line}) does not list it: the agent cannot do this step; grant {name} or "
                              "change the step", tokens_saved=0, related=[grant_span])
             break
+    if _MAPPING.search(_PARENS.sub("", grant_value)):
+        return  # function definitions (`- name: get_weather`), not a list of the agent's tools
+    for name, kind, span in missing_steps(doc, front.end(), grant_value):
+        if name in reported or (name == "WebFetch" and "WebSearch" in reported):
+            continue
+        reported.add(name)
+        step = text[span.start : span.end].strip(" \t*`")
+        yield ctx.report(doc, span, _capability_message(kind, step, grant_line), tokens_saved=0,
+                         related=[grant_span])
+
+
+# per kind of step: what it needs, and what the agent does without it
+_NEEDS = {
+    "fence": ("running these commands needs a shell (the Bash tool)",
+              "the agent cannot run them and will skip the step or make up their output"),
+    "command": ("running a command needs a shell (the Bash tool)",
+                "the agent cannot run it and will skip the step or make up its output"),
+    "git": ("reading git history needs a shell (the Bash tool, for `git log`)",
+            "the agent cannot read it and will skip the check or guess what changed"),
+    "digest": ("computing a digest needs code execution (the Bash tool)",
+               "the model cannot compute one in its head and will make it up"),
+    "web": ("this needs the web (WebFetch or WebSearch)",
+            "the agent cannot look it up and will skip the step or answer from memory"),
+    "advisory": ("knowing which CVEs affect a dependency needs an advisory lookup (WebFetch or WebSearch, or Bash for "
+                 "`npm audit` or `pip-audit`)", "the agent will cite CVEs from memory: missed, stale or made up"),
+}
+
+
+def _capability_message(kind: str, step: str, grant_line: int) -> str:
+    needs, without = _NEEDS[kind]
+    return (f"\"{step}\": {needs}, but the front matter's tool grant (line {grant_line}) has no such tool: {without}; "
+            "grant the tool or change the step")
 
 
 def _in_other_config(doc, m: re.Match) -> bool:
@@ -133,6 +172,14 @@ def _named_as_tool(text: str, m: re.Match, name: str) -> bool:
     return name not in _WORDS and bool(_USE_BEFORE.search(before))
 
 
+def _tool_list_label(doc, m: re.Match) -> bool:
+    """`- **Write last**: ...` under a heading about tools ("## Tool Guidance"): each label names a tool."""
+    line_start = doc.text.rfind("\n", 0, m.start()) + 1
+    if not _LABEL_START.fullmatch(doc.text, line_start, m.start()):
+        return False
+    return any(_TOOL_HEADING.search(title) for _, title in document_model(doc).headings_above(m.start()))
+
+
 def _negated(text: str, pos: int) -> bool:
     """A sentence that forbids the tool before naming it ("Never use Bash", "do not call the Write tool")."""
     line_start = text.rfind("\n", 0, pos) + 1
@@ -143,7 +190,8 @@ def _negated(text: str, pos: int) -> bool:
     return negated(before)
 
 
-def _granted(text: str, grant: re.Match, front_end: int) -> set[str] | None:
+def _grant_value(text: str, grant: re.Match, front_end: int) -> str:
+    """The grant as one comma-separated string (a block list's items joined)."""
     value = grant.group(1).strip()
     if value.startswith(("'", '"')) and value.endswith(("'", '"')):
         value = value[1:-1]
@@ -157,6 +205,10 @@ def _granted(text: str, grant: re.Match, front_end: int) -> set[str] | None:
                 break
             items.append(item.group(1))
         value = ",".join(items)
+    return value
+
+
+def _granted(value: str) -> set[str] | None:
     if "*" in value.replace(":*", "") or "{" in value or "$" in value:
         return None
     names = set()
