@@ -9,8 +9,20 @@ comma-separated string, a flow list or a block list; `Bash(git:*)` grants Bash; 
 every place in the body that names a tool as a tool, spelled as grants spell it: `Bash` in backquotes,
 "the Write tool", a call (`Task(...)`, `Bash(...)`), "use Grep" for a name that is no English word, or
 an `mcp__server__tool` name. A verb alone ("write the report") is not a tool: the model writes a report
-as its answer. A sentence that forbids the tool ("never use Bash") agrees with the grant. One finding
-per tool. It has no fix: grant the tool or change the step.
+as its answer. A sentence that forbids the tool ("never use Bash") agrees with the grant. Under a heading
+about tools ("## Tool Guidance"), a bold list label names a tool: `- **Write last**: save the report`.
+
+A step can also name the work instead of the tool (`promptopt/analyzers/_capabilities.py`): a ```bash
+fence among the steps, "Run `npm test`", "Check git history", "the SHA-256 of the path" need a shell;
+"search the web", "fetch the URL", "packages with known CVEs" need the web (or a shell, for `npm audit`).
+Under a grant where no entry could do that work (read liberally: `bash`, `web_search`, any `mcp__` server
+count), the agent skips the step or makes up its result: a read-only analyzer told to check git history
+guesses what changed; a dependency auditor with no web tool cites CVEs from memory. Not steps: examples
+and quoted material, sections for a human reader or for the answer's format (Usage, Installation,
+Output format, What not to report), sentences that leave the work to the user or the orchestrator
+("suggest running `npm audit`"), make it optional ("if available") or forbid it. A grant of function
+definitions (`- name: get_weather`) is not a list of the agent's tools. One finding per missing tool,
+at the first such step, naming the grant's line. It has no fix: grant the tool or change the step.
 
 Bad:
 
@@ -19,6 +31,14 @@ Bad:
     tools: Read, Grep, Glob
     ---
     Review the change. Run the test suite with the Bash tool before you answer.
+
+Also bad (a step named by the work, not the tool):
+
+    ---
+    name: api-versioning-analyzer
+    tools: Read, Glob, Grep
+    ---
+    2. **Check git history**: recent changes to the API files may reveal breaking changes.
 
 Good:
 
