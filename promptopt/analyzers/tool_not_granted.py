@@ -9,8 +9,7 @@ comma-separated string, a flow list or a block list; `Bash(git:*)` grants Bash; 
 every place in the body that names a tool as a tool, spelled as grants spell it: `Bash` in backquotes,
 "the Write tool", a call (`Task(...)`, `Bash(...)`), "use Grep" for a name that is no English word, or
 an `mcp__server__tool` name. A verb alone ("write the report") is not a tool: the model writes a report
-as its answer. A sentence that forbids the tool ("never use Bash") agrees with the grant. Under a heading
-about tools ("## Tool Guidance"), a bold list label names a tool: `- **Write last**: save the report`.
+as its answer. A sentence that forbids the tool ("never use Bash") agrees with the grant.
 
 A step can also name the work instead of the tool (`promptopt/analyzers/_capabilities.py`): a ```bash
 fence among the steps, "Run `npm test`", "Check git history", "the SHA-256 of the path" need a shell;
@@ -54,7 +53,6 @@ from __future__ import annotations
 import re
 
 from ..core import SegmentKind, Severity, Span
-from ..document import document_model
 from ..lazyre import lazy_compile
 from ._capabilities import missing_steps
 from ._common import negated
@@ -92,8 +90,6 @@ _ACTIONS = (
 )
 _MAPPING = lazy_compile(r"\w[ \t]*:(?:[ \t]|$)")
 _PARENS = lazy_compile(r"\([^)]*\)")
-_LABEL_START = lazy_compile(r"[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+\*\*")
-_TOOL_HEADING = lazy_compile(r"\btools?\b", re.I)
 _SENTENCE_START = lazy_compile(r"(?:[.!?:;]\s|\n)")
 
 
@@ -116,7 +112,7 @@ def check(doc, ctx):
         name = m.group("quoted") or m.group("mcp") or m.group("name")
         if name in granted or _SAME_TOOL.get(name) in granted or name in reported:
             continue
-        if m.group("name") and not (_named_as_tool(text, m, name) or _tool_list_label(doc, m)):
+        if m.group("name") and not _named_as_tool(text, m, name):
             continue
         if name.startswith("mcp__") and any(g.startswith(name) or name.startswith(g) for g in granted):
             continue  # `mcp__github` grants every tool of that server; `mcp__github__*` names one it grants
@@ -190,14 +186,6 @@ def _named_as_tool(text: str, m: re.Match, name: str) -> bool:
         return True
     before = text[max(0, m.start() - 30) : m.start()]
     return name not in _WORDS and bool(_USE_BEFORE.search(before))
-
-
-def _tool_list_label(doc, m: re.Match) -> bool:
-    """`- **Write last**: ...` under a heading about tools ("## Tool Guidance"): each label names a tool."""
-    line_start = doc.text.rfind("\n", 0, m.start()) + 1
-    if not _LABEL_START.fullmatch(doc.text, line_start, m.start()):
-        return False
-    return any(_TOOL_HEADING.search(title) for _, title in document_model(doc).headings_above(m.start()))
 
 
 def _negated(text: str, pos: int) -> bool:
