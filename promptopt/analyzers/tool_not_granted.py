@@ -9,8 +9,19 @@ comma-separated string, a flow list or a block list; `Bash(git:*)` grants Bash; 
 every place in the body that names a tool as a tool, spelled as grants spell it: `Bash` in backquotes,
 "the Write tool", a call (`Task(...)`, `Bash(...)`), "use Grep" for a name that is no English word, or
 an `mcp__server__tool` name. A verb alone ("write the report") is not a tool: the model writes a report
-as its answer. A sentence that forbids the tool ("never use Bash") agrees with the grant. One finding
-per tool. It has no fix: grant the tool or change the step.
+as its answer. A sentence that forbids the tool ("never use Bash") agrees with the grant.
+
+A step can also name the work instead of the tool (`promptopt/analyzers/_capabilities.py`): a ```bash
+fence among the steps, "Run `npm test`", "Check git history", "the SHA-256 of the path" need a shell;
+"search the web", "fetch the URL", "packages with known CVEs" need the web (or a shell, for `npm audit`).
+Under a grant where no entry could do that work (read liberally: `bash`, `web_search`, any `mcp__` server
+count), the agent skips the step or makes up its result: a read-only analyzer told to check git history
+guesses what changed; a dependency auditor with no web tool cites CVEs from memory. Not steps: examples
+and quoted material, sections for a human reader or for the answer's format (Usage, Installation,
+Output format, What not to report), sentences that leave the work to the user or the orchestrator
+("suggest running `npm audit`"), make it optional ("if available") or forbid it. A grant of function
+definitions (`- name: get_weather`) is not a list of the agent's tools. One finding per missing tool,
+at the first such step, naming the grant's line. It has no fix: grant the tool or change the step.
 
 Bad:
 
@@ -19,6 +30,14 @@ Bad:
     tools: Read, Grep, Glob
     ---
     Review the change. Run the test suite with the Bash tool before you answer.
+
+Also bad (a step named by the work, not the tool):
+
+    ---
+    name: api-versioning-analyzer
+    tools: Read, Glob, Grep
+    ---
+    2. **Check git history**: recent changes to the API files may reveal breaking changes.
 
 Good:
 
@@ -35,6 +54,7 @@ import re
 
 from ..core import SegmentKind, Severity, Span
 from ..lazyre import lazy_compile
+from ._capabilities import missing_steps
 from ._common import negated
 
 CODE = "PO609"
@@ -68,6 +88,8 @@ _ACTIONS = (
                           r"(?:[\w{}-]+\s+){0,2}(?:sub-?agents?|agents?)\b)", re.I | re.M)),
     ("Skill", lazy_compile(_IMPERATIVE + r"(?P<act>invoke\s+(?:the\s+)?(?:[\w{}-]+\s+)?skill\b)", re.I | re.M)),
 )
+_MAPPING = lazy_compile(r"\w[ \t]*:(?:[ \t]|$)")
+_PARENS = lazy_compile(r"\([^)]*\)")
 _SENTENCE_START = lazy_compile(r"(?:[.!?:;]\s|\n)")
 
 
@@ -79,7 +101,8 @@ def check(doc, ctx):
     grant = _GRANT.search(text, front.start(1), front.end(1))
     if not grant:
         return
-    granted = _granted(text, grant, front.end(1))
+    grant_value = _grant_value(text, grant, front.end(1))
+    granted = _granted(grant_value)
     if granted is None or not granted:
         return  # no list of tool names: `*`, a variable or an empty grant leaves the agent every tool
     grant_span = Span(grant.start(), grant.end())
@@ -115,6 +138,38 @@ def check(doc, ctx):
                              f"(line {grant_line}) does not list it: the agent cannot do this step; grant {name} or "
                              "change the step", tokens_saved=0, related=[grant_span])
             break
+    if _MAPPING.search(_PARENS.sub("", grant_value)):
+        return  # function definitions (`- name: get_weather`), not a list of the agent's tools
+    for name, kind, span in missing_steps(doc, front.end(), grant_value):
+        if name in reported or (name == "WebFetch" and "WebSearch" in reported):
+            continue
+        reported.add(name)
+        step = text[span.start : span.end].strip(" \t*`")
+        yield ctx.report(doc, span, _capability_message(kind, step, grant_line), tokens_saved=0,
+                         related=[grant_span])
+
+
+# per kind of step: what it needs, and what the agent does without it
+_NEEDS = {
+    "fence": ("running these commands needs a shell (the Bash tool)",
+              "the agent cannot run them and will skip the step or make up their output"),
+    "command": ("running a command needs a shell (the Bash tool)",
+                "the agent cannot run it and will skip the step or make up its output"),
+    "git": ("reading git history needs a shell (the Bash tool, for `git log`)",
+            "the agent cannot read it and will skip the check or guess what changed"),
+    "digest": ("computing a digest needs code execution (the Bash tool)",
+               "the model cannot compute one in its head and will make it up"),
+    "web": ("this needs the web (WebFetch or WebSearch)",
+            "the agent cannot look it up and will skip the step or answer from memory"),
+    "advisory": ("knowing which CVEs affect a dependency needs an advisory lookup (WebFetch or WebSearch, or Bash for "
+                 "`npm audit` or `pip-audit`)", "the agent will cite CVEs from memory: missed, stale or made up"),
+}
+
+
+def _capability_message(kind: str, step: str, grant_line: int) -> str:
+    needs, without = _NEEDS[kind]
+    return (f"\"{step}\": {needs}, but the front matter's tool grant (line {grant_line}) has no such tool: {without}; "
+            "grant the tool or change the step")
 
 
 def _in_other_config(doc, m: re.Match) -> bool:
@@ -143,7 +198,8 @@ def _negated(text: str, pos: int) -> bool:
     return negated(before)
 
 
-def _granted(text: str, grant: re.Match, front_end: int) -> set[str] | None:
+def _grant_value(text: str, grant: re.Match, front_end: int) -> str:
+    """The grant as one comma-separated string (a block list's items joined)."""
     value = grant.group(1).strip()
     if value.startswith(("'", '"')) and value.endswith(("'", '"')):
         value = value[1:-1]
@@ -157,6 +213,10 @@ def _granted(text: str, grant: re.Match, front_end: int) -> set[str] | None:
                 break
             items.append(item.group(1))
         value = ",".join(items)
+    return value
+
+
+def _granted(value: str) -> set[str] | None:
     if "*" in value.replace(":*", "") or "{" in value or "$" in value:
         return None
     names = set()
