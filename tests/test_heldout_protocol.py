@@ -88,7 +88,7 @@ def test_the_second_test_set_draws_on_no_repository_of_the_corpus():
 HELDOUT_REPOS = {"paul-gauthier/aider", "aider-ai/aider", "crewaiinc/crewai", "stanfordnlp/dspy",
                  "gpt-engineer-org/gpt-engineer", "langchain-ai/langchain", "run-llama/llama_index",
                  "openinterpreter/open-interpreter", "microsoft/semantic-kernel", "zou-group/textgrad"}
-# the third to thirteenth sets, in the order they were built: (manifest, sources, files, packages, kinds)
+# the third to fourteenth sets, in the order they were built: (manifest, sources, files, packages, kinds)
 LATER_SETS = [
     (testset.MANIFEST_3, testset.SOURCES_3, (100, 120), (10, 16), {"system", "agent-config", "template", "code"}),
     (testset.MANIFEST_4, testset.SOURCES_4, (100, 120), (12, 16), {"system", "agent-config", "template", "code"}),
@@ -101,6 +101,7 @@ LATER_SETS = [
     (testset.MANIFEST_11, testset.SOURCES_11, (80, 120), (12, 25), {"system", "agent-config", "template", "code"}),
     (testset.MANIFEST_12, testset.SOURCES_12, (80, 120), (12, 25), {"system", "agent-config", "template", "code"}),
     (testset.MANIFEST_13, testset.SOURCES_13, (80, 120), (12, 25), {"system", "agent-config", "template", "code"}),
+    (testset.MANIFEST_14, testset.SOURCES_14, (80, 120), (12, 25), {"system", "agent-config", "template", "code"}),
 ]
 SET_NAMES = [f"set{n}" for n in range(3, 3 + len(LATER_SETS))]
 
@@ -160,7 +161,8 @@ def test_every_named_set_can_be_fetched_and_audited_from_the_command_line(tmp_pa
                            ("new6", testset.MANIFEST_6), ("new7", testset.MANIFEST_7),
                            ("new8", testset.MANIFEST_8), ("new9", testset.MANIFEST_9),
                            ("new10", testset.MANIFEST_10), ("new11", testset.MANIFEST_11),
-                           ("new12", testset.MANIFEST_12), ("new13", testset.MANIFEST_13)):
+                           ("new12", testset.MANIFEST_12), ("new13", testset.MANIFEST_13),
+                           ("new14", testset.MANIFEST_14)):
         fetched.clear()
         assert testset.main(["fetch", "--set", name, "--cache", str(tmp_path)]) == 0
         assert fetched[0] == testset.read_manifest(manifest)
