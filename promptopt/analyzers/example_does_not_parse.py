@@ -7,8 +7,8 @@ below a label line ("Example Response:", even over a blank line); a JSON value t
 after a label inside a paragraph or list item ("response:" then `{` ... `}`, up to the line that closes
 it at the same indentation); a one-line object after a label (`Output: {"a": 1,}`). As YAML: a ```yaml
 fence. Reported when the text does not parse and is concrete data: schema notation and templates
-(`<name>`, a slot such as `<1-5>` or `<0 or 1>`, a key's whole value written `<string, what it holds>`
-however long, `{{ var }}`, and outside string values `...`, `. . .` or
+(`{{ var }}`, and outside string values `<name>`, a slot such as `<1-5>` or `<0 or 1>`, a key's whole value
+written `<string, what it holds>` however long, `...`, `. . .` or
 a vertical ellipsis (lone `.` on lines of their own: "the list goes on"), `{var}`,
 `$var`, a key with an empty slot for its value (`"analysis":,`), bare type names such as `string`,
 comments) are descriptions, not examples, and are left alone, as are a Python dict (`True`, `None`, a
@@ -28,7 +28,8 @@ when it opens like JSON data (`{"`, `[{`): `{code contents}` in a plain-text for
 A `[`-block is read as JSON only when it opens like JSON data (a string, an object, a nested array, a number
 or `true`/`false`/`null` ending at a comma or the bracket): a bracketed line of prose in a Markdown template
 (`[1-2 sentence overview of the approach]`, `[List of risks]`) is a fill-in slot, not an array.
-It has no fix: only the author knows what the example meant.
+A slot inside a string (`"<a passage quoted from the policy>"`) is a string the model fills: the
+JSON around it must still parse. It has no fix: only the author knows what the example meant.
 
 Bad:
 
@@ -67,9 +68,12 @@ _FENCE = lazy_compile(r"^[ \t]*(`{3,}|~{3,})[ \t]*([\w+-]*)[^\n]*\n(.*?)^[ \t]*\
 # notation that makes a block a description or a template, not data to copy, wherever it stands...
 # (`<name>`, and a slot that opens with a number or a range: `<1-5>`, `<0 or 1>`)
 # A `<...>` that is a key's whole value is a slot the model fills, however long its description
-# (`"key": <string, a concise title of the value field>,`), as a number slot is.
-_TEMPLATE = lazy_compile(r"<[A-Za-z_][^<>\n]{0,40}>|<\d[^<>\n]{0,80}>|\{\{|\{%|\[\[|\"\s*\|\s*\""
-                         r"|\"\s*:[ \t]*<[A-Za-z][^<>\n]{0,600}>[ \t]*(?:,|\}|$)", re.I | re.M)
+# (`"key": <string, a concise title of the value field>,`, `"score": <1 if done, 0 if not, null if skipped>`).
+_TEMPLATE = lazy_compile(r"\{\{|\{%|\[\[|\"\s*\|\s*\"")
+# A `<...>` slot makes a block notation only outside string values: `"<Exact passage from the policy>"` is a
+# string the model fills, and the block around it is JSON that must still parse.
+_SLOT = lazy_compile(r"<[A-Za-z_][^<>\n]{0,40}>|<\d[^<>\n]{0,80}>|:[ \t]*<[^<>\n]{1,600}>[ \t]*(?:,|\}|$)",
+                     re.I | re.M)
 # ...and outside string values only: "it's not all that great...", a URL's `//`, "costs $5" or code's
 # `f\"{name}\"` inside a string is text
 _TEMPLATE_OUTSIDE = lazy_compile(
@@ -227,7 +231,7 @@ def _is_notation(body: str) -> bool:
     if _TEMPLATE.search(body):
         return True
     outside = _PROSE_STRING.sub('""', body)
-    if _TEMPLATE_OUTSIDE.search(outside) or _PYTHON_LITERAL.search(outside):
+    if _SLOT.search(outside) or _TEMPLATE_OUTSIDE.search(outside) or _PYTHON_LITERAL.search(outside):
         return True
     return bool(_BARE_KEY.search(outside)) and not _QUOTED_KEY.search(body)
 
@@ -295,7 +299,7 @@ _LOOKS_JSON = lazy_compile(r"\{\s*[\"}]|\[\s*[{\"\d-]")
 
 
 def _check_yaml(doc, body: str, start: int):
-    if not body.strip() or _TEMPLATE.search(body) or _TEMPLATE_OUTSIDE.search(body):
+    if not body.strip() or _TEMPLATE.search(body) or _SLOT.search(body) or _TEMPLATE_OUTSIDE.search(body):
         return
     import textwrap
 
