@@ -439,6 +439,22 @@ def test_a_joined_operand_whose_text_is_unknown_is_not_called_glued(tmp_path):
     assert docs["CHECK_PROMPT"].glued == [len("Check every date in the text.")]  # "text.Report"
 
 
+def test_joined_f_string_pieces_are_one_prompt_with_its_glued_joins_at_their_lines(tmp_path):
+    source = ('def build_scan_prompt(width: int) -> str:\n'
+              '    return (\n'
+              '        f"Attached is one scanned page of a contract."\n'
+              '        "Return its clauses as plain text.\\n"\n'
+              '        rf"Keep \\d+ clause numbers; the page is {width} px wide."\n'
+              '        f"Mark unreadable words with [?]\\n"\n'
+              '    )\n')
+    docs = {d.name: d for d in load_file(_write(tmp_path, "scan.py", source))}
+    scan = docs["build_scan_prompt()"]
+    assert scan.text == ("Attached is one scanned page of a contract.Return its clauses as plain text.\n"
+                         "Keep \\d+ clause numbers; the page is {width} px wide.Mark unreadable words with [?]\n")
+    # each glued join is reported at the line where its second piece starts
+    assert [scan.line_col(scan.locate(at))[0] for at in scan.glued] == [4, 6]
+    assert [p.name for p in scan.placeholders] == ["width"]
+
 XML_LIBRARY = """<constants>
 
 <summary_suffix>

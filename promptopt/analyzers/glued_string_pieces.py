@@ -6,8 +6,11 @@ Python joins adjacent string literals with nothing between them, and a forgotten
 space is invisible in the source, where each piece sits on its own line. The model sees words run
 together, a label glued to the sentence before it ("mother.Triplets:"), a separator stuck to a
 sentence: few-shot structure it cannot parse and instructions it may misread. Read: the points where
-two adjacent literals of a Python prompt constant meet with a sentence end or a word on one side and a
-word, a placeholder or a separator on the other. It has no fix: whether the join lost a line break
+two adjacent literals of a Python prompt meet with a sentence end or a word on one side and a word, a
+placeholder or a separator on the other. F-string pieces count too (`f"...page." f"Just return..."`,
+in a function that returns the prompt); where an f-string piece starts or ends with a field (`{name}`),
+or a plain piece among f-strings with a format field, the join is not read: the field's value may
+bring its own space. It has no fix: whether the join lost a line break
 or a space is the author's call, made in the source.
 
 Bad (prompts.py):

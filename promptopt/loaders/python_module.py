@@ -28,7 +28,8 @@ so findings point at the right line and fixes edit inside the literal. A literal
 (`\\n`, a line continuation `\\` at the end of a line) is decoded piece by piece so that findings still
 point at the line they are on, but it gets no fixes (an edit in the text is not an edit in the source);
 an implicitly concatenated literal, a `+` join or a dedented literal is placed by anchors at each piece
-and line, without fixes.
+and line, without fixes. Implicitly concatenated pieces may be f-strings (`f"..." f"..."`, mixed with
+plain pieces): each piece's escapes are decoded, its fields and doubled braces stay as written.
 """
 
 from __future__ import annotations
@@ -283,7 +284,7 @@ def _literal(source: str, starts: list[int], node: ast.expr) -> _Text | None:
     glued: list[int] = []
     if body is None:  # implicit concatenation or a form we do not take apart
         if not isinstance(node, ast.Constant):
-            return None
+            return _fstring_pieces(literal, start, node)
         text, origins = node.value, None
         anchors, glued = _pieces(literal, start, node.value)
     elif isinstance(node, ast.Constant) and body != node.value:  # escapes: the model sees other text
@@ -369,6 +370,91 @@ def _pieces(literal: str, offset: int, value: str) -> tuple[list[tuple[int, int]
             glued.append(out)
         out += len(piece)
     return anchors, glued
+
+
+def _fstring_pieces(literal: str, offset: int, node: ast.expr) -> _Text | None:
+    """For `f"a{x}." f"b"` (implicit concatenation with f-strings among the pieces): the text, each
+    piece's start and the glued joins, as `_pieces` finds them for plain literals. A piece's escapes are
+    decoded (the model gets a line break for `\\n`); its `{expression}` fields and doubled braces stay
+    as written, as in a single f-string's text. A join where either side is a field is not evidence of
+    glued text (the field's value may start or end with a space), so it is never reported."""
+    try:
+        spans = _piece_spans(literal)
+        line_starts = identity_origins(literal)
+        pieces = [_rendered(literal[line_starts[a[0] - 1] + a[1] : line_starts[b[0] - 1] + b[1]]) for a, b in spans]
+    except (tokenize.TokenError, SyntaxError, ValueError, IndexError):
+        return None
+    if not pieces or any(p is None for p in pieces) or "".join(p[3] for p in pieces) != _model_text(node):
+        return None
+    text, anchors, glued = "", [], []
+    field_last = False  # the text so far ends with a field
+    for ((row, col), _), (piece, field_first, field_at_end, _) in zip(spans, pieces, strict=True):
+        if not piece:
+            continue
+        if text and not field_last and not field_first and _GLUED.match(text[-1] + piece[0]):
+            glued.append(len(text))
+        anchors.append((len(text), offset + line_starts[row - 1] + col))
+        text += piece
+        field_last = field_at_end
+    return _Text(text, None, anchors, glued, offset)
+
+
+def _piece_spans(literal: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """(start, end) (row, column) of each string literal among the tokens: a STRING token, or on
+    Python 3.12+ an f-string from FSTRING_START to its FSTRING_END (strings nested in its fields skipped)."""
+    fstring_start = getattr(tokenize, "FSTRING_START", None)
+    fstring_end = getattr(tokenize, "FSTRING_END", None)
+    spans, depth, opened = [], 0, (0, 0)
+    for tok in tokenize.generate_tokens(io.StringIO(literal).readline):
+        if fstring_start is not None and tok.type == fstring_start:
+            depth += 1
+            if depth == 1:
+                opened = tok.start
+        elif fstring_end is not None and tok.type == fstring_end:
+            depth -= 1
+            if depth == 0:
+                spans.append((opened, tok.end))
+        elif tok.type == tokenize.STRING and depth == 0:
+            spans.append((tok.start, tok.end))
+    return spans
+
+
+def _rendered(piece_source: str) -> tuple[str, bool, bool, str] | None:
+    """One literal's text for the document, whether it starts and ends with a field, and the text with
+    single braces (to check the pieces against the whole expression); None for bytes."""
+    value = ast.parse(piece_source.strip(), mode="eval").body
+    if isinstance(value, ast.Constant):  # a plain piece: its `{name}` is a str.format field, filled later
+        if not isinstance(value.value, str):
+            return None
+        text = value.value
+        return text, bool(_FIELD_FIRST.match(text)), bool(_FIELD_LAST.search(text)), text
+    if not isinstance(value, ast.JoinedStr):
+        return None
+    parts = [(_braces_doubled(v.value), v.value) if isinstance(v, ast.Constant) else (_field(v),) * 2
+             for v in value.values]
+    fields = [not isinstance(v, ast.Constant) for v in value.values]
+    return ("".join(p[0] for p in parts), bool(fields) and fields[0], bool(fields) and fields[-1],
+            "".join(p[1] for p in parts))
+
+
+_FORMAT_FIELD = r"\{[A-Za-z_][\w.\[\]]*(?:![rsa])?(?::[^{}\n]*)?\}"
+_FIELD_FIRST = lazy_compile(_FORMAT_FIELD)
+_FIELD_LAST = lazy_compile(r"(?<!\{)" + _FORMAT_FIELD + r"\Z")
+
+
+def _model_text(node: ast.expr) -> str:
+    """The text of a string expression with each field as `{expression}`, braces single."""
+    if isinstance(node, ast.Constant):
+        return node.value
+    return "".join(v.value if isinstance(v, ast.Constant) else _field(v) for v in node.values)
+
+
+def _field(value: ast.expr) -> str:
+    return "{" + ast.unparse(value.value) + "}" if isinstance(value, ast.FormattedValue) else "{}"
+
+
+def _braces_doubled(text: str) -> str:
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 # a sentence end or a word against the next word with no space: "stopwords.-----", "output.If", "Example:Text"
