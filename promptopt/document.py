@@ -29,6 +29,7 @@ import bisect
 import enum
 import re
 from dataclasses import dataclass, replace
+from itertools import accumulate
 
 from .core import PromptDocument, SegmentKind, Span
 from .lazyre import lazy_compile, word_trie
@@ -175,12 +176,9 @@ class _Raw:
 def scan_blocks(text: str) -> list[_Raw]:
     """The prompt's blocks in order (no roles yet)."""
     lines = text.split("\n")
-    starts = []
-    pos = 0
-    for raw in lines:
-        starts.append(pos)
-        pos += len(raw) + 1
+    starts = [0, *accumulate(len(raw) + 1 for raw in lines[:-1])]
     out: list[_Raw] = []
+    append = out.append
     i, n = 0, len(lines)
 
     def end_of(j: int) -> int:
@@ -188,54 +186,63 @@ def scan_blocks(text: str) -> list[_Raw]:
 
     while i < n:
         line = lines[i]
-        if not line.strip():
+        body = line.lstrip()
+        if not body:
             i += 1
             continue
-        fence = _FENCE.match(line)
+        # each pattern is tried only on a line whose first character after its indent can open its match
+        # (`_breaks` does the same for the lines inside a paragraph): most lines open with a letter
+        first = body[0]
+        fence = _FENCE.match(line) if first in "`~" else None
         if fence:
             mark = fence.group(1)
+            closing = mark[0] * len(mark)
             j = i + 1
-            while j < n and not lines[j].lstrip().startswith(mark[0] * len(mark)):
+            while j < n and not lines[j].lstrip().startswith(closing):
                 j += 1
             last = min(j, n - 1)
-            out.append(_Raw("code", starts[i], end_of(last), i + 1))
+            append(_Raw("code", starts[i], end_of(last), i + 1))
             i = last + 1
             continue
-        atx = _ATX.match(line)
-        title = _title_of(line)
+        atx = _ATX.match(line) if first == "#" else None
+        title = _title_of(line) if first in "#*" or "A" <= first <= "Z" else None
         if atx or (title is not None and not _ITEM.match(line)):
             level = len(atx.group(1)) if atx else 7  # bold and CAPS headings: below every `#` level
-            out.append(_Raw("heading", starts[i], end_of(i), i + 1, level, title or line.strip("# ")))
+            append(_Raw("heading", starts[i], end_of(i), i + 1, level, title or line.strip("# ")))
             i += 1
             continue
-        close = _CLOSE_TAG.match(line)
-        opened = _OPEN_TAG.match(line) or _BRACKET_OPEN.match(line)
-        if close or opened:
-            name = opened.group(1) if opened else (close.group(1) or close.group(2))
-            out.append(_Raw("tag", starts[i], end_of(i), i + 1, title=("" if opened else "/") + name.lower()))
+        if first in "<[":
+            close = _CLOSE_TAG.match(line)
+            opened = _OPEN_TAG.match(line) or _BRACKET_OPEN.match(line)
+            if close or opened:
+                name = opened.group(1) if opened else (close.group(1) or close.group(2))
+                append(_Raw("tag", starts[i], end_of(i), i + 1, title=("" if opened else "/") + name.lower()))
+                i += 1
+                continue
+        if first in "-*_=" and _RULE.match(line):
+            append(_Raw("rule", starts[i], end_of(i), i + 1))
             i += 1
             continue
-        if _RULE.match(line):
-            out.append(_Raw("rule", starts[i], end_of(i), i + 1))
-            i += 1
-            continue
-        for kind, pattern in (("blockquote", _QUOTE), ("table", _TABLE)):
-            if pattern.match(line):
-                j = i
-                while j + 1 < n and pattern.match(lines[j + 1]):
-                    j += 1
-                out.append(_Raw(kind, starts[i], end_of(j), i + 1))
-                i = j + 1
-                break
-        else:
-            item = _ITEM.match(line)
-            j = i + 1
-            while j < n and lines[j].strip() and not _breaks(lines[j]):
-                if item and len(lines[j]) - len(lines[j].lstrip()) <= len(item.group(1)):
-                    break  # an unindented line after an item: the item ended
+        pattern = _QUOTE if first == ">" else _TABLE if first == "|" else None
+        if pattern is not None and pattern.match(line):
+            j = i
+            while j + 1 < n and pattern.match(lines[j + 1]):
                 j += 1
-            out.append(_Raw("list_item" if item else "paragraph", starts[i], end_of(j - 1), i + 1))
-            i = j
+            append(_Raw("blockquote" if first == ">" else "table", starts[i], end_of(j), i + 1))
+            i = j + 1
+            continue
+        item = _ITEM.match(line) if first in "-*+•" or first.isdecimal() else None
+        j = i + 1
+        while j < n:
+            nxt = lines[j]
+            rest = nxt.lstrip()
+            if not rest or _breaks(nxt):
+                break
+            if item and len(nxt) - len(rest) <= len(item.group(1)):
+                break  # an unindented line after an item: the item ended
+            j += 1
+        append(_Raw("list_item" if item else "paragraph", starts[i], end_of(j - 1), i + 1))
+        i = j
     return out
 
 
@@ -308,15 +315,33 @@ respect maintain preserve fix correct improve edit proofread design plan outline
 calculate compute estimate predict infer deduce reason reflect step judge decide polish rank grade inspect trace
 separate reuse solve choose pick fill produce emit wrap enclose detect assign
 """.split())
+class _Folded:
+    """A case-insensitive pattern of lower-case words, asked only whether it is found. In ASCII text it is
+    the case-sensitive pattern searched in `text.lower()`: the same answer (A-Z are the only characters
+    `re.IGNORECASE` pairs with an ASCII pattern's letters there), at about half the time (IGNORECASE
+    tries both cases at every position). Other text goes to the IGNORECASE pattern."""
+
+    def __init__(self, pattern: str) -> None:
+        assert pattern == pattern.lower(), "a folded pattern is written in lower case"
+        self.pattern = pattern
+        self.anycase = lazy_compile(pattern, re.I, guard=True)
+        self.lowered = lazy_compile(pattern, 0, guard=True)
+
+    def found(self, text: str) -> bool:
+        if text.isascii():
+            return self.lowered.search(text.lower()) is not None
+        return self.anycase.search(text) is not None
+
+
 _SECOND_PERSON = lazy_compile(r"\b(?:you|your|you're|yourself)\b", re.I, guard=True)
-_CONSTRAINT = lazy_compile(
+_CONSTRAINT = _Folded(
     r"\b(?:never|do not|don't|must not|mustn't|should not|shouldn't|cannot|can't|may not|avoid|only|"
     r"at most|at least|no more than|no less than|up to|under \d+|maximum|minimum|limit(?:ed)? to|"
-    r"not allowed|forbidden|prohibited|refuse|exactly \d+|without)\b", re.I, guard=True)
+    r"not allowed|forbidden|prohibited|refuse|exactly \d+|without)\b")
 _OUTPUT_WORDS = lazy_compile(
     r"\b(?:output|respond|response|reply|answer|return|format(?:ted)?|json|yaml|xml|markdown|csv|table|"
     r"bullet(?:ed)? (?:list|points?)|headings?|sections?|schema|fields?|keys?)\b", re.I, guard=True)
-_OUTPUT_SHAPE = lazy_compile(
+_OUTPUT_SHAPE = _Folded(
     r"\b(?:(?:in|as|using|with) (?:the following|this|a|valid|the)? ?(?:json|yaml|xml|markdown|csv|table|format|"
     r"structure|template|schema)|output (?:format|only|a|the|should|must|will)|(?:respond|reply|answer|return) "
     r"(?:only )?(?:with|in|as)|(?:format|structure) (?:your|the) (?:output|response|answer)|"
@@ -327,8 +352,7 @@ _OUTPUT_SHAPE = lazy_compile(
     r"(?:json|yaml|xml|csv)|with (?:the )?(?:following )?(?:fields|keys|properties)|"
     r"(?:use|follow|produce|match) (?:the|this|these) (?:following )?(?:output |response |exact )?"
     r"(?:format|structure|template|schema|output)|"
-    r"(?:return|output|wrap|enclose|put|place|write)\b[^.\n]{0,60}\b(?:between|within|inside)\b[^.\n]{0,60}\btags?)\b",
-    re.I, guard=True)
+    r"(?:return|output|wrap|enclose|put|place|write)\b[^.\n]{0,60}\b(?:between|within|inside)\b[^.\n]{0,60}\btags?)\b")
 # "the user asked:", "User query:", "he wrote:": the text after it is what someone else said
 _QUOTING_LEAD = lazy_compile(
     r"(?:\b(?:said|says|asked|asks|wrote|writes|typed|replied|quoted|reads|stated|stating|query|question|"
@@ -646,7 +670,7 @@ def _block_role(raw: _Raw, body: str, inherited: Role | None, previous: str, exa
             return inherited
         if led and _EXAMPLE_LEAD.search(lead):
             return Role.EXAMPLE
-        if (led and _FORMAT_LEAD.search(lead)) or _OUTPUT_SHAPE.search(lead):
+        if (led and _FORMAT_LEAD.search(lead)) or _OUTPUT_SHAPE.found(lead):
             return Role.OUTPUT
         return Role.EXAMPLE if placeholders == [] and lead.endswith(":") else Role.REFERENCE
     if led and (_EXAMPLE_LEAD.search(lead) or _EXAMPLES_FOLLOW.search(lead)) and inherited is not Role.OUTPUT:
@@ -673,7 +697,7 @@ def _block_role(raw: _Raw, body: str, inherited: Role | None, previous: str, exa
         return Role.REFERENCE  # unfenced markup or code (a pasted page, a theme's CSS), not an output template
     if inherited is Role.OUTPUT:
         return Role.CONSTRAINT if _constrains(first, instructs) and not _OUTPUT_WORDS.search(first) else Role.OUTPUT
-    if _OUTPUT_SHAPE.search(body) or (raw.kind == "table" and _OUTPUT_WORDS.search(lead)):
+    if _OUTPUT_SHAPE.found(body) or (raw.kind == "table" and _OUTPUT_WORDS.search(lead)):
         return Role.OUTPUT
     if raw.kind == "table":
         return Role.REFERENCE
@@ -732,7 +756,7 @@ def _worked_pair(body: str) -> bool:
 def _constrains(first: str, instructs: bool) -> bool:
     """A limit or prohibition in the first sentence, said as an instruction or to the model. Asked
     only where the answer decides the role (each block asks at most once)."""
-    return bool(_CONSTRAINT.search(first)) and (instructs or bool(_SECOND_PERSON.search(first)))
+    return _CONSTRAINT.found(first) and (instructs or bool(_SECOND_PERSON.search(first)))
 
 
 def is_imperative(line: str) -> bool:
@@ -752,13 +776,11 @@ def _first_sentence(body: str) -> str:
 
 
 _SENTENCE_STOP = lazy_compile(r"[.!?](?:\s|$)")
-_OBLIGATION = lazy_compile(r"\b(?:must|should|need to|have to|make sure|be sure|it is important)\b", re.I,
-                           guard=True)
+_OBLIGATION = _Folded(r"\b(?:must|should|need to|have to|make sure|be sure|it is important)\b")
 
 
 def _instructs(body: str) -> bool:
-    lines = [ln for ln in body.split("\n") if ln.strip()]
-    return any(_is_imperative(ln.strip()) for ln in lines) or bool(_OBLIGATION.search(body))
+    return any(_is_imperative(line) for ln in body.split("\n") if (line := ln.strip())) or _OBLIGATION.found(body)
 
 
 def _placeholder_share(body: str, placeholders: list[str]) -> float:

@@ -55,3 +55,46 @@ def test_a_title_gets_the_role_the_phrase_test_gives(title):
                      if any(f" {p.rstrip('+')} " in padded or (p[-1] == "+" and f" {p[:-1]}s " in padded)
                             for p in phrases)), None)
     assert d._section_role(title) == expected
+
+
+# the first characters (after the indent) `scan_blocks` tries each block pattern on
+OPENERS = {"_FENCE": "`~", "_ATX": "#", "_CLOSE_TAG": "<[", "_OPEN_TAG": "<", "_BRACKET_OPEN": "[", "_RULE": "-*_=",
+           "_QUOTE": ">", "_TABLE": "|", "_ITEM": "-*+•0123456789"}
+
+
+def test_scan_blocks_tries_a_pattern_on_every_line_it_can_match():
+    lines = sample_lines()
+    missed = []
+    for line in lines:
+        first = line.lstrip()[:1]
+        for name, openers in OPENERS.items():
+            opens = first in openers or (name == "_ITEM" and first.isdecimal())
+            if getattr(d, name).match(line) and not opens:
+                missed.append((name, line))
+        if d._title_of(line) is not None and not (first in "#*" or "A" <= first <= "Z"):
+            missed.append(("title", line))
+    assert missed == []
+
+
+def folded_texts() -> list[str]:
+    """Corpus paragraphs, and words of the patterns in odd cases and scripts: `re.IGNORECASE` pairs
+    "İ", "ı", "ſ" and the Kelvin sign with ASCII letters."""
+    rng = random.Random(5)
+    words = ["never", "ONLY", "Must", "should", "output format", "Respond With", "in JSON", "wrap it between tags",
+             "İnput", "ſhould", "\u212aeys", "mıght", "at moſt", "respond ın"]
+    generated = [" ".join(rng.choice(words + ["the", "answer", "—", "café"]) for _ in range(6)) for _ in range(3000)]
+    folders = [f for f in (CORPUS, FIXTURES) if f.is_dir()]
+    paragraphs = [par for folder in folders for p in sorted(folder.rglob("*")) if p.is_file()
+                  for par in p.read_text(encoding="utf-8", errors="replace").split("\n\n")]
+    return paragraphs + generated
+
+
+@pytest.mark.parametrize("name", ["_CONSTRAINT", "_OUTPUT_SHAPE", "_OBLIGATION"])
+def test_a_folded_pattern_finds_what_the_case_insensitive_pattern_finds(name):
+    import re
+
+    folded = getattr(d, name)
+    anycase = re.compile(folded.pattern, re.I)
+    texts = folded_texts()
+    assert sum(folded.found(t) for t in texts) > 100
+    assert [t for t in texts if folded.found(t) != bool(anycase.search(t))] == []
