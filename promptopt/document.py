@@ -442,20 +442,23 @@ _SLOT_ONLY = lazy_compile(r"^\{\d{0,2}\}$")
 
 def _section_role(title: str) -> Role | None:
     """The role a heading's or tag's title gives its blocks: the first of `_SECTION_ROLES` with a phrase
-    in it."""
-    words = _NOT_ALNUM.sub(" ", title.lower().replace("'", "").replace("’", ""))
-    padded = f" {' '.join(words.split())} "
-    for role, needles in _SECTION_NEEDLES:
-        if any(needle in padded for needle in needles):
+    in it, a phrase being a run of whole words of the title."""
+    words = _NOT_ALNUM.sub(" ", title.lower().replace("'", "").replace("’", "")).split()
+    runs = set(words)  # the runs of one to _LONGEST_PHRASE words: a set test per role, not one per phrase
+    for n in range(2, min(len(words), _LONGEST_PHRASE) + 1):
+        runs.update(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
+    for role, phrases in _SECTION_PHRASES:
+        if not runs.isdisjoint(phrases):
             return role
     return None
 
 
 _NOT_ALNUM = lazy_compile(r"[\W_]")  # what `str.isalnum` rejects, one character at a time (tested on every code point)
-# each phrase as the padded words it is found as ("example+": " example " or " examples "), built once
-_SECTION_NEEDLES = [(role, tuple(needle for p in phrases
-                                 for needle in (f" {p.rstrip('+')} ", *([f" {p[:-1]}s "] if p[-1] == "+" else []))))
+# each role's phrases as the words they are found as ("example+": "example" or "examples"), built once
+_SECTION_PHRASES = [(role, frozenset(form for p in phrases
+                                     for form in (p.rstrip("+"), *([f"{p[:-1]}s"] if p[-1] == "+" else []))))
                     for role, phrases in _SECTION_ROLES]
+_LONGEST_PHRASE = max(len(p.split()) for _, phrases in _SECTION_ROLES for p in phrases)
 
 
 # the name a program gives a string that holds an example (`_concrete_ex`, `FEW_SHOT_EXAMPLES`, `demos`):
@@ -545,7 +548,8 @@ def _build_blocks(doc: PromptDocument) -> DocumentModel:
                 role is Role.TEMPLATE or (role is Role.EXAMPLE and "nd" in body and _END_EXAMPLES.search(body))):
             headings.pop()  # a slot the caller fills (the live input) or "-- END OF EXAMPLES --": the examples end
         blocks.append(Block(raw.kind, Span(raw.start, raw.end), raw.line, role, section))
-        previous = body.rstrip().rsplit("\n", 1)[-1]
+        tail = body.rstrip()
+        previous = tail[tail.rfind("\n") + 1 :]
     return DocumentModel(_scaffolds(blocks, text, last_end))
 
 
@@ -636,7 +640,7 @@ def _block_role(raw: _Raw, body: str, inherited: Role | None, previous: str, exa
     keyed = ":" in head
     if raw.kind == "rule":
         return inherited or Role.INSTRUCTION
-    if len(body) < 200 and _NOISE_HINT.search(low) and _NOISE_LINE.match(body) and not _instructive_version(body):
+    if len(body) < 200 and _NOISE_LINE.match(body) and _NOISE_HINT.search(low) and not _instructive_version(body):
         return Role.NOISE
     placeholders = _PLACEHOLDER.findall(body) if ("{" in body or "$" in body or "<<" in body or "[[" in body) else []
     if placeholders and _placeholder_share(body, placeholders) >= 0.4:

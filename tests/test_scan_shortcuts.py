@@ -1,5 +1,5 @@
 """The document model's shortcuts answer as the full tests they stand in front of: `_breaks`' first-
-character check as every block pattern, `_section_role`'s padded needles as the phrase test, on the
+character check as every block pattern, `_section_role`'s runs of words as the padded phrase test, on the
 corpus's lines and on generated lines (indents of any white space, digits of other scripts, markers)."""
 
 from __future__ import annotations
@@ -49,12 +49,22 @@ def test_a_line_breaks_a_paragraph_exactly_when_a_block_pattern_matches():
                                    "Author's notes", "User's query", "Input variables", "Guardrails", "Intro",
                                    "Few-shot samples", "Release notes", "Do's and Don'ts", "about the product"])
 def test_a_title_gets_the_role_the_phrase_test_gives(title):
+    assert d._section_role(title) == phrase_role(title)
+
+
+def phrase_role(title: str):
     words = "".join(c if c.isalnum() else " " for c in title.lower().replace("'", "").replace("’", ""))
     padded = f" {' '.join(words.split())} "
-    expected = next((role for role, phrases in d._SECTION_ROLES
-                     if any(f" {p.rstrip('+')} " in padded or (p[-1] == "+" and f" {p[:-1]}s " in padded)
-                            for p in phrases)), None)
-    assert d._section_role(title) == expected
+    return next((role for role, phrases in d._SECTION_ROLES
+                 if any(f" {p.rstrip('+')} " in padded or (p[-1] == "+" and f" {p[:-1]}s " in padded)
+                        for p in phrases)), None)
+
+
+def test_every_heading_and_tag_of_the_corpus_gets_the_role_the_phrase_test_gives():
+    titles = {raw.title for line in sample_lines() for raw in d.scan_blocks(line) if raw.kind in ("heading", "tag")}
+    titles |= {"  must\u00a0not  ", "Notes for maintainers!", "the FAQ / glossary", "user’s query", "x"}
+    assert len(titles) > 400 and sum(phrase_role(t) is not None for t in titles) > 50
+    assert [t for t in titles if d._section_role(t) != phrase_role(t)] == []
 
 
 # the first characters (after the indent) `scan_blocks` tries each block pattern on
