@@ -595,15 +595,14 @@ def _scaffolds(blocks: list[Block], text: str, last_end: int) -> list[Block]:
     (or nothing, closing the prompt) is part of the template's scaffold, not an instruction."""
     out = list(blocks)
     for i, block in enumerate(blocks):
-        if block.role is Role.TEMPLATE:
+        if block.role is Role.TEMPLATE or block.kind not in ("heading", "paragraph"):
             continue
         body = text[block.span.start : block.span.end].strip()
-        if block.kind == "heading":
-            pass
-        elif not (block.kind == "paragraph" and "\n" not in body and _ANSWER_SLOT.match(body)):
+        if block.kind == "paragraph" and not ("\n" not in body and _ANSWER_SLOT.match(body)):
             continue
         following = []
-        for later in blocks[i + 1 :]:
+        for j in range(i + 1, len(blocks)):  # not `blocks[i + 1 :]`: a copy of the rest per heading
+            later = blocks[j]
             if later.kind == "heading" or (block.kind != "heading" and following):
                 break
             if later.kind not in ("rule", "tag"):
@@ -691,23 +690,26 @@ def _block_role(raw: _Raw, body: str, inherited: Role | None, previous: str, exa
         return Role.EXAMPLE
     if _PERSONA.match(body.lstrip("-*• ")):
         return Role.INSTRUCTION  # a persona opens the prompt's instructions, whatever it adds
-    instructs = _instructs(body)
-    first = _first_sentence(body)
+    # `_instructs(body)` and the first sentence are asked for only where they decide the role
     if inherited is Role.REFERENCE:
-        return Role.INSTRUCTION if instructs and _SECOND_PERSON.search(body) else Role.REFERENCE
+        return Role.INSTRUCTION if _instructs(body) and _SECOND_PERSON.search(body) else Role.REFERENCE
     if (raw.kind == "paragraph" and body.count("\n") >= 2 and body.lstrip()[:1] not in "{["
             and ("<" in body or ";" in body or "{" in body) and not _is_imperative(body.lstrip())
             and code_share(body) >= 0.6):
         return Role.REFERENCE  # unfenced markup or code (a pasted page, a theme's CSS), not an output template
+    first = _first_sentence(body)
     if inherited is Role.OUTPUT:
-        return Role.CONSTRAINT if _constrains(first, instructs) and not _OUTPUT_WORDS.search(first) else Role.OUTPUT
+        return Role.CONSTRAINT if _constrains(first, body) and not _OUTPUT_WORDS.search(first) else Role.OUTPUT
     if _OUTPUT_SHAPE.found(body) or (raw.kind == "table" and _OUTPUT_WORDS.search(lead)):
         return Role.OUTPUT
     if raw.kind == "table":
         return Role.REFERENCE
-    if _constrains(first, instructs):
-        return Role.CONSTRAINT
-    if instructs or _SECOND_PERSON.search(body):
+    instructs = None
+    if _CONSTRAINT.found(first):  # `_constrains`, keeping its answer about the body's instructions
+        instructs = _instructs(body)
+        if instructs or _SECOND_PERSON.search(first):
+            return Role.CONSTRAINT
+    if (_instructs(body) if instructs is None else instructs) or _SECOND_PERSON.search(body):
         return inherited if inherited is Role.CONSTRAINT else Role.INSTRUCTION
     if inherited is Role.CONSTRAINT:
         return Role.CONSTRAINT
@@ -757,10 +759,10 @@ def _worked_pair(body: str) -> bool:
     return any(m.start() > 0 for m in _QA_OUT.finditer(stripped))
 
 
-def _constrains(first: str, instructs: bool) -> bool:
-    """A limit or prohibition in the first sentence, said as an instruction or to the model. Asked
-    only where the answer decides the role (each block asks at most once)."""
-    return _CONSTRAINT.found(first) and (instructs or bool(_SECOND_PERSON.search(first)))
+def _constrains(first: str, body: str) -> bool:
+    """A limit or prohibition in the first sentence, said as an instruction (anywhere in the body) or to
+    the model. Asked only where the answer decides the role (each block asks at most once)."""
+    return _CONSTRAINT.found(first) and (_instructs(body) or bool(_SECOND_PERSON.search(first)))
 
 
 def is_imperative(line: str) -> bool:

@@ -108,3 +108,24 @@ def test_a_folded_pattern_finds_what_the_case_insensitive_pattern_finds(name):
     texts = folded_texts()
     assert sum(folded.found(t) for t in texts) > 100
     assert [t for t in texts if folded.found(t) != bool(anycase.search(t))] == []
+
+
+def test_the_segmenter_tries_a_pattern_on_every_line_it_can_match():
+    from promptopt import segment as s
+
+    missed = []
+    for line in sample_lines() + ["Key: value", "  Q: x", "A:", "{\"a\": 1}", " - {\"q\": \"x\"}", "===", " # ### "]:
+        first = line.strip()[:1]
+        if s._FENCE.match(line) and first not in s._FENCE_MARKS:
+            missed.append(("fence", line))
+        if s._LIST_ITEM.match(line) and not (first in s._ITEM_MARKS or first.isdecimal()):
+            missed.append(("item", line))
+        if s.heading_title(line) is not None and not (first in "#*" or "A" <= first <= "Z"):
+            missed.append(("heading", line))
+        if s._RECORD_KEY.match(line.strip()) and not s._may_be_key(line):
+            missed.append(("key", line))
+        if s._JSON_LINE.match(line) and not ("{" in line and line.lstrip()[:1] in "{-*+•"):
+            missed.append(("json", line))
+        if s._SEPARATOR.match(line) and line.lstrip()[:1] not in s._SEPARATOR_MARKS:
+            missed.append(("separator", line))
+    assert missed == []
