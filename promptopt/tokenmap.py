@@ -83,9 +83,17 @@ def _name(text: str) -> str:
 def sections_of(doc: PromptDocument, count: Callable[[str], int], tokens: int | None = None,
                 named: bool = False) -> list[SectionTokens]:
     """The sections of one prompt. `tokens`: the prompt's count, when the audit has it (a prompt with no
-    heading is then not counted again). `named`: label sections with the prompt's name."""
+    heading is then not counted again). `named`: label sections with the prompt's name. When `count` is
+    a `TokenCounter`'s, a section is counted by its `count_between` (from the prompt's paragraph counts)
+    where the text sent is the text itself (no template comment cut out of it)."""
     text = doc.text
     label = doc.name if named else ""
+    between = getattr(getattr(count, "__self__", None), "count_between", None)
+    if between is not None and any(p.syntax == "jinja-comment" for p in doc.placeholders):
+        between = None
+
+    def tokens_of(start: int, end: int) -> int:
+        return between(text, start, end) if between is not None else count(sent_between(doc, start, end))
 
     def line_of(offset: int) -> int:
         return doc.line_col(doc.locate(offset))[0]
@@ -93,7 +101,7 @@ def sections_of(doc: PromptDocument, count: Callable[[str], int], tokens: int | 
     def section(name: str, start: int, end: int, counted: int | None = None) -> SectionTokens:
         last = start + max(len(text[start:end].rstrip()) - 1, 0)  # the section's last visible character
         return SectionTokens(_name(name), line_of(start), line_of(last),
-                             counted if counted is not None else count(sent_between(doc, start, end)), label,
+                             counted if counted is not None else tokens_of(start, end), label,
                              section_role(doc, start, end))
 
     level = _split_level(headings := _headings(text))
