@@ -30,7 +30,9 @@ _RECORD_KEY = lazy_compile(r"^([A-Z][A-Za-z0-9 _-]{0,24}|[A-Z]):(\s|$)")
 _EXAMPLE_HEADING = lazy_compile(r"^(?:#+\s*|\*\*)?examples?\s*(\d+|[A-Z])?\s*[:.)]?(\*\*)?\s*$", re.I)
 _OUTPUT_HEADING = lazy_compile(r"\b(output|format|response|respond|return|answer format|json|schema)\b", re.I)
 # a sentence ends at . ! ? before a capital, or before a line break whatever follows (`{% if %}`...)
-_SENTENCE_END = lazy_compile(r"(?<=[.!?])[\"')\]]*(?:[ \t]*\n\s*|\s+(?=[\"'(\[]?[A-Z0-9]))")
+# (the mark is matched, not looked behind for: `re` then skips to the next mark instead of trying every
+# position; the sentence ends where group 1 starts)
+_SENTENCE_END = lazy_compile(r"[.!?]((?:[\"')\]]*)(?:[ \t]*\n\s*|\s+(?=[\"'(\[]?[A-Z0-9])))")
 # record keys that start a few-shot example on their own (other keys need a consistent key pair)
 EXAMPLE_KEYS = {"q", "question", "input", "example", "text", "message", "user", "human", "sentence", "review",
                 "query", "problem", "request", "utterance", "document", "passage", "context", "customer"}
@@ -471,10 +473,16 @@ def _sentences(doc: PromptDocument) -> list[tuple[Span, Segment]]:
 
     out = []
     data = SpanIndex(data_spans(doc))
+    data_sections: dict[str, bool] = {}  # a section's title, asked of each of its segments: once
     for seg in doc.segments_of(SegmentKind.PROSE, SegmentKind.LIST_ITEM):
-        if data.overlaps(seg.span) or _DATA_SECTION.search(seg.section):
+        if data.overlaps(seg.span):
             continue
-        if _TEMPLATE_FIELD.search(seg.text):
+        in_data = data_sections.get(seg.section)
+        if in_data is None:
+            in_data = data_sections[seg.section] = bool(_DATA_SECTION.search(seg.section))
+        if in_data:
+            continue
+        if ("{" in seg.text or "[" in seg.text) and _TEMPLATE_FIELD.search(seg.text):
             continue  # "- Score: {score for answer 1}": a line of an output template, not an instruction
         body = seg.text
         offset = seg.span.start
@@ -485,7 +493,7 @@ def _sentences(doc: PromptDocument) -> list[tuple[Span, Segment]]:
                 body, offset = body[skip:], offset + skip
         pos = 0
         for m in _SENTENCE_END.finditer(body):
-            out.append((_trim(doc.text, offset + pos, offset + m.start()), seg))
+            out.append((_trim(doc.text, offset + pos, offset + m.start(1)), seg))
             pos = m.end()
         out.append((_trim(doc.text, offset + pos, offset + len(body)), seg))
     return [(span, seg) for span, seg in out if span.end > span.start]

@@ -129,3 +129,22 @@ def test_the_segmenter_tries_a_pattern_on_every_line_it_can_match():
         if s._SEPARATOR.match(line) and line.lstrip()[:1] not in s._SEPARATOR_MARKS:
             missed.append(("separator", line))
     assert missed == []
+
+
+def test_sentence_ends_are_where_the_look_behind_pattern_finds_them():
+    """`segment._SENTENCE_END` matches the mark that ends a sentence (so `re` skips to marks) instead of
+    looking behind for it: the same cuts as the look-behind form on the corpus and on generated text."""
+    import re
+
+    from promptopt import segment as s
+
+    look_behind = re.compile(r"(?<=[.!?])[\"')\]]*(?:[ \t]*\n\s*|\s+(?=[\"'(\[]?[A-Z0-9]))")
+    rng = random.Random(3)
+    pieces = ["Do it", ".", "!", "?", "..", " ", "\n", "\n\n", "\t", '"', "'", ")", "]", "(", "[", "A", "a", "1", "é",
+              "\u00a0", "e.g. x", "Wait!?", "\u3002"]
+    texts = [line for line in sample_lines() if any(c in line for c in ".!?")]
+    texts.append("\n".join(sample_lines()[:3000]))
+    texts += ["".join(rng.choice(pieces) for _ in range(40)) for _ in range(3000)]
+    for text in texts:
+        assert [(m.start(1), m.end()) for m in s._SENTENCE_END.finditer(text)] == \
+               [(m.start(), m.end()) for m in look_behind.finditer(text)], text
