@@ -112,6 +112,7 @@ def test_a_folded_pattern_finds_what_the_case_insensitive_pattern_finds(name):
 
 def test_the_segmenter_tries_a_pattern_on_every_line_it_can_match():
     from promptopt import segment as s
+    from promptopt import tokenmap as tm
 
     missed = []
     for line in sample_lines() + ["Key: value", "  Q: x", "A:", "{\"a\": 1}", " - {\"q\": \"x\"}", "===", " # ### "]:
@@ -128,6 +129,10 @@ def test_the_segmenter_tries_a_pattern_on_every_line_it_can_match():
             missed.append(("json", line))
         if s._SEPARATOR.match(line) and line.lstrip()[:1] not in s._SEPARATOR_MARKS:
             missed.append(("separator", line))
+        if tm._FENCE.match(line) and first not in tm._FENCE_MARKS:
+            missed.append(("token map fence", line))
+        if (tm._ATX.match(line.strip()) and first != "#") or (tm._XML_OPEN.match(line.strip()) and first != "<"):
+            missed.append(("token map heading", line))
     assert missed == []
 
 
@@ -148,3 +153,20 @@ def test_sentence_ends_are_where_the_look_behind_pattern_finds_them():
     for text in texts:
         assert [(m.start(1), m.end()) for m in s._SENTENCE_END.finditer(text)] == \
                [(m.start(), m.end()) for m in look_behind.finditer(text)], text
+
+
+def test_format_fields_are_those_the_look_behind_pattern_finds():
+    """`placeholders._FORMAT_FIELD` tests "no `{` before" after matching its `{` (so `re` skips to braces):
+    the same fields as the look-behind form, on the corpus and on generated brace soup."""
+    import re
+
+    from promptopt import placeholders as p
+
+    look_behind = re.compile("(?<!\\{)\\{" + p._FORMAT_FIELD.pattern.removeprefix("\\{(?<!\\{\\{)"))
+    assert look_behind.pattern != p._FORMAT_FIELD.pattern
+    rng = random.Random(7)
+    pieces = ["{", "}", "{{", "}}", "x", "name", "_a", "1", ".b", "[0]", "!r", ":>10", ":.2f", " ", "\n", "{x}"]
+    texts = ["\n".join(sample_lines())]
+    texts += ["".join(rng.choice(pieces) for _ in range(30)) for _ in range(5000)]
+    for text in texts:
+        assert [m.span() for m in p._FORMAT_FIELD.finditer(text)] == [m.span() for m in look_behind.finditer(text)]
