@@ -56,7 +56,7 @@ class Role(str, enum.Enum):
 DATA_ROLES = frozenset({Role.EXAMPLE, Role.REFERENCE, Role.QUOTED, Role.NOISE})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Block:
     kind: str  # heading, paragraph, list_item, code, blockquote, table, tag, rule
     span: Span
@@ -64,6 +64,15 @@ class Block:
     role: Role
     section: str = ""  # the innermost heading (or tag) the block stands under
     level: int = 0  # heading level (1-6), 0 for other blocks
+
+    def __init__(self, kind: str, span: Span, line: int, role: Role, section: str = "", level: int = 0) -> None:
+        fields = self.__dict__  # frozen all the same: see `core.Span`
+        fields["kind"] = kind
+        fields["span"] = span
+        fields["line"] = line
+        fields["role"] = role
+        fields["section"] = section
+        fields["level"] = level
 
 
 class DocumentModel:
@@ -644,7 +653,7 @@ def _block_role(raw: _Raw, body: str, inherited: Role | None, previous: str, exa
     placeholders = _PLACEHOLDER.findall(body) if ("{" in body or "$" in body or "<<" in body or "[[" in body) else []
     if placeholders and _placeholder_share(body, placeholders) >= 0.4:
         return Role.TEMPLATE  # a slot the caller fills is sent whatever section it stands in
-    if _is_scaffold(body, placeholders):
+    if (placeholders or "{" in body or "<|" in body) and _is_scaffold(body, placeholders):  # what it needs
         return Role.TEMPLATE
     if placeholders and keyed and _worked_pair(body) and _has_slot(body):
         return Role.TEMPLATE  # "Question: {q}" / "Answer: think step by step": the scaffold the caller fills
@@ -716,7 +725,7 @@ def _block_role(raw: _Raw, body: str, inherited: Role | None, previous: str, exa
     if (after_example and raw.kind == "paragraph" and not led and "\n" not in body.strip()
             and len(_WORDS.findall(body)) <= 12):
         return Role.EXAMPLE  # "Therefore, the answer is 4.98.": the end of the worked example above it
-    if len(_WORDS.findall(body)) >= 60:
+    if len(body) >= 2 * 60 - 1 and len(_WORDS.findall(body)) >= 60:  # 60 words and the 59 gaps between them
         return Role.REFERENCE  # long prose that neither instructs nor speaks to the model: material
     return Role.INSTRUCTION
 
