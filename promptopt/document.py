@@ -245,7 +245,10 @@ def scan_blocks(text: str) -> list[_Raw]:
         while j < n:
             nxt = lines[j]
             rest = nxt.lstrip()
-            if not rest or _breaks(nxt):
+            if not rest:
+                break
+            mark = rest[0]  # `_breaks`' own first test, without a call for a line that opens with a small letter
+            if (mark in _BREAK_MARKS or "A" <= mark <= "Z" or mark.isdecimal()) and _breaks(nxt):
                 break
             if item and len(nxt) - len(rest) <= len(item.group(1)):
                 break  # an unindented line after an item: the item ended
