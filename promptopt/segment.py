@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter, namedtuple
-from itertools import accumulate, repeat
 
 from .core import PromptDocument, Segment, SegmentKind, Span
 from .lazyre import lazy_compile
@@ -40,15 +39,18 @@ _ROLE_LINE = lazy_compile(r"^(system|user|assistant|human|ai|developer)\s*:\s*$"
 
 
 # a line of the text: its offsets (`end` without the newline) and its text; a tuple, built without a call
-# to Python code per line (the segmenter splits every prompt)
+# to Python code per line
 _Line = namedtuple("_Line", ("start", "end", "text"))
 
 
 def _lines(text: str) -> list[_Line]:
-    texts = text.split("\n")
-    starts = [0, *accumulate(len(raw) + 1 for raw in texts[:-1])]
-    ends = [start + len(raw) for start, raw in zip(starts, texts, strict=True)]
-    return list(map(tuple.__new__, repeat(_Line), zip(starts, ends, texts, strict=True)))
+    out, start = [], 0
+    new = tuple.__new__
+    for raw in text.split("\n"):
+        end = start + len(raw)
+        out.append(new(_Line, (start, end, raw)))
+        start = end + 1
+    return out
 
 
 def md_heading_title(rest: str) -> str:
@@ -282,10 +284,10 @@ def _separated_records(text: str, lines: list[_Line]) -> list[Segment]:
 def _keyed_records(text: str, lines: list[_Line]) -> list[Segment]:
     keys: dict[str, list[int]] = {}
     for idx, line in enumerate(lines):
-        if not _may_be_key(line.text):
-            continue
+        if ":" not in line.text or line.text[:1] == " " or not _may_be_key(line.text):
+            continue  # no key can match (the cheap tests first: most lines have no colon)
         m = _RECORD_KEY.match(line.text.strip())
-        if m and line.text[:1] != " ":
+        if m:
             keys.setdefault(m.group(1), []).append(idx)
     if not keys:
         return []
