@@ -46,14 +46,23 @@ class SegmentKind(str, enum.Enum):
     ROLE_MARKER = "role_marker"
 
 
-@dataclass(frozen=True)
+# Spans, segments and blocks are made by the hundred thousand in an audit: their `__init__` sets the fields
+# in the instance's dict (a frozen dataclass's generated one calls `object.__setattr__` per field, four
+# times the cost); they stay frozen, compared and hashed by their fields.
+_NEW_DICT = object()  # a default that stands for a new empty dict (a dataclass's `default_factory=dict`)
+
+
+@dataclass(frozen=True, init=False)
 class Span:
     start: int
     end: int
 
-    def __post_init__(self) -> None:
-        if self.start > self.end:
-            raise ValueError(f"span start {self.start} after end {self.end}")
+    def __init__(self, start: int, end: int) -> None:
+        if start > end:
+            raise ValueError(f"span start {start} after end {end}")
+        fields = self.__dict__
+        fields["start"] = start
+        fields["end"] = end
 
     def overlaps(self, other: Span) -> bool:
         return self.start < other.end and other.start < self.end
@@ -62,7 +71,7 @@ class Span:
         return self.start <= other.start and other.end <= self.end
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Segment:
     """A piece of a prompt that knows what it is. Spans are offsets into `PromptDocument.text`."""
 
@@ -72,6 +81,15 @@ class Segment:
     # For examples: the input and output parts.
     parts: dict[str, Span] = field(default_factory=dict)
     section: str = ""  # the heading this segment stands under ("" before the first heading)
+
+    def __init__(self, kind: SegmentKind, span: Span, text: str, parts: dict[str, Span] | object = _NEW_DICT,
+                 section: str = "") -> None:
+        fields = self.__dict__
+        fields["kind"] = kind
+        fields["span"] = span
+        fields["text"] = text
+        fields["parts"] = {} if parts is _NEW_DICT else parts
+        fields["section"] = section
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ import bisect
 import enum
 import re
 from dataclasses import dataclass, replace
+from itertools import accumulate
 
 from .core import PromptDocument, SegmentKind, Span
 from .lazyre import lazy_compile, word_trie
@@ -55,7 +56,7 @@ class Role(str, enum.Enum):
 DATA_ROLES = frozenset({Role.EXAMPLE, Role.REFERENCE, Role.QUOTED, Role.NOISE})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Block:
     kind: str  # heading, paragraph, list_item, code, blockquote, table, tag, rule
     span: Span
@@ -63,6 +64,15 @@ class Block:
     role: Role
     section: str = ""  # the innermost heading (or tag) the block stands under
     level: int = 0  # heading level (1-6), 0 for other blocks
+
+    def __init__(self, kind: str, span: Span, line: int, role: Role, section: str = "", level: int = 0) -> None:
+        fields = self.__dict__  # frozen all the same: see `core.Span`
+        fields["kind"] = kind
+        fields["span"] = span
+        fields["line"] = line
+        fields["role"] = role
+        fields["section"] = section
+        fields["level"] = level
 
 
 class DocumentModel:
@@ -175,12 +185,9 @@ class _Raw:
 def scan_blocks(text: str) -> list[_Raw]:
     """The prompt's blocks in order (no roles yet)."""
     lines = text.split("\n")
-    starts = []
-    pos = 0
-    for raw in lines:
-        starts.append(pos)
-        pos += len(raw) + 1
+    starts = [0, *accumulate(len(raw) + 1 for raw in lines[:-1])]
     out: list[_Raw] = []
+    append = out.append
     i, n = 0, len(lines)
 
     def end_of(j: int) -> int:
@@ -188,54 +195,66 @@ def scan_blocks(text: str) -> list[_Raw]:
 
     while i < n:
         line = lines[i]
-        if not line.strip():
+        body = line.lstrip()
+        if not body:
             i += 1
             continue
-        fence = _FENCE.match(line)
+        # each pattern is tried only on a line whose first character after its indent can open its match
+        # (`_breaks` does the same for the lines inside a paragraph): most lines open with a letter
+        first = body[0]
+        fence = _FENCE.match(line) if first in "`~" else None
         if fence:
             mark = fence.group(1)
+            closing = mark[0] * len(mark)
             j = i + 1
-            while j < n and not lines[j].lstrip().startswith(mark[0] * len(mark)):
+            while j < n and not lines[j].lstrip().startswith(closing):
                 j += 1
             last = min(j, n - 1)
-            out.append(_Raw("code", starts[i], end_of(last), i + 1))
+            append(_Raw("code", starts[i], end_of(last), i + 1))
             i = last + 1
             continue
-        atx = _ATX.match(line)
-        title = _title_of(line)
+        atx = _ATX.match(line) if first == "#" else None
+        title = _title_of(line) if first in "#*" or "A" <= first <= "Z" else None
         if atx or (title is not None and not _ITEM.match(line)):
             level = len(atx.group(1)) if atx else 7  # bold and CAPS headings: below every `#` level
-            out.append(_Raw("heading", starts[i], end_of(i), i + 1, level, title or line.strip("# ")))
+            append(_Raw("heading", starts[i], end_of(i), i + 1, level, title or line.strip("# ")))
             i += 1
             continue
-        close = _CLOSE_TAG.match(line)
-        opened = _OPEN_TAG.match(line) or _BRACKET_OPEN.match(line)
-        if close or opened:
-            name = opened.group(1) if opened else (close.group(1) or close.group(2))
-            out.append(_Raw("tag", starts[i], end_of(i), i + 1, title=("" if opened else "/") + name.lower()))
+        if first in "<[":
+            close = _CLOSE_TAG.match(line)
+            opened = _OPEN_TAG.match(line) or _BRACKET_OPEN.match(line)
+            if close or opened:
+                name = opened.group(1) if opened else (close.group(1) or close.group(2))
+                append(_Raw("tag", starts[i], end_of(i), i + 1, title=("" if opened else "/") + name.lower()))
+                i += 1
+                continue
+        if first in "-*_=" and _RULE.match(line):
+            append(_Raw("rule", starts[i], end_of(i), i + 1))
             i += 1
             continue
-        if _RULE.match(line):
-            out.append(_Raw("rule", starts[i], end_of(i), i + 1))
-            i += 1
-            continue
-        for kind, pattern in (("blockquote", _QUOTE), ("table", _TABLE)):
-            if pattern.match(line):
-                j = i
-                while j + 1 < n and pattern.match(lines[j + 1]):
-                    j += 1
-                out.append(_Raw(kind, starts[i], end_of(j), i + 1))
-                i = j + 1
-                break
-        else:
-            item = _ITEM.match(line)
-            j = i + 1
-            while j < n and lines[j].strip() and not _breaks(lines[j]):
-                if item and len(lines[j]) - len(lines[j].lstrip()) <= len(item.group(1)):
-                    break  # an unindented line after an item: the item ended
+        pattern = _QUOTE if first == ">" else _TABLE if first == "|" else None
+        if pattern is not None and pattern.match(line):
+            j = i
+            while j + 1 < n and pattern.match(lines[j + 1]):
                 j += 1
-            out.append(_Raw("list_item" if item else "paragraph", starts[i], end_of(j - 1), i + 1))
-            i = j
+            append(_Raw("blockquote" if first == ">" else "table", starts[i], end_of(j), i + 1))
+            i = j + 1
+            continue
+        item = _ITEM.match(line) if first in "-*+•" or first.isdecimal() else None
+        j = i + 1
+        while j < n:
+            nxt = lines[j]
+            rest = nxt.lstrip()
+            if not rest:
+                break
+            mark = rest[0]  # `_breaks`' own first test, without a call for a line that opens with a small letter
+            if (mark in _BREAK_MARKS or "A" <= mark <= "Z" or mark.isdecimal()) and _breaks(nxt):
+                break
+            if item and len(nxt) - len(rest) <= len(item.group(1)):
+                break  # an unindented line after an item: the item ended
+            j += 1
+        append(_Raw("list_item" if item else "paragraph", starts[i], end_of(j - 1), i + 1))
+        i = j
     return out
 
 
@@ -308,15 +327,33 @@ respect maintain preserve fix correct improve edit proofread design plan outline
 calculate compute estimate predict infer deduce reason reflect step judge decide polish rank grade inspect trace
 separate reuse solve choose pick fill produce emit wrap enclose detect assign
 """.split())
+class _Folded:
+    """A case-insensitive pattern of lower-case words, asked only whether it is found. In ASCII text it is
+    the case-sensitive pattern searched in `text.lower()`: the same answer (A-Z are the only characters
+    `re.IGNORECASE` pairs with an ASCII pattern's letters there), at about half the time (IGNORECASE
+    tries both cases at every position). Other text goes to the IGNORECASE pattern."""
+
+    def __init__(self, pattern: str) -> None:
+        assert pattern == pattern.lower(), "a folded pattern is written in lower case"
+        self.pattern = pattern
+        self.anycase = lazy_compile(pattern, re.I, guard=True)
+        self.lowered = lazy_compile(pattern, 0, guard=True)
+
+    def found(self, text: str) -> bool:
+        if text.isascii():
+            return self.lowered.search(text.lower()) is not None
+        return self.anycase.search(text) is not None
+
+
 _SECOND_PERSON = lazy_compile(r"\b(?:you|your|you're|yourself)\b", re.I, guard=True)
-_CONSTRAINT = lazy_compile(
+_CONSTRAINT = _Folded(
     r"\b(?:never|do not|don't|must not|mustn't|should not|shouldn't|cannot|can't|may not|avoid|only|"
     r"at most|at least|no more than|no less than|up to|under \d+|maximum|minimum|limit(?:ed)? to|"
-    r"not allowed|forbidden|prohibited|refuse|exactly \d+|without)\b", re.I, guard=True)
+    r"not allowed|forbidden|prohibited|refuse|exactly \d+|without)\b")
 _OUTPUT_WORDS = lazy_compile(
     r"\b(?:output|respond|response|reply|answer|return|format(?:ted)?|json|yaml|xml|markdown|csv|table|"
     r"bullet(?:ed)? (?:list|points?)|headings?|sections?|schema|fields?|keys?)\b", re.I, guard=True)
-_OUTPUT_SHAPE = lazy_compile(
+_OUTPUT_SHAPE = _Folded(
     r"\b(?:(?:in|as|using|with) (?:the following|this|a|valid|the)? ?(?:json|yaml|xml|markdown|csv|table|format|"
     r"structure|template|schema)|output (?:format|only|a|the|should|must|will)|(?:respond|reply|answer|return) "
     r"(?:only )?(?:with|in|as)|(?:format|structure) (?:your|the) (?:output|response|answer)|"
@@ -327,8 +364,7 @@ _OUTPUT_SHAPE = lazy_compile(
     r"(?:json|yaml|xml|csv)|with (?:the )?(?:following )?(?:fields|keys|properties)|"
     r"(?:use|follow|produce|match) (?:the|this|these) (?:following )?(?:output |response |exact )?"
     r"(?:format|structure|template|schema|output)|"
-    r"(?:return|output|wrap|enclose|put|place|write)\b[^.\n]{0,60}\b(?:between|within|inside)\b[^.\n]{0,60}\btags?)\b",
-    re.I, guard=True)
+    r"(?:return|output|wrap|enclose|put|place|write)\b[^.\n]{0,60}\b(?:between|within|inside)\b[^.\n]{0,60}\btags?)\b")
 # "the user asked:", "User query:", "he wrote:": the text after it is what someone else said
 _QUOTING_LEAD = lazy_compile(
     r"(?:\b(?:said|says|asked|asks|wrote|writes|typed|replied|quoted|reads|stated|stating|query|question|"
@@ -418,20 +454,23 @@ _SLOT_ONLY = lazy_compile(r"^\{\d{0,2}\}$")
 
 def _section_role(title: str) -> Role | None:
     """The role a heading's or tag's title gives its blocks: the first of `_SECTION_ROLES` with a phrase
-    in it."""
-    words = _NOT_ALNUM.sub(" ", title.lower().replace("'", "").replace("’", ""))
-    padded = f" {' '.join(words.split())} "
-    for role, needles in _SECTION_NEEDLES:
-        if any(needle in padded for needle in needles):
+    in it, a phrase being a run of whole words of the title."""
+    words = _NOT_ALNUM.sub(" ", title.lower().replace("'", "").replace("’", "")).split()
+    runs = set(words)  # the runs of one to _LONGEST_PHRASE words: a set test per role, not one per phrase
+    for n in range(2, min(len(words), _LONGEST_PHRASE) + 1):
+        runs.update(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
+    for role, phrases in _SECTION_PHRASES:
+        if not runs.isdisjoint(phrases):
             return role
     return None
 
 
 _NOT_ALNUM = lazy_compile(r"[\W_]")  # what `str.isalnum` rejects, one character at a time (tested on every code point)
-# each phrase as the padded words it is found as ("example+": " example " or " examples "), built once
-_SECTION_NEEDLES = [(role, tuple(needle for p in phrases
-                                 for needle in (f" {p.rstrip('+')} ", *([f" {p[:-1]}s "] if p[-1] == "+" else []))))
+# each role's phrases as the words they are found as ("example+": "example" or "examples"), built once
+_SECTION_PHRASES = [(role, frozenset(form for p in phrases
+                                     for form in (p.rstrip("+"), *([f"{p[:-1]}s"] if p[-1] == "+" else []))))
                     for role, phrases in _SECTION_ROLES]
+_LONGEST_PHRASE = max(len(p.split()) for _, phrases in _SECTION_ROLES for p in phrases)
 
 
 # the name a program gives a string that holds an example (`_concrete_ex`, `FEW_SHOT_EXAMPLES`, `demos`):
@@ -521,7 +560,8 @@ def _build_blocks(doc: PromptDocument) -> DocumentModel:
                 role is Role.TEMPLATE or (role is Role.EXAMPLE and "nd" in body and _END_EXAMPLES.search(body))):
             headings.pop()  # a slot the caller fills (the live input) or "-- END OF EXAMPLES --": the examples end
         blocks.append(Block(raw.kind, Span(raw.start, raw.end), raw.line, role, section))
-        previous = body.rstrip().rsplit("\n", 1)[-1]
+        tail = body.rstrip()
+        previous = tail[tail.rfind("\n") + 1 :]
     return DocumentModel(_scaffolds(blocks, text, last_end))
 
 
@@ -567,15 +607,14 @@ def _scaffolds(blocks: list[Block], text: str, last_end: int) -> list[Block]:
     (or nothing, closing the prompt) is part of the template's scaffold, not an instruction."""
     out = list(blocks)
     for i, block in enumerate(blocks):
-        if block.role is Role.TEMPLATE:
+        if block.role is Role.TEMPLATE or block.kind not in ("heading", "paragraph"):
             continue
         body = text[block.span.start : block.span.end].strip()
-        if block.kind == "heading":
-            pass
-        elif not (block.kind == "paragraph" and "\n" not in body and _ANSWER_SLOT.match(body)):
+        if block.kind == "paragraph" and not ("\n" not in body and _ANSWER_SLOT.match(body)):
             continue
         following = []
-        for later in blocks[i + 1 :]:
+        for j in range(i + 1, len(blocks)):  # not `blocks[i + 1 :]`: a copy of the rest per heading
+            later = blocks[j]
             if later.kind == "heading" or (block.kind != "heading" and following):
                 break
             if later.kind not in ("rule", "tag"):
@@ -612,12 +651,12 @@ def _block_role(raw: _Raw, body: str, inherited: Role | None, previous: str, exa
     keyed = ":" in head
     if raw.kind == "rule":
         return inherited or Role.INSTRUCTION
-    if len(body) < 200 and _NOISE_HINT.search(low) and _NOISE_LINE.match(body) and not _instructive_version(body):
+    if len(body) < 200 and _NOISE_LINE.match(body) and _NOISE_HINT.search(low) and not _instructive_version(body):
         return Role.NOISE
     placeholders = _PLACEHOLDER.findall(body) if ("{" in body or "$" in body or "<<" in body or "[[" in body) else []
     if placeholders and _placeholder_share(body, placeholders) >= 0.4:
         return Role.TEMPLATE  # a slot the caller fills is sent whatever section it stands in
-    if _is_scaffold(body, placeholders):
+    if (placeholders or "{" in body or "<|" in body) and _is_scaffold(body, placeholders):  # what it needs
         return Role.TEMPLATE
     if placeholders and keyed and _worked_pair(body) and _has_slot(body):
         return Role.TEMPLATE  # "Question: {q}" / "Answer: think step by step": the scaffold the caller fills
@@ -646,7 +685,7 @@ def _block_role(raw: _Raw, body: str, inherited: Role | None, previous: str, exa
             return inherited
         if led and _EXAMPLE_LEAD.search(lead):
             return Role.EXAMPLE
-        if (led and _FORMAT_LEAD.search(lead)) or _OUTPUT_SHAPE.search(lead):
+        if (led and _FORMAT_LEAD.search(lead)) or _OUTPUT_SHAPE.found(lead):
             return Role.OUTPUT
         return Role.EXAMPLE if placeholders == [] and lead.endswith(":") else Role.REFERENCE
     if led and (_EXAMPLE_LEAD.search(lead) or _EXAMPLES_FOLLOW.search(lead)) and inherited is not Role.OUTPUT:
@@ -663,30 +702,33 @@ def _block_role(raw: _Raw, body: str, inherited: Role | None, previous: str, exa
         return Role.EXAMPLE
     if _PERSONA.match(body.lstrip("-*• ")):
         return Role.INSTRUCTION  # a persona opens the prompt's instructions, whatever it adds
-    instructs = _instructs(body)
-    first = _first_sentence(body)
+    # `_instructs(body)` and the first sentence are asked for only where they decide the role
     if inherited is Role.REFERENCE:
-        return Role.INSTRUCTION if instructs and _SECOND_PERSON.search(body) else Role.REFERENCE
+        return Role.INSTRUCTION if _instructs(body) and _SECOND_PERSON.search(body) else Role.REFERENCE
     if (raw.kind == "paragraph" and body.count("\n") >= 2 and body.lstrip()[:1] not in "{["
             and ("<" in body or ";" in body or "{" in body) and not _is_imperative(body.lstrip())
             and code_share(body) >= 0.6):
         return Role.REFERENCE  # unfenced markup or code (a pasted page, a theme's CSS), not an output template
+    first = _first_sentence(body)
     if inherited is Role.OUTPUT:
-        return Role.CONSTRAINT if _constrains(first, instructs) and not _OUTPUT_WORDS.search(first) else Role.OUTPUT
-    if _OUTPUT_SHAPE.search(body) or (raw.kind == "table" and _OUTPUT_WORDS.search(lead)):
+        return Role.CONSTRAINT if _constrains(first, body) and not _OUTPUT_WORDS.search(first) else Role.OUTPUT
+    if _OUTPUT_SHAPE.found(body) or (raw.kind == "table" and _OUTPUT_WORDS.search(lead)):
         return Role.OUTPUT
     if raw.kind == "table":
         return Role.REFERENCE
-    if _constrains(first, instructs):
-        return Role.CONSTRAINT
-    if instructs or _SECOND_PERSON.search(body):
+    instructs = None
+    if _CONSTRAINT.found(first):  # `_constrains`, keeping its answer about the body's instructions
+        instructs = _instructs(body)
+        if instructs or _SECOND_PERSON.search(first):
+            return Role.CONSTRAINT
+    if (_instructs(body) if instructs is None else instructs) or _SECOND_PERSON.search(body):
         return inherited if inherited is Role.CONSTRAINT else Role.INSTRUCTION
     if inherited is Role.CONSTRAINT:
         return Role.CONSTRAINT
     if (after_example and raw.kind == "paragraph" and not led and "\n" not in body.strip()
             and len(_WORDS.findall(body)) <= 12):
         return Role.EXAMPLE  # "Therefore, the answer is 4.98.": the end of the worked example above it
-    if len(_WORDS.findall(body)) >= 60:
+    if len(body) >= 2 * 60 - 1 and len(_WORDS.findall(body)) >= 60:  # 60 words and the 59 gaps between them
         return Role.REFERENCE  # long prose that neither instructs nor speaks to the model: material
     return Role.INSTRUCTION
 
@@ -729,10 +771,10 @@ def _worked_pair(body: str) -> bool:
     return any(m.start() > 0 for m in _QA_OUT.finditer(stripped))
 
 
-def _constrains(first: str, instructs: bool) -> bool:
-    """A limit or prohibition in the first sentence, said as an instruction or to the model. Asked
-    only where the answer decides the role (each block asks at most once)."""
-    return bool(_CONSTRAINT.search(first)) and (instructs or bool(_SECOND_PERSON.search(first)))
+def _constrains(first: str, body: str) -> bool:
+    """A limit or prohibition in the first sentence, said as an instruction (anywhere in the body) or to
+    the model. Asked only where the answer decides the role (each block asks at most once)."""
+    return _CONSTRAINT.found(first) and (_instructs(body) or bool(_SECOND_PERSON.search(first)))
 
 
 def is_imperative(line: str) -> bool:
@@ -752,13 +794,11 @@ def _first_sentence(body: str) -> str:
 
 
 _SENTENCE_STOP = lazy_compile(r"[.!?](?:\s|$)")
-_OBLIGATION = lazy_compile(r"\b(?:must|should|need to|have to|make sure|be sure|it is important)\b", re.I,
-                           guard=True)
+_OBLIGATION = _Folded(r"\b(?:must|should|need to|have to|make sure|be sure|it is important)\b")
 
 
 def _instructs(body: str) -> bool:
-    lines = [ln for ln in body.split("\n") if ln.strip()]
-    return any(_is_imperative(ln.strip()) for ln in lines) or bool(_OBLIGATION.search(body))
+    return any(_is_imperative(line) for ln in body.split("\n") if (line := ln.strip())) or _OBLIGATION.found(body)
 
 
 def _placeholder_share(body: str, placeholders: list[str]) -> float:

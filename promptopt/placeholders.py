@@ -15,8 +15,10 @@ from collections.abc import Iterator
 from .core import Placeholder, Span
 from .lazyre import lazy_compile
 
+# `{` not after another `{`, checked once the `{` is matched (`(?<!\{\{)`), not before it: a pattern that
+# opens with its `{` makes `re` skip to the next brace instead of trying every position of the text
 _FORMAT_FIELD = lazy_compile(
-    r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)(?:\.[A-Za-z_]\w*|\[[^\]\n{}]{0,100}\])*(?:![rsa])?"
+    r"\{(?<!\{\{)([A-Za-z_][A-Za-z0-9_]*)(?:\.[A-Za-z_]\w*|\[[^\]\n{}]{0,100}\])*(?:![rsa])?"
     # a format spec as Python writes one ({x:>10}, {x:.2f}); `{event:1453}` in prose is literal text
     r"(?::(?:[^{}]?[<>=^])?[+\- ]?#?0?\d{0,2}[,_]?(?:\.\d+)?[bcdeEfFgGnosxX%]?)?\}(?!\})"
 )

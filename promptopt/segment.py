@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
-from dataclasses import dataclass
+from collections import Counter, namedtuple
 
 from .core import PromptDocument, Segment, SegmentKind, Span
 from .lazyre import lazy_compile
 from .placeholders import find_placeholders
 
 _FENCE = lazy_compile(r"^\s*(```|~~~)")
+_FENCE_MARKS = frozenset("`~")
 # the title's closing `#`s and spaces are cut in Python (`md_heading_title`): the former `(\S.*?)\s*#*\s*$`
 # tried every split of a run of spaces at every position (a heading and 4,000 spaces took minutes)
 _MD_HEADING = lazy_compile(r"^(#{1,6})\s+(\S.*)$")
@@ -29,25 +29,27 @@ _RECORD_KEY = lazy_compile(r"^([A-Z][A-Za-z0-9 _-]{0,24}|[A-Z]):(\s|$)")
 _EXAMPLE_HEADING = lazy_compile(r"^(?:#+\s*|\*\*)?examples?\s*(\d+|[A-Z])?\s*[:.)]?(\*\*)?\s*$", re.I)
 _OUTPUT_HEADING = lazy_compile(r"\b(output|format|response|respond|return|answer format|json|schema)\b", re.I)
 # a sentence ends at . ! ? before a capital, or before a line break whatever follows (`{% if %}`...)
-_SENTENCE_END = lazy_compile(r"(?<=[.!?])[\"')\]]*(?:[ \t]*\n\s*|\s+(?=[\"'(\[]?[A-Z0-9]))")
+# (the mark is matched, not looked behind for: `re` then skips to the next mark instead of trying every
+# position; the sentence ends where group 1 starts)
+_SENTENCE_END = lazy_compile(r"[.!?]((?:[\"')\]]*)(?:[ \t]*\n\s*|\s+(?=[\"'(\[]?[A-Z0-9])))")
 # record keys that start a few-shot example on their own (other keys need a consistent key pair)
 EXAMPLE_KEYS = {"q", "question", "input", "example", "text", "message", "user", "human", "sentence", "review",
                 "query", "problem", "request", "utterance", "document", "passage", "context", "customer"}
 _ROLE_LINE = lazy_compile(r"^(system|user|assistant|human|ai|developer)\s*:\s*$", re.I)
 
 
-@dataclass
-class _Line:
-    start: int
-    end: int  # without the newline
-    text: str
+# a line of the text: its offsets (`end` without the newline) and its text; a tuple, built without a call
+# to Python code per line
+_Line = namedtuple("_Line", ("start", "end", "text"))
 
 
 def _lines(text: str) -> list[_Line]:
-    out, pos = [], 0
+    out, start = [], 0
+    new = tuple.__new__
     for raw in text.split("\n"):
-        out.append(_Line(pos, pos + len(raw), raw))
-        pos += len(raw) + 1
+        end = start + len(raw)
+        out.append(new(_Line, (start, end, raw)))
+        start = end + 1
     return out
 
 
@@ -91,6 +93,7 @@ def _heading_title(line: str) -> str | None:
 # what a line that ends a paragraph can open with after its indent: a fence (`~), a list marker (-*+•, a
 # digit), a heading (#, ** or a capital: `heading_title`)
 _BREAK_MARKS = frozenset("`~-*+•#ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_ITEM_MARKS = frozenset("-*+•")  # what a list item opens with, digits aside
 
 
 def segment(doc: PromptDocument, role_markers: bool = False) -> list[Segment]:
@@ -101,18 +104,22 @@ def segment(doc: PromptDocument, role_markers: bool = False) -> list[Segment]:
     section = ""
     i = 0
     in_front = False
-    while i < len(lines):
+    n = len(lines)
+    while i < n:
         line = lines[i]
         stripped = line.text.strip()
         if not stripped:
             i += 1
             continue
-        if _FENCE.match(line.text):
-            fence = _FENCE.match(line.text).group(1)
+        # each pattern is tried only where the line's first character (after white space) can open it
+        first = stripped[0]
+        fence = _FENCE.match(line.text) if first in "`~" else None
+        if fence:
+            mark = fence.group(1)
             j = i + 1
-            while j < len(lines) and not lines[j].text.strip().startswith(fence):
+            while j < n and not lines[j].text.strip().startswith(mark):
                 j += 1
-            end = lines[min(j, len(lines) - 1)].end
+            end = lines[min(j, n - 1)].end
             segments.append(Segment(SegmentKind.CODE, Span(line.start, end), text[line.start : end], section=section))
             i = j + 1
             continue
@@ -120,19 +127,23 @@ def segment(doc: PromptDocument, role_markers: bool = False) -> list[Segment]:
             segments.append(Segment(SegmentKind.ROLE_MARKER, Span(line.start, line.end), line.text, section=section))
             i += 1
             continue
-        title = heading_title(line.text)
+        title = heading_title(line.text) if first in "#*" or "A" <= first <= "Z" else None
         if title is not None and not in_front:
             section = title
             segments.append(Segment(SegmentKind.HEADING, Span(line.start, line.end), line.text, section=section))
             i += 1
             continue
-        list_match = _LIST_ITEM.match(line.text)
+        list_match = _LIST_ITEM.match(line.text) if first in _ITEM_MARKS or first.isdecimal() else None
         if list_match:
             indent = len(list_match.group(1))
             j = i + 1
             # continuation lines: indented deeper than the marker, not a new item or heading
-            while j < len(lines) and lines[j].text.strip() and not _LIST_ITEM.match(lines[j].text):
-                if len(lines[j].text) - len(lines[j].text.lstrip()) <= indent:
+            while j < n:
+                nxt = lines[j].text
+                rest = nxt.lstrip()
+                if not rest or ((rest[0] in _ITEM_MARKS or rest[0].isdecimal()) and _LIST_ITEM.match(nxt)):
+                    break
+                if len(nxt) - len(rest) <= indent:
                     break
                 j += 1
             end = lines[j - 1].end
@@ -141,7 +152,7 @@ def segment(doc: PromptDocument, role_markers: bool = False) -> list[Segment]:
             i = j
             continue
         j = i + 1
-        while j < len(lines):
+        while j < n:
             nxt = lines[j].text
             first = nxt.lstrip()[:1]
             if not first:
@@ -211,7 +222,8 @@ def _json_line_records(text: str, lines: list[_Line]) -> list[Segment]:
         return []  # no line can hold an object: skips a pattern test per line
     records = []
     for line in lines:
-        m = _JSON_LINE.match(line.text)
+        # an object on the line, opened by "{" or a bullet: the pattern's only openers after white space
+        m = _JSON_LINE.match(line.text) if "{" in line.text and line.text.lstrip()[:1] in "{-*+•" else None
         if not m or '"' not in m.group(1):
             continue
         try:
@@ -234,6 +246,7 @@ def _json_line_records(text: str, lines: list[_Line]) -> list[Segment]:
 
 
 _SEPARATOR = lazy_compile(r"^\s*(-{3,}|={3,}|\*{3,}|#{3,})\s*$")
+_SEPARATOR_MARKS = frozenset("-=*#")
 
 
 def _separated_records(text: str, lines: list[_Line]) -> list[Segment]:
@@ -242,7 +255,7 @@ def _separated_records(text: str, lines: list[_Line]) -> list[Segment]:
         return []  # no separator line, one chunk: skips a pattern test per line
     chunks: list[list[_Line]] = [[]]
     for line in lines:
-        if _SEPARATOR.match(line.text):
+        if line.text.lstrip()[:1] in _SEPARATOR_MARKS and _SEPARATOR.match(line.text):
             chunks.append([])
         elif line.text.strip():
             chunks[-1].append(line)
@@ -271,8 +284,10 @@ def _separated_records(text: str, lines: list[_Line]) -> list[Segment]:
 def _keyed_records(text: str, lines: list[_Line]) -> list[Segment]:
     keys: dict[str, list[int]] = {}
     for idx, line in enumerate(lines):
+        if ":" not in line.text or line.text[:1] == " " or not _may_be_key(line.text):
+            continue  # no key can match (the cheap tests first: most lines have no colon)
         m = _RECORD_KEY.match(line.text.strip())
-        if m and line.text[:1] != " ":
+        if m:
             keys.setdefault(m.group(1), []).append(idx)
     if not keys:
         return []
@@ -399,8 +414,14 @@ def _cut_at_blank(text: str, record: Segment) -> Segment:
                    section=record.section)
 
 
+def _may_be_key(line: str) -> bool:
+    """Can `_RECORD_KEY` match the stripped line: a capital first, a colon within its first 27 characters."""
+    stripped = line.lstrip()
+    return "A" <= stripped[:1] <= "Z" and ":" in stripped[1:27]
+
+
 def _keys_in(record: str) -> set[str]:
-    return {m.group(1) for ln in record.split("\n") if (m := _RECORD_KEY.match(ln.strip()))}
+    return {m.group(1) for ln in record.split("\n") if _may_be_key(ln) and (m := _RECORD_KEY.match(ln.strip()))}
 
 
 def _is_answered(text: str, example: Segment) -> bool:
@@ -413,7 +434,7 @@ def _record_end(lines: list[_Line], start: int, hard_stop: int | None = None) ->
     for j in range(start + 1, stop):
         if heading_title(lines[j].text) is not None and not _RECORD_KEY.match(lines[j].text.strip()):
             return j
-        if _FENCE.match(lines[j].text):
+        if lines[j].text.lstrip()[:1] in _FENCE_MARKS and _FENCE.match(lines[j].text):
             return j
     return stop
 
@@ -454,10 +475,16 @@ def _sentences(doc: PromptDocument) -> list[tuple[Span, Segment]]:
 
     out = []
     data = SpanIndex(data_spans(doc))
+    data_sections: dict[str, bool] = {}  # a section's title, asked of each of its segments: once
     for seg in doc.segments_of(SegmentKind.PROSE, SegmentKind.LIST_ITEM):
-        if data.overlaps(seg.span) or _DATA_SECTION.search(seg.section):
+        if data.overlaps(seg.span):
             continue
-        if _TEMPLATE_FIELD.search(seg.text):
+        in_data = data_sections.get(seg.section)
+        if in_data is None:
+            in_data = data_sections[seg.section] = bool(_DATA_SECTION.search(seg.section))
+        if in_data:
+            continue
+        if ("{" in seg.text or "[" in seg.text) and _TEMPLATE_FIELD.search(seg.text):
             continue  # "- Score: {score for answer 1}": a line of an output template, not an instruction
         body = seg.text
         offset = seg.span.start
@@ -468,7 +495,7 @@ def _sentences(doc: PromptDocument) -> list[tuple[Span, Segment]]:
                 body, offset = body[skip:], offset + skip
         pos = 0
         for m in _SENTENCE_END.finditer(body):
-            out.append((_trim(doc.text, offset + pos, offset + m.start()), seg))
+            out.append((_trim(doc.text, offset + pos, offset + m.start(1)), seg))
             pos = m.end()
         out.append((_trim(doc.text, offset + pos, offset + len(body)), seg))
     return [(span, seg) for span, seg in out if span.end > span.start]

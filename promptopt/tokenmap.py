@@ -27,6 +27,7 @@ _ATX = lazy_compile(r"^(#{1,6})\s+\S")
 _XML_OPEN = lazy_compile(r"^<([A-Za-z][\w.-]*)(\s[^<>]*)?>\s*$")
 _XML_CLOSE = lazy_compile(r"^\s*</([A-Za-z][\w.-]*)>\s*$", re.M)
 _FENCE = lazy_compile(r"^\s*(```|~~~)")
+_FENCE_MARKS = frozenset("`~")
 _OTHER_LEVEL = 7  # bold and all-caps heading lines: used only when no Markdown or XML level repeats
 _NAME_WIDTH = 60
 
@@ -50,19 +51,21 @@ def _headings(text: str) -> list[tuple[int, int, str]]:
     found: list[tuple[int, int, str]] = []
     offset, fenced = 0, False
     lines = text.splitlines(keepends=True)
-    closers = {m.group(1) for m in _XML_CLOSE.finditer(text)}
+    closers = {m.group(1) for m in _XML_CLOSE.finditer(text)} if "</" in text else set()
     for line in lines:
         stripped = line.strip()
-        if _FENCE.match(line):
+        # each pattern is tried only on a line whose first character can open it (most open with a letter)
+        first = stripped[:1]
+        if first in _FENCE_MARKS and _FENCE.match(line):
             fenced = not fenced
         elif not fenced and stripped:
-            atx = _ATX.match(stripped)
-            xml = _XML_OPEN.match(stripped)
+            atx = _ATX.match(stripped) if first == "#" else None
+            xml = _XML_OPEN.match(stripped) if first == "<" else None
             if atx:
                 found.append((offset, len(atx.group(1)), stripped))
             elif xml and xml.group(1) in closers:
                 found.append((offset, 1, f"<{xml.group(1)}>"))
-            elif heading_title(stripped):
+            elif (first in "#*" or "A" <= first <= "Z") and heading_title(stripped):
                 found.append((offset, _OTHER_LEVEL, stripped))
         offset += len(line)
     return found
@@ -83,9 +86,17 @@ def _name(text: str) -> str:
 def sections_of(doc: PromptDocument, count: Callable[[str], int], tokens: int | None = None,
                 named: bool = False) -> list[SectionTokens]:
     """The sections of one prompt. `tokens`: the prompt's count, when the audit has it (a prompt with no
-    heading is then not counted again). `named`: label sections with the prompt's name."""
+    heading is then not counted again). `named`: label sections with the prompt's name. When `count` is
+    a `TokenCounter`'s, a section is counted by its `count_between` (from the prompt's paragraph counts)
+    where the text sent is the text itself (no template comment cut out of it)."""
     text = doc.text
     label = doc.name if named else ""
+    between = getattr(getattr(count, "__self__", None), "count_between", None)
+    if between is not None and any(p.syntax == "jinja-comment" for p in doc.placeholders):
+        between = None
+
+    def tokens_of(start: int, end: int) -> int:
+        return between(text, start, end) if between is not None else count(sent_between(doc, start, end))
 
     def line_of(offset: int) -> int:
         return doc.line_col(doc.locate(offset))[0]
@@ -93,7 +104,7 @@ def sections_of(doc: PromptDocument, count: Callable[[str], int], tokens: int | 
     def section(name: str, start: int, end: int, counted: int | None = None) -> SectionTokens:
         last = start + max(len(text[start:end].rstrip()) - 1, 0)  # the section's last visible character
         return SectionTokens(_name(name), line_of(start), line_of(last),
-                             counted if counted is not None else count(sent_between(doc, start, end)), label,
+                             counted if counted is not None else tokens_of(start, end), label,
                              section_role(doc, start, end))
 
     level = _split_level(headings := _headings(text))
@@ -117,13 +128,13 @@ def section_role(doc: PromptDocument, start: int, end: int) -> str | None:
     model = document_model(doc)
     # blocks are in order and do not overlap: those from the one holding `start` to the last before `end`
     first = max(0, bisect.bisect_right(model._starts, start) - 1)
-    sizes: dict[str, int] = {}
+    sizes: dict = {}  # by role (not `role.value`: a property call per block)
     for block in model.blocks[first : bisect.bisect_left(model._starts, end)]:
-        if block.span.end <= start or block.span.start >= end or block.kind in ("heading", "tag", "rule"):
+        span = block.span
+        if span.end <= start or span.start >= end or block.kind in ("heading", "tag", "rule"):
             continue
-        size = min(block.span.end, end) - max(block.span.start, start)
-        sizes[block.role.value] = sizes.get(block.role.value, 0) + size
-    return max(sizes, key=lambda role: sizes[role]) if sizes else None
+        sizes[block.role] = sizes.get(block.role, 0) + min(span.end, end) - max(span.start, start)
+    return max(sizes, key=sizes.__getitem__).value if sizes else None
 
 
 def token_map(documents: list[PromptDocument], count: Callable[[str], int],

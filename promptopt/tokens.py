@@ -7,6 +7,7 @@ cache expects. We point ``TIKTOKEN_CACHE_DIR`` at that folder, found without imp
 
 from __future__ import annotations
 
+import bisect
 import functools
 import importlib.util
 import marshal
@@ -168,11 +169,13 @@ class TokenCounter:
     # word, so characters alone would let such a job run past what building the encoder (~0.5 s) costs
     light_queries = 10_000
     cache_limit = 200_000  # remembered strings (bullets, sentences, paragraphs); past this, forgotten
+    texts_cut = 64  # texts whose paragraph cuts are remembered (a file's prompts, for its token map)
 
     def __init__(self, model: str):
         self.choice = choose_encoding(model)
         self._encoding = None
         self._cache: dict[str, int] = {}
+        self._cuts: dict[str, tuple[list[int], list[int]]] = {}  # see `count_between`
         self._light = None  # light_tokens.LightCounter, False when unavailable
         self._light_left = self.light_limit
 
@@ -224,6 +227,7 @@ class TokenCounter:
         if len(cache) > self.cache_limit:
             cache.clear()
         total = start = 0
+        cuts, sums = [0], [0]  # where each paragraph starts, and the tokens before it
         for cut in _paragraph_starts().finditer(text):
             paragraph = text[start:cut.end()]
             tokens = cache.get(paragraph)
@@ -231,11 +235,30 @@ class TokenCounter:
                 tokens = cache[paragraph] = len(encode(paragraph))
             total += tokens
             start = cut.end()
+            cuts.append(start)
+            sums.append(total)
         paragraph = text[start:]
         tokens = cache.get(paragraph)
         if tokens is None:
             tokens = cache[paragraph] = len(encode(paragraph))
+        cuts.append(len(text))
+        sums.append(total + tokens)
+        if len(self._cuts) >= self.texts_cut:
+            self._cuts.clear()
+        self._cuts[text] = (cuts, sums)
         return total + tokens
+
+    def count_between(self, text: str, start: int, end: int) -> int:
+        """`count(text[start:end])`. When `text` was counted by paragraphs and both ends are cuts
+        between them (a section of a prompt that starts at a `#` heading or a tag, or after a blank
+        line), the paragraphs' counts add up to it: two lookups, not a second pass over the text."""
+        known = self._cuts.get(text)
+        if known is not None:
+            cuts, sums = known
+            i, j = bisect.bisect_left(cuts, start), bisect.bisect_left(cuts, end)
+            if i < len(cuts) and cuts[i] == start and j < len(cuts) and cuts[j] == end:
+                return sums[j] - sums[i]
+        return self.count(text[start:end])
 
     def _light_counter(self):
         if self._light is None:

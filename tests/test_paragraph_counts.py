@@ -66,8 +66,29 @@ def test_sections_of_real_prompts_count_as_tiktoken_does():
         assert counter.count(text) == len(encoding.encode_ordinary(text))
         for start, end in zip(starts, [*starts[1:], len(text)], strict=False):
             assert counter.count(text[start:end]) == len(encoding.encode_ordinary(text[start:end]))
+            assert counter.count_between(text, start, end) == len(encoding.encode_ordinary(text[start:end]))
             checked += end - start >= 1024
     assert checked > 20
+
+
+@pytest.mark.parametrize("model", ["gpt-4o", "gpt-4"])
+@settings(max_examples=100, deadline=None)
+@given(text=PARAGRAPHS, data=st.data())
+def test_a_stretch_of_a_counted_text_counts_as_tiktoken_does(model, text, data):
+    """`count_between` adds up the paragraphs of a text counted before when both ends are cuts, and
+    counts the stretch itself when not: tiktoken's count of the stretch either way."""
+    counter = TokenCounter(model)
+    counter.plan(10**9)
+    encoding = get_encoding(counter.choice.encoding)
+    text = "Read the ticket first.\n\n" * 50 + text  # past 1,024 characters: counted by paragraphs
+    counter.count(text)
+    cuts = counter._cuts[text][0]
+    assert len(cuts) > 40
+    for _ in range(5):
+        start, end = sorted((data.draw(st.sampled_from(cuts)), data.draw(st.sampled_from(cuts))))
+        if data.draw(st.booleans()):
+            end = data.draw(st.integers(start, len(text)))  # most often not a cut
+        assert counter.count_between(text, start, end) == len(encoding.encode_ordinary(text[start:end]))
 
 
 @pytest.mark.corpus
