@@ -29,7 +29,10 @@ from typing import Any
 # (op, parts): ("and"|"or", tuple of formulas) or ("lit", str); None: nothing required (always true)
 Formula = Any
 
-_MAX_EXACT = 64  # strings in a set of exact alternatives before it is cut into a requirement
+_MAX_EXACT = 64
+# Parsing a rule's patterns costs about half a millisecond: a run whose prompts are all shorter than this
+# (a pre-commit hook on two small files) never pays for it; once parsed, every prompt is gated
+DERIVE_MIN_CHARS = 2000  # strings in a set of exact alternatives before it is cut into a requirement
 _FOLD_SPECIAL = {0x130: "i", 0x131: "i", 0x17F: "s", 0x212A: "k"}
 _SPECIAL_CHARS = tuple(map(chr, _FOLD_SPECIAL))
 
@@ -262,6 +265,8 @@ class Gate:
 
     def allows(self, doc) -> bool:
         if self._test is None:
+            if len(doc.text) < DERIVE_MIN_CHARS:
+                return True  # not worth parsing the patterns for (yet): the rule runs, as without a gate
             self._test = _compiled(self.formula)
         return self._test(folded_text(doc))
 
@@ -273,11 +278,27 @@ def _compiled(formula: Formula):
 
 
 def _expression(formula: Formula) -> str:
+    """The formula as Python. Each `in` test that fails reads the whole text; one that succeeds stops
+    where its string is found: an AND tests first the part with the fewest strings (the longest
+    string first), which most often fails at once; an OR the shortest strings first, found soonest."""
     op, parts = formula
     if op == "lit":
         return f"{parts!r} in text"
+    if op == "and":
+        parts = sorted(parts, key=lambda p: (_size(p), -_longest(p)))
+    else:
+        parts = sorted(parts, key=lambda p: (_longest(p), _size(p)))
     joined = f" {op} ".join(_expression(p) for p in parts)
     return f"({joined})"
+
+
+def _size(formula: Formula) -> int:
+    """How many strings the formula tests when every one is absent."""
+    return 1 if formula[0] == "lit" else sum(_size(p) for p in formula[1])
+
+
+def _longest(formula: Formula) -> int:
+    return len(formula[1]) if formula[0] == "lit" else max(_longest(p) for p in formula[1])
 
 
 def _new_dict(doc) -> dict:
@@ -328,13 +349,18 @@ def requires(*items, blanked: bool = False) -> Gate:
     return Gate(items, blanked)
 
 
+# each prefix is one `str.find` pass over the text (about 0.5 ns a character here); past this many, the
+# pattern's own scan (10-30 ns a character for the rules' word lists) costs less
+MAX_PREFIXES = 24
 _PREFIXES: dict[tuple[str, int], tuple[str, ...] | None] = {}
 
 
-def _prefixes_of(pattern) -> tuple[str, ...] | None:
+def _prefixes_of(pattern, size: int = DERIVE_MIN_CHARS) -> tuple[str, ...] | None:
     flags = getattr(pattern, "_flags", None)
     key = (pattern.pattern, int(pattern.flags if flags is None else flags))
     if key not in _PREFIXES:
+        if size < DERIVE_MIN_CHARS:
+            return None  # a short text: scanned as it is, the pattern is not parsed for it
         found = pattern_prefixes(*key)
         _PREFIXES[key] = tuple(sorted(found)) if found else None
     return _PREFIXES[key]
@@ -344,8 +370,8 @@ def starts(pattern, text: str, folded_text: str | None = None, most: int | None 
     """The positions of `text` where a match of `pattern` may begin (a superset, ascending), from its
     prefixes found in the folded text; None when the pattern has none, or more than `most` are found
     (default: one per 16 characters, where trying the pattern at each costs more than a plain scan)."""
-    prefixes = _prefixes_of(pattern)
-    if prefixes is None:
+    prefixes = _prefixes_of(pattern, len(text))
+    if prefixes is None or len(prefixes) > MAX_PREFIXES:
         return None
     low = folded(text) if folded_text is None else folded_text
     most = len(text) // 16 + 8 if most is None else most
