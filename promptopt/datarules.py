@@ -26,6 +26,7 @@ from typing import Any
 
 from .core import Applicability, Edit, PromptDocument, SegmentKind, Severity, Span
 from .document import data_spans
+from .gates import finditer, folded_text, requires
 from .lazyre import lazy_compile
 from .registry import Rule, kind_of
 
@@ -54,7 +55,7 @@ def load_rule_file(path: Path) -> Rule:
         raise RuleFileError(f"{path}: unknown key(s) {sorted(unknown)}")
     if spec.get("extends") not in CHECK_TYPES:
         raise RuleFileError(f"{path}: 'extends' must be one of {CHECK_TYPES}")
-    check = _make_check(spec)
+    check, pattern = _make_check(spec)
     action = spec.get("action", "none")
     fixable = "" if action == "none" else spec.get("applicability", "safe")
     return Rule(
@@ -69,6 +70,7 @@ def load_rule_file(path: Path) -> Rule:
         fixable=fixable,
         default=bool(spec.get("default", True)),
         kind=spec.get("kind", kind_of(spec["code"])),
+        gate=requires(pattern),  # every finding of every check type is a match of the rule's pattern
     )
 
 
@@ -146,9 +148,11 @@ def _protected_for(doc: PromptDocument, scope: str) -> list[Span]:
 
 def _matches(doc: PromptDocument, pattern: re.Pattern, scope: str):
     """(match, span) of each match of the rule's pattern inside its scope."""
-    protected = _protected_for(doc, scope)
-    for m in pattern.finditer(doc.text):
+    protected = None
+    for m in finditer(pattern, doc.text, folded_text(doc)):  # = pattern.finditer(doc.text)
         span = Span(m.start(), m.end())
+        if protected is None:
+            protected = _protected_for(doc, scope)  # the data spans are read only for a match
         if _in_scope(span, protected, scope):
             yield m, span
 
@@ -182,7 +186,7 @@ def _make_check(spec: dict[str, Any]):
                                  edits=edits, applicability=fix_applicability, fix_title=title,
                                  tokens_saved=None if edits else ctx.counter.saved(m.group(0), replacement))
 
-        return check
+        return check, pattern
 
     pattern = _pattern(spec["tokens"], ignorecase, trailing_comma=action == "remove")
     # `negated-by`: a pattern that, ending the clause just before a match, turns the request into its
@@ -211,7 +215,7 @@ def _make_check(spec: dict[str, Any]):
                                  applicability=fix_applicability, fix_title=title,
                                  tokens_saved=None if edits else 0)
 
-        return check
+        return check, pattern
 
     limit = int(spec.get("max", 1))
 
@@ -224,7 +228,7 @@ def _make_check(spec: dict[str, Any]):
             yield ctx.report(doc, span, message.replace("%s", f"{len(matches)}"), tokens_saved=cost,
                              related=[Span(first.start(), first.end())])
 
-    return check
+    return check, pattern
 
 
 def _lookup(table: dict[str, str], key: str) -> str:

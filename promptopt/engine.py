@@ -123,6 +123,8 @@ class Auditor:
         for rule in self.document_rules if rules is None else rules:
             if per_file and not self._selected(rule.code, doc.path):
                 continue
+            if rule.gate is not None and not rule.gate.allows(doc):
+                continue  # the prompt lacks what every finding of the rule needs (promptopt/gates.py)
             ctx = Context(self.counter, self.config, self.options[rule.code], rule, tokens)
             findings.extend(rule.check(doc, ctx))
         return findings

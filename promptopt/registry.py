@@ -37,6 +37,8 @@ class Rule:
     # "risk": a defect or a danger to the output, reported whatever it saves;
     # "output": waste in the answer's tokens, which no fix of the prompt measures: reported as a risk is
     kind: str = "waste"
+    # what a prompt's text must hold for the rule to fire at all (`promptopt.gates`); None: always run
+    gate: Any = None
 
     def resolve_options(self, configured: dict[str, Any] | None) -> dict[str, Any]:
         options = dict(self.options)
@@ -122,6 +124,7 @@ def rule_from_module(module) -> Rule:
         scope=getattr(module, "SCOPE", "document"),
         default=getattr(module, "DEFAULT", True),
         kind=getattr(module, "KIND", kind_of(module.CODE)),
+        gate=getattr(module, "GATE", None),
     )
 
 

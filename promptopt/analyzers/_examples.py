@@ -23,8 +23,14 @@ _JSON_SPEC = lazy_compile(
 _ONE_WORD = lazy_compile(r"\b(?:one|a single|single) word\b", re.I)
 
 
-def examples(doc: PromptDocument) -> list[Segment]:
-    return doc.segments_of(SegmentKind.EXAMPLE)
+def examples(doc: PromptDocument) -> tuple[Segment, ...]:
+    """The few-shot examples, once per document: six rules ask, most of them of every prompt (a prompt
+    has hundreds of segments and most have no example). A tuple: shared, so never changed in place."""
+    return doc.memo("examples", _examples)
+
+
+def _examples(doc: PromptDocument) -> tuple[Segment, ...]:
+    return tuple(doc.segments_of(SegmentKind.EXAMPLE))
 
 
 def part(doc: PromptDocument, example: Segment, name: str) -> str:

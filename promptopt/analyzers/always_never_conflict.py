@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 
 from ..core import Severity, Span
+from ..gates import requires
 from ..lazyre import lazy_compile
 from ._common import content_lemmas
 from ._contradiction import in_jinja_branch, instruction_sentences, line_of
@@ -40,6 +41,8 @@ _CLAUSE = lazy_compile(
     r"(?P<body>[^.;:!?\n]{3,80})",
     re.I, guard=True,
 )
+# every finding is a match of _CLAUSE in an instruction sentence (a part of the prompt's text)
+GATE = requires(_CLAUSE)
 _BODY_END = lazy_compile(r"\b(?:unless|except|but|when|if|because|so\s+that|without|instead)\b", re.I)
 _WEAK = {"use", "make", "be", "do", "have", "get", "go", "say"}
 

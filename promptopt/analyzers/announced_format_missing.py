@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 
 from ..core import Severity, Span
+from ..gates import finditer, folded_text, requires
 from ..lazyre import lazy_compile
 from ..segment import heading_title
 
@@ -47,6 +48,8 @@ _ANNOUNCES = lazy_compile(
     r"|\b(?:as follows|the following (?:format|structure|template|parts|sections|fields))\s*:\s*$",
     re.I | re.M, guard=True,
 )
+# every finding is a match of _ANNOUNCES in the prompt's text
+GATE = requires(_ANNOUNCES)
 # what a format looks like: a list item, `key: value`, a fence, a tag, a placeholder, JSON, a table
 _ASSEMBLED_BY_CODE = {"python", "yaml"}
 _ABOUT_OUTPUT = lazy_compile(r"\b(?:format\w*|respon\w+|reply|replies|answer\w*|output\w*|return\w*|structur\w*|"
@@ -56,7 +59,7 @@ _FORMAT_LINE = lazy_compile(r"^\s*(?:[-*+•]|\d{1,3}[.)]|`{3}|~{3}|<|\{|\[|\||[
 
 def check(doc, ctx):
     text = doc.text
-    for m in _ANNOUNCES.finditer(text):
+    for m in finditer(_ANNOUNCES, text, folded_text(doc)):  # = _ANNOUNCES.finditer(text)
         span = Span(m.start(), m.end())
         if doc.in_code(span) or doc.in_example(span):
             continue

@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 
 from ..core import SegmentKind, Severity, Span
+from ..gates import finditer, folded_text, requires
 from ..lazyre import lazy_compile
 from ..segment import LIST_LINE
 from .embedded_material import instructing_share
@@ -48,11 +49,13 @@ _NUMBER = {word: n for n, word in enumerate(_WORDS, start=2)}
 _ANNOUNCED = lazy_compile(
     r"\b(?:there are|the following|these|here are|following|includes?)\s+(?P<n>\d{1,2}|" + "|".join(_WORDS)
     + r")\s+[a-z][a-z-]*(?: [a-z-]+)?\b[^\n:]{0,60}:[ \t]*$", re.I | re.M, guard=True)
+# every finding is a match of _ANNOUNCED in the prompt's text
+GATE = requires(_ANNOUNCED)
 
 
 def check(doc, ctx):
     text = doc.text
-    for m in _ANNOUNCED.finditer(text):
+    for m in finditer(_ANNOUNCED, text, folded_text(doc)):  # = _ANNOUNCED.finditer(text)
         span = Span(m.start(), m.end())
         if doc.in_code(span) or doc.in_example(span) or _in_material(doc, span):
             continue

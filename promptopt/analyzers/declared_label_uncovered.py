@@ -31,9 +31,11 @@ OPTIONS = {"min-examples": 3, "max-labels": 12}
 
 
 def check(doc, ctx):
-    declared = declared_labels(doc)
     exs = examples(doc)
-    if not declared or len(exs) < int(ctx.options["min-examples"]):
+    if len(exs) < int(ctx.options["min-examples"]):
+        return  # before the label set is read: most prompts have too few examples
+    declared = declared_labels(doc)
+    if not declared:
         return
     labels, where = declared
     if len(labels) > int(ctx.options["max-labels"]):

@@ -50,6 +50,7 @@ from ..core import Applicability, Edit, SegmentKind, Severity, Span
 from ..document import Role, data_spans, document_model, is_imperative
 from ..lazyre import lazy_compile, word_trie
 from ..segment import heading_title
+from ._examples import examples
 from ._money import levers
 
 CODE = "PO503"
@@ -245,7 +246,7 @@ def _text_around(doc, span: Span) -> bool:
 
 def _example_share(doc, span: Span) -> float:
     covered = sum(min(e.span.end, span.end) - max(e.span.start, span.start)
-                  for e in doc.segments_of(SegmentKind.EXAMPLE) if e.span.overlaps(span))
+                  for e in examples(doc) if e.span.overlaps(span))
     return covered / max(1, span.end - span.start)
 
 

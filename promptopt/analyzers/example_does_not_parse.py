@@ -112,11 +112,13 @@ def _errors(doc):
         elif lang in ("yaml", "yml"):
             yield from _check_yaml(doc, body, start)
     for block in model.blocks:
-        if block.kind not in ("paragraph", "list_item") or doc.in_code(block.span):
+        if block.kind not in ("paragraph", "list_item"):
             continue
         body = text[block.span.start : block.span.end]
         if "{" not in body and "[" not in body:
-            continue  # no JSON value opens in it (each test below needs a `{` or `[`)
+            continue  # no JSON value opens in it (each test below needs a `{` or `[`): before the code lookup
+        if doc.in_code(block.span):
+            continue
         stripped = body.strip()
         if (block.kind == "paragraph" and _LOOKS_JSON.match(stripped) and stripped[-1:] in ("}", "]")
                 and (block.role in (Role.EXAMPLE, Role.OUTPUT) or _after_label(text, block.span.start))):

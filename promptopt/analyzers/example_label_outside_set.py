@@ -35,6 +35,8 @@ KIND = "risk"  # an example that teaches a label the model must not use: a defec
 
 
 def check(doc, ctx):
+    if not examples(doc):
+        return  # every finding is an example's: the label set is not read (most prompts have no examples)
     declared = declared_labels(doc)
     if not declared:
         return

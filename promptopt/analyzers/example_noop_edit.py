@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 
 from ..core import Severity, Span
+from ..gates import any_of, requires
 from ..lazyre import lazy_compile
 
 CODE = "PO209"
@@ -50,6 +51,8 @@ _EDIT_PAIRS = [
     lazy_compile(rf'"{_OLD}"\s*:\s*{_JSON_VALUE}\s*,\s*"{_NEW}"\s*:\s*{_JSON_VALUE}'),
     lazy_compile(r"^<{5,9} SEARCH[^\n]*\n(.*?)\n={5,9}\n(.*?)\n>{5,9} REPLACE", re.S | re.M),
 ]
+# every finding is a match of one of _EDIT_PAIRS in the prompt's text
+GATE = requires(any_of(*_EDIT_PAIRS))
 
 
 def check(doc, ctx):

@@ -28,6 +28,7 @@ import re
 
 from ..core import Severity, Span
 from ..document import Role, document_model
+from ..gates import finditer, folded_text, requires
 from ..lazyre import lazy_compile
 
 CODE = "PO804"
@@ -47,6 +48,8 @@ _PAYLOAD = lazy_compile(
     r"|\b(?:reveal|print|repeat|output)\s+(?:your|the)\s+(?:system\s+prompt|hidden\s+instructions|initial\s+prompt)\b",
     re.I, guard=True,
 )
+# every finding is a match of _PAYLOAD in the prompt's text: a prompt without its words is not read
+GATE = requires(_PAYLOAD)
 # words just before the phrase that make it a description of an attack, not the attack
 _DESCRIBING = lazy_compile(
     r"(?:such as|like|e\.g\.,?|i\.e\.,?|for example,?|for instance,?|says?|saying|asks? (?:you )?to|tries to|try to|"
@@ -84,7 +87,7 @@ _RED_TEAM_WORDS = {"jailbreak", "jailbreaks", "misalignment", "adversarial", "at
 def check(doc, ctx):
     if _red_team(doc):
         return
-    for m in _PAYLOAD.finditer(doc.text):
+    for m in finditer(_PAYLOAD, doc.text, folded_text(doc)):  # = _PAYLOAD.finditer(doc.text)
         span = Span(m.start(), m.end())
         if doc.in_code(span) or doc.in_example(span) or _quoted(doc.text, span):
             continue

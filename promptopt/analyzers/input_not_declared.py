@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 
 from ..core import Severity, Span
+from ..gates import finditer, folded_text, requires
 from ..lazyre import lazy_compile
 from ..segment import LIST_LINE, heading_title
 
@@ -45,15 +46,20 @@ _NAME = r"[A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,3}"
 _CHECK = lazy_compile(
     rf"\b[Ii]f\s+(?:the\s+)?(?P<names>{_NAME}(?:\s*(?:,|\bor\b|\band\b)\s*(?:the\s+)?{_NAME})*)\s+(?:is|are)\s+"
     r"(?:missing|not provided|absent|empty|not given|not specified)\b")
+# every finding is a match of _CHECK in the prompt's text, and needs an inputs heading (a title in it)
+GATE = requires(_CHECK, _INPUTS_TITLE)
 
 
 def check(doc, ctx):
+    checks = list(finditer(_CHECK, doc.text, folded_text(doc)))  # = _CHECK.finditer(doc.text)
+    if not checks:
+        return  # every finding is a check's: the inputs section is not looked for
     declared = _declared_inputs(doc.text)
     if declared is None:
         return
     inputs, section = declared
     reported: set[str] = set()
-    for m in _CHECK.finditer(doc.text):
+    for m in checks:
         if section.start <= m.start() < section.end:
             continue
         base = m.start("names")

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 
 from ..core import Severity, Span
+from ..gates import requires
 from ..lazyre import lazy_compile
 
 CODE = "PO905"
@@ -32,6 +33,8 @@ KIND = "risk"  # a leftover the model reads and may copy
 OPTIONS: dict = {}
 
 _MARKER = lazy_compile(r"^(?:<{7}|>{7})[ \t]+(\S[^\n]*)$", re.M)
+# every finding is a match of _MARKER in the prompt's text
+GATE = requires(_MARKER)
 _EDIT_FORMAT = {"search", "replace", "original", "updated"}
 
 

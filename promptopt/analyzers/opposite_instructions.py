@@ -28,6 +28,7 @@ import re
 
 from ..core import Severity
 from ..document import sentences
+from ..gates import requires
 from ..lazyre import lazy_compile, word_trie
 
 CODE = "PO606"
@@ -72,6 +73,8 @@ _POLES = [(_pole(one, thing), _pole(other, thing)) for one, other, thing in _QUA
 # (as a prefix tree, `word_trie`: only whether one is there is read)
 _ANY_POLE = lazy_compile(r"\b" + word_trie("|".join(f"{one}|{other}" for one, other, _ in _QUALITIES).split("|")), re.I,
                          guard=True)
+# a sentence (a part of the prompt's text) that does not match _ANY_POLE is skipped: a prompt with none
+GATE = requires(_ANY_POLE)
 
 
 def check(doc, ctx):

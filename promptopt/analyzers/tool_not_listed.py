@@ -39,6 +39,7 @@ from __future__ import annotations
 import re
 
 from ..core import Severity, Span
+from ..gates import finditer, requires
 from ..lazyre import lazy_compile
 from ..segment import LIST_LINE
 from ._examples import instruction_text
@@ -52,6 +53,8 @@ OPTIONS: dict = {}
 _LIST_INTRO = lazy_compile(
     r"(?:\b(?:only|allowed|permitted|available)\b[^\n]{0,60}\btools?\b|\btools?\b[^\n]{0,40}\b(?:only|allowed|"
     r"permitted|available)\b|(?:只能|仅能|仅可|可用|允许)[^\n]{0,30}工具)[^\n]*$", re.I | re.M, guard=True)
+# every finding follows a match of _LIST_INTRO in the prompt's text with its examples blanked to spaces
+GATE = requires(_LIST_INTRO, blanked=True)
 # ASCII boundaries: a name runs straight into CJK text ("使用create_simulation工具"); not a file name
 _TOOL_NAME = lazy_compile(r"(?<![A-Za-z0-9_./-])([a-z][a-z0-9]*_[A-Za-z0-9_]*[A-Za-z0-9])(?![A-Za-z0-9_/-]|\.[A-Za-z])")
 _QUOTED_NAME = lazy_compile(r"`([A-Za-z][\w.-]*)`")
@@ -66,7 +69,7 @@ def check(doc, ctx):
     # every intro holds "tool" (no letter beyond ASCII folds to t, o or l) or 工具: most prompts have neither
     if "工具" not in text and "tool" not in text.lower():
         return
-    for intro in _LIST_INTRO.finditer(text):
+    for intro in finditer(_LIST_INTRO, text):  # = _LIST_INTRO.finditer(text)
         line_start = text.rfind("\n", 0, intro.start()) + 1
         if _VALUE_ITEM.match(text, line_start):
             continue  # `- "skipped": no tools were available`: one value of a field explained, not a tool list

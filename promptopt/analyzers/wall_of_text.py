@@ -25,6 +25,7 @@ import re
 
 from ..core import SegmentKind, Severity, Span
 from ..lazyre import lazy_compile
+from ._examples import examples
 
 CODE = "PO903"
 NAME = "wall-of-text"
@@ -41,7 +42,7 @@ def check(doc, ctx):
     min_sentences = int(ctx.options["min-sentences"])
     for seg in doc.segments_of(SegmentKind.PROSE):
         if doc.in_code(seg.span) or doc.in_example(seg.span) or any(
-            e.span.overlaps(seg.span) for e in doc.segments_of(SegmentKind.EXAMPLE)
+            e.span.overlaps(seg.span) for e in examples(doc)  # once per document, not per segment
         ):
             continue
         words = len(re.findall(r"\S+", seg.text))
