@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ..core import Finding, Fix, Location
@@ -18,12 +17,13 @@ from .base import (
     ordered_findings,
     tally_by_rule,
 )
+from .indented_json import dumps_indented
 
 VERSION = 1
 
 
 def render(result: AuditResult, options: ReportOptions) -> str:
-    return json.dumps(report_dict(result, options), indent=2, ensure_ascii=False) + "\n"
+    return dumps_indented(report_dict(result, options)) + "\n"
 
 
 def report_dict(result: AuditResult, options: ReportOptions) -> dict[str, Any]:

@@ -6,7 +6,6 @@ ends are exclusive (the column after the last character), as SARIF defines them.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -15,13 +14,14 @@ from urllib.parse import quote
 from ..core import Finding, Location, Severity
 from ..results import AuditResult
 from .base import ReportOptions, RuleInfo, display_path, ordered_findings
+from .indented_json import dumps_indented
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
 
 def render(result: AuditResult, options: ReportOptions) -> str:
-    return json.dumps(sarif_log(result, options), indent=2, ensure_ascii=False) + "\n"
+    return dumps_indented(sarif_log(result, options)) + "\n"
 
 
 def sarif_log(result: AuditResult, options: ReportOptions) -> dict[str, Any]:
