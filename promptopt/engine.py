@@ -210,10 +210,7 @@ def audit_paths(paths: list[Path], config: Config, jobs: int | None = None,
     if auditor is not None and jobs > 1 and len(todo) > jobs:
         auditor.counter.encoding.encode_ordinary("warm")  # load the tokenizer here; forked workers inherit it
         texts = [sources.get(p) for p in todo]
-        stored: set[Path] = set()
-        by_path.update(zip(todo, _audit_in_processes(auditor, todo, jobs, texts, cache, stored, keep_documents),
-                           strict=True))
-        sources = {path: text for path, text in sources.items() if path not in stored}
+        by_path.update(zip(todo, _audit_in_processes(auditor, todo, jobs, texts, keep_documents), strict=True))
     else:
         if auditor is not None:
             auditor.counter.plan(_total_size(todo, sources, auditor.counter.light_limit + 1))
@@ -228,6 +225,7 @@ def audit_paths(paths: list[Path], config: Config, jobs: int | None = None,
     if cache is not None:
         for path, text in sources.items():
             cache.put(path, cache.digest(text), by_path[path])
+        cache.flush()
     files = [FileResult(e[0], error=e[1]) if isinstance(e, tuple) else by_path[e] for e in entries]
     return AuditResult(files, choose_encoding(config.model), config.fail_on)
 
@@ -285,40 +283,28 @@ def _default_jobs(files: list[Path]) -> int:
 
 
 _worker_auditor: Auditor | None = None
-_worker_cache: ResultCache | None = None
 _worker_keeps_documents = True
 
 
 def _audit_in_processes(auditor: Auditor, files: list[Path], jobs: int, texts: list[str | None] | None = None,
-                        cache: ResultCache | None = None, stored: set[Path] | None = None,
                         keep_documents: bool = True) -> list[FileResult]:
-    """`texts[i]`: the text of `files[i]` already read (and hashed for the cache), None to read it.
-    Forked workers store the results of the texts they were given in `cache` themselves (in parallel,
-    not one file after another in this process once all are done); `stored` gets those paths."""
+    """`texts[i]`: the text of `files[i]` already read (and hashed for the cache), None to read it."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    global _worker_auditor, _worker_cache, _worker_keeps_documents
+    global _worker_auditor, _worker_keeps_documents
     _worker_auditor = auditor  # inherited by forked workers, tokenizer loaded
     _worker_keeps_documents = keep_documents
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
     config = None if method == "fork" else auditor.config
-    _worker_cache = cache if method == "fork" else None
-    if _worker_cache is not None:
-        try:
-            _worker_cache._prepare()  # the folder and its markers, once, before the workers write entries
-        except OSError:
-            pass  # each put says so quietly, as before
     texts = texts or [None] * len(files)
     try:
         with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker,
                                  initargs=(config, os.getpid())) as pool:
             results = list(pool.map(_audit_one, files, texts, chunksize=max(1, len(files) // (jobs * 8))))
     finally:
-        _worker_cache, _worker_keeps_documents = None, True
-    if cache is not None and method == "fork" and stored is not None:
-        stored.update(path for path, text in zip(files, texts, strict=True) if text is not None)
+        _worker_keeps_documents = True
     return results
 
 
@@ -345,8 +331,6 @@ def _die_with(parent: int, every: float = 0.5) -> None:
 def _audit_one(path: Path, text: str | None) -> FileResult:
     # the text the parent read and hashed, so a file edited during the run is never cached wrongly
     result = _worker_auditor.audit_file(path) if text is None else _worker_auditor.audit_source(path, text)
-    if text is not None and _worker_cache is not None:
-        _worker_cache.put(path, _worker_cache.digest(text), result)
     if not _worker_keeps_documents:
         result.documents = []
     return result

@@ -90,6 +90,35 @@ def test_only_changed_files_are_audited_again(tree, tmp_path, audits):
     assert summary(rerun) == summary(audit_paths([tree], config))
 
 
+def test_a_tree_of_many_files_is_stored_in_a_few_pack_files(tmp_path, audits):
+    """One file per entry cost a new inode and a rename each (seconds of system time on a large tree)."""
+    for n in range(25):
+        shutil.copytree(FIXTURES, tmp_path / "prompts" / f"copy{n}")
+    config = Config(root=tmp_path / "prompts")
+    cache = ResultCache(config, tmp_path / "cache")
+    audit_paths([tmp_path / "prompts"], config, cache=cache)
+    assert len(audits) > 2 * ResultCache.BUCKETS
+    stored = list(cache.folder.iterdir())
+    assert 0 < len(stored) <= ResultCache.BUCKETS and not [p for p in stored if p.suffix == ".tmp"]
+    audits.clear()
+    audit_paths([tmp_path / "prompts"], config, cache=ResultCache(config, tmp_path / "cache"))
+    assert audits == []
+
+
+def test_runs_that_audit_other_files_keep_each_others_entries(tree, tmp_path, audits, monkeypatch):
+    """Run A reads the pack, run B writes it, then A writes: B's entry is still there."""
+    monkeypatch.setattr(ResultCache, "BUCKETS", 1)  # every entry in the same pack
+    config = Config(root=tree)
+    first, second = tree / "support_bot.md", tree / "ticket_classifier.j2"
+    run_a = ResultCache(config, tmp_path / "cache")
+    assert run_a.get(first, run_a.digest(first.read_text(encoding="utf-8"))) is None  # A has read the pack
+    audit_paths([second], config, cache=ResultCache(config, tmp_path / "cache"))  # B writes it
+    audit_paths([first], config, cache=run_a)  # A writes it, merged with B's
+    audits.clear()
+    again = audit_paths([first, second], config, cache=ResultCache(config, tmp_path / "cache"))
+    assert audits == [] and summary(again) == summary(audit_paths([first, second], config))
+
+
 @pytest.mark.parametrize("change", ["content", "config", "rule set", "version", "promptopt code"])
 def test_each_part_of_the_key_misses_when_it_changes(change, tree, tmp_path, audits, monkeypatch):
     prompt = tree / "support_bot.md"
