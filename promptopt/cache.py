@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import astuple
 from pathlib import Path
 from typing import Any
 
@@ -99,7 +98,7 @@ class ResultCache:
         if result.error is not None:
             return
         entry = {"digest": digest, "tokens": result.tokens, "findings": [_finding_json(f) for f in result.findings],
-                 "sections": [astuple(s) for s in result.sections]}
+                 "sections": [[s.section, s.line, s.end_line, s.tokens, s.document, s.role] for s in result.sections]}
         self._pending.setdefault(self._bucket(path), {})[printable(path)] = entry
 
     def flush(self) -> None:

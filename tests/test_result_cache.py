@@ -217,3 +217,12 @@ def test_concurrent_runs_share_the_cache_safely(tree, tmp_path):
     reports = [json.loads(out) for out in (*outputs, third.stdout, fresh.stdout)]
     assert all(report == reports[-1] for report in reports)
     assert not list((tmp_path / "cache").rglob("*.tmp"))
+
+
+def test_a_section_is_stored_with_every_field_it_has():
+    """The cache writes a section's fields by name: a field added to SectionTokens must be added there."""
+    from dataclasses import fields
+
+    from promptopt.tokenmap import SectionTokens
+
+    assert [f.name for f in fields(SectionTokens)] == ["section", "line", "end_line", "tokens", "document", "role"]
