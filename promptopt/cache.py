@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,8 @@ class ResultCache:
     and a rename each: 3-5 s of system time on the first run of a 4,700-file tree, the largest share of
     it. Packs are read once per run and written once per run, by `flush`, each merged with what another
     run wrote meanwhile and replaced whole (a temp file renamed): a reader sees the old pack or the new
-    one. Two runs flushing one pack at once keep one's entries: the other's are misses, audited again."""
+    one. Two runs flushing one pack at once keep one's entries: the other's are misses, audited again.
+    A flush drops the pack's entries written more than KEEP_DAYS days ago."""
 
     BUCKETS = 64
 
@@ -97,7 +99,8 @@ class ResultCache:
         """Keep a file's result for `flush`."""
         if result.error is not None:
             return
-        entry = {"digest": digest, "tokens": result.tokens, "findings": [_finding_json(f) for f in result.findings],
+        entry = {"digest": digest, "day": _today(), "tokens": result.tokens,
+                 "findings": [_finding_json(f) for f in result.findings],
                  "sections": [[s.section, s.line, s.end_line, s.tokens, s.document, s.role] for s in result.sections]}
         self._pending.setdefault(self._bucket(path), {})[printable(path)] = entry
 
@@ -111,8 +114,14 @@ class ResultCache:
             self._prepare()
         except OSError:
             return
+        oldest = _today() - KEEP_DAYS
         for bucket, entries in pending.items():
-            merged = {**self._read_pack(bucket), **entries}  # what another run wrote meanwhile stays
+            # what another run wrote meanwhile stays; an entry written more than KEEP_DAYS ago goes (a file
+            # renamed or deleted leaves its entry behind, and a pack is read whole: packs do not grow
+            # forever; a file unchanged that long is audited once more)
+            kept = {name: entry for name, entry in self._read_pack(bucket).items()
+                    if isinstance(entry, dict) and isinstance(entry.get("day"), int) and entry["day"] >= oldest}
+            merged = {**kept, **entries}
             target = self._pack_file(bucket)
             tmp = target.with_name(f".{target.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
             try:
@@ -137,6 +146,13 @@ class ResultCache:
             if not marker.exists():
                 marker.write_text(text, encoding="utf-8")
         self._ready = True
+
+
+KEEP_DAYS = 30
+
+
+def _today() -> int:
+    return int(time.time() // 86400)
 
 
 def settings_key(config: Config) -> str:

@@ -226,3 +226,19 @@ def test_a_section_is_stored_with_every_field_it_has():
     from promptopt.tokenmap import SectionTokens
 
     assert [f.name for f in fields(SectionTokens)] == ["section", "line", "end_line", "tokens", "document", "role"]
+
+
+def test_a_pack_drops_entries_older_than_the_keep_days_when_it_is_written(tree, tmp_path, audits, monkeypatch):
+    """Entries of renamed or deleted files do not pile up in a pack forever (a pack is read whole)."""
+    monkeypatch.setattr(ResultCache, "BUCKETS", 1)
+    config = Config(root=tree)
+    gone, kept = tree / "support_bot.md", tree / "ticket_classifier.j2"
+    audit_paths([gone], config, cache=ResultCache(config, tmp_path / "cache"))
+    later = cache_module._today() + cache_module.KEEP_DAYS + 1
+    monkeypatch.setattr(cache_module, "_today", lambda: later)
+    audit_paths([kept], config, cache=ResultCache(config, tmp_path / "cache"))  # writes the pack: `gone` goes
+    pack = json.loads(next(ResultCache(config, tmp_path / "cache").folder.glob("*.json")).read_text("utf-8"))
+    assert [name.rsplit("/", 1)[-1] for name in pack["entries"]] == ["ticket_classifier.j2"]
+    audits.clear()
+    audit_paths([gone, kept], config, cache=ResultCache(config, tmp_path / "cache"))
+    assert audits == [gone]
