@@ -159,3 +159,49 @@ def test_a_gated_rule_fires_where_its_words_are_and_is_skipped_where_none_is(tmp
     assert [[f.code for f in r.findings] for r in result.files] == [["PO804"], []]
     gate = all_rules()["PO804"].gate
     assert gate.allows(load_file(payload)[0]) and not gate.allows(load_file(plain)[0])
+
+
+def test_no_rule_finds_less_with_its_gate_than_without(monkeypatch, tmp_path):
+    """A rule's GATE is a claim (every finding holds these strings); a wrong one would drop findings
+    silently. Every rule's YAML cases, the bundled prompts and the corpus, every rule selected: the
+    findings with each gate tested (even on short prompts, which skip it in a real run) are those with
+    no gate at all."""
+    import yaml
+
+    from promptopt.config import Config
+    from promptopt.engine import Auditor
+
+    inputs = []
+    for spec_path in sorted((ROOT / "tests" / "rules").glob("*.yaml")):
+        spec = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
+        for index, case in enumerate(spec["cases"]):
+            text = case.get("fail", case.get("pass"))
+            name = case.get("file", "prompt.md")
+            inputs.append((tmp_path / f"{spec['rule']}-{index}" / name, text))
+    folders = [f for f in (CORPUS, ROOT / "fixtures" / "prompts") if f.is_dir()]
+    inputs += [(p, p.read_text(encoding="utf-8", errors="replace")) for f in folders for p in sorted(f.rglob("*"))
+               if p.is_file()]
+    assert len(inputs) > 300
+
+    def findings() -> list:
+        auditor = Auditor(Config(select=["ALL"], min_tokens=0))
+        out = []
+        for path, text in inputs:
+            result = auditor.audit_source(path, text)
+            out.append((str(path), result.error, [(f.code, f.location, f.message) for f in result.findings]))
+        return out
+
+    monkeypatch.setattr(gates, "DERIVE_MIN_CHARS", 0)
+    allows, said_no = gates.Gate.allows, []
+
+    def counted(self, doc) -> bool:
+        answer = allows(self, doc)
+        said_no.extend([] if answer else [self])
+        return answer
+
+    monkeypatch.setattr(gates.Gate, "allows", counted)
+    gated = findings()
+    monkeypatch.setattr(gates.Gate, "allows", lambda self, doc: True)
+    ungated = findings()
+    assert len(said_no) > 100, "the gates were tested, and skipped rules"
+    assert gated == ungated
