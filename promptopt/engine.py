@@ -105,7 +105,7 @@ class Auditor:
             found = apply_floor(doc, found, self.rules_by_code, self.config.min_tokens, self.counter)
             per_document.append((doc, found))
         settle(path, source, per_document, self.counter, documents)
-        result.sections = token_map(documents, self.counter.count, counts)
+        result.sections = token_map(documents, self.counter, counts)
         result.findings = [f for _, found in per_document for f in found]
         if self.file_rules:
             whole = PromptDocument(path, source, source, "file", line_origins=identity_origins(source))

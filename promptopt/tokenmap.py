@@ -15,11 +15,15 @@ adds the map up by role, and the reporters show it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .core import PromptDocument, sent_between
 from .lazyre import lazy_compile
+
+if TYPE_CHECKING:
+    from .tokens import TokenCounter
 
 PREAMBLE = "(preamble)"  # text before the first heading
 WHOLE = "(whole prompt)"  # a prompt with no heading
@@ -83,20 +87,18 @@ def _name(text: str) -> str:
     return text if len(text) <= _NAME_WIDTH else text[: _NAME_WIDTH - 3] + "..."
 
 
-def sections_of(doc: PromptDocument, count: Callable[[str], int], tokens: int | None = None,
+def sections_of(doc: PromptDocument, counter: TokenCounter, tokens: int | None = None,
                 named: bool = False) -> list[SectionTokens]:
     """The sections of one prompt. `tokens`: the prompt's count, when the audit has it (a prompt with no
-    heading is then not counted again). `named`: label sections with the prompt's name. When `count` is
-    a `TokenCounter`'s, a section is counted by its `count_between` (from the prompt's paragraph counts)
-    where the text sent is the text itself (no template comment cut out of it)."""
+    heading is then not counted again). `named`: label sections with the prompt's name. Where the text
+    sent is the text itself (no template comment cut out of it), a section is counted by
+    `counter.count_between`, from the prompt's paragraph counts."""
     text = doc.text
     label = doc.name if named else ""
-    between = getattr(getattr(count, "__self__", None), "count_between", None)
-    if between is not None and any(p.syntax == "jinja-comment" for p in doc.placeholders):
-        between = None
+    commented = any(p.syntax == "jinja-comment" for p in doc.placeholders)
 
     def tokens_of(start: int, end: int) -> int:
-        return between(text, start, end) if between is not None else count(sent_between(doc, start, end))
+        return counter.count(sent_between(doc, start, end)) if commented else counter.count_between(text, start, end)
 
     def line_of(offset: int) -> int:
         return doc.line_col(doc.locate(offset))[0]
@@ -137,13 +139,13 @@ def section_role(doc: PromptDocument, start: int, end: int) -> str | None:
     return max(sizes, key=sizes.__getitem__).value if sizes else None
 
 
-def token_map(documents: list[PromptDocument], count: Callable[[str], int],
+def token_map(documents: list[PromptDocument], counter: TokenCounter,
               tokens: list[int] | None = None) -> list[SectionTokens]:
     """Every section of every prompt of a file, in file order."""
     named = len(documents) > 1
     out: list[SectionTokens] = []
     for i, doc in enumerate(documents):
-        out.extend(sections_of(doc, count, tokens[i] if tokens else None, named))
+        out.extend(sections_of(doc, counter, tokens[i] if tokens else None, named))
     return out
 
 

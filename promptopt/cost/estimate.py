@@ -89,7 +89,7 @@ def cost_of_result(
     cost = price_prompt(rel, measure, after, usage, settings.prices)
     cost.findings = len(result.findings)
     same = counter.choice.encoding == choose_encoding(settings.config.model).encoding
-    cost.sections = result.sections if same else token_map(result.documents, counter.count)
+    cost.sections = result.sections if same else token_map(result.documents, counter)
     return cost
 
 
