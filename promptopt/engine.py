@@ -202,8 +202,9 @@ def audit_paths(paths: list[Path], config: Config, jobs: int | None = None,
     readable = [e for e in entries if not isinstance(e, tuple)]
     by_path: dict[Path, FileResult] = {}
     sources: dict[Path, str] = {}  # files read to look them up, not found in the cache
+    digests: dict[Path, str] = {}  # their content hashes, for storing their results
     if cache is not None:
-        by_path, sources = _from_cache(readable, config, cache)
+        by_path, sources, digests = _from_cache(readable, config, cache)
     todo = [p for p in readable if p not in by_path]
     auditor = Auditor(config) if todo else None
     jobs = jobs or _default_jobs(todo)
@@ -223,30 +224,32 @@ def audit_paths(paths: list[Path], config: Config, jobs: int | None = None,
                 result.documents = []
             by_path[path] = result
     if cache is not None:
-        for path, text in sources.items():
-            cache.put(path, cache.digest(text), by_path[path])
+        for path in sources:
+            cache.put(path, digests[path], by_path[path])
         cache.flush()
     files = [FileResult(e[0], error=e[1]) if isinstance(e, tuple) else by_path[e] for e in entries]
     return AuditResult(files, choose_encoding(config.model), config.fail_on)
 
 
 def _from_cache(files: list[Path], config: Config, cache: ResultCache) -> tuple[dict[Path, FileResult],
-                                                                                dict[Path, str]]:
-    """(results found in the cache or unreadable, texts of the files still to audit)."""
+                                                                                dict[Path, str], dict[Path, str]]:
+    """(results found in the cache or unreadable, texts of the files still to audit, their digests)."""
     found: dict[Path, FileResult] = {}
     texts: dict[Path, str] = {}
+    digests: dict[Path, str] = {}
     for path in files:
         try:
             text = read_text(path, config.max_file_size)
         except LoadError as exc:
             found[path] = FileResult(path, error=str(exc))
             continue
-        hit = cache.get(path, cache.digest(text))
+        digest = cache.digest(text)
+        hit = cache.get(path, digest)
         if hit is not None:
             found[path] = hit
         else:
-            texts[path] = text
-    return found, texts
+            texts[path], digests[path] = text, digest
+    return found, texts, digests
 
 
 def _total_size(files: list[Path], texts: dict[Path, str], enough: int) -> int:
