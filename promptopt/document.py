@@ -716,12 +716,9 @@ def _block_role(raw: _Raw, body: str, inherited: Role | None, previous: str, exa
         return Role.OUTPUT
     if raw.kind == "table":
         return Role.REFERENCE
-    instructs = None
-    if _CONSTRAINT.found(first):  # `_constrains`, keeping its answer about the body's instructions
-        instructs = _instructs(body)
-        if instructs or _SECOND_PERSON.search(first):
-            return Role.CONSTRAINT
-    if (_instructs(body) if instructs is None else instructs) or _SECOND_PERSON.search(body):
+    if _constrains(first, body):
+        return Role.CONSTRAINT
+    if _instructs(body) or _SECOND_PERSON.search(body):
         return inherited if inherited is Role.CONSTRAINT else Role.INSTRUCTION
     if inherited is Role.CONSTRAINT:
         return Role.CONSTRAINT
@@ -773,7 +770,7 @@ def _worked_pair(body: str) -> bool:
 
 def _constrains(first: str, body: str) -> bool:
     """A limit or prohibition in the first sentence, said as an instruction (anywhere in the body) or to
-    the model. Asked only where the answer decides the role (each block asks at most once)."""
+    the model. Asked only where the answer decides the role."""
     return _CONSTRAINT.found(first) and (_instructs(body) or bool(_SECOND_PERSON.search(first)))
 
 
