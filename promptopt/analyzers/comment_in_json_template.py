@@ -35,7 +35,6 @@ from __future__ import annotations
 import re
 
 from ..core import Severity, Span
-from ..gates import literal, requires
 from ..lazyre import lazy_compile
 
 CODE = "PO306"
@@ -54,16 +53,12 @@ _COMMENT = lazy_compile(r"(?:^|[\s,\[\]{}])//")
 _ASKS_JSON = lazy_compile(r"\bjson\b", re.I)
 _COMMENTS_ALLOWED = lazy_compile(r"\b(?:JSONC|JSON5)\b|comments? (?:are|is) (?:allowed|fine|ok)", re.I)
 _JS_FENCE = lazy_compile(r"```[ \t]*(?:js|javascript|ts|typescript|jsonc|json5)\b", re.I)
-# check returns at once unless the text holds "//" and matches _ASKS_JSON
-GATE = requires(literal("//"), _ASKS_JSON)
 
 
 def check(doc, ctx):
     text = doc.text
     if "//" not in text or not _ASKS_JSON.search(text) or _COMMENTS_ALLOWED.search(text):
         return
-    if not _any_commented_key(text):
-        return  # a run is reported only when one of its lines is a commented key line (`_report_run`)
     offset = 0
     run: list[tuple[int, str]] = []  # (offset, line) of the current run of JSON lines
     for line in [*text.split("\n"), ""]:
@@ -73,21 +68,6 @@ def check(doc, ctx):
             yield from _report_run(doc, ctx, run)
             run = []
         offset += len(line) + 1
-
-
-def _any_commented_key(text: str) -> bool:
-    """Is some line a key line (a JSON line too) with a `//` comment outside its strings? Only the lines
-    holding "//" are read (`_report_run` asks the same of each line of a run)."""
-    pos = text.find("//")
-    while pos != -1:
-        start = text.rfind("\n", 0, pos) + 1
-        end = text.find("\n", pos)
-        end = len(text) if end == -1 else end
-        line = text[start:end]
-        if _KEY_LINE.match(line) and _COMMENT.search(_STRING.sub('""', line)):
-            return True
-        pos = text.find("//", end)
-    return False
 
 
 def _report_run(doc, ctx, run: list[tuple[int, str]]):
