@@ -5,15 +5,12 @@ written to trip case folding (the Kelvin sign is a `k`, the long s an `s` under 
 from __future__ import annotations
 
 import gc
-import random
 import re
-from pathlib import Path
+
+from pattern_texts import pattern_texts
 
 from promptopt.lazyre import LazyPattern, compile_kept, first_char_guard
 from promptopt.registry import all_rules
-
-ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus" / "prompts"
 
 
 def guarded_patterns() -> list[LazyPattern]:
@@ -24,19 +21,7 @@ def guarded_patterns() -> list[LazyPattern]:
 
 
 def texts() -> list[str]:
-    folders = [f for f in (CORPUS, ROOT / "fixtures" / "prompts") if f.is_dir()]
-    found = [p.read_text(encoding="utf-8", errors="replace") for f in folders for p in sorted(f.rglob("*"))
-             if p.is_file()]
-    rng = random.Random(3)
-    words = re.findall(r"[a-z]{2,}", " ".join(o.pattern for o in guarded_patterns()))
-    folded = {"k": "\u212a", "s": "\u017f", "i": "\u0131", "K": "\u212a"}
-    pieces = []
-    for _ in range(3000):
-        word = rng.choice(words)
-        word = "".join(folded.get(c, c) if rng.random() < 0.2 else c.upper() if rng.random() < 0.3 else c
-                       for c in word)
-        pieces.append(word + rng.choice([" ", "  ", ", ", ".\n", "-", " 3 ", " 12 ", ": "]))
-    return found + ["".join(pieces)]
+    return pattern_texts(guarded_patterns(), seed=3)
 
 
 def test_every_guarded_pattern_finds_what_re_compile_finds():
