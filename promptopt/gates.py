@@ -366,14 +366,15 @@ def _prefixes_of(pattern, size: int = DERIVE_MIN_CHARS) -> tuple[str, ...] | Non
     return _PREFIXES[key]
 
 
-def starts(pattern, text: str, folded_text: str | None = None, most: int | None = None) -> list[int] | None:
+def starts(pattern, text: str, lowered: str | None = None, most: int | None = None) -> list[int] | None:
     """The positions of `text` where a match of `pattern` may begin (a superset, ascending), from its
-    prefixes found in the folded text; None when the pattern has none, or more than `most` are found
-    (default: one per 16 characters, where trying the pattern at each costs more than a plain scan)."""
+    prefixes found in the folded text (`lowered`: `folded(text)`, when the caller has it); None when the
+    pattern has none, or more than `most` are found (default: one per 16 characters, where trying the
+    pattern at each costs more than a plain scan)."""
     prefixes = _prefixes_of(pattern, len(text))
     if prefixes is None or len(prefixes) > MAX_PREFIXES:
         return None
-    low = folded(text) if folded_text is None else folded_text
+    low = folded(text) if lowered is None else lowered
     most = len(text) // 16 + 8 if most is None else most
     found: list[int] = []
     for prefix in prefixes:
@@ -387,12 +388,12 @@ def starts(pattern, text: str, folded_text: str | None = None, most: int | None 
     return found
 
 
-def finditer(pattern, text: str, folded_text: str | None = None):
+def finditer(pattern, text: str, lowered: str | None = None):
     """`pattern.finditer(text)`, the same matches in the same order, trying the pattern only where one of
     its prefixes stands (`starts`): a position where none begins cannot begin a match, and `match(text,
     pos)` reads what precedes `pos` (`\\b`, a look-behind, `^` under MULTILINE) as a search there does.
     For patterns that cannot match the empty string (a pattern with prefixes cannot)."""
-    candidates = starts(pattern, text, folded_text)
+    candidates = starts(pattern, text, lowered)
     if candidates is None:
         yield from pattern.finditer(text)
         return
