@@ -52,7 +52,8 @@ _NUMBER_WORDS = {w: i for i, w in enumerate(
 _NUMBER_WORDS.update({"thirty": 30, "forty": 40, "fifty": 50, "hundred": 100})
 # the number words as a prefix tree (`word_trie`): under IGNORECASE `re` tries a list's words one by one
 # at each place. The words that match at one place are prefixes of one another ("four", "fourteen"), and
-# the tree tries them longest first, as the list sorted by length did: the same matches, ~30% sooner
+# the tree tries them longest first, as the list sorted by length did: the same matches in about half
+# the time (the corpus repeated to 3.1 MB: 0.61 -> 0.33 s)
 _NUM = r"(\d{1,6}|" + word_trie(list(_NUMBER_WORDS)) + r")"
 _BOUNDS = lazy_compile(
     r"\b(?:(?P<between>between)\s+" + _NUM + r"\s+and\s+" + _NUM

@@ -1,8 +1,8 @@
-"""`json.dumps(value, indent=2, ensure_ascii=False)`, the same text, about three times faster.
+"""`json.dumps(value, indent=2, ensure_ascii=False)`, the same text, in a little over half the time.
 
-With `indent` set, the standard library encodes in pure Python, one generator per container: on a 20 MB
-tree the JSON report (12 MB) took longer to write than the workers took to audit a fifth of it. Here
-one recursive function appends to a list and strings go through the C string encoder. Any value the
+With `indent` set, the standard library encodes in pure Python, one generator per container: the 12 MB
+JSON report of `bench/audit_speed.py`'s 20 MB tree took 0.36 s, 0.20 s here. Here one recursive function
+appends to a list and strings go through the C string encoder. Any value the
 fast path does not know (a key that is not a string, a subclass) falls back to `json.dumps`, so the
 text is always the standard library's (tests/test_indented_json.py compares them).
 """
